@@ -1,0 +1,154 @@
+// The validated contents of networks.d: one typed object per YAML document.
+// Produced by src/config (parse → schema → rules); consumed by src/plan/topology.ts.
+// Defaults are NOT filled here (except where noted); topology.ts derives them.
+
+/** Where an object or a field was written: file path, 1-based line and column. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type GatewayMode = 'nat' | 'routed' | 'isolated';
+export type NetworkDriver = 'bridge' | 'macvlan' | 'overlay';
+export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
+
+export interface SubnetSpec {
+  subnet: string; // normalized CIDR, e.g. 172.18.0.0/24
+  gateway?: string;
+  ipRange?: string;
+  reserved?: string[];
+}
+
+export interface NetworkSpec {
+  kind: 'Network';
+  name: string;
+  driver: NetworkDriver; // default 'bridge' (filled by the loader)
+  interface?: string;
+  subnets?: SubnetSpec[]; // undefined/empty: automatic subnet
+  mtu?: number;
+  gatewayMode: GatewayMode; // default 'nat'
+  icc: boolean; // default true
+  internal: boolean; // default false
+  hostIP?: string;
+  parent?: string; // macvlan
+  mode?: MacvlanMode; // macvlan, default bridge
+  vni?: number; // overlay
+  port?: number; // overlay, default 4789
+  /** true for the implicit default network `bridge` when not declared */
+  implicit?: boolean;
+  pos: SourcePos;
+}
+
+export type PortProtocol = 'tcp' | 'udp';
+
+/** A published port range after parsing every SPEC form. Single ports have start === end. */
+export interface PortSpec {
+  hostIP?: string; // undefined: the network's hostIP, else 0.0.0.0
+  hostPort: number;
+  hostPortEnd: number;
+  containerPort: number;
+  containerPortEnd: number;
+  protocol: PortProtocol;
+  network?: string; // which attachment's address is the target; default the first
+  pos: SourcePos;
+}
+
+export interface AttachmentSpec {
+  network: string;
+  ip?: string; // IPv4 or IPv6 literal, no prefix
+  ip6?: string;
+  mac?: string;
+  ifname?: string;
+  aliases: string[];
+  pos: SourcePos;
+}
+
+export interface RouteSpec {
+  to: string; // 'default' or CIDR
+  via?: string;
+  dev?: string;
+  pos: SourcePos;
+}
+
+export interface LinkRefSpec {
+  container: string;
+  alias?: string;
+  ports: { port: number; protocol: PortProtocol }[];
+  pos: SourcePos;
+}
+
+export type NetnsSpec =
+  | { type: 'named'; name: string }
+  | { type: 'path'; path: string }
+  | { type: 'pid'; pid: number };
+
+export type ContainerMode =
+  | { type: 'bridge' }
+  | { type: 'none' }
+  | { type: 'host' }
+  | { type: 'container'; container: string };
+
+export interface ContainerSpec {
+  kind: 'Container';
+  name: string;
+  netns: NetnsSpec; // default {type:'named', name}
+  mode: ContainerMode;
+  hostname?: string;
+  networks: AttachmentSpec[]; // mode bridge without `networks`: [] here; topology adds `bridge`
+  networksDeclared: boolean;
+  ports: PortSpec[];
+  dns?: { servers: string[]; search: string[]; options: string[] };
+  extraHosts: { name: string; ip: string }[];
+  links: LinkRefSpec[];
+  routes: RouteSpec[];
+  loopback: string[]; // CIDRs
+  forwarding: boolean;
+  masquerade: string[];
+  host?: string;
+  pos: SourcePos;
+}
+
+export interface LinkEndpointSpec {
+  container: string; // 'host' = the host's namespace
+  ifname: string;
+  ip?: string; // CIDR
+  mac?: string;
+  pos: SourcePos;
+}
+
+export interface LinkSpec {
+  kind: 'Link';
+  name: string;
+  mtu?: number;
+  endpoints: [LinkEndpointSpec, LinkEndpointSpec];
+  pos: SourcePos;
+}
+
+export interface HostSpec {
+  kind: 'Host';
+  name: string;
+  address: string;
+  pos: SourcePos;
+}
+
+export interface SettingsSpec {
+  kind: 'Settings';
+  name?: string;
+  ipForward: boolean; // default true
+  iptables: boolean; // default true
+  prune: boolean; // default true
+  pos?: SourcePos;
+}
+
+export type Doc = NetworkSpec | ContainerSpec | LinkSpec | HostSpec | SettingsSpec;
+
+export interface Config {
+  networks: NetworkSpec[]; // declared ones only; the implicit `bridge` is added by topology
+  containers: ContainerSpec[];
+  links: LinkSpec[];
+  hosts: HostSpec[];
+  settings: SettingsSpec;
+  /** Number of YAML documents read (0 means an empty directory). */
+  documentCount: number;
+}

@@ -1,0 +1,40 @@
+import type { Resource, ResourceMap } from './resources.js';
+import type { Diagnostic } from './diagnostic.js';
+
+export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
+
+export interface Change {
+  action: ChangeAction;
+  key: string;
+  before?: Resource;
+  after?: Resource;
+  /** human reason, e.g. "declared in networks.d", "mtu 1400 → 1500", "no longer declared" */
+  reason: string;
+}
+
+export interface Plan {
+  changes: Change[];
+  /** conflicts with unowned objects: the plan must not be applied */
+  conflicts: Diagnostic[];
+}
+
+/** What observe returns besides resources: facts about the host the desired state depends on. */
+export interface HostFacts {
+  /** destinations (CIDR) of every route in the host namespace not on a netkeeper interface */
+  foreignRoutes: string[];
+  /** the host's /etc/resolv.conf text (for namespaces without `dns`) */
+  resolvConf: string;
+  /** the machine's hostname (default --host) */
+  hostname: string;
+  /** MTU of each host interface by name (underlay MTU for overlays, macvlan parents) */
+  linkMtu: Record<string, number>;
+}
+
+export interface Observed {
+  resources: ResourceMap;
+  facts: HostFacts;
+}
+
+export interface Desired {
+  resources: ResourceMap;
+}

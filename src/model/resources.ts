@@ -1,0 +1,172 @@
+// Desired and Observed share this one shape: a set of keyed resources.
+// Keys are stable strings; the namespace part is `host` for the host's own
+// network namespace, otherwise the netns name under /run/netns.
+
+export const HOST_NS = 'host';
+
+/** Ownership marks netkeeper writes into the kernel itself. */
+export const MARK = {
+  /** ifalias prefix of every interface netkeeper made ("nk:" + role) */
+  aliasPrefix: 'nk:',
+  /** ifalias of `lo` inside a namespace netkeeper created */
+  nsAlias: 'nk:netns',
+  /** route protocol number of every route netkeeper adds */
+  routeProto: 77,
+  /** IPv4 label of loopback addresses netkeeper adds (label must start with the ifname) */
+  loLabel: 'lo:nk',
+  /** first line of files netkeeper writes under /etc/netns */
+  fileHeader: '# managed by netkeeper; edits are overwritten',
+  /** comment on netkeeper's jump rules in built-in chains */
+  ruleComment: 'netkeeper',
+} as const;
+
+export type LinkType = 'bridge' | 'veth' | 'vxlan' | 'macvlan' | 'dummy' | 'loopback' | 'other';
+
+interface Base {
+  key: string;
+  /** namespace: HOST_NS or a netns name */
+  ns: string;
+  /** observed: carries netkeeper's mark; desired: always true */
+  owned: boolean;
+}
+
+export interface NetnsRes extends Base {
+  kind: 'netns';
+  name: string;
+  /**
+   * named: netkeeper creates /run/netns/<name>;
+   * adopted: an existing namespace entered by `path` (never deleted);
+   * shared: /run/netns/<name> is a bind mount of the namespace of `sharedWith` (mode container:)
+   */
+  origin: 'named' | 'adopted' | 'shared';
+  /** file to enter the namespace with (nsenter --net=PATH) */
+  path: string;
+  sharedWith?: string;
+}
+
+export interface LinkRes extends Base {
+  kind: 'link';
+  ifname: string;
+  type: LinkType;
+  up: boolean;
+  mtu?: number;
+  mac?: string;
+  /** bridge port of (same namespace); null = explicitly no master */
+  master?: string | null;
+  alias?: string;
+  /** veth: where the other end is */
+  peer?: { ns: string; ifname: string };
+  vxlan?: { vni: number; local: string; port: number; dev?: string; learning: boolean };
+  macvlan?: { parent: string; mode: string };
+  /** IPv6 link-local autoconf off (addrgenmode none) */
+  addrgenNone?: boolean;
+  /** observed only: ifindex in its namespace */
+  ifindex?: number;
+}
+
+export interface AddrRes extends Base {
+  kind: 'addr';
+  ifname: string;
+  /** address with prefix, e.g. 172.18.0.10/24 */
+  cidr: string;
+}
+
+export interface RouteRes extends Base {
+  kind: 'route';
+  /** 'default' (IPv4), 'default6', or a CIDR */
+  dst: string;
+  via?: string;
+  dev?: string;
+  /** route carries the `onlink` flag */
+  onlink?: boolean;
+}
+
+export interface SysctlRes extends Base {
+  kind: 'sysctl';
+  /** dotted name, e.g. net.ipv4.ip_forward */
+  name: string;
+  value: string;
+}
+
+export interface FileRes extends Base {
+  kind: 'file';
+  path: string;
+  content: string;
+}
+
+export interface NeighRes extends Base {
+  kind: 'neigh';
+  dev: string;
+  ip: string;
+  mac: string;
+}
+
+export interface FdbRes extends Base {
+  kind: 'fdb';
+  dev: string;
+  mac: string;
+  /** remote VTEP address */
+  dst: string;
+}
+
+export type IptFamily = 'ipv4' | 'ipv6';
+
+/** One iptables chain netkeeper owns, with its full ordered rule list (iptables-save syntax, without "-A CHAIN"). */
+export interface ChainRes extends Base {
+  kind: 'chain';
+  family: IptFamily;
+  table: string;
+  chain: string;
+  rules: string[];
+  /** created once and never rewritten (NK-USER) */
+  userOwned?: boolean;
+}
+
+/** A jump (or other single rule) netkeeper inserts into a built-in chain, identified by its comment. */
+export interface HookRes extends Base {
+  kind: 'hook';
+  family: IptFamily;
+  table: string;
+  chain: string;
+  /** the rule spec without "-A CHAIN", including the comment match */
+  rule: string;
+  /** insert at the top (-I) or append (-A) */
+  position: 'first' | 'last';
+}
+
+export type Resource =
+  | NetnsRes
+  | LinkRes
+  | AddrRes
+  | RouteRes
+  | SysctlRes
+  | FileRes
+  | NeighRes
+  | FdbRes
+  | ChainRes
+  | HookRes;
+
+export type ResourceKind = Resource['kind'];
+
+export type ResourceMap = Map<string, Resource>;
+
+export const key = {
+  netns: (name: string) => `netns:${name}`,
+  link: (ns: string, ifname: string) => `link:${ns}/${ifname}`,
+  addr: (ns: string, ifname: string, cidr: string) => `addr:${ns}/${ifname}/${cidr}`,
+  route: (ns: string, dst: string) => `route:${ns}/${dst}`,
+  sysctl: (ns: string, name: string) => `sysctl:${ns}/${name}`,
+  file: (path: string) => `file:${path}`,
+  neigh: (ns: string, dev: string, ip: string) => `neigh:${ns}/${dev}/${ip}`,
+  fdb: (ns: string, dev: string, mac: string, dst: string) => `fdb:${ns}/${dev}/${mac}/${dst}`,
+  chain: (ns: string, family: IptFamily, table: string, chain: string) =>
+    `chain:${ns}/${family === 'ipv6' ? 'ip6/' : ''}${table}/${chain}`,
+  hook: (ns: string, family: IptFamily, table: string, chain: string, target: string) =>
+    `hook:${ns}/${family === 'ipv6' ? 'ip6/' : ''}${table}/${chain}/${target}`,
+};
+
+export function toMap(resources: Iterable<Resource>): ResourceMap {
+  const m: ResourceMap = new Map();
+  for (const r of resources) m.set(r.key, r);
+  return m;
+}
