@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what netkeeper needs on a fresh Debian/Ubuntu machine (run as root):
+# the kernel tools through apt when missing, then the npm packages, then the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v ip >/dev/null        || need+=(iproute2)
+command -v bridge >/dev/null    || need+=(iproute2)
+command -v iptables-restore >/dev/null || need+=(iptables)
+command -v conntrack >/dev/null || need+=(conntrack)
+command -v ping >/dev/null      || need+=(iputils-ping)
+command -v nsenter >/dev/null   || need+=(util-linux)
+command -v modprobe >/dev/null  || need+=(kmod)
+command -v sysctl >/dev/null    || need+=(procps)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]} with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
