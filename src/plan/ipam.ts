@@ -1,0 +1,303 @@
+// IP address management, pure: choosing automatic subnets and handing out
+// container addresses. Stability comes from inputs the caller gathers from
+// Observed (an existing bridge's subnet, a container's current address); the
+// functions here only decide.
+
+import {
+  type Cidr,
+  type Family,
+  type IP,
+  cidrContains,
+  cidrOverlaps,
+  formatCidr,
+  formatIP,
+  isNetworkOrBroadcast,
+  lastAddress,
+  parseCidr,
+  parseIP,
+} from './net-util.js';
+
+// ---------------------------------------------------------------------------
+// Automatic subnets
+
+/** Docker's default local pools: 172.17-31.0.0/16, then 192.168.0.0/16 in /20s. */
+export function* localPool(): Generator<Cidr> {
+  for (let o = 17; o <= 31; o++) yield parseCidr(`172.${o}.0.0/16`)!;
+  for (let o = 0; o < 256; o += 16) yield parseCidr(`192.168.${o}.0/20`)!;
+}
+
+/** Docker swarm's default overlay pool: 10.0.0.0/8 in /24s. */
+export function* overlayPool(): Generator<Cidr> {
+  const base = parseCidr('10.0.0.0/8')!;
+  for (let i = 0n; i < 1n << 16n; i++) {
+    yield { family: 4, addr: base.network + (i << 8n), network: base.network + (i << 8n), prefix: 24 };
+  }
+}
+
+export interface AutoSubnetRequest {
+  network: string;
+  /**
+   * 'local': this host only; may reuse what the kernel has and must avoid this
+   * host's routes. 'global' (overlay): must come out the same on every host, so
+   * it is chosen from the config alone, from the overlay pool.
+   */
+  scope: 'local' | 'global';
+  /** the subnet (and gateway) this network has in the kernel now, if any */
+  reuse?: { subnet: string; gateway?: string };
+}
+
+export interface AutoSubnetChoice {
+  subnet: string;
+  /** set when reused from the kernel (the bridge's current address) */
+  gateway?: string;
+}
+
+export interface AutoSubnetError {
+  network: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Choose a subnet for every request. Order of decisions (each avoids all
+ * declared subnets and every subnet chosen before it):
+ *  1. global requests, in the given order, from the overlay pool, ignoring the
+ *     kernel; one that overlaps a host route is an error (changing it on one
+ *     host only would split the overlay);
+ *  2. local requests that have a subnet in the kernel keep it when it still
+ *     overlaps nothing declared or chosen;
+ *  3. the other local requests, in the given order, take the first pool subnet
+ *     that overlaps no foreign (non-default) route either.
+ */
+export function chooseAutoSubnets(
+  requests: AutoSubnetRequest[],
+  avoid: { declared: string[]; foreignRoutes: string[] },
+): { chosen: Map<string, AutoSubnetChoice>; errors: AutoSubnetError[] } {
+  const declared = avoid.declared.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  const foreign = avoid.foreignRoutes
+    .map(parseCidr)
+    .filter((c): c is Cidr => c !== undefined && c.prefix > 0);
+  const taken: Cidr[] = [...declared];
+  const chosen = new Map<string, AutoSubnetChoice>();
+  const errors: AutoSubnetError[] = [];
+  const free = (c: Cidr, alsoForeign: boolean) =>
+    !taken.some((t) => cidrOverlaps(t, c)) && !(alsoForeign && foreign.some((f) => cidrOverlaps(f, c)));
+
+  for (const r of requests.filter((r) => r.scope === 'global')) {
+    let got: Cidr | undefined;
+    for (const c of overlayPool()) {
+      if (free(c, false)) {
+        got = c;
+        break;
+      }
+    }
+    if (!got) {
+      errors.push({ network: r.network, code: 'auto-subnet-exhausted', message: 'no free subnet left in the overlay pool 10.0.0.0/8; declare subnets' });
+      continue;
+    }
+    taken.push(got);
+    chosen.set(r.network, { subnet: formatCidr(got) });
+    const clash = foreign.find((f) => cidrOverlaps(f, got));
+    if (clash) {
+      errors.push({
+        network: r.network,
+        code: 'auto-subnet-route-conflict',
+        message: `the automatic overlay subnet ${formatCidr(got)} overlaps the host route ${formatCidr(clash)}; declare subnets for this overlay network`,
+      });
+    }
+  }
+
+  const locals = requests.filter((r) => r.scope === 'local');
+  for (const r of locals) {
+    if (!r.reuse) continue;
+    const c = parseCidr(r.reuse.subnet);
+    if (!c || c.family !== 4 || !free(c, false)) continue;
+    taken.push(c);
+    chosen.set(r.network, { subnet: formatCidr(c), gateway: r.reuse.gateway });
+  }
+  for (const r of locals) {
+    if (chosen.has(r.network)) continue;
+    let got: Cidr | undefined;
+    for (const c of localPool()) {
+      if (free(c, true)) {
+        got = c;
+        break;
+      }
+    }
+    if (!got) {
+      errors.push({
+        network: r.network,
+        code: 'auto-subnet-exhausted',
+        message: 'no free subnet left in the automatic pools (172.17.0.0/16-172.31.0.0/16, 192.168.0.0/16 in /20s); declare subnets',
+      });
+      continue;
+    }
+    taken.push(got);
+    chosen.set(r.network, { subnet: formatCidr(got) });
+  }
+  return { chosen, errors };
+}
+
+// ---------------------------------------------------------------------------
+// Addresses
+
+export interface IpamSubnet {
+  subnet: string;
+  ipRange: string;
+  gateway?: string;
+  /** the gateway belongs to the host: no container may hold it, not even as a fixed address */
+  hostHasGateway: boolean;
+  reserved: string[];
+}
+
+export interface IpamRequest {
+  /** stable id, e.g. "web/eth0"; requests are served in the order given */
+  id: string;
+  /** fixed addresses (either family) */
+  fixed: string[];
+  /** addresses the requester holds now (either family); kept when still valid */
+  keep: string[];
+}
+
+export interface IpamAssignment {
+  ip4?: string;
+  prefix4?: number;
+  ip6?: string;
+  prefix6?: number;
+}
+
+export interface IpamError {
+  id?: string;
+  code: string;
+  message: string;
+}
+
+interface SubnetState {
+  subnet: Cidr;
+  range: Cidr;
+  rangeEnd: bigint;
+  cursor: bigint;
+  blocked: Set<bigint>;
+  gateway?: bigint;
+  hostHasGateway: boolean;
+}
+
+/**
+ * Hand out one address per family (for each family the network has subnets of)
+ * to every request: fixed addresses first, then each request keeps an address
+ * it holds now if it lies in an ipRange and is free, then the rest take the
+ * lowest free address of the first subnet with room (skipping network and
+ * broadcast addresses, the gateway and reserved addresses).
+ */
+export function allocate(
+  subnets: IpamSubnet[],
+  requests: IpamRequest[],
+): { assignments: Map<string, IpamAssignment>; errors: IpamError[] } {
+  const assignments = new Map<string, IpamAssignment>(requests.map((r) => [r.id, {}]));
+  const errors: IpamError[] = [];
+  for (const family of [4, 6] as Family[]) {
+    const states: SubnetState[] = [];
+    for (const s of subnets) {
+      const subnet = parseCidr(s.subnet);
+      const range = parseCidr(s.ipRange) ?? subnet;
+      if (!subnet || !range || subnet.family !== family) continue;
+      const blocked = new Set<bigint>();
+      const gw = s.gateway ? parseIP(s.gateway) : undefined;
+      if (gw) blocked.add(gw.value);
+      for (const r of s.reserved) {
+        const ip = parseIP(r);
+        if (ip) blocked.add(ip.value);
+      }
+      states.push({
+        subnet,
+        range,
+        rangeEnd: lastAddress(range),
+        cursor: range.network,
+        blocked,
+        gateway: gw?.value,
+        hostHasGateway: s.hostHasGateway,
+      });
+    }
+    if (states.length === 0) continue;
+    const taken = new Set<bigint>();
+    const put = (id: string, st: SubnetState, v: bigint) => {
+      taken.add(v);
+      const a = assignments.get(id)!;
+      if (family === 4) {
+        a.ip4 = formatIP(4, v);
+        a.prefix4 = st.subnet.prefix;
+      } else {
+        a.ip6 = formatIP(6, v);
+        a.prefix6 = st.subnet.prefix;
+      }
+    };
+    const has = (id: string) => {
+      const a = assignments.get(id)!;
+      return family === 4 ? a.ip4 !== undefined : a.ip6 !== undefined;
+    };
+    const ofFamily = (list: string[]) =>
+      list.map(parseIP).filter((ip): ip is IP => ip !== undefined && ip.family === family);
+
+    // 1. fixed addresses
+    for (const r of requests) {
+      for (const ip of ofFamily(r.fixed)) {
+        const text = formatIP(family, ip.value);
+        const st = states.find((s) => cidrContains(s.subnet, ip));
+        if (!st) {
+          errors.push({ id: r.id, code: 'ip-outside-subnet', message: `address ${text} is in none of the network's subnets` });
+        } else if (taken.has(ip.value)) {
+          errors.push({ id: r.id, code: 'ip-taken', message: `address ${text} is taken twice` });
+        } else if (st.hostHasGateway && st.gateway === ip.value) {
+          errors.push({ id: r.id, code: 'ip-is-gateway', message: `address ${text} is the network's gateway (the host's address)` });
+        } else if (isNetworkOrBroadcast(st.subnet, ip.value)) {
+          errors.push({ id: r.id, code: 'ip-not-host', message: `address ${text} is the network or broadcast address of ${formatCidr(st.subnet)}` });
+        } else if (has(r.id)) {
+          errors.push({ id: r.id, code: 'ip-taken', message: `more than one fixed IPv${family} address` });
+        } else {
+          put(r.id, st, ip.value);
+        }
+      }
+    }
+
+    const usable = (st: SubnetState, v: bigint) =>
+      !taken.has(v) && !st.blocked.has(v) && !isNetworkOrBroadcast(st.subnet, v);
+
+    // 2. keep current addresses
+    for (const r of requests) {
+      if (has(r.id)) continue;
+      for (const ip of ofFamily(r.keep)) {
+        const st = states.find((s) => cidrContains(s.range, ip) && cidrContains(s.subnet, ip));
+        if (st && usable(st, ip.value)) {
+          put(r.id, st, ip.value);
+          break;
+        }
+      }
+    }
+
+    // 3. lowest free address
+    const starved: string[] = [];
+    for (const r of requests) {
+      if (has(r.id)) continue;
+      let done = false;
+      for (const st of states) {
+        while (st.cursor <= st.rangeEnd && !usable(st, st.cursor)) st.cursor++;
+        if (st.cursor <= st.rangeEnd && cidrContains(st.subnet, { family, value: st.cursor })) {
+          put(r.id, st, st.cursor);
+          done = true;
+          break;
+        }
+      }
+      if (!done) starved.push(r.id);
+    }
+    if (starved.length > 0) {
+      errors.push({
+        id: starved[0],
+        code: 'ipam-exhausted',
+        message:
+          `no free IPv${family} address left in ${states.map((s) => formatCidr(s.range)).join(', ')} ` +
+          `for ${starved.join(', ')}`,
+      });
+    }
+  }
+  return { assignments, errors };
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bridgeName,
+  defaultVni,
+  macFromIPv4,
+  macFromName,
+  overlayGatewayMac,
+  vethHostName,
+  vxlanName,
+} from '../../../src/plan/names.js';
+
+describe('derived names', () => {
+  it('bridge names: interface, br-<name>, or a hashed short form', () => {
+    expect(bridgeName('frontend', 'mybr0')).toBe('mybr0');
+    expect(bridgeName('frontend')).toBe('br-frontend');
+    expect(bridgeName('twelve-chars')).toBe('br-twelve-chars'); // exactly 15
+    const long = bridgeName('a-very-long-network-name');
+    expect(long).toMatch(/^br-a-very-[0-9a-f]{4}$/);
+    expect(long.length).toBeLessThanOrEqual(15);
+    expect(bridgeName('a-very-long-network-name')).toBe(long); // stable
+    expect(bridgeName('a-very-long-network-name-2')).not.toBe(long);
+  });
+
+  it('vxlan device names fit in 15 bytes', () => {
+    expect(vxlanName('ov1')).toBe('vx-ov1');
+    expect(vxlanName('overlay-network-long')).toMatch(/^vx-overla-[0-9a-f]{4}$/);
+  });
+
+  it('host-side veth names: nk + 10 hex, stable, distinct per attachment', () => {
+    const a = vethHostName('web', 'eth0');
+    expect(a).toMatch(/^nk[0-9a-f]{10}$/);
+    expect(vethHostName('web', 'eth0')).toBe(a);
+    expect(vethHostName('web', 'eth1')).not.toBe(a);
+    expect(vethHostName('web2', 'eth0')).not.toBe(a);
+  });
+
+  it('MACs: Docker rule from IPv4, hash for IPv6-only, locally administered gateway MAC', () => {
+    expect(macFromIPv4('172.18.0.10')).toBe('02:42:ac:12:00:0a');
+    expect(macFromName('web', 'eth0')).toMatch(/^02:42(:[0-9a-f]{2}){4}$/);
+    expect(macFromName('web', 'eth0')).not.toBe(macFromName('web', 'eth1'));
+    expect(overlayGatewayMac('ov1')).toMatch(/^02:4e:4b(:[0-9a-f]{2}){3}$/);
+    expect(overlayGatewayMac('ov1')).toBe(overlayGatewayMac('ov1'));
+  });
+
+  it('default VNIs stay in the 24-bit space above 4095', () => {
+    for (const n of ['a', 'b', 'overlay', 'x'.repeat(60)]) {
+      const v = defaultVni(n);
+      expect(v).toBeGreaterThanOrEqual(4096);
+      expect(v).toBeLessThan(1 << 24);
+    }
+  });
+});
