@@ -1,0 +1,23 @@
+import type { Runner } from '../shell/runner.js';
+import type { Logger } from '../shell/log.js';
+
+export interface CommonOptions {
+  dir: string;
+  host?: string;
+  allowEmpty: boolean;
+  json: boolean;
+  once: boolean;
+  interval: number;
+  logLevel: string;
+}
+
+export interface Context {
+  opts: CommonOptions;
+  runner: Runner;
+  log: Logger;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Exit codes (SPEC §4). */
+export const EXIT = { ok: 0, failed: 1, changes: 2 } as const;

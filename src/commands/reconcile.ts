@@ -1,0 +1,27 @@
+import { runPass } from '../shell/pass.js';
+import { EXIT, type Context } from './common.js';
+import { reportApplied, reportProblem } from './report.js';
+
+export async function reconcileOnce(ctx: Context): Promise<number> {
+  const t0 = performance.now();
+  const o = await runPass({ dir: ctx.opts.dir, host: ctx.opts.host, allowEmpty: ctx.opts.allowEmpty, runner: ctx.runner, log: ctx.log });
+  const bad = reportProblem(ctx, o);
+  if (bad !== undefined) return bad;
+  if (o.status !== 'applied') throw new Error(`unexpected pass outcome ${o.status}`);
+  const code = reportApplied(ctx, o, 'reconciled');
+  ctx.log.info(
+    { changes: o.plan.changes.length, failed: o.report.failed.length, processes: o.report.processes, ms: Math.round(performance.now() - t0) },
+    'pass done',
+  );
+  return code;
+}
+
+export async function destroyCommand(ctx: Context): Promise<number> {
+  const o = await runPass({ dir: ctx.opts.dir, host: ctx.opts.host, destroy: true, runner: ctx.runner, log: ctx.log });
+  const bad = reportProblem(ctx, o);
+  if (bad !== undefined) return bad;
+  if (o.status !== 'applied') throw new Error(`unexpected pass outcome ${o.status}`);
+  return reportApplied(ctx, o, 'destroyed');
+}
+
+export { EXIT };

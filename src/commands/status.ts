@@ -1,0 +1,17 @@
+import { observe } from '../shell/observe.js';
+import { firewallPlugin } from '../shell/plugins.js';
+import { EMPTY_CONFIG, loadConfig } from '../shell/pass.js';
+import { formatStatus } from '../plan/format.js';
+import { EXIT, type Context } from './common.js';
+
+export async function statusCommand(ctx: Context): Promise<number> {
+  // the files only tell which adopted namespaces and router namespaces to read; a broken directory still shows status
+  const loaded = await loadConfig(ctx.opts.dir, true).catch(() => EMPTY_CONFIG);
+  const config = 'status' in loaded ? EMPTY_CONFIG : loaded;
+  const observed = await observe(ctx.runner, {});
+  await firewallPlugin.observe?.(observed, ctx.runner, config);
+  const owned = [...observed.resources.values()].filter((r) => r.owned);
+  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned }, null, 2) + '\n');
+  else ctx.out(formatStatus(owned));
+  return EXIT.ok;
+}

@@ -1,0 +1,90 @@
+// /etc/netns/<name>/{hosts,resolv.conf,hostname}: what `ip netns exec <name>`
+// bind-mounts over /etc inside the container.
+
+import { MARK, key } from '../model/resources.js';
+import type { FileRes } from '../model/resources.js';
+import type { TContainer, Topology } from '../model/topology.js';
+
+export const ETC_NETNS_DIR = '/etc/netns';
+
+function file(ns: string, name: string, content: string): FileRes {
+  const path = `${ETC_NETNS_DIR}/${ns}/${name}`;
+  return { kind: 'file', key: key.file(path), ns, path, owned: true, content };
+}
+
+/**
+ * Like Docker on its default bridge: without `dns`, the host's resolv.conf with
+ * loopback nameservers dropped (they cannot answer inside the namespace);
+ * when none is left, Google's public resolvers, as Docker does.
+ */
+export function resolvConf(c: TContainer, hostResolvConf: string): string {
+  const host = hostResolvConf.split('\n').map((l) => l.trim().split(/\s+/));
+  const hostServers = host
+    .filter((w) => w[0] === 'nameserver' && w[1] && !w[1].startsWith('127.') && w[1] !== '::1')
+    .map((w) => w[1]);
+  const fromHost = (word: string) => host.filter((w) => w[0] === word).flatMap((w) => w.slice(1));
+  const servers = c.dns.servers.length ? c.dns.servers : hostServers.length ? hostServers : ['8.8.8.8', '8.8.4.4'];
+  const search = c.dns.search.length ? c.dns.search : fromHost('search');
+  const options = c.dns.options.length ? c.dns.options : fromHost('options');
+  const lines = [MARK.fileHeader, ...servers.map((s) => `nameserver ${s}`)];
+  if (search.length) lines.push(`search ${search.join(' ')}`);
+  if (options.length) lines.push(`options ${options.join(' ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** hosts: itself, extraHosts, link aliases and, on declared networks, the other containers there. */
+export function hostsFile(c: TContainer, topo: Topology): string {
+  const lines = [MARK.fileHeader, '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+  const seen = new Set<string>();
+  const add = (ip: string | undefined, names: string[]) => {
+    if (!ip) return;
+    const fresh = names.filter((n) => !seen.has(`${ip} ${n}`));
+    if (fresh.length === 0) return;
+    fresh.forEach((n) => seen.add(`${ip} ${n}`));
+    lines.push(`${ip}\t${fresh.join(' ')}`);
+  };
+  const self = ownerOf(c, topo);
+  for (const a of self.attachments) {
+    add(a.ip4, [c.hostname, ...(c.hostname !== c.name ? [c.name] : []), ...a.aliases]);
+    add(a.ip6, [c.hostname, ...a.aliases]);
+  }
+  for (const h of c.extraHosts) add(h.ip, [h.name]);
+  const byName = new Map(topo.containers.map((x) => [x.name, x]));
+  for (const l of c.links) {
+    const peer = byName.get(l.container);
+    if (!peer) continue;
+    const p = ownerOf(peer, topo);
+    const shared = p.attachments.find((pa) => self.attachments.some((sa) => sa.network === pa.network));
+    const names = l.alias !== peer.name ? [l.alias, peer.name] : [peer.name];
+    add(shared?.ip4 ?? p.attachments[0]?.ip4, names);
+  }
+  const declared = new Set(topo.networks.filter((n) => n.declared).map((n) => n.name));
+  for (const a of self.attachments) {
+    if (!declared.has(a.network)) continue;
+    for (const other of [...topo.containers].sort((x, y) => x.name.localeCompare(y.name))) {
+      if (other.name === c.name || other.mode === 'container' || other.mode === 'host') continue;
+      const oa = other.attachments.find((x) => x.network === a.network);
+      if (!oa) continue;
+      add(oa.ip4, [other.hostname, ...(other.hostname !== other.name ? [other.name] : []), ...oa.aliases]);
+      add(oa.ip6, [other.hostname, ...oa.aliases]);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** mode container:<x> shares x's interfaces, so its hosts entries are x's addresses. */
+function ownerOf(c: TContainer, topo: Topology): TContainer {
+  if (c.mode !== 'container' || !c.sharedWith) return c;
+  return topo.containers.find((x) => x.name === c.sharedWith) ?? c;
+}
+
+export function buildFiles(topo: Topology, hostResolvConf: string): FileRes[] {
+  const out: FileRes[] = [];
+  for (const c of topo.containers) {
+    if (!c.local || !c.netns || c.netnsOrigin === 'host') continue;
+    out.push(file(c.netns, 'hosts', hostsFile(c, topo)));
+    out.push(file(c.netns, 'resolv.conf', resolvConf(c, hostResolvConf)));
+    out.push(file(c.netns, 'hostname', `${c.hostname}\n`));
+  }
+  return out;
+}

@@ -1,0 +1,259 @@
+// (desired, observed) → Plan: the smallest ordered set of changes. Pure.
+
+import { HOST_NS } from '../model/resources.js';
+import type { LinkRes, Resource, ResourceMap } from '../model/resources.js';
+import type { Change, Desired, Observed, Plan } from '../model/plan.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+
+export interface DiffOptions {
+  /** remove owned objects that left the files (Settings.prune) */
+  prune: boolean;
+}
+
+const show = (v: unknown): string => (v === undefined || v === null ? '–' : String(v));
+
+/** Fields whose change needs the object made anew. */
+function immutableDiff(d: Resource, o: Resource): string | undefined {
+  if (d.kind === 'link' && o.kind === 'link') {
+    if (d.type !== o.type) return `type ${o.type} → ${d.type}`;
+    if (d.vxlan && JSON.stringify(d.vxlan) !== JSON.stringify(o.vxlan)) return 'vxlan settings changed';
+    if (d.macvlan && JSON.stringify(d.macvlan) !== JSON.stringify(o.macvlan)) return 'macvlan settings changed';
+    if (d.peer && o.peer && (d.peer.ns !== o.peer.ns || d.peer.ifname !== o.peer.ifname))
+      return `peer ${o.peer.ns}/${o.peer.ifname} → ${d.peer.ns}/${d.peer.ifname}`;
+  }
+  if (d.kind === 'netns' && o.kind === 'netns') {
+    if (d.origin === 'shared' && o.sharedWith !== d.sharedWith) return `shares ${show(o.sharedWith)} → ${d.sharedWith}`;
+  }
+  if (d.kind === 'route' && o.kind === 'route') {
+    // `ip route replace` changes a route in place; nothing is immutable
+  }
+  return undefined;
+}
+
+/** Fields that can be changed in place; returns human reasons, empty when equal. */
+function mutableDiff(d: Resource, o: Resource): string[] {
+  const r: string[] = [];
+  const cmp = (name: string, dv: unknown, ov: unknown) => {
+    if (dv !== undefined && dv !== ov) r.push(`${name} ${show(ov)} → ${show(dv)}`);
+  };
+  switch (d.kind) {
+    case 'link': {
+      const ol = o as LinkRes;
+      cmp('mtu', d.mtu, ol.mtu);
+      cmp('mac', d.mac?.toLowerCase(), ol.mac?.toLowerCase());
+      cmp('master', d.master, ol.master ?? null);
+      cmp('up', d.up, ol.up);
+      cmp('alias', d.alias, ol.alias);
+      if (d.addrgenNone && !ol.addrgenNone) r.push('ipv6 autoconf → off');
+      break;
+    }
+    case 'route':
+      if (o.kind === 'route') {
+        cmp('via', d.via ?? null, o.via ?? null);
+        cmp('dev', d.dev, o.dev);
+        cmp('onlink', !!d.onlink, !!o.onlink);
+      }
+      break;
+    case 'sysctl':
+      if (o.kind === 'sysctl') cmp('value', d.value, o.value);
+      break;
+    case 'file':
+      if (o.kind === 'file' && d.content !== o.content) r.push('content differs');
+      break;
+    case 'chain':
+      if (o.kind === 'chain' && !d.userOwned && JSON.stringify(d.rules) !== JSON.stringify(o.rules))
+        r.push(`rules differ (${o.rules.length} → ${d.rules.length})`);
+      break;
+    case 'neigh':
+      if (o.kind === 'neigh') cmp('lladdr', d.mac.toLowerCase(), o.mac.toLowerCase());
+      break;
+    default:
+      break;
+  }
+  return r;
+}
+
+/** Objects that exist without netkeeper's mark but may be used as they are. */
+function mayAdopt(d: Resource): boolean {
+  if (d.kind === 'link') return d.type === 'loopback';
+  if (d.kind === 'netns') return d.origin === 'adopted';
+  return d.kind === 'addr' || d.kind === 'sysctl' || d.kind === 'route';
+}
+
+function neverDelete(o: Resource): boolean {
+  if (o.kind === 'sysctl') return true;
+  if (o.kind === 'link' && o.type === 'loopback') return true;
+  if (o.kind === 'netns' && o.origin === 'adopted') return true;
+  return false;
+}
+
+function describe(r: Resource): string {
+  switch (r.kind) {
+    case 'netns':
+      return `namespace ${r.name}`;
+    case 'link':
+      return `interface ${r.ifname}${r.ns === HOST_NS ? '' : ` in namespace ${r.ns}`}`;
+    case 'file':
+      return `file ${r.path}`;
+    case 'chain':
+      return `iptables chain ${r.table}/${r.chain}`;
+    default:
+      return r.key;
+  }
+}
+
+/** The veth end that renders the `ip link add … peer …` for a pair: the host end, else the smaller key. */
+export function isPrimaryEnd(l: LinkRes): boolean {
+  if (!l.peer) return true;
+  if (l.ns === HOST_NS && l.peer.ns !== HOST_NS) return true;
+  if (l.peer.ns === HOST_NS && l.ns !== HOST_NS) return false;
+  return `${l.ns}/${l.ifname}` < `${l.peer.ns}/${l.peer.ifname}`;
+}
+
+/** Where the other end of an observed veth is, from its kernel alias mark (nk:veth:NS/IF). */
+export function observedPeer(l: LinkRes): { ns: string; ifname: string } | undefined {
+  if (l.peer) return l.peer;
+  const m = l.alias && /^nk:veth:([^/]+)\/(.+)$/.exec(l.alias);
+  return m ? { ns: m[1], ifname: m[2] } : undefined;
+}
+
+const linkKey = (ns: string, ifname: string) => `link:${ns}/${ifname}`;
+
+export function diff(desired: Desired, observed: Observed, opts: DiffOptions): Plan {
+  const D = desired.resources;
+  const O = observed.resources;
+  const changes = new Map<string, Change>();
+  const conflicts: Diagnostic[] = [];
+
+  // 1. namespaces and links first: what is made anew takes its addresses, routes
+  //    and bridge ports with it, so those must be created again even if observed.
+  const fresh = new Set<string>(); // keys of netns/links that will be (re)created
+  for (const d of D.values()) {
+    if (d.kind !== 'netns' && d.kind !== 'link') continue;
+    const o = O.get(d.key);
+    if (!o) {
+      if (d.kind === 'link' && d.type === 'loopback') continue; // lo comes with its namespace
+      if (d.kind === 'netns' && d.origin === 'adopted') {
+        conflicts.push({ code: 'netns-missing', message: `adopted namespace ${d.path} does not exist`, object: `Container ${d.name}` });
+        continue;
+      }
+      changes.set(d.key, { action: 'create', key: d.key, after: d, reason: 'declared' });
+      fresh.add(d.key);
+      continue;
+    }
+    if (!o.owned && !mayAdopt(d)) {
+      conflicts.push({
+        code: 'unowned-in-the-way',
+        message: `${describe(o)} exists and is not netkeeper's; remove or rename it, or change the files`,
+        object: describe(d),
+      });
+      continue;
+    }
+    const imm = immutableDiff(d, o);
+    if (imm) {
+      changes.set(d.key, { action: 'replace', key: d.key, before: o, after: d, reason: imm });
+      fresh.add(d.key);
+    }
+  }
+  // a namespace made anew takes every interface in it along
+  for (const d of D.values()) {
+    if (d.kind === 'link' && d.ns !== HOST_NS && fresh.has(`netns:${d.ns}`) && d.type !== 'loopback' && !changes.has(d.key)) {
+      changes.set(d.key, { action: 'create', key: d.key, after: d, reason: `namespace ${d.ns} is new` });
+      fresh.add(d.key);
+    }
+  }
+  // a veth pair is one object: when one end is made anew, so is the other
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const d of D.values()) {
+      if (d.kind !== 'link' || !d.peer || !fresh.has(d.key)) continue;
+      const pk = linkKey(d.peer.ns, d.peer.ifname);
+      if (fresh.has(pk)) continue;
+      const pd = D.get(pk);
+      const po = O.get(pk);
+      if (!pd) continue;
+      if (po) changes.set(pk, { action: 'replace', key: pk, before: po, after: pd, reason: `its peer ${d.ifname} is made anew` });
+      else changes.set(pk, { action: 'create', key: pk, after: pd, reason: 'declared' });
+      fresh.add(pk);
+      grew = true;
+    }
+  }
+
+  // 2. everything else, and in-place updates of existing links
+  const conflicted = new Set(conflicts.map((c) => c.object));
+  for (const d of D.values()) {
+    if (changes.has(d.key) || conflicted.has(describe(d))) continue;
+    const o = O.get(d.key);
+    const onFresh =
+      (d.kind === 'addr' || d.kind === 'neigh' || d.kind === 'fdb') && fresh.has(linkKey(d.ns, 'ifname' in d ? d.ifname : d.dev));
+    const routeOnFresh = d.kind === 'route' && d.dev !== undefined && fresh.has(linkKey(d.ns, d.dev));
+    const inFreshNs = d.ns !== HOST_NS && fresh.has(`netns:${d.ns}`) && d.kind !== 'file' && d.kind !== 'netns';
+    if (!o || onFresh || routeOnFresh || (inFreshNs && d.kind !== 'link')) {
+      if (d.kind === 'netns' || (d.kind === 'link' && d.type !== 'loopback')) continue; // handled above
+      changes.set(d.key, { action: 'create', key: d.key, after: d, reason: o ? 'its interface or namespace is made anew' : 'declared' });
+      continue;
+    }
+    if (!o.owned && !mayAdopt(d)) {
+      conflicts.push({ code: 'unowned-in-the-way', message: `${describe(o)} exists and is not netkeeper's`, object: describe(d) });
+      continue;
+    }
+    let reasons = mutableDiff(d, o);
+    if (d.kind === 'link' && d.master && fresh.has(linkKey(d.ns, d.master)) && reasons.every((x) => !x.startsWith('master')))
+      reasons = [...reasons, `master ${d.master} is made anew`];
+    if (reasons.length) changes.set(d.key, { action: 'update', key: d.key, before: o, after: d, reason: reasons.join('; ') });
+  }
+
+  // 3. deletions of owned objects that left the files
+  if (opts.prune) {
+    const deleting = new Set<string>();
+    for (const o of O.values()) {
+      if (!o.owned || D.has(o.key) || neverDelete(o)) continue;
+      deleting.add(o.key);
+    }
+    for (const k of deleting) {
+      const o = O.get(k)!;
+      if (covered(o, deleting, O)) continue;
+      changes.set(k, { action: 'delete', key: k, before: o, reason: 'no longer declared' });
+    }
+  }
+
+  return { changes: orderChanges([...changes.values()]), conflicts };
+}
+
+/** A deletion another deletion already does: objects inside a namespace or on an interface that goes. */
+function covered(o: Resource, deleting: Set<string>, O: ResourceMap): boolean {
+  if (o.kind !== 'file' && o.kind !== 'netns' && o.ns !== HOST_NS && deleting.has(`netns:${o.ns}`)) return true;
+  if (o.kind === 'addr' && deleting.has(linkKey(o.ns, o.ifname))) return true;
+  if ((o.kind === 'neigh' || o.kind === 'fdb') && deleting.has(linkKey(o.ns, o.dev))) return true;
+  if (o.kind === 'route' && o.dev && deleting.has(linkKey(o.ns, o.dev))) return true;
+  if (o.kind === 'link') {
+    const p = observedPeer(o);
+    if (p) {
+      const pk = linkKey(p.ns, p.ifname);
+      const po = O.get(pk);
+      if (po && po.kind === 'link' && deleting.has(pk)) {
+        if (p.ns !== HOST_NS && deleting.has(`netns:${p.ns}`)) return false; // the peer goes with its namespace; delete this end
+        return !isPrimaryEnd({ ...o, peer: p });
+      }
+    }
+  }
+  return false;
+}
+
+const PHASE_DELETE: Record<string, number> = { hook: 1, chain: 2, route: 3, neigh: 4, fdb: 4, addr: 5, link: 6, netns: 8, file: 9 };
+const PHASE_CREATE: Record<string, number> = {
+  netns: 20, link: 21, addr: 25, route: 26, neigh: 27, fdb: 27, sysctl: 28, chain: 29, hook: 30, file: 31,
+};
+const LINK_ORDER: Record<string, number> = { bridge: 0, vxlan: 1, macvlan: 2, veth: 2, loopback: 3 };
+
+function phase(c: Change): number {
+  const r = (c.after ?? c.before)!;
+  if (c.action === 'delete') return PHASE_DELETE[r.kind] * 10 + (r.kind === 'link' ? 3 - (LINK_ORDER[r.type] ?? 2) : 0);
+  return PHASE_CREATE[r.kind] * 10 + (r.kind === 'link' ? (LINK_ORDER[r.type] ?? 2) : 0);
+}
+
+export function orderChanges(changes: Change[]): Change[] {
+  return changes.sort((a, b) => phase(a) - phase(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+

@@ -1,0 +1,72 @@
+// Human tables for `plan` and `status`. Pure.
+
+import type { Change, Plan } from '../model/plan.js';
+import type { Resource } from '../model/resources.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
+
+const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', replace: '±', delete: '-' };
+
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+}
+
+export function summary(changes: Change[]): string {
+  const n = (a: Change['action']) => changes.filter((c) => c.action === a).length;
+  return `${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${n('delete')} to delete`;
+}
+
+export function formatPlan(plan: Plan): string {
+  const out: string[] = [];
+  for (const c of plan.conflicts) out.push(`error: ${formatDiagnostic(c)}`);
+  if (plan.changes.length === 0) {
+    out.push(plan.conflicts.length ? 'Nothing can be applied until the conflicts above are resolved.' : 'No changes: the kernel matches networks.d.');
+    return out.join('\n') + '\n';
+  }
+  out.push(...table(plan.changes.map((c) => [` ${SYMBOL[c.action]}`, c.key, c.reason])));
+  out.push('', `Plan: ${summary(plan.changes)}.`);
+  return out.join('\n') + '\n';
+}
+
+function describeRes(r: Resource): string[] {
+  switch (r.kind) {
+    case 'netns':
+      return ['namespace', r.name, r.origin + (r.sharedWith ? ` (shares ${r.sharedWith})` : ''), r.path];
+    case 'link': {
+      const bits = [r.type, r.up ? 'up' : 'down'];
+      if (r.mtu) bits.push(`mtu ${r.mtu}`);
+      if (r.master) bits.push(`master ${r.master}`);
+      if (r.mac) bits.push(r.mac);
+      if (r.peer) bits.push(`peer ${r.peer.ns}/${r.peer.ifname}`);
+      return ['interface', `${r.ns}/${r.ifname}`, bits.join(' '), r.alias ?? ''];
+    }
+    case 'addr':
+      return ['address', `${r.ns}/${r.ifname}`, r.cidr, ''];
+    case 'route':
+      return ['route', r.ns, `${r.dst}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`, ''];
+    case 'sysctl':
+      return ['sysctl', r.ns, `${r.name}=${r.value}`, ''];
+    case 'file':
+      return ['file', r.ns, r.path, `${r.content.split('\n').length - 1} lines`];
+    case 'neigh':
+      return ['neighbour', `${r.ns}/${r.dev}`, `${r.ip} lladdr ${r.mac}`, ''];
+    case 'fdb':
+      return ['fdb', `${r.ns}/${r.dev}`, `${r.mac} dst ${r.dst}`, ''];
+    case 'chain':
+      return ['chain', r.ns, `${r.family} ${r.table} ${r.chain}`, `${r.rules.length} rules`];
+    case 'hook':
+      return ['jump', r.ns, `${r.family} ${r.table} ${r.chain}`, r.rule];
+  }
+}
+
+/** `status`: what netkeeper owns, as the kernel has it now. */
+export function formatStatus(owned: Resource[], extra: string[] = []): string {
+  if (owned.length === 0) return 'netkeeper owns nothing on this host.\n' + extra.join('\n');
+  const order = ['netns', 'link', 'addr', 'route', 'neigh', 'fdb', 'chain', 'hook', 'sysctl', 'file'];
+  const rows = [...owned]
+    .filter((r) => r.kind !== 'sysctl')
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.key.localeCompare(b.key))
+    .map(describeRes);
+  return [...table([['KIND', 'WHERE', 'WHAT', 'NOTE'], ...rows]), ...extra].join('\n') + '\n';
+}

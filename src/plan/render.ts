@@ -1,0 +1,211 @@
+// Changes → the commands that carry them out, in as few processes as possible:
+// one `ip -batch` for the host, one per namespace (before the host batch for what
+// must go first, after it for the rest), one `bridge -batch` per namespace for
+// FDB entries, sysctl and file writes, and namespace bind mounts. Pure.
+
+import { HOST_NS, MARK } from '../model/resources.js';
+import type { LinkRes, NetnsRes, Resource } from '../model/resources.js';
+import type { Change } from '../model/plan.js';
+import { isPrimaryEnd, observedPeer } from './diff.js';
+
+export interface Line {
+  /** one line of an `ip -batch` (or `bridge -batch`) input */
+  text: string;
+  /** the change it carries out */
+  key: string;
+}
+
+export interface Program {
+  /** per namespace: deletions run before the host batch (a name must be free before it is made again) */
+  nsPre: Map<string, Line[]>;
+  host: Line[];
+  /** bind mounts for `mode: container:<name>` namespaces */
+  mounts: { source: string; target: string; key: string }[];
+  nsPost: Map<string, Line[]>;
+  /** `bridge -batch` lines per namespace */
+  bridge: Map<string, Line[]>;
+  sysctls: { ns: string; name: string; value: string; key: string }[];
+  files: { path: string; content: string | null; key: string }[];
+  /** nsenter path of every namespace named above */
+  nsPaths: Record<string, string>;
+}
+
+const push = (m: Map<string, Line[]>, ns: string, line: Line) => {
+  const list = m.get(ns);
+  if (list) list.push(line);
+  else m.set(ns, [line]);
+};
+
+function q(s: string): string {
+  return /^[A-Za-z0-9_.:/@+-]+$/.test(s) ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+function netnsArg(ns: string, paths: Record<string, string>): string {
+  return ns === HOST_NS ? '' : ` netns ${paths[ns] ?? `/run/netns/${ns}`}`;
+}
+
+function ipDst(dst: string): string {
+  return dst === 'default6' ? '::/0' : dst;
+}
+
+function linkAdd(l: LinkRes, paths: Record<string, string>): string {
+  const mtu = l.mtu ? ` mtu ${l.mtu}` : '';
+  const mac = l.mac ? ` address ${l.mac}` : '';
+  const head = `link add name ${l.ifname}${netnsArg(l.ns, paths)}${mtu}${mac}`;
+  switch (l.type) {
+    case 'bridge':
+      return `${head} type bridge`;
+    case 'vxlan': {
+      const v = l.vxlan!;
+      return `${head} type vxlan id ${v.vni}${v.local ? ` local ${v.local}` : ''} dstport ${v.port}${v.dev ? ` dev ${v.dev}` : ''}${v.learning ? '' : ' nolearning'}`;
+    }
+    case 'macvlan':
+      return `link add name ${l.ifname} link ${l.macvlan!.parent}${netnsArg(l.ns, paths)}${mtu}${mac} type macvlan mode ${l.macvlan!.mode}`;
+    case 'veth': {
+      const p = l.peer!;
+      return `${head} type veth peer name ${p.ifname}${netnsArg(p.ns, paths)}${mtu}`;
+    }
+    default:
+      throw new Error(`cannot create an interface of type ${l.type}`);
+  }
+}
+
+/** `link set` lines that bring a (new or existing) link to its desired settings. */
+function linkSettings(d: LinkRes, o: LinkRes | undefined, key: string): Line[] {
+  const out: Line[] = [];
+  if (d.addrgenNone && !o?.addrgenNone) out.push({ text: `link set dev ${d.ifname} addrgenmode none`, key });
+  const opts: string[] = [];
+  if (o && d.mtu !== undefined && d.mtu !== o.mtu) opts.push(`mtu ${d.mtu}`);
+  if (d.mac && (!o || d.mac.toLowerCase() !== o.mac?.toLowerCase()) && (o || d.type === 'veth')) opts.push(`address ${d.mac}`);
+  if (d.master !== undefined && d.master !== (o?.master ?? null)) opts.push(d.master ? `master ${d.master}` : 'nomaster');
+  if (d.alias !== undefined && d.alias !== o?.alias) opts.push(`alias ${q(d.alias)}`);
+  if (d.up !== o?.up) opts.push(d.up ? 'up' : 'down');
+  if (opts.length) out.push({ text: `link set dev ${d.ifname} ${opts.join(' ')}`, key });
+  return out;
+}
+
+/** Keys removed by this plan (deleted or replaced). */
+function removedKeys(changes: Change[]): Set<string> {
+  return new Set(changes.filter((c) => c.action === 'delete' || c.action === 'replace').map((c) => c.key));
+}
+
+export function render(changes: Change[], known: Resource[]): Program {
+  const paths: Record<string, string> = {};
+  for (const r of known) if (r.kind === 'netns') paths[r.name] = r.path;
+  for (const c of changes) {
+    const r = (c.after ?? c.before)!;
+    if (r.kind === 'netns') paths[r.name] = r.path;
+  }
+  const prog: Program = {
+    nsPre: new Map(),
+    host: [],
+    mounts: [],
+    nsPost: new Map(),
+    bridge: new Map(),
+    sysctls: [],
+    files: [],
+    nsPaths: paths,
+  };
+  const removed = removedKeys(changes);
+  const nsLine = (phase: 'pre' | 'post', ns: string, line: Line) => {
+    if (ns === HOST_NS) prog.host.push(line);
+    else push(phase === 'pre' ? prog.nsPre : prog.nsPost, ns, line);
+  };
+
+  // removals first (the changes are ordered: deepest objects first)
+  for (const c of changes) {
+    if (c.action !== 'delete' && c.action !== 'replace') continue;
+    const o = c.before!;
+    switch (o.kind) {
+      case 'netns':
+        prog.host.push({ text: `netns delete ${o.name}`, key: c.key });
+        break;
+      case 'link': {
+        if (o.type === 'loopback') break;
+        const p = observedPeer(o);
+        if (p && removed.has(`link:${p.ns}/${p.ifname}`) && !isPrimaryEnd({ ...o, peer: p })) break; // the pair goes with its other end
+        if (o.ns !== HOST_NS && removed.has(`netns:${o.ns}`)) break;
+        nsLine('pre', o.ns, { text: `link del dev ${o.ifname}`, key: c.key });
+        break;
+      }
+      case 'addr':
+        if (c.action === 'delete') nsLine('pre', o.ns, { text: `addr del ${o.cidr} dev ${o.ifname}`, key: c.key });
+        break;
+      case 'route':
+        if (c.action === 'delete')
+          nsLine('pre', o.ns, { text: `route del ${ipDst(o.dst)}${o.dev ? ` dev ${o.dev}` : ''} proto ${MARK.routeProto}`, key: c.key });
+        break;
+      case 'neigh':
+        nsLine('pre', o.ns, { text: `neigh del ${o.ip} dev ${o.dev}`, key: c.key });
+        break;
+      case 'fdb':
+        push(prog.bridge, o.ns, { text: `fdb del ${o.mac} dev ${o.dev} dst ${o.dst} self`, key: c.key });
+        break;
+      case 'file':
+        if (c.action === 'delete') prog.files.push({ path: o.path, content: null, key: c.key });
+        break;
+      default:
+        break; // sysctl never deleted; chains and hooks are rendered by the firewall renderer
+    }
+  }
+
+  for (const c of changes) {
+    if (c.action === 'delete') continue;
+    const d = c.after!;
+    const fresh = c.action !== 'update';
+    switch (d.kind) {
+      case 'netns':
+        if (!fresh) break;
+        if (d.origin === 'named') prog.host.push({ text: `netns add ${d.name}`, key: c.key });
+        else if (d.origin === 'shared' && d.sharedWith)
+          prog.mounts.push({ source: paths[d.sharedWith] ?? `/run/netns/${d.sharedWith}`, target: d.path, key: c.key });
+        break;
+      case 'link': {
+        const o = fresh ? undefined : (c.before as LinkRes);
+        if (fresh && d.type !== 'loopback' && (d.type !== 'veth' || isPrimaryEnd(d))) {
+          prog.host.push({ text: linkAdd(d, paths), key: c.key });
+        }
+        // a veth end made with its peer gets its MAC here (the add line sets only the primary's)
+        const settings = linkSettings(d, o, c.key);
+        if (d.ns === HOST_NS) prog.host.push(...settings);
+        else for (const l of settings) push(prog.nsPost, d.ns, l);
+        break;
+      }
+      case 'addr': {
+        const v6 = d.cidr.includes(':');
+        const label = d.ifname === 'lo' && !v6 ? ` label ${MARK.loLabel}` : '';
+        nsLine('post', d.ns, { text: `addr replace ${d.cidr} dev ${d.ifname}${label}${v6 ? ' nodad' : ''}`, key: c.key });
+        break;
+      }
+      case 'route': {
+        const via = d.via ? ` via ${d.via}` : '';
+        const dev = d.dev ? ` dev ${d.dev}` : '';
+        nsLine('post', d.ns, {
+          text: `route replace ${ipDst(d.dst)}${via}${dev} proto ${MARK.routeProto}${d.onlink ? ' onlink' : ''}`,
+          key: c.key,
+        });
+        break;
+      }
+      case 'neigh':
+        nsLine('post', d.ns, { text: `neigh replace ${d.ip} lladdr ${d.mac} dev ${d.dev} nud permanent`, key: c.key });
+        break;
+      case 'fdb':
+        push(prog.bridge, d.ns, { text: `fdb append ${d.mac} dev ${d.dev} dst ${d.dst} self permanent`, key: c.key });
+        break;
+      case 'sysctl':
+        prog.sysctls.push({ ns: d.ns, name: d.name, value: d.value, key: c.key });
+        break;
+      case 'file':
+        prog.files.push({ path: d.path, content: d.content, key: c.key });
+        break;
+      default:
+        break;
+    }
+  }
+  return prog;
+}
+
+/** The namespace objects among resources, by name (for paths). */
+export function netnsOf(resources: Iterable<Resource>): NetnsRes[] {
+  return [...resources].filter((r): r is NetnsRes => r.kind === 'netns');
+}

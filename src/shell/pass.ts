@@ -1,0 +1,133 @@
+// One reconcile pass: read files → observe → plan → (apply → observe → verify).
+// Commands and the watcher call this; it never exits the process.
+
+import { readConfigDir } from './read-config.js';
+import { observe } from './observe.js';
+import { applyProgram, type ApplyReport } from './apply.js';
+import type { Runner } from './runner.js';
+import type { Logger } from './log.js';
+import { parseConfig } from '../config/index.js';
+import { buildTopology } from '../plan/topology.js';
+import { buildDesired, type ResourceBuilder } from '../plan/desired.js';
+import { diff } from '../plan/diff.js';
+import { render, type Program } from '../plan/render.js';
+import type { Config } from '../model/config.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { Desired, Observed, Plan } from '../model/plan.js';
+import type { Topology } from '../model/topology.js';
+import { HOST_NS, toMap } from '../model/resources.js';
+import { readFile } from 'node:fs/promises';
+import { firewallPlugin, type Plugin } from './plugins.js';
+
+export interface PassOptions {
+  dir: string;
+  /** this reconciler's Host name (default: the machine's hostname) */
+  host?: string;
+  allowEmpty?: boolean;
+  /** plan only */
+  dryRun?: boolean;
+  /** remove everything owned, whatever the files say */
+  destroy?: boolean;
+  runner: Runner;
+  log: Logger;
+}
+
+export type PassOutcome =
+  | { status: 'invalid'; errors: Diagnostic[] }
+  | { status: 'refused'; reason: string }
+  | { status: 'conflict'; plan: Plan }
+  | { status: 'planned'; plan: Plan; program: Program; extra: unknown }
+  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan };
+
+export const EMPTY_CONFIG: Config = {
+  networks: [],
+  containers: [],
+  links: [],
+  hosts: [],
+  settings: { kind: 'Settings', ipForward: true, iptables: true, prune: true },
+  documentCount: 0,
+};
+
+/** Namespaces adopted by path or pid: observe must enter them although they are not under /run/netns. */
+function adoptedNamespaces(config: Config): { name: string; path: string }[] {
+  const out: { name: string; path: string }[] = [];
+  for (const c of config.containers) {
+    if (c.netns.type === 'path') out.push({ name: c.name, path: c.netns.path });
+    if (c.netns.type === 'pid') out.push({ name: c.name, path: `/proc/${c.netns.pid}/ns/net` });
+  }
+  return out;
+}
+
+export async function loadConfig(dir: string, allowEmpty: boolean): Promise<PassOutcome | Config> {
+  const read = await readConfigDir(dir);
+  if (!read.exists && !allowEmpty) {
+    return { status: 'refused', reason: `directory ${dir} does not exist; refusing to remove everything netkeeper owns (use --allow-empty)` };
+  }
+  const parsed = parseConfig(read.files);
+  if (!parsed.ok) return { status: 'invalid', errors: parsed.errors };
+  if (parsed.value.documentCount === 0 && !allowEmpty) {
+    return { status: 'refused', reason: `directory ${dir} holds no objects; refusing to remove everything netkeeper owns (use --allow-empty)` };
+  }
+  return parsed.value;
+}
+
+/** Host sysctls the desired state names (route_localnet, bridge-nf-call-*): read from /proc/sys. */
+async function observeHostSysctls(desired: Desired, observed: Observed): Promise<void> {
+  for (const d of desired.resources.values()) {
+    if (d.kind !== 'sysctl' || d.ns !== HOST_NS || observed.resources.has(d.key)) continue;
+    const value = await readFile(`/proc/sys/${d.name.replace(/\./g, '/')}`, 'utf8').catch(() => undefined);
+    if (value !== undefined) observed.resources.set(d.key, { ...d, value: value.trim() });
+  }
+}
+
+interface Computed {
+  topo: Topology;
+  desired: Desired;
+  observed: Observed;
+  plan: Plan;
+}
+
+async function compute(config: Config, opts: PassOptions, plugins: Plugin[]): Promise<Computed | PassOutcome> {
+  const observed = await observe(opts.runner, { extraNamespaces: adoptedNamespaces(config) });
+  for (const p of plugins) await p.observe?.(observed, opts.runner, config);
+  const self = opts.host ?? observed.facts.hostname;
+  const topoRes = buildTopology(config, observed, self);
+  if (!topoRes.ok) return { status: 'invalid', errors: topoRes.errors };
+  const topo = topoRes.value;
+  const builders: ResourceBuilder[] = plugins.flatMap((p) => (p.build ? [p.build] : []));
+  const desired: Desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
+  await observeHostSysctls(desired, observed);
+  const plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
+  return { topo, desired, observed, plan };
+}
+
+export async function runPass(opts: PassOptions): Promise<PassOutcome> {
+  const loaded = opts.destroy ? EMPTY_CONFIG : await loadConfig(opts.dir, opts.allowEmpty ?? false);
+  if ('status' in loaded) return loaded;
+  const config = loaded;
+  const plugins = [firewallPlugin];
+  const first = await compute(config, opts, plugins);
+  if ('status' in first) return first;
+  const { plan, observed } = first;
+  if (plan.conflicts.length) return { status: 'conflict', plan };
+  const known = [...observed.resources.values(), ...first.desired.resources.values()];
+  const program = render(plan.changes, known);
+  const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
+  if (opts.dryRun) return { status: 'planned', plan, program, extra };
+  if (plan.changes.length === 0) {
+    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0 }, remaining: plan };
+  }
+  const t0 = performance.now();
+  const report = await applyProgram(program, { runner: opts.runner });
+  for (const p of plugins) {
+    if (p.apply) {
+      const r = await p.apply(plan.changes, first.topo, opts.runner, program.nsPaths);
+      report.failed.push(...r.failed);
+      report.processes += r.processes;
+    }
+  }
+  opts.log.debug({ ms: Math.round(performance.now() - t0), processes: report.processes }, 'applied');
+  const second = await compute(config, opts, plugins);
+  if ('status' in second) return second;
+  return { status: 'applied', plan, report, remaining: second.plan };
+}

@@ -1,0 +1,62 @@
+// Parts of the dataplane with their own tools (iptables) plug into a pass here:
+// they add to what is observed, to what is desired, and apply their own changes.
+
+import type { Runner } from './runner.js';
+import type { StepFailure } from './apply.js';
+import type { Config } from '../model/config.js';
+import type { Change, Observed } from '../model/plan.js';
+import type { Topology } from '../model/topology.js';
+import type { Resource } from '../model/resources.js';
+import { HOST_NS } from '../model/resources.js';
+import { buildFirewall, renderIptables } from '../plan/firewall.js';
+import { readIptables, applyIptables } from './iptables.js';
+
+export interface Plugin {
+  name: string;
+  observe?(observed: Observed, runner: Runner, config: Config): Promise<void>;
+  build?(topo: Topology): Resource[];
+  /** what `plan --json` shows of this plugin's commands */
+  render?(changes: Change[], topo: Topology): unknown;
+  apply?(changes: Change[], topo: Topology, runner: Runner, nsPaths: Record<string, string>): Promise<{ failed: StepFailure[]; processes: number }>;
+}
+
+const FIREWALL_KINDS = new Set(['chain', 'hook']);
+
+/** Namespaces whose own iptables netkeeper manages: router containers. */
+function routerNamespaces(config: Config): { name: string; path?: string }[] {
+  return config.containers
+    .filter((c) => c.masquerade.length > 0)
+    .map((c) => ({ name: c.netns.type === 'named' ? c.netns.name : c.name }));
+}
+
+export const firewallPlugin: Plugin = {
+  name: 'firewall',
+  async observe(observed, runner, config) {
+    if (!config.settings.iptables) return;
+    const v6 = config.networks.some((n) => (n.subnets ?? []).some((s) => s.subnet.includes(':')));
+    const families = v6 ? (['ipv4', 'ipv6'] as const) : (['ipv4'] as const);
+    const spaces = [{ name: HOST_NS }, ...routerNamespaces(config)];
+    for (const ns of spaces) {
+      const present = ns.name === HOST_NS || observed.resources.has(`netns:${ns.name}`);
+      if (!present) continue;
+      const path = ns.name === HOST_NS ? undefined : `/run/netns/${ns.name}`;
+      for (const r of await readIptables(runner, { name: ns.name, path }, [...families])) observed.resources.set(r.key, r);
+    }
+  },
+  build: (topo) => buildFirewall(topo),
+  render: (changes) => renderIptables(changes.filter((c) => FIREWALL_KINDS.has((c.after ?? c.before)!.kind))),
+  async apply(changes, _topo, runner, nsPaths) {
+    const fw = changes.filter((c) => FIREWALL_KINDS.has((c.after ?? c.before)!.kind));
+    if (fw.length === 0) return { failed: [], processes: 0 };
+    const batches = renderIptables(fw);
+    try {
+      await applyIptables(runner, batches, nsPaths);
+      return { failed: [], processes: batches.length };
+    } catch (e) {
+      return {
+        failed: fw.map((c) => ({ key: c.key, command: 'iptables-restore', error: (e as Error).message })),
+        processes: batches.length,
+      };
+    }
+  },
+};
