@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, and kernel tests that each build a private
+# network + mount namespace sandbox (root needed; the host's network is never touched).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec npx vitest run "$@"
