@@ -1,0 +1,268 @@
+// Rules on Containers: modes, references, addresses, interface names, ports (pure).
+
+import type { AttachmentSpec, ContainerSpec, PortSpec, SourcePos } from '../model/config.js';
+import { cidrContains, firstHost, formatIP, isUnusableHost, parseCIDR, parseIP, type IP } from './ip.js';
+import { attachmentIfname, where, type RuleCtx } from './rules-context.js';
+
+export const AUTO_SUBNET_MESSAGE = 'user specified IP address is supported only on networks with user configured subnets';
+
+/** Fields that make no sense in each mode (the namespace is not this container's own). */
+const REFUSED: Record<string, { fields: string[]; why: string }> = {
+  host: {
+    fields: ['networks', 'ports', 'netns', 'routes', 'loopback', 'forwarding', 'masquerade', 'links', 'dns', 'extraHosts', 'hostname'],
+    why: 'mode host uses the host\'s own namespace and files',
+  },
+  container: {
+    fields: ['networks', 'ports', 'netns', 'routes', 'loopback', 'forwarding', 'masquerade', 'links'],
+    why: 'the namespace belongs to the other container: declare this there',
+  },
+  none: { fields: ['networks', 'ports'], why: 'mode none has no network attachments' },
+};
+
+function written(c: ContainerSpec, field: string, ctx: RuleCtx): boolean {
+  if (!ctx.loc.has(c, field)) return false;
+  const v = (c as unknown as Record<string, unknown>)[field];
+  if (field === 'networks') return c.networks.length > 0;
+  if (Array.isArray(v)) return v.length > 0;
+  if (field === 'forwarding') return c.forwarding;
+  return true;
+}
+
+export function checkContainers(ctx: RuleCtx): void {
+  const netns = new Map<string, ContainerSpec>();
+  for (const c of ctx.cfg.containers) {
+    if (c.name === 'host') {
+      ctx.error('reserved-name', c, ctx.pos(c, 'name'), '"host" is reserved: it names the host\'s namespace in Link endpoints');
+    }
+    checkMode(ctx, c);
+    if (c.mode.type === 'bridge' || c.mode.type === 'none') {
+      const key = c.netns.type === 'named' ? `named:${c.netns.name}` : c.netns.type === 'path' ? `path:${c.netns.path}` : `pid:${c.netns.pid}`;
+      const prev = netns.get(key);
+      if (prev) {
+        ctx.error('netns-taken', c, ctx.pos(c, 'netns'), `namespace ${key.slice(key.indexOf(':') + 1)} is already Container ${prev.name}'s (to share it, use mode: container:${prev.name})`);
+      } else netns.set(key, c);
+    }
+    if (c.host !== undefined && ctx.hostNames.size > 0 && !ctx.hostNames.has(c.host)) {
+      ctx.error('unknown-reference', c, ctx.pos(c, 'host'), `Host "${c.host}" is not declared`);
+    }
+    for (const l of c.links) {
+      const target = ctx.containers.get(l.container);
+      if (!target) {
+        ctx.error('unknown-reference', c, ctx.pos(l, 'container'), `linked container "${l.container}" is not declared`);
+      } else if (target === c) {
+        ctx.error('link-self', c, ctx.pos(l, 'container'), 'a container cannot link to itself');
+      } else {
+        const mine = ctx.root(c);
+        const theirs = ctx.root(target);
+        const shared = mine && theirs ? ctx.networksOf(mine).filter((n) => ctx.networksOf(theirs).includes(n)) : [];
+        if (mine && theirs && shared.length === 0) {
+          ctx.warn('link-no-common-network', c, ctx.pos(l, 'container'), `${c.name} and ${l.container} share no network, so the alias has no address`);
+        }
+      }
+    }
+  }
+  checkInterfaces(ctx);
+  checkAddresses(ctx);
+  checkPorts(ctx);
+}
+
+function checkMode(ctx: RuleCtx, c: ContainerSpec): void {
+  const refused = REFUSED[c.mode.type];
+  if (refused) {
+    for (const f of refused.fields) {
+      if (written(c, f, ctx)) {
+        const m = c.mode.type === 'container' ? `container:${c.mode.container}` : c.mode.type;
+        ctx.error('mode-conflict', c, ctx.pos(c, f), `"${f}" cannot be used with mode ${m}: ${refused.why}`);
+      }
+    }
+  }
+  if (c.mode.type !== 'container') return;
+  const target = ctx.containers.get(c.mode.container);
+  if (!target) {
+    ctx.error('unknown-reference', c, ctx.pos(c, 'mode'), `mode container:${c.mode.container}: container "${c.mode.container}" is not declared`);
+    return;
+  }
+  if (!ctx.root(c)) {
+    const chain = [c.name];
+    let cur: ContainerSpec | undefined = target;
+    while (cur && !chain.includes(cur.name)) {
+      chain.push(cur.name);
+      cur = cur.mode.type === 'container' ? ctx.containers.get(cur.mode.container) : undefined;
+    }
+    if (cur) chain.push(cur.name);
+    ctx.error('mode-cycle', c, ctx.pos(c, 'mode'), `container: modes form a cycle: ${chain.join(' → ')}`);
+    return;
+  }
+  const root = ctx.root(c)!;
+  if (root.mode.type === 'host') {
+    ctx.error('mode-target-host', c, ctx.pos(c, 'mode'), `Container ${root.name} uses mode host: write mode: host instead of sharing it`);
+  }
+  if (c.host !== undefined && c.host !== root.host) {
+    ctx.error('mode-host-mismatch', c, ctx.pos(c, 'host'), `it shares the namespace of ${root.name}, which runs on ${root.host ?? 'this host'}`);
+  }
+}
+
+/** Interface names per namespace: attachments, Link endpoints, lo; route dev and masquerade must name one. */
+function checkInterfaces(ctx: RuleCtx): void {
+  const names = new Map<string, Map<string, string>>(); // namespace owner → ifname → what uses it
+  const take = (ns: string, ifname: string, what: string, owner: { kind: string; name?: string }, at: SourcePos | undefined) => {
+    let m = names.get(ns);
+    if (!m) names.set(ns, (m = new Map([['lo', 'the loopback interface']])));
+    const prev = m.get(ifname);
+    if (prev) ctx.error('duplicate-ifname', owner, at, `interface ${ifname} is already used in ${ns === 'host' ? 'the host namespace' : `Container ${ns}`} by ${prev}`);
+    else m.set(ifname, what);
+  };
+  for (const c of ctx.cfg.containers) {
+    if (c.mode.type !== 'bridge' && c.mode.type !== 'none') continue;
+    if (!names.has(c.name)) names.set(c.name, new Map([['lo', 'the loopback interface']]));
+    if (c.mode.type === 'bridge') c.networks.forEach((a, i) => take(c.name, attachmentIfname(a, i), `its attachment to ${a.network}`, c, ctx.pos(a, 'ifname')));
+  }
+  for (const l of ctx.cfg.links) {
+    for (const e of l.endpoints) {
+      const c = ctx.containers.get(e.container);
+      if (e.container !== 'host' && (!c || (c.mode.type !== 'bridge' && c.mode.type !== 'none'))) continue;
+      take(e.container, e.ifname, `Link ${l.name}`, l, ctx.pos(e, 'ifname'));
+    }
+  }
+  for (const c of ctx.cfg.containers) {
+    const m = names.get(c.name);
+    if (!m) continue;
+    for (const r of c.routes) {
+      if (r.dev !== undefined && !m.has(r.dev)) {
+        ctx.error('unknown-reference', c, ctx.pos(r, 'dev'), `route dev ${r.dev} is not an interface of this container (${[...m.keys()].join(', ')})`);
+      }
+    }
+    c.masquerade.forEach((ifname, i) => {
+      if (!m.has(ifname)) {
+        ctx.error('unknown-reference', c, ctx.pos(c, 'masquerade', i), `masquerade interface ${ifname} is not an interface of this container (${[...m.keys()].join(', ')})`);
+      }
+    });
+  }
+}
+
+function checkAddresses(ctx: RuleCtx): void {
+  const taken = new Map<string, { c: ContainerSpec; a: AttachmentSpec }>(); // network/ip → first user
+  const macs = new Map<string, ContainerSpec>(); // network/mac
+  for (const c of ctx.cfg.containers) {
+    if (c.mode.type !== 'bridge') continue; // other modes may not declare networks (mode-conflict)
+    const seen = new Set<string>();
+    for (const a of c.networks) {
+      const n = ctx.network(a.network);
+      if (!n) {
+        ctx.error('unknown-reference', c, ctx.pos(a, 'network'), `Network "${a.network}" is not declared`);
+        continue;
+      }
+      if (seen.has(a.network)) {
+        ctx.error('duplicate-attachment', c, ctx.pos(a, 'network'), `the container is already attached to Network ${a.network}`);
+        continue;
+      }
+      seen.add(a.network);
+      if (n.driver === 'overlay' && ctx.hostNames.size > 0 && c.host === undefined) {
+        ctx.error('overlay-host-required', c, ctx.pos(a, 'network'), `Network ${n.name} is an overlay and Hosts are declared: say which Host runs this container ("host: ...")`);
+      }
+      if (a.mac !== undefined) {
+        const prev = macs.get(`${n.name}/${a.mac}`);
+        if (prev) ctx.error('mac-taken', c, ctx.pos(a, 'mac'), `MAC ${a.mac} is already used on Network ${n.name} by Container ${prev.name}`);
+        else macs.set(`${n.name}/${a.mac}`, c);
+      }
+      for (const field of ['ip', 'ip6'] as const) {
+        const text = a[field];
+        if (text === undefined) continue;
+        const at = ctx.pos(a, field);
+        if (!n.subnets || n.subnets.length === 0) {
+          ctx.error('fixed-ip-auto-subnet', c, at, AUTO_SUBNET_MESSAGE);
+          continue;
+        }
+        const ip = parseIP(text);
+        if (!ip) continue;
+        const problem = addressProblem(n, ip);
+        if (problem) {
+          ctx.error(problem.code, c, at, `address ${text} ${problem.message}`);
+          continue;
+        }
+        const key = `${n.name}/${text}`;
+        const prev = taken.get(key);
+        if (prev) {
+          ctx.error('address-taken', c, at, `address ${text} on Network ${n.name} is already taken by Container ${prev.c.name} (${where(ctx.pos(prev.a, field))})`);
+        } else taken.set(key, { c, a });
+      }
+    }
+  }
+}
+
+function addressProblem(n: NonNullable<ReturnType<RuleCtx['network']>>, ip: IP): { code: string; message: string } | null {
+  const subnets = n.subnets ?? [];
+  const s = subnets.find((x) => {
+    const cidr = parseCIDR(x.subnet);
+    return cidr && cidrContains(cidr, ip);
+  });
+  if (!s) {
+    return { code: 'address-outside-subnet', message: `is outside the subnets of Network ${n.name} (${subnets.map((x) => x.subnet).join(', ')})` };
+  }
+  const cidr = parseCIDR(s.subnet)!;
+  if (isUnusableHost(cidr, ip)) {
+    return { code: 'address-unusable', message: `is the ${ip.value === cidr.network ? 'network' : 'broadcast'} address of subnet ${s.subnet}` };
+  }
+  const text = formatIP(ip.family, ip.value);
+  if (n.gatewayMode !== 'isolated') {
+    const gw = s.gateway ?? formatIP(cidr.family, firstHost(cidr));
+    if (gw === text) return { code: 'address-taken', message: `is the gateway of Network ${n.name}${s.gateway ? '' : ' (the first address, by default)'}` };
+  }
+  if ((s.reserved ?? []).includes(text)) return { code: 'address-taken', message: `is reserved in Network ${n.name}` };
+  return null;
+}
+
+interface Published {
+  c: ContainerSpec;
+  p: PortSpec;
+  ip: IP;
+}
+
+function checkPorts(ctx: RuleCtx): void {
+  const all: Published[] = [];
+  for (const c of ctx.cfg.containers) {
+    if (c.mode.type !== 'bridge' || c.ports.length === 0) continue;
+    const nets = ctx.networksOf(c);
+    for (const p of c.ports) {
+      if (p.network !== undefined && !nets.includes(p.network)) {
+        ctx.error('unknown-reference', c, ctx.pos(p, 'network'), `port targets Network "${p.network}", which this container is not attached to (${nets.join(', ') || 'none'})`);
+        continue;
+      }
+      const target = p.network ?? nets[0];
+      if (target === undefined) {
+        ctx.error('port-no-network', c, ctx.pos(p), 'a published port needs a network attachment to reach the container');
+        continue;
+      }
+      const n = ctx.network(target);
+      if (!n) continue; // reported as an unknown attachment
+      if (n.internal) {
+        ctx.error('port-internal', c, ctx.pos(p), `Network ${n.name} is internal: it takes no published ports`);
+        continue;
+      }
+      const ip = parseIP(p.hostIP ?? n.hostIP ?? '0.0.0.0')!;
+      all.push({ c, p, ip });
+    }
+  }
+  const unspecified = (ip: IP) => ip.value === 0n;
+  const sameHost = (a: ContainerSpec, b: ContainerSpec) => a.host === undefined || b.host === undefined || a.host === b.host;
+  for (let j = 0; j < all.length; j++) {
+    const b = all[j];
+    for (let i = 0; i < j; i++) {
+      const a = all[i];
+      if (a.p.protocol !== b.p.protocol || a.ip.family !== b.ip.family) continue;
+      if (a.p.hostPort > b.p.hostPortEnd || b.p.hostPort > a.p.hostPortEnd) continue;
+      if (!(a.ip.value === b.ip.value || unspecified(a.ip) || unspecified(b.ip))) continue;
+      if (!sameHost(a.c, b.c)) continue;
+      const range = (p: PortSpec) => (p.hostPort === p.hostPortEnd ? `${p.hostPort}` : `${p.hostPort}-${p.hostPortEnd}`);
+      const ipText = (x: IP) => formatIP(x.family, x.value);
+      const by = a.c === b.c ? 'this container' : `Container ${a.c.name}`;
+      ctx.error(
+        'port-conflict',
+        b.c,
+        ctx.pos(b.p),
+        `host port ${range(b.p)}/${b.p.protocol} on ${ipText(b.ip)} is already published on ${ipText(a.ip)} as ${range(a.p)}/${a.p.protocol} by ${by} (${where(ctx.pos(a.p))})`,
+      );
+      break;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// Shared state and helpers of the semantic rules (pure).
+
+import type { Config, ContainerSpec, NetworkSpec, SourcePos } from '../model/config.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { Path } from './documents.js';
+import type { Locator } from './locator.js';
+
+type Named = { kind: string; name?: string };
+
+/** The implicit default network, as rules see it when no Network "bridge" is declared. */
+export const IMPLICIT_BRIDGE: NetworkSpec = {
+  kind: 'Network',
+  name: 'bridge',
+  driver: 'bridge',
+  gatewayMode: 'nat',
+  icc: true,
+  internal: false,
+  implicit: true,
+  pos: { file: '', line: 0, col: 0 },
+};
+
+export function label(o: Named): string {
+  return o.name !== undefined ? `${o.kind} ${o.name}` : o.kind;
+}
+
+export function where(p: SourcePos | undefined): string {
+  return p ? `${p.file}:${p.line}:${p.col}` : 'an earlier file';
+}
+
+export class RuleCtx {
+  readonly errors: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+  /** first declaration of each name, per kind */
+  readonly networks = new Map<string, NetworkSpec>();
+  readonly containers = new Map<string, ContainerSpec>();
+  readonly hostNames = new Set<string>();
+
+  constructor(
+    readonly cfg: Config,
+    readonly loc: Locator,
+  ) {
+    for (const n of cfg.networks) if (!this.networks.has(n.name)) this.networks.set(n.name, n);
+    for (const c of cfg.containers) if (!this.containers.has(c.name)) this.containers.set(c.name, c);
+    for (const h of cfg.hosts) this.hostNames.add(h.name);
+  }
+
+  /** A declared network, or the implicit `bridge`. */
+  network(name: string): NetworkSpec | undefined {
+    return this.networks.get(name) ?? (name === 'bridge' ? IMPLICIT_BRIDGE : undefined);
+  }
+
+  pos(obj: object, ...sub: Path): SourcePos | undefined {
+    return this.loc.pos(obj, ...sub);
+  }
+
+  error(code: string, owner: Named, at: SourcePos | undefined, message: string): void {
+    this.errors.push({ code, message, object: label(owner), ...(at ? { pos: at } : {}) });
+  }
+
+  warn(code: string, owner: Named, at: SourcePos | undefined, message: string): void {
+    this.warnings.push({ code, message, object: label(owner), ...(at ? { pos: at } : {}) });
+  }
+
+  /** Networks the container's own namespace joins (declared, or the implicit `bridge`). */
+  networksOf(c: ContainerSpec): string[] {
+    if (c.mode.type !== 'bridge') return c.networks.map((a) => a.network);
+    return c.networksDeclared ? c.networks.map((a) => a.network) : ['bridge'];
+  }
+
+  /** The container owning the namespace `c` lives in (follows container:<x>; undefined on a cycle or dangling name). */
+  root(c: ContainerSpec): ContainerSpec | undefined {
+    const seen = new Set<string>();
+    let cur: ContainerSpec | undefined = c;
+    while (cur && cur.mode.type === 'container') {
+      if (seen.has(cur.name)) return undefined;
+      seen.add(cur.name);
+      cur = this.containers.get(cur.mode.container);
+    }
+    return cur;
+  }
+}
+
+/** Interface name of attachment i when none is written: eth0, eth1, ... by position. */
+export function attachmentIfname(a: { ifname?: string }, i: number): string {
+  return a.ifname ?? `eth${i}`;
+}
