@@ -1,0 +1,297 @@
+// Topology → netkeeper's firewall: its own NK-* chains (complete ordered rule
+// lists), the commented jumps into them from built-in chains, and the sysctls
+// the rules rely on. Pure.
+//
+// Layout (host namespace; IPv6 gets the same in ip6tables when a network has an
+// IPv6 subnet, minus the 127.0.0.1 parts):
+//
+//   filter FORWARD (first) ─▶ NK-FORWARD
+//       -j NK-USER                       the user's chain, created empty, never rewritten
+//       internal networks: drop in/out   members reach each other and the host only
+//       -i BR ! -o BR -j NK-ISOLATION    per bridge: leaving it for elsewhere…
+//       per bridge: established back in; icc (accept, or links + self-hairpin then drop);
+//         nat: accept DNAT'ed (published ports), drop the rest coming in; routed: accept;
+//         accept what leaves the bridge
+//   NK-ISOLATION: DNAT'ed → RETURN; -o BR2 -j DROP for every bridge  (…but not into another network)
+//
+//   nat PREROUTING (last) ! -d 127.0.0.0/8 --dst-type LOCAL ─▶ NK-PORTS
+//   nat OUTPUT     (last)   --dst-type LOCAL               ─▶ NK-PORTS
+//   NK-PORTS: -j NK-PORTS-<bridge> per bridge with published ports (one chain per
+//     bridge, so a changed port rewrites only its bridge's chain)
+//   nat POSTROUTING (last) ─▶ NK-POSTROUTING: outbound masquerade of nat subnets,
+//     hairpin masquerade (DNAT'ed traffic from a bridge's own subnet back into it),
+//     masquerade of 127.0.0.1-sourced traffic into bridges with route_localnet
+//   raw PREROUTING (first) ─▶ NK-RAW: drop 127.0.0.0/8 arriving on a bridge that has
+//     route_localnet (the kube-proxy CVE-2020-8558 lesson)
+//
+// A port published on 127.0.0.1 is DNAT'ed from OUTPUT only: the PREROUTING jump
+// excludes 127.0.0.0/8, so nothing from another machine (or a container) reaches it.
+// Router containers: nat POSTROUTING (last) ─▶ NK-POSTROUTING with -o IF -j MASQUERADE
+// inside the container's namespace.
+
+import { HOST_NS, key } from '../model/resources.js';
+import type { ChainRes, HookRes, IptFamily, Resource, SysctlRes } from '../model/resources.js';
+import type { TContainer, TNetwork, TPort, Topology } from '../model/topology.js';
+import { dnatTarget, familyOf, rule } from './firewall-rules.js';
+
+export { renderIptables, staleUdpPorts } from './firewall-render.js';
+export type { IptablesBatch } from './firewall-render.js';
+
+export const CHAINS = {
+  forward: 'NK-FORWARD',
+  user: 'NK-USER',
+  isolation: 'NK-ISOLATION',
+  ports: 'NK-PORTS',
+  portsOf: (bridge: string) => `NK-PORTS-${bridge}`,
+  postrouting: 'NK-POSTROUTING',
+  raw: 'NK-RAW',
+} as const;
+
+const CT_ESTABLISHED = '-m conntrack --ctstate RELATED,ESTABLISHED';
+const CT_DNAT = '-m conntrack --ctstate DNAT';
+
+function chain(ns: string, family: IptFamily, table: string, name: string, rules: string[], userOwned = false): ChainRes {
+  return {
+    kind: 'chain',
+    key: key.chain(ns, family, table, name),
+    ns,
+    owned: true,
+    family,
+    table,
+    chain: name,
+    rules,
+    ...(userOwned ? { userOwned: true } : {}),
+  };
+}
+
+function hook(ns: string, family: IptFamily, table: string, builtin: string, target: string, r: string, position: 'first' | 'last'): HookRes {
+  return { kind: 'hook', key: key.hook(ns, family, table, builtin, target), ns, owned: true, family, table, chain: builtin, rule: r, position };
+}
+
+function sysctl(name: string, value: string, ns = HOST_NS): SysctlRes {
+  return { kind: 'sysctl', key: key.sysctl(ns, name), ns, owned: true, name, value };
+}
+
+const fam = (f: IptFamily): 4 | 6 => (f === 'ipv6' ? 6 : 4);
+const isLoopback4 = (ip: string) => /^127\./.test(ip);
+const isAny = (ip: string) => ip === '0.0.0.0' || ip === '::';
+
+/** Networks with a bridge on this host that the firewall handles (bridge and overlay drivers). */
+function bridged(topo: Topology): (TNetwork & { bridge: string })[] {
+  return topo.networks.filter((n): n is TNetwork & { bridge: string } => !!n.bridge && n.driver !== 'macvlan');
+}
+
+/** The host routes for it: nat or routed, not internal, host holds the gateway. */
+function forwards(n: TNetwork, f: 4 | 6): boolean {
+  return n.gatewayMode !== 'isolated' && !n.internal && n.subnets.some((s) => s.family === f && s.hostHasGateway);
+}
+
+/** Published ports this host serves, with the bridge they lead into. */
+interface LocalPort extends TPort {
+  bridge: string;
+  container: TContainer;
+}
+
+function localPorts(topo: Topology): LocalPort[] {
+  const nets = new Map(bridged(topo).map((n) => [n.name, n]));
+  const out: LocalPort[] = [];
+  for (const c of topo.containers) {
+    if (!c.local) continue;
+    for (const p of c.ports) {
+      const n = nets.get(p.network);
+      // isolated: the host routes nothing there; internal: no published ports
+      if (!n || n.gatewayMode === 'isolated' || n.internal) continue;
+      if (familyOf(p.containerIP) !== familyOf(isAny(p.hostIP) ? p.containerIP : p.hostIP)) continue;
+      out.push({ ...p, bridge: n.bridge, container: c });
+    }
+  }
+  return out;
+}
+
+/** Bridges that need route_localnet: a port reachable at 127.0.0.1 leads into them. */
+function localnetBridges(ports: LocalPort[]): string[] {
+  const s = new Set<string>();
+  for (const p of ports) if (familyOf(p.containerIP) === 'ipv4' && (isAny(p.hostIP) || isLoopback4(p.hostIP))) s.add(p.bridge);
+  return [...s];
+}
+
+const portRange = (a: number, b: number) => (a === b ? `${a}` : `${a}:${b}`);
+
+/** DNAT rules for one published port (range). */
+export function dnatRules(p: TPort): string[] {
+  const d = isAny(p.hostIP) ? undefined : p.hostIP;
+  const len = p.hostPortEnd - p.hostPort;
+  if (len === 0)
+    return [rule({ d, p: p.protocol, dport: `${p.hostPort}`, j: `DNAT --to-destination ${dnatTarget(p.containerIP, `${p.containerPort}`)}` })];
+  if (p.containerPort === p.hostPort && p.containerPortEnd === p.hostPortEnd)
+    return [rule({ d, p: p.protocol, dport: portRange(p.hostPort, p.hostPortEnd), j: `DNAT --to-destination ${dnatTarget(p.containerIP)}` })];
+  const out: string[] = [];
+  for (let i = 0; i <= len; i++) {
+    const cport = p.containerPortEnd === p.containerPort ? p.containerPort : p.containerPort + i;
+    out.push(rule({ d, p: p.protocol, dport: `${p.hostPort + i}`, j: `DNAT --to-destination ${dnatTarget(p.containerIP, `${cport}`)}` }));
+  }
+  return out;
+}
+
+function addrOn(c: TContainer, network: string, f: 4 | 6): string | undefined {
+  const a = c.attachments.find((x) => x.network === network);
+  return f === 4 ? a?.ip4 : a?.ip6;
+}
+
+/** The icc part of a bridge's section: accept all, or links and self-hairpin then drop. */
+function iccRules(n: TNetwork & { bridge: string }, f: 4 | 6, topo: Topology, ports: LocalPort[]): string[] {
+  const br = n.bridge;
+  if (n.icc) return [rule({ i: br, o: br, j: 'ACCEPT' })];
+  const out: string[] = [];
+  const byName = new Map(topo.containers.map((c) => [c.name, c]));
+  // a container reaching its own published port is not container-to-container traffic
+  const selfs = new Set<string>();
+  for (const p of ports) {
+    if (p.bridge !== br || familyOf(p.containerIP) !== (f === 6 ? 'ipv6' : 'ipv4')) continue;
+    selfs.add(p.containerIP);
+  }
+  for (const ip of selfs) out.push(rule({ s: ip, d: ip, i: br, o: br, j: 'ACCEPT' }));
+  for (const c of topo.containers) {
+    for (const l of c.links) {
+      const t = byName.get(l.container);
+      const src = addrOn(c, n.name, f);
+      const dst = t && addrOn(t, n.name, f);
+      if (!src || !dst) continue;
+      if (l.ports.length === 0) out.push(rule({ s: src, d: dst, i: br, o: br, j: 'ACCEPT' }));
+      for (const p of l.ports) out.push(rule({ s: src, d: dst, i: br, o: br, p: p.protocol, dport: `${p.port}`, j: 'ACCEPT' }));
+    }
+  }
+  out.push(rule({ i: br, o: br, j: 'DROP' }));
+  return out;
+}
+
+function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Resource[] {
+  const f = fam(family);
+  const nets = bridged(topo).filter((n) => n.subnets.some((s) => s.family === f));
+  const fports = ports.filter((p) => familyOf(p.containerIP) === family);
+  if (nets.length === 0 && fports.length === 0) return [];
+  const out: Resource[] = [];
+
+  // ---- filter
+  const isolating = nets.filter((n) => n.gatewayMode !== 'isolated' && !n.internal);
+  const fwd: string[] = [rule({ j: CHAINS.user })];
+  for (const n of nets) {
+    if (!n.internal) continue;
+    fwd.push(rule({ i: n.bridge, o: `!${n.bridge}`, j: 'DROP' }), rule({ i: `!${n.bridge}`, o: n.bridge, j: 'DROP' }));
+  }
+  for (const n of isolating) fwd.push(rule({ i: n.bridge, o: `!${n.bridge}`, j: CHAINS.isolation }));
+  for (const n of nets) {
+    const br = n.bridge;
+    fwd.push(rule({ o: br, m: [CT_ESTABLISHED], j: 'ACCEPT' }));
+    fwd.push(...iccRules(n, f, topo, fports));
+    if (n.internal || n.gatewayMode === 'isolated') continue;
+    if (n.gatewayMode === 'nat') fwd.push(rule({ o: br, m: [CT_DNAT], j: 'ACCEPT' }), rule({ o: br, j: 'DROP' }));
+    else fwd.push(rule({ o: br, j: 'ACCEPT' }));
+    fwd.push(rule({ i: br, j: 'ACCEPT' }));
+  }
+  out.push(chain(HOST_NS, family, 'filter', CHAINS.user, [], true));
+  out.push(chain(HOST_NS, family, 'filter', CHAINS.forward, fwd));
+  out.push(hook(HOST_NS, family, 'filter', 'FORWARD', CHAINS.forward, rule({ mark: true, j: CHAINS.forward }), 'first'));
+  if (isolating.length > 0) {
+    const iso = [rule({ m: [CT_DNAT], j: 'RETURN' }), ...isolating.map((n) => rule({ o: n.bridge, j: 'DROP' }))];
+    out.push(chain(HOST_NS, family, 'filter', CHAINS.isolation, iso));
+  }
+
+  // ---- nat: published ports
+  const loop = family === 'ipv6' ? '::1/128' : '127.0.0.0/8';
+  const bridges = [...new Set(fports.map((p) => p.bridge))];
+  if (bridges.length > 0) {
+    out.push(chain(HOST_NS, family, 'nat', CHAINS.ports, bridges.map((b) => rule({ j: CHAINS.portsOf(b) }))));
+    for (const b of bridges) {
+      const rules = fports.filter((p) => p.bridge === b).flatMap(dnatRules);
+      out.push(chain(HOST_NS, family, 'nat', CHAINS.portsOf(b), rules));
+    }
+    const local = '-m addrtype --dst-type LOCAL';
+    out.push(hook(HOST_NS, family, 'nat', 'PREROUTING', CHAINS.ports, rule({ d: `!${loop}`, m: [local], mark: true, j: CHAINS.ports }), 'last'));
+    out.push(hook(HOST_NS, family, 'nat', 'OUTPUT', CHAINS.ports, rule({ m: [local], mark: true, j: CHAINS.ports }), 'last'));
+  }
+
+  // ---- nat: masquerade
+  const post: string[] = [];
+  for (const n of nets) {
+    if (n.gatewayMode !== 'nat' || !forwards(n, f)) continue;
+    for (const s of n.subnets) if (s.family === f && s.hostHasGateway) post.push(rule({ s: s.subnet, o: `!${n.bridge}`, j: 'MASQUERADE' }));
+  }
+  for (const b of bridges) {
+    const n = nets.find((x) => x.bridge === b);
+    for (const s of n?.subnets ?? []) if (s.family === f) post.push(rule({ s: s.subnet, o: b, m: [CT_DNAT], j: 'MASQUERADE' }));
+  }
+  const localnet = family === 'ipv4' ? localnetBridges(fports) : [];
+  for (const b of localnet) post.push(rule({ s: '127.0.0.0/8', o: b, j: 'MASQUERADE' }));
+  if (family === 'ipv4') post.push(...routerMasquerade(topo, HOST_NS));
+  if (post.length > 0) {
+    out.push(chain(HOST_NS, family, 'nat', CHAINS.postrouting, post));
+    out.push(hook(HOST_NS, family, 'nat', 'POSTROUTING', CHAINS.postrouting, rule({ mark: true, j: CHAINS.postrouting }), 'last'));
+  }
+
+  // ---- raw: the route_localnet guard
+  if (localnet.length > 0) {
+    out.push(chain(HOST_NS, family, 'raw', CHAINS.raw, localnet.map((b) => rule({ d: '127.0.0.0/8', i: b, j: 'DROP' }))));
+    out.push(hook(HOST_NS, family, 'raw', 'PREROUTING', CHAINS.raw, rule({ mark: true, j: CHAINS.raw }), 'first'));
+    for (const b of localnet) out.push(sysctl(`net.ipv4.conf.${b}.route_localnet`, '1'));
+  }
+  return out;
+}
+
+/** The namespace a container's own rules live in (a shared namespace belongs to its owner). */
+function nsOf(c: TContainer, topo: Topology): string {
+  if (c.mode === 'host') return HOST_NS;
+  if (c.netnsOrigin === 'shared' && c.sharedWith) {
+    const owner = topo.containers.find((x) => x.name === c.sharedWith);
+    if (owner?.netns) return owner.netns;
+  }
+  return c.netns ?? c.name;
+}
+
+function routerMasquerade(topo: Topology, ns: string): string[] {
+  const out: string[] = [];
+  for (const c of topo.containers) {
+    if (!c.local || nsOf(c, topo) !== ns) continue;
+    for (const ifname of c.masquerade) {
+      const r = rule({ o: ifname, j: 'MASQUERADE' });
+      if (!out.includes(r)) out.push(r);
+    }
+  }
+  return out;
+}
+
+/** MASQUERADE rules inside router containers' namespaces (IPv4). */
+function routerFamily(topo: Topology): Resource[] {
+  const out: Resource[] = [];
+  const spaces = new Set<string>();
+  for (const c of topo.containers) if (c.local && c.masquerade.length > 0 && nsOf(c, topo) !== HOST_NS) spaces.add(nsOf(c, topo));
+  for (const ns of spaces) {
+    out.push(chain(ns, 'ipv4', 'nat', CHAINS.postrouting, routerMasquerade(topo, ns)));
+    out.push(hook(ns, 'ipv4', 'nat', 'POSTROUTING', CHAINS.postrouting, rule({ mark: true, j: CHAINS.postrouting }), 'last'));
+  }
+  return out;
+}
+
+function forwardingSysctls(topo: Topology): SysctlRes[] {
+  if (!topo.settings.ipForward) return [];
+  const out: SysctlRes[] = [];
+  const nets = bridged(topo);
+  if (nets.some((n) => forwards(n, 4))) out.push(sysctl('net.ipv4.ip_forward', '1'));
+  if (nets.some((n) => forwards(n, 6))) out.push(sysctl('net.ipv6.conf.all.forwarding', '1'));
+  return out;
+}
+
+/** Every firewall resource (chains, hooks) and the sysctls they need. */
+export function buildFirewall(topo: Topology): Resource[] {
+  const out: Resource[] = [...forwardingSysctls(topo)];
+  if (!topo.settings.iptables) return out;
+  const ports = localPorts(topo);
+  out.push(...hostFamily(topo, 'ipv4', ports));
+  out.push(...hostFamily(topo, 'ipv6', ports));
+  out.push(...routerFamily(topo));
+  // icc: false is enforced on bridged frames, which reach iptables only through br_netfilter
+  const nets = bridged(topo);
+  if (nets.some((n) => !n.icc && n.subnets.some((s) => s.family === 4))) out.push(sysctl('net.bridge.bridge-nf-call-iptables', '1'));
+  if (nets.some((n) => !n.icc && n.subnets.some((s) => s.family === 6))) out.push(sysctl('net.bridge.bridge-nf-call-ip6tables', '1'));
+  return out;
+}

@@ -1,0 +1,109 @@
+// The firewall's side effects: read with iptables-save, write with one
+// iptables-restore --noflush per (namespace, family, table), drop stale UDP
+// conntrack entries, load br_netfilter.
+//
+// Backend: whatever `iptables-save`/`iptables-restore` resolve to on the host
+// (Debian 12: iptables-nft through update-alternatives; iptables-legacy works
+// the same). Both print rules in the same saved form, which is what the desired
+// rules are written in (src/plan/firewall-rules.ts).
+
+import type { Runner } from './runner.js';
+import { HOST_NS } from '../model/resources.js';
+import type { IptFamily, Resource } from '../model/resources.js';
+import { parseIptablesSave } from '../observe/iptables.js';
+import type { IptablesBatch, StaleUdpPort } from '../plan/firewall-render.js';
+
+const SAVE: Record<IptFamily, string> = { ipv4: 'iptables-save', ipv6: 'ip6tables-save' };
+const RESTORE: Record<IptFamily, string> = { ipv4: 'iptables-restore', ipv6: 'ip6tables-restore' };
+
+/** argv that runs `cmd args` in a namespace (the host's own when path is undefined). */
+function inNs(path: string | undefined, cmd: string, args: string[]): [string, string[]] {
+  return path ? ['nsenter', [`--net=${path}`, cmd, ...args]] : [cmd, args];
+}
+
+function nsPath(ns: string, nsPaths: Record<string, string>): string | undefined {
+  return ns === HOST_NS ? undefined : (nsPaths[ns] ?? `/run/netns/${ns}`);
+}
+
+/** netkeeper's chains and hooks in one namespace, for each family asked. */
+export async function readIptables(runner: Runner, ns: { name: string; path?: string }, families: IptFamily[]): Promise<Resource[]> {
+  const out: Resource[] = [];
+  const path = ns.name === HOST_NS ? undefined : (ns.path ?? `/run/netns/${ns.name}`);
+  for (const family of families) {
+    const [cmd, args] = inNs(path, SAVE[family], []);
+    const r = await runner.run(cmd, args);
+    out.push(...parseIptablesSave(r.stdout, family, ns.name));
+  }
+  return out;
+}
+
+export class IptablesApplyError extends Error {
+  readonly ns: string;
+  readonly family: IptFamily;
+  readonly table: string;
+  readonly stderr: string;
+  /** batches applied before this one failed */
+  readonly applied: number;
+  constructor(b: IptablesBatch, stderr: string, exitCode: number, applied: number) {
+    const where = b.ns === HOST_NS ? '' : ` in namespace ${b.ns}`;
+    super(`${RESTORE[b.family]} of table ${b.table}${where} failed (exit ${exitCode}): ${stderr.trim() || 'no message'}`);
+    this.name = 'IptablesApplyError';
+    this.ns = b.ns;
+    this.family = b.family;
+    this.table = b.table;
+    this.stderr = stderr;
+    this.applied = applied;
+  }
+}
+
+/**
+ * One `iptables-restore --noflush -w 5` per batch, the batch text on stdin.
+ * A failed restore changes nothing of its table; earlier batches stay applied.
+ */
+export async function applyIptables(runner: Runner, batches: IptablesBatch[], nsPaths: Record<string, string>): Promise<void> {
+  let applied = 0;
+  for (const b of batches) {
+    const [cmd, args] = inNs(nsPath(b.ns, nsPaths), RESTORE[b.family], ['--noflush', '-w', '5']);
+    const r = await runner.run(cmd, args, { input: b.text, allowFail: true });
+    if (r.exitCode !== 0) throw new IptablesApplyError(b, r.stderr, r.exitCode, applied);
+    applied++;
+  }
+}
+
+/**
+ * Delete the conntrack entries of UDP ports whose DNAT target moved, so the
+ * next datagram is NATed anew. Needs the `conntrack` tool (conntrack-tools; the
+ * setup script installs it). Returns how many entries went.
+ */
+export type ConntrackEntry = Pick<StaleUdpPort, 'port'> & Partial<Pick<StaleUdpPort, 'family' | 'hostIP' | 'ns'>>;
+
+export async function flushConntrack(
+  runner: Runner,
+  entries: ConntrackEntry[],
+  nsPaths: Record<string, string> = {},
+): Promise<number> {
+  let deleted = 0;
+  for (const e of entries) {
+    const args = ['-D', ...(e.family === 'ipv6' ? ['-f', 'ipv6'] : []), '-p', 'udp', '--orig-port-dst', `${e.port}`];
+    if (e.hostIP) args.push('--orig-dst', e.hostIP);
+    const [cmd, argv] = inNs(nsPath(e.ns ?? HOST_NS, nsPaths), 'conntrack', args);
+    // exit 1 with "0 flow entries have been deleted" when there were none
+    const r = await runner.run(cmd, argv, { allowFail: true });
+    if (r.exitCode === 127) throw new Error(`conntrack is not installed: ${r.stderr.trim()}`);
+    const m = /(\d+) flow entries have been deleted/.exec(r.stderr + r.stdout);
+    if (m) deleted += Number(m[1]);
+    else if (r.exitCode !== 0) throw new Error(`conntrack ${argv.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  }
+  return deleted;
+}
+
+/**
+ * br_netfilter makes bridged frames traverse iptables (needed for icc: false);
+ * the net.bridge.* sysctls exist only once it is loaded. A kernel with it
+ * built in has no module to load: the sysctl's presence is what counts.
+ */
+export async function loadBrNetfilter(runner: Runner): Promise<boolean> {
+  await runner.run('modprobe', ['br_netfilter'], { allowFail: true });
+  const r = await runner.run('test', ['-e', '/proc/sys/net/bridge/bridge-nf-call-iptables'], { allowFail: true });
+  return r.exitCode === 0;
+}
