@@ -1,0 +1,139 @@
+// The one way netkeeper starts processes: execa without a shell, argv in, text out.
+// A failing command becomes a CommandError carrying argv, exit code, stderr and the
+// underlying error as `cause` (unless the caller passes allowFail).
+
+import { execa } from 'execa';
+
+export interface RunOptions {
+  /** written to the command's stdin (stdin is closed/ignored otherwise) */
+  input?: string;
+  /** never throw: return the result whatever the exit code (spawn failure → 127, timeout → 124) */
+  allowFail?: boolean;
+  /** kill the command (SIGKILL) after this many milliseconds */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface Runner {
+  run(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+}
+
+export interface CreateRunnerOptions {
+  /** prepended to every command, e.g. ['nsenter', '-t', PID, '-n', '-m', '--'] */
+  prefix?: string[];
+  /** called once per started process after it ended, with its full argv and wall time */
+  onCommand?: (argv: string[], ms: number) => void;
+}
+
+/** A command that failed: its argv (prefix included), exit code, output, and why. */
+export class CommandError extends Error {
+  readonly argv: string[];
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+
+  constructor(init: {
+    argv: string[];
+    exitCode: number;
+    stdout?: string;
+    stderr?: string;
+    timedOut?: boolean;
+    cause?: unknown;
+    message?: string;
+  }) {
+    const stderr = init.stderr ?? '';
+    const why = init.timedOut
+      ? 'timed out'
+      : init.exitCode === 127 && init.message
+        ? init.message
+        : `failed with exit code ${init.exitCode}`;
+    const tail = stderr.trim() ? `: ${firstLines(stderr.trim(), 5)}` : '';
+    super(`${formatArgv(init.argv)} ${why}${tail}`, { cause: init.cause });
+    this.name = 'CommandError';
+    this.argv = init.argv;
+    this.exitCode = init.exitCode;
+    this.stdout = init.stdout ?? '';
+    this.stderr = stderr;
+    this.timedOut = init.timedOut ?? false;
+  }
+}
+
+function firstLines(text: string, n: number): string {
+  const lines = text.split('\n');
+  return lines.length <= n ? text : `${lines.slice(0, n).join('\n')}\n… (${lines.length - n} more lines)`;
+}
+
+/** argv as a copy-pasteable shell line (for messages and logs). */
+export function formatArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
+
+export function createRunner(options: CreateRunnerOptions = {}): Runner {
+  const prefix = options.prefix ?? [];
+  return {
+    async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+      const argv = [...prefix, cmd, ...args];
+      const [file, ...rest] = argv;
+      const started = performance.now();
+      const r = await execa(file, rest, {
+        reject: false,
+        shell: false,
+        stripFinalNewline: false,
+        maxBuffer: 1024 * 1024 * 1024,
+        encoding: 'utf8',
+        ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+        ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+      });
+      options.onCommand?.(argv, performance.now() - started);
+
+      const stdout = typeof r.stdout === 'string' ? r.stdout : '';
+      const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+      if (!r.failed) return { stdout, stderr, exitCode: 0 };
+
+      let exitCode: number;
+      let message: string | undefined;
+      if (r.timedOut) exitCode = 124;
+      else if (typeof r.exitCode === 'number') exitCode = r.exitCode;
+      else if (r.signal) exitCode = 128 + (SIGNALS[r.signal] ?? 0);
+      else {
+        // could not start (ENOENT, EACCES, ...)
+        exitCode = 127;
+        message = r.originalMessage || r.shortMessage;
+      }
+      const errText = stderr || (message ?? '');
+      if (opts.allowFail) return { stdout, stderr: errText, exitCode };
+      throw new CommandError({ argv, exitCode, stdout, stderr: errText, timedOut: r.timedOut, cause: r, message });
+    },
+  };
+}
+
+export interface CountingRunner extends Runner {
+  /** argv of every command run so far, in start order */
+  readonly calls: string[][];
+  count(): number;
+  reset(): void;
+}
+
+/** Wraps a runner and records every command it starts (for tests and the benchmark). */
+export function countingRunner(inner: Runner): CountingRunner {
+  const calls: string[][] = [];
+  return {
+    calls,
+    count: () => calls.length,
+    reset: () => {
+      calls.length = 0;
+    },
+    run(cmd, args, opts) {
+      calls.push([cmd, ...args]);
+      return inner.run(cmd, args, opts);
+    },
+  };
+}
