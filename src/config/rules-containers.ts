@@ -2,7 +2,7 @@
 
 import type { AttachmentSpec, ContainerSpec, PortSpec, SourcePos } from '../model/config.js';
 import { cidrContains, firstHost, formatIP, isUnusableHost, parseCIDR, parseIP, type IP } from './ip.js';
-import { attachmentIfname, where, type RuleCtx } from './rules-context.js';
+import { attachmentIfnames, where, type RuleCtx } from './rules-context.js';
 
 export const AUTO_SUBNET_MESSAGE = 'user specified IP address is supported only on networks with user configured subnets';
 
@@ -115,7 +115,9 @@ function checkInterfaces(ctx: RuleCtx): void {
   for (const c of ctx.cfg.containers) {
     if (c.mode.type !== 'bridge' && c.mode.type !== 'none') continue;
     if (!names.has(c.name)) names.set(c.name, new Map([['lo', 'the loopback interface']]));
-    if (c.mode.type === 'bridge') c.networks.forEach((a, i) => take(c.name, attachmentIfname(a, i), `its attachment to ${a.network}`, c, ctx.pos(a, 'ifname')));
+    if (c.mode.type !== 'bridge') continue;
+    const ifnames = attachmentIfnames(c.networks);
+    c.networks.forEach((a, i) => take(c.name, ifnames[i], `its attachment to ${a.network}`, c, ctx.pos(a, 'ifname')));
   }
   for (const l of ctx.cfg.links) {
     for (const e of l.endpoints) {

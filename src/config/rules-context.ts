@@ -80,7 +80,17 @@ export class RuleCtx {
   }
 }
 
-/** Interface name of attachment i when none is written: eth0, eth1, ... by position. */
-export function attachmentIfname(a: { ifname?: string }, i: number): string {
-  return a.ifname ?? `eth${i}`;
+/**
+ * Interface names of a container's attachments: as written, else eth<i> by
+ * position, skipping names written elsewhere in the list (as topology derives them).
+ */
+export function attachmentIfnames(atts: { ifname?: string }[]): string[] {
+  const used = new Set(atts.flatMap((a) => (a.ifname ? [a.ifname] : [])));
+  return atts.map((a, i) => {
+    if (a.ifname) return a.ifname;
+    let n = i;
+    while (used.has(`eth${n}`)) n++;
+    used.add(`eth${n}`);
+    return `eth${n}`;
+  });
 }
