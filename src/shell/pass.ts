@@ -28,6 +28,8 @@ export interface PassOptions {
   dryRun?: boolean;
   /** remove everything owned, whatever the files say */
   destroy?: boolean;
+  /** use this configuration instead of reading `dir` (the watcher's last good one) */
+  config?: Config;
   runner: Runner;
   log: Logger;
 }
@@ -102,7 +104,7 @@ async function compute(config: Config, opts: PassOptions, plugins: Plugin[]): Pr
 }
 
 export async function runPass(opts: PassOptions): Promise<PassOutcome> {
-  const loaded = opts.destroy ? EMPTY_CONFIG : await loadConfig(opts.dir, opts.allowEmpty ?? false);
+  const loaded = opts.destroy ? EMPTY_CONFIG : (opts.config ?? (await loadConfig(opts.dir, opts.allowEmpty ?? false)));
   if ('status' in loaded) return loaded;
   const config = loaded;
   const plugins = [firewallPlugin];
