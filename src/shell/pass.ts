@@ -18,6 +18,7 @@ import type { Topology } from '../model/topology.js';
 import { HOST_NS, toMap } from '../model/resources.js';
 import { readFile } from 'node:fs/promises';
 import { firewallPlugin, type Plugin } from './plugins.js';
+import { buildOverlay } from '../plan/overlay.js';
 
 export interface PassOptions {
   dir: string;
@@ -107,7 +108,7 @@ export async function runPass(opts: PassOptions): Promise<PassOutcome> {
   const loaded = opts.destroy ? EMPTY_CONFIG : (opts.config ?? (await loadConfig(opts.dir, opts.allowEmpty ?? false)));
   if ('status' in loaded) return loaded;
   const config = loaded;
-  const plugins = [firewallPlugin];
+  const plugins: Plugin[] = [firewallPlugin, { name: 'overlay', build: buildOverlay }];
   const first = await compute(config, opts, plugins);
   if ('status' in first) return first;
   const { plan, observed } = first;
