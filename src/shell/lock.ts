@@ -156,3 +156,22 @@ export async function withLock<T>(opts: LockOptions, fn: (lock: Lock) => Promise
     await lock.release();
   }
 }
+
+/**
+ * A command under the lock: on timeout, say who holds it and return exit code 1
+ * (SPEC §3 "One writer": the second waits, bounded, then a clear error).
+ */
+export async function underLock(
+  opts: LockOptions & { err: (text: string) => void },
+  fn: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await withLock(opts, fn);
+  } catch (e) {
+    if (e instanceof LockTimeoutError) {
+      opts.err(`error: ${e.message}\nnothing was applied\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
