@@ -16,7 +16,8 @@ const USAGE = `usage:
   netkeeper reconcile [--dir DIR] [--interval S]  watch DIR, apply on change and every S seconds
   netkeeper status    [--json]                    what netkeeper owns, as the kernel has it now
   netkeeper destroy                               remove everything netkeeper owns
-common options: --host NAME, --allow-empty, --log-level LEVEL (default info)
+common options: --host NAME, --allow-empty, --log-level LEVEL (default info),
+  --lock-timeout S (reconcile, destroy: wait at most S seconds for another run's lock; default 60)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         once: { type: 'boolean', default: false },
         interval: { type: 'string', default: '30' },
+        'lock-timeout': { type: 'string', default: '60' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -51,6 +53,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: --interval must be a positive number of seconds\n`);
     return 1;
   }
+  const lockTimeout = Number(values['lock-timeout']);
+  if (!Number.isFinite(lockTimeout) || lockTimeout < 0) {
+    process.stderr.write(`error: --lock-timeout must be a number of seconds\n`);
+    return 1;
+  }
   const opts: CommonOptions = {
     dir: values.dir!,
     host: values.host,
@@ -58,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     json: values.json!,
     once: values.once!,
     interval,
+    lockTimeout,
     logLevel: values['log-level']!,
   };
   const log = createLogger(opts.logLevel);

@@ -8,6 +8,8 @@ export interface CommonOptions {
   json: boolean;
   once: boolean;
   interval: number;
+  /** seconds to wait for another netkeeper's lock before giving up (default 60) */
+  lockTimeout?: number;
   logLevel: string;
 }
 
