@@ -1,0 +1,41 @@
+// Files under /etc/netns/<name>/ → FileRes. A file is netkeeper's when it starts with
+// MARK.fileHeader; `hostname` (one bare line, no room for a header) is netkeeper's when
+// the hosts file of the same directory is (or, without a hosts file, the resolv.conf).
+
+import { MARK, key, type FileRes } from '../model/resources.js';
+
+export const NETNS_FILES = ['resolv.conf', 'hosts', 'hostname'] as const;
+
+export interface EtcNetnsFile {
+  /** namespace name (the directory under /etc/netns) */
+  ns: string;
+  /** file name inside the directory */
+  name: string;
+  /** full path */
+  path: string;
+  content: string;
+}
+
+export function isMarked(content: string | undefined): boolean {
+  return content !== undefined && content.startsWith(MARK.fileHeader);
+}
+
+export function parseEtcNetnsFiles(files: EtcNetnsFile[]): FileRes[] {
+  const byNs = new Map<string, Map<string, EtcNetnsFile>>();
+  for (const f of files) {
+    let m = byNs.get(f.ns);
+    if (!m) byNs.set(f.ns, (m = new Map()));
+    m.set(f.name, f);
+  }
+  const out: FileRes[] = [];
+  for (const [ns, m] of byNs) {
+    const hosts = m.get('hosts');
+    const resolv = m.get('resolv.conf');
+    const hostnameOwned = hosts ? isMarked(hosts.content) : isMarked(resolv?.content);
+    for (const f of m.values()) {
+      const owned = f.name === 'hostname' ? hostnameOwned : isMarked(f.content);
+      out.push({ kind: 'file', key: key.file(f.path), ns, owned, path: f.path, content: f.content });
+    }
+  }
+  return out;
+}
