@@ -30,7 +30,7 @@ function written(c: ContainerSpec, field: string, ctx: RuleCtx): boolean {
 
 export function checkContainers(ctx: RuleCtx): void {
   const netns = new Map<string, ContainerSpec>();
-  for (const c of ctx.cfg.containers) {
+  for (const c of ctx.containerList) {
     if (c.name === 'host') {
       ctx.error('reserved-name', c, ctx.pos(c, 'name'), '"host" is reserved: it names the host\'s namespace in Link endpoints');
     }
@@ -38,9 +38,9 @@ export function checkContainers(ctx: RuleCtx): void {
     if (c.mode.type === 'bridge' || c.mode.type === 'none') {
       const key = c.netns.type === 'named' ? `named:${c.netns.name}` : c.netns.type === 'path' ? `path:${c.netns.path}` : `pid:${c.netns.pid}`;
       const prev = netns.get(key);
-      if (prev) {
+      if (prev && prev.name !== c.name) {
         ctx.error('netns-taken', c, ctx.pos(c, 'netns'), `namespace ${key.slice(key.indexOf(':') + 1)} is already Container ${prev.name}'s (to share it, use mode: container:${prev.name})`);
-      } else netns.set(key, c);
+      } else if (!prev) netns.set(key, c);
     }
     if (c.host !== undefined && ctx.hostNames.size > 0 && !ctx.hostNames.has(c.host)) {
       ctx.error('unknown-reference', c, ctx.pos(c, 'host'), `Host "${c.host}" is not declared`);
@@ -112,21 +112,25 @@ function checkInterfaces(ctx: RuleCtx): void {
     if (prev) ctx.error('duplicate-ifname', owner, at, `interface ${ifname} is already used in ${ns === 'host' ? 'the host namespace' : `Container ${ns}`} by ${prev}`);
     else m.set(ifname, what);
   };
-  for (const c of ctx.cfg.containers) {
+  for (const c of ctx.containerList) {
     if (c.mode.type !== 'bridge' && c.mode.type !== 'none') continue;
     if (!names.has(c.name)) names.set(c.name, new Map([['lo', 'the loopback interface']]));
     if (c.mode.type !== 'bridge') continue;
+    if (!c.networksDeclared) {
+      take(c.name, 'eth0', 'its attachment to bridge (the default network)', c, c.pos);
+      continue;
+    }
     const ifnames = attachmentIfnames(c.networks);
     c.networks.forEach((a, i) => take(c.name, ifnames[i], `its attachment to ${a.network}`, c, ctx.pos(a, 'ifname')));
   }
-  for (const l of ctx.cfg.links) {
+  for (const l of ctx.linkList) {
     for (const e of l.endpoints) {
       const c = ctx.containers.get(e.container);
       if (e.container !== 'host' && (!c || (c.mode.type !== 'bridge' && c.mode.type !== 'none'))) continue;
       take(e.container, e.ifname, `Link ${l.name}`, l, ctx.pos(e, 'ifname'));
     }
   }
-  for (const c of ctx.cfg.containers) {
+  for (const c of ctx.containerList) {
     const m = names.get(c.name);
     if (!m) continue;
     for (const r of c.routes) {
@@ -145,7 +149,7 @@ function checkInterfaces(ctx: RuleCtx): void {
 function checkAddresses(ctx: RuleCtx): void {
   const taken = new Map<string, { c: ContainerSpec; a: AttachmentSpec }>(); // network/ip → first user
   const macs = new Map<string, ContainerSpec>(); // network/mac
-  for (const c of ctx.cfg.containers) {
+  for (const c of ctx.containerList) {
     if (c.mode.type !== 'bridge') continue; // other modes may not declare networks (mode-conflict)
     const seen = new Set<string>();
     for (const a of c.networks) {
@@ -222,7 +226,7 @@ interface Published {
 
 function checkPorts(ctx: RuleCtx): void {
   const all: Published[] = [];
-  for (const c of ctx.cfg.containers) {
+  for (const c of ctx.containerList) {
     if (c.mode.type !== 'bridge' || c.ports.length === 0) continue;
     const nets = ctx.networksOf(c);
     for (const p of c.ports) {

@@ -1,6 +1,6 @@
 // Shared state and helpers of the semantic rules (pure).
 
-import type { Config, ContainerSpec, NetworkSpec, SourcePos } from '../model/config.js';
+import type { Config, ContainerSpec, LinkSpec, NetworkSpec, SourcePos } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Path } from './documents.js';
 import type { Locator } from './locator.js';
@@ -34,6 +34,10 @@ export class RuleCtx {
   readonly networks = new Map<string, NetworkSpec>();
   readonly containers = new Map<string, ContainerSpec>();
   readonly hostNames = new Set<string>();
+  /** the first declaration of each name: later duplicates are reported once (duplicate-name) and not checked again */
+  readonly networkList: NetworkSpec[];
+  readonly containerList: ContainerSpec[];
+  readonly linkList: LinkSpec[];
 
   constructor(
     readonly cfg: Config,
@@ -42,6 +46,11 @@ export class RuleCtx {
     for (const n of cfg.networks) if (!this.networks.has(n.name)) this.networks.set(n.name, n);
     for (const c of cfg.containers) if (!this.containers.has(c.name)) this.containers.set(c.name, c);
     for (const h of cfg.hosts) this.hostNames.add(h.name);
+    this.networkList = [...this.networks.values()];
+    this.containerList = [...this.containers.values()];
+    const links = new Map<string, LinkSpec>();
+    for (const l of cfg.links) if (!links.has(l.name)) links.set(l.name, l);
+    this.linkList = [...links.values()];
   }
 
   /** A declared network, or the implicit `bridge`. */

@@ -46,7 +46,7 @@ export function checkNetworks(ctx: RuleCtx): void {
   const all: SubnetRef[] = [];
   const vnis = new Map<number, NetworkSpec>();
   const ifaces = new Map<string, NetworkSpec>();
-  for (const n of ctx.cfg.networks) {
+  for (const n of ctx.networkList) {
     checkDriverFields(ctx, n);
     if (n.vni !== undefined && n.driver === 'overlay') {
       const prev = vnis.get(n.vni);
@@ -132,7 +132,7 @@ function checkSubnetFields(ctx: RuleCtx, n: NetworkSpec, s: SubnetSpec, cidr: CI
 }
 
 export function checkLinks(ctx: RuleCtx): void {
-  for (const l of ctx.cfg.links) {
+  for (const l of ctx.linkList) {
     const [a, b] = l.endpoints;
     for (const e of l.endpoints) {
       if (e.container === 'host') continue;
