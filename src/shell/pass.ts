@@ -19,6 +19,7 @@ import { HOST_NS, toMap } from '../model/resources.js';
 import { readFile } from 'node:fs/promises';
 import { firewallPlugin, type Plugin } from './plugins.js';
 import { buildOverlay } from '../plan/overlay.js';
+import { macvlanConflicts } from '../plan/macvlan.js';
 
 export interface PassOptions {
   dir: string;
@@ -101,6 +102,7 @@ async function compute(config: Config, opts: PassOptions, plugins: Plugin[]): Pr
   const desired: Desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
   await observeHostSysctls(desired, observed);
   const plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
+  if (!opts.destroy) plan.conflicts.push(...macvlanConflicts(topo, observed));
   return { topo, desired, observed, plan };
 }
 
