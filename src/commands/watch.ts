@@ -1,0 +1,86 @@
+// `netkeeper reconcile` without --once: the long-running controller.
+// Watches --dir, runs a pass on change (debounced), every --interval seconds
+// (resync), and on SIGHUP; SIGTERM/SIGINT finish the running pass and exit 0,
+// leaving the network as it is. Each pass takes the lock like `reconcile --once`.
+
+import { Loop, realTimers } from '../shell/loop.js';
+import { watchDir } from '../shell/watch.js';
+import { acquireLock, runDir } from '../shell/lock.js';
+import { processStart, writeState } from '../shell/state-file.js';
+import { WatchPass } from '../shell/watch-pass.js';
+import { loadConfig, runPass } from '../shell/pass.js';
+import { EXIT, type Context } from './common.js';
+
+export async function watchCommand(ctx: Context): Promise<number> {
+  const { opts, log } = ctx;
+  const run = runDir();
+  const stopping = new AbortController();
+  const passes = new WatchPass(
+    {
+      dir: opts.dir,
+      host: opts.host,
+      allowEmpty: opts.allowEmpty,
+      lockTimeoutMs: (opts.lockTimeout ?? 60) * 1000,
+      log,
+      runner: ctx.runner,
+      loadConfig,
+      runPass,
+      acquireLock: (o) => acquireLock({ ...o, dir: run }),
+      saveState: (s) => writeState(run, s),
+      now: () => new Date(),
+      signal: stopping.signal,
+    },
+    {
+      pid: process.pid,
+      pidStart: await processStart(process.pid),
+      startedAt: new Date().toISOString(),
+      dir: opts.dir,
+      intervalS: opts.interval,
+    },
+  );
+  await writeState(run, passes.state).catch((e: unknown) => log.warn({ err: e, dir: run }, 'cannot write the watcher state file'));
+
+  const loop = new Loop({
+    timers: realTimers,
+    intervalMs: opts.interval * 1000,
+    pass: (trigger) => passes.run(trigger),
+    onError: (e) => {
+      if ((e as Error).name !== 'LockAbortedError') log.error({ err: e }, 'pass crashed; retrying with backoff');
+    },
+    onSchedule: (what, ms) => log.trace({ what, inMs: ms }, 'scheduled'),
+  });
+
+  const watcher = watchDir(opts.dir, () => loop.fileChanged(), log);
+  await watcher.ready;
+  log.info({ dir: opts.dir, intervalS: opts.interval, runDir: run }, 'watching');
+
+  return new Promise<number>((resolve) => {
+    let stopped = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopped) {
+        log.info({ signal }, 'already stopping: waiting for the running pass to finish');
+        return;
+      }
+      stopped = true;
+      log.info({ signal, passRunning: loop.busy }, 'stopping: finishing the running pass; the network stays as it is');
+      stopping.abort(); // only a wait for the lock is abandoned; a running apply finishes
+      await loop.stop();
+      await watcher.close();
+      process.off('SIGHUP', onHup);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      log.info({ passes: passes.passes }, 'stopped');
+      resolve(EXIT.ok);
+    };
+    const onHup = () => {
+      log.info('SIGHUP: running a pass now');
+      loop.runNow('signal');
+    };
+    const onTerm = () => void stop('SIGTERM');
+    const onInt = () => void stop('SIGINT');
+    process.on('SIGHUP', onHup);
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    loop.start();
+  });
+}

@@ -1,0 +1,214 @@
+// One watcher pass: take the lock, read the files, reconcile, keep the last good
+// configuration in force when the files are broken, log one summary line, write
+// the state file, and tell the scheduler what to do next.
+//
+// Broken files (do not parse or validate, a missing or empty directory, an IPAM
+// error) and conflicts (an unowned object in the way) apply nothing from the new
+// files. If an earlier configuration was applied in this run, the pass reconciles
+// against it instead, so its state stays in force and drift is still healed; the
+// scheduler then waits for a file change (or the periodic resync), it does not
+// retry. The same problem seen again is logged at debug, not again at error.
+//
+// Dependencies come in as parameters so that a unit test can drive this with
+// fakes; the kernel tests run it for real through `netkeeper reconcile`.
+
+import type { Config } from '../model/config.js';
+import { formatDiagnostic } from '../model/diagnostic.js';
+import type { Change } from '../model/plan.js';
+import type { Logger } from './log.js';
+import type { PassOptions, PassOutcome } from './pass.js';
+import type { Trigger, Verdict } from './loop.js';
+import type { Lock, LockOptions } from './lock.js';
+import type { PassCounts, PassResult, PassSummary, WatcherState } from './state-file.js';
+
+export interface WatchPassDeps {
+  dir: string;
+  host?: string;
+  allowEmpty: boolean;
+  lockTimeoutMs: number;
+  log: Logger;
+  runner: PassOptions['runner'];
+  loadConfig: (dir: string, allowEmpty: boolean) => Promise<PassOutcome | Config>;
+  runPass: (opts: PassOptions) => Promise<PassOutcome>;
+  acquireLock: (opts: LockOptions) => Promise<Lock>;
+  /** persist the state after each pass (status reads it); failures are logged, never fatal */
+  saveState: (state: WatcherState) => Promise<void>;
+  now: () => Date;
+  /** aborts a wait for the lock when the watcher stops */
+  signal?: AbortSignal;
+}
+
+const MAX_KEYS = 10;
+const MAX_ERRORS = 10;
+
+type Problem = Extract<PassOutcome, { status: 'invalid' | 'refused' | 'conflict' }>;
+
+function isProblem(o: PassOutcome | Config): o is Problem {
+  return 'status' in o && (o.status === 'invalid' || o.status === 'refused' || o.status === 'conflict');
+}
+
+export function problemLines(p: Problem): string[] {
+  if (p.status === 'refused') return [p.reason];
+  const ds = p.status === 'invalid' ? p.errors : p.plan.conflicts;
+  return ds.map(formatDiagnostic);
+}
+
+export function countChanges(changes: Change[]): PassCounts {
+  const c: PassCounts = { create: 0, update: 0, replace: 0, delete: 0 };
+  for (const ch of changes) c[ch.action]++;
+  return c;
+}
+
+const truncate = <T>(xs: T[], n: number): T[] => xs.slice(0, n);
+
+export class WatchPass {
+  private passId = 0;
+  private lastGood: { config: Config; fingerprint: string; at: string } | undefined;
+  private lastProblem: string | undefined;
+  readonly state: WatcherState;
+
+  constructor(
+    private readonly d: WatchPassDeps,
+    init: Omit<WatcherState, 'last' | 'brokenSince' | 'lastGoodAt'>,
+  ) {
+    this.state = { ...init };
+  }
+
+  /** Passes run so far. */
+  get passes(): number {
+    return this.passId;
+  }
+
+  async run(trigger: Trigger): Promise<Verdict> {
+    const id = ++this.passId;
+    const log = this.d.log.child({ pass: id });
+    const startedAt = this.d.now();
+    const t0 = performance.now();
+    const summary: PassSummary = {
+      id,
+      trigger,
+      startedAt: startedAt.toISOString(),
+      ms: 0,
+      result: 'in-sync',
+      counts: { create: 0, update: 0, replace: 0, delete: 0 },
+      keys: [],
+      failed: 0,
+      pending: 0,
+      errors: [],
+      usedLastGood: false,
+    };
+    let verdict: Verdict = 'ok';
+    let lock: Lock | undefined;
+    try {
+      lock = await this.d.acquireLock({ what: `watch pass ${id}`, timeoutMs: this.d.lockTimeoutMs, log, signal: this.d.signal });
+      verdict = await this.reconcile(log, summary);
+    } catch (e) {
+      if ((e as Error).name === 'LockAbortedError') throw e; // stopping: no summary, no retry
+      summary.result = 'error';
+      summary.errors = [(e as Error).message];
+      log.error({ err: e }, 'pass failed; retrying with backoff');
+      verdict = 'retry';
+    } finally {
+      await lock?.release();
+    }
+    summary.ms = Math.round(performance.now() - t0);
+    this.state.last = summary;
+    log.info(
+      {
+        trigger,
+        result: summary.result,
+        changes: summary.counts,
+        keys: summary.keys,
+        failed: summary.failed,
+        pending: summary.pending,
+        usedLastGood: summary.usedLastGood || undefined,
+        ms: summary.ms,
+      },
+      'pass done',
+    );
+    await this.d.saveState(this.state).catch((e: unknown) => log.warn({ err: e }, 'cannot write the watcher state file'));
+    return verdict;
+  }
+
+  private async reconcile(log: Logger, summary: PassSummary): Promise<Verdict> {
+    const loaded = await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
+    let problem: Problem | undefined;
+    let outcome: PassOutcome;
+    let fingerprint: string | undefined;
+    if (isProblem(loaded)) {
+      problem = loaded;
+      outcome = loaded;
+    } else if ('status' in loaded) {
+      throw new Error(`unexpected outcome ${loaded.status} while loading the files`);
+    } else {
+      fingerprint = JSON.stringify(loaded);
+      outcome = await this.d.runPass(this.passOptions(log, loaded));
+      if (isProblem(outcome)) problem = outcome;
+      else if (this.lastGood?.fingerprint !== fingerprint) this.lastGood = { config: loaded, fingerprint, at: summary.startedAt };
+      else this.lastGood.config = loaded;
+    }
+
+    if (problem) {
+      this.noteProblem(log, problem, summary);
+      // the files cannot be applied as they are: keep the last good ones in force
+      if (this.lastGood && this.lastGood.fingerprint !== fingerprint) {
+        summary.usedLastGood = true;
+        outcome = await this.d.runPass(this.passOptions(log, this.lastGood.config));
+        if (isProblem(outcome)) {
+          // the last good state itself is blocked now (e.g. an unowned object in its way)
+          summary.errors.push(...truncate(problemLines(outcome), MAX_ERRORS).map((l) => `last good state: ${l}`));
+          log.error({ errors: problemLines(outcome) }, 'the last good state cannot be applied either');
+          return 'wait';
+        }
+      } else return 'wait';
+    } else {
+      if (this.lastProblem !== undefined) log.info('files are good again');
+      this.lastProblem = undefined;
+      this.state.brokenSince = undefined;
+    }
+    this.state.lastGoodAt = this.lastGood?.at;
+
+    if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);
+    const { plan, report, remaining } = outcome;
+    summary.counts = countChanges(plan.changes);
+    summary.keys = truncate(
+      plan.changes.map((c) => `${c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'update' ? '~' : '±'}${c.key}`),
+      MAX_KEYS,
+    );
+    summary.failed = report.failed.length;
+    summary.pending = remaining.changes.length + remaining.conflicts.length;
+    const ok = summary.failed === 0 && summary.pending === 0;
+    if (!problem) summary.result = plan.changes.length === 0 ? 'in-sync' : ok ? 'applied' : 'failed';
+    if (!ok) {
+      const failures = report.failed.map((f) => `${f.key}: ${f.command}: ${f.error}`);
+      const pending = remaining.changes.map((c) => `still pending: ${c.action} ${c.key}`);
+      summary.errors.push(...truncate([...failures, ...pending], MAX_ERRORS));
+      log.warn({ failed: truncate(failures, MAX_ERRORS), pending: truncate(pending, MAX_ERRORS) }, 'not in sync after the pass; retrying with backoff');
+      if (summary.result === 'in-sync') summary.result = 'failed';
+      return 'retry';
+    }
+    return problem ? 'wait' : 'ok';
+  }
+
+  private noteProblem(log: Logger, problem: Problem, summary: PassSummary): void {
+    const lines = problemLines(problem);
+    summary.result = problem.status as PassResult;
+    summary.errors = truncate(lines, MAX_ERRORS);
+    const key = JSON.stringify(lines);
+    const what =
+      problem.status === 'conflict'
+        ? 'an unowned object is in the way: nothing from the files was applied'
+        : problem.status === 'refused'
+          ? 'refused to apply the files'
+          : 'the files are invalid: nothing from them was applied';
+    const kept = this.lastGood ? '; the last good state stays in force' : '';
+    if (key === this.lastProblem) log.debug({ errors: lines }, `${what} (unchanged)${kept}`);
+    else log.error({ errors: lines }, `${what}${kept}; waiting for a file change`);
+    this.lastProblem = key;
+    this.state.brokenSince ??= summary.startedAt;
+  }
+
+  private passOptions(log: Logger, config: Config): PassOptions {
+    return { dir: this.d.dir, host: this.d.host, allowEmpty: this.d.allowEmpty, runner: this.d.runner, log, config };
+  }
+}

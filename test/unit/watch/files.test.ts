@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { pino } from 'pino';
+import { ignoredPath, relevantEvent, watchDir } from '../../../src/shell/watch.js';
+import { formatWatcherState, readLiveState, writeState, type WatcherState } from '../../../src/shell/state-file.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'nk-watch-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('which file events matter', () => {
+  const d = '/etc/netkeeper/networks.d';
+  it('yaml and yml files, in subfolders too', () => {
+    expect(relevantEvent(d, 'change', `${d}/web.yaml`)).toBe(true);
+    expect(relevantEvent(d, 'add', `${d}/teams/db.yml`)).toBe(true);
+    expect(relevantEvent(d, 'addDir', `${d}/teams`)).toBe(true);
+    expect(relevantEvent(d, 'unlinkDir', `${d}/teams`)).toBe(true);
+  });
+  it('not hidden files, editor leftovers, other files, or anything under a hidden folder (.git)', () => {
+    for (const p of ['.web.yaml', 'web.yaml~', 'web.yaml.swp', '.#web.yaml', 'README.md', '.git/HEAD', '.git/refs/x.yaml', 'a/.hidden/b.yaml'])
+      expect(relevantEvent(d, 'change', `${d}/${p}`), p).toBe(false);
+    expect(ignoredPath(d, `${d}/.git`)).toBe(true);
+    expect(ignoredPath(d, d)).toBe(false);
+  });
+});
+
+describe('watchDir', () => {
+  it('reports yaml changes (subfolders, renames) and nothing for ignored files', async () => {
+    const root = join(dir, 'nd');
+    await mkdir(join(root, 'sub'), { recursive: true });
+    await writeFile(join(root, 'a.yaml'), 'x: 1\n');
+    const seen: string[] = [];
+    const log = pino({ level: 'silent' });
+    const w = watchDir(root, (e, p) => seen.push(`${e} ${p.slice(root.length + 1)}`), log);
+    await w.ready;
+    const wait = async (pred: () => boolean) => {
+      for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    await writeFile(join(root, 'sub', 'b.yml'), 'x: 2\n');
+    await wait(() => seen.some((s) => s.includes('b.yml')));
+    await writeFile(join(root, '.hidden.yaml'), 'x\n');
+    await writeFile(join(root, 'notes.txt'), 'x\n');
+    await writeFile(join(root, 'a.yaml~'), 'x\n');
+    // an editor saving through a temporary file and a rename
+    await writeFile(join(root, 'a.yaml.tmp'), 'x: 3\n');
+    await rename(join(root, 'a.yaml.tmp'), join(root, 'a.yaml'));
+    await wait(() => seen.some((s) => s.endsWith(' a.yaml')));
+    await unlink(join(root, 'sub', 'b.yml'));
+    await wait(() => seen.some((s) => s.startsWith('unlink ')));
+    await w.close();
+    expect(seen).toContain('add sub/b.yml');
+    expect(seen.some((s) => /^(change|add) a\.yaml$/.test(s))).toBe(true);
+    expect(seen).toContain('unlink sub/b.yml');
+    expect(seen.filter((s) => /hidden|notes|~|\.tmp/.test(s))).toEqual([]);
+  });
+});
+
+describe('watcher state file', () => {
+  const state = (pid: number, pidStart?: string): WatcherState => ({
+    pid,
+    pidStart,
+    startedAt: '2025-01-01T00:00:00.000Z',
+    dir: '/etc/netkeeper/networks.d',
+    intervalS: 30,
+    last: {
+      id: 7,
+      trigger: 'change',
+      startedAt: '2025-01-01T00:10:00.000Z',
+      ms: 420,
+      result: 'applied',
+      counts: { create: 3, update: 1, replace: 0, delete: 0 },
+      keys: ['+netns:web'],
+      failed: 0,
+      pending: 0,
+      errors: [],
+      usedLastGood: false,
+    },
+  });
+
+  it('is shown while its pid lives, and ignored once it died or the pid was reused', async () => {
+    const d = join(dir, 'run');
+    await writeState(d, state(process.pid));
+    expect((await readLiveState(d))?.last?.id).toBe(7);
+    await writeState(d, state(process.pid, 'not-my-start-time'));
+    expect(await readLiveState(d)).toBeUndefined();
+    const child = spawn('true');
+    await new Promise((r) => child.on('exit', r));
+    await writeState(d, state(child.pid!));
+    expect(await readLiveState(d)).toBeUndefined();
+  });
+
+  it('reads as one line about the watcher and one about its last pass', () => {
+    const text = formatWatcherState(state(123), new Date('2025-01-01T00:10:30.000Z'));
+    expect(text).toContain('watcher: pid 123, watching /etc/netkeeper/networks.d');
+    expect(text).toContain('last pass: #7 (change) at 2025-01-01T00:10:00.000Z (30 s ago), 420 ms: applied: 3 created, 1 updated, 0 replaced, 0 deleted');
+  });
+});
