@@ -3,6 +3,8 @@ import { firewallPlugin } from '../shell/plugins.js';
 import { EMPTY_CONFIG, loadConfig } from '../shell/pass.js';
 import { formatStatus } from '../plan/format.js';
 import { EXIT, type Context } from './common.js';
+import { runDir } from '../shell/lock.js';
+import { formatWatcherState, readLiveState } from '../shell/state-file.js';
 
 export async function statusCommand(ctx: Context): Promise<number> {
   // the files only tell which adopted namespaces and router namespaces to read; a broken directory still shows status
@@ -11,7 +13,9 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const observed = await observe(ctx.runner, {});
   await firewallPlugin.observe?.(observed, ctx.runner, config);
   const owned = [...observed.resources.values()].filter((r) => r.owned);
-  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned }, null, 2) + '\n');
-  else ctx.out(formatStatus(owned));
+  // a running watcher's last pass (state file beside the lock; ignored once its pid is gone)
+  const watcher = await readLiveState(runDir());
+  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, watcher: watcher ?? null }, null, 2) + '\n');
+  else ctx.out(formatStatus(owned) + (watcher ? formatWatcherState(watcher) : ''));
   return EXIT.ok;
 }
