@@ -92,7 +92,8 @@ export interface Sandbox extends Machine {
 }
 
 export interface SandboxOptions {
-  /** extra directories to cover with a private tmpfs inside (default ['/run/lock']) */
+  /** extra directories to cover with a private tmpfs inside, in every machine
+   *  (default ['/run/lock', '/run/netkeeper']: each machine has its own netkeeper lock) */
   tmpfs?: string[];
 }
 
@@ -408,7 +409,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   if (process.getuid?.() !== 0) {
     throw new Error('cannot create the kernel-test sandbox: kernel tests must run as root (unshare --net --mount)');
   }
-  const tmpfs = opts.tmpfs ?? ['/run/lock'];
+  const tmpfs = opts.tmpfs ?? ['/run/lock', '/run/netkeeper'];
   const argv = [
     'unshare', '--net', '--mount', '--uts', '--propagation', 'private', '--fork', '--',
     'sh', '-c', HOLDER_SCRIPT(tmpfs),
