@@ -343,3 +343,10 @@ describe('documents and files', () => {
     `);
   });
 });
+
+test('the bundled networks.d validates', async () => {
+  const read = await readConfigDir('networks.d');
+  const r = parseConfig(read.files);
+  expect(r.ok ? [] : r.errors.map(formatDiagnostic)).toEqual([]);
+  expect(r.ok && r.value.documentCount).toBeGreaterThan(0);
+});

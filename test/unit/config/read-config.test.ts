@@ -1,0 +1,93 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { isConfigFileName, readConfigDir } from '../../../src/shell/read-config.js';
+
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'nk-read-config-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function tree(name: string, files: Record<string, string>): Promise<string> {
+  const dir = join(root, name);
+  for (const [p, text] of Object.entries(files)) {
+    await mkdir(join(dir, p, '..'), { recursive: true });
+    await writeFile(join(dir, p), text);
+  }
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+describe('readConfigDir', () => {
+  test('every *.yaml / *.yml, subfolders included, sorted by path, with the directory as given', async () => {
+    const dir = await tree('a', {
+      'z.yaml': 'z',
+      'b.yml': 'b',
+      'sub/c.yaml': 'c',
+      'sub/deeper/d.yaml': 'd',
+      'a.yaml': 'a',
+    });
+    const given = relative(process.cwd(), dir);
+    const r = await readConfigDir(given);
+    expect(r.exists).toBe(true);
+    expect(r.files).toEqual([
+      { path: join(given, 'a.yaml'), text: 'a' },
+      { path: join(given, 'b.yml'), text: 'b' },
+      { path: join(given, 'sub/c.yaml'), text: 'c' },
+      { path: join(given, 'sub/deeper/d.yaml'), text: 'd' },
+      { path: join(given, 'z.yaml'), text: 'z' },
+    ]);
+    expect(r.files[0].path.startsWith(given)).toBe(true);
+  });
+
+  test('hidden files and folders, editor leftovers and other extensions are ignored', async () => {
+    const dir = await tree('b', {
+      'keep.yaml': 'k',
+      '.hidden.yaml': 'x',
+      '.git/config.yaml': 'x',
+      '.hiddendir/e.yaml': 'x',
+      'web.yaml~': 'x',
+      '.web.yaml.swp': 'x',
+      'web.swp': 'x',
+      '.#web.yaml': 'x',
+      'notes.txt': 'x',
+      'README.md': 'x',
+      'sub/.#lock.yml': 'x',
+    });
+    const r = await readConfigDir(dir);
+    expect(r.files.map((f) => relative(dir, f.path))).toEqual(['keep.yaml']);
+  });
+
+  test('symlinks are followed; dangling ones and loops are skipped', async () => {
+    const dir = await tree('c', { 'real/n.yaml': 'n' });
+    await symlink(join(dir, 'real/n.yaml'), join(dir, 'link.yaml'));
+    await symlink(join(dir, 'missing.yaml'), join(dir, 'dangling.yaml'));
+    await symlink(dir, join(dir, 'real/loop'));
+    const r = await readConfigDir(dir);
+    expect(r.files.map((f) => relative(dir, f.path))).toEqual(['link.yaml', 'real/n.yaml']);
+  });
+
+  test('a missing directory: exists false, no files', async () => {
+    expect(await readConfigDir(join(root, 'nope'))).toEqual({ files: [], exists: false });
+  });
+
+  test('an empty directory: exists true, no files', async () => {
+    const dir = await tree('empty', {});
+    expect(await readConfigDir(dir)).toEqual({ files: [], exists: true });
+  });
+
+  test('a file given as the directory is an error', async () => {
+    const dir = await tree('f', { 'x.yaml': 'x' });
+    await expect(readConfigDir(join(dir, 'x.yaml'))).rejects.toThrow(/not a directory/);
+  });
+});
+
+test('isConfigFileName', () => {
+  expect(['a.yaml', 'a.yml', 'a.b.yaml'].map(isConfigFileName)).toEqual([true, true, true]);
+  expect(['.a.yaml', 'a.yaml~', 'a.yaml.swp', '.#a.yaml', 'a.json', 'yaml'].map(isConfigFileName)).toEqual([false, false, false, false, false, false]);
+});
