@@ -249,26 +249,44 @@ function checkPorts(ctx: RuleCtx): void {
       all.push({ c, p, ip });
     }
   }
-  const unspecified = (ip: IP) => ip.value === 0n;
+  // Sweep each protocol/family by host port: only ranges that overlap are compared.
   const sameHost = (a: ContainerSpec, b: ContainerSpec) => a.host === undefined || b.host === undefined || a.host === b.host;
-  for (let j = 0; j < all.length; j++) {
-    const b = all[j];
-    for (let i = 0; i < j; i++) {
-      const a = all[i];
-      if (a.p.protocol !== b.p.protocol || a.ip.family !== b.ip.family) continue;
-      if (a.p.hostPort > b.p.hostPortEnd || b.p.hostPort > a.p.hostPortEnd) continue;
-      if (!(a.ip.value === b.ip.value || unspecified(a.ip) || unspecified(b.ip))) continue;
-      if (!sameHost(a.c, b.c)) continue;
-      const range = (p: PortSpec) => (p.hostPort === p.hostPortEnd ? `${p.hostPort}` : `${p.hostPort}-${p.hostPortEnd}`);
-      const ipText = (x: IP) => formatIP(x.family, x.value);
-      const by = a.c === b.c ? 'this container' : `Container ${a.c.name}`;
-      ctx.error(
-        'port-conflict',
-        b.c,
-        ctx.pos(b.p),
-        `host port ${range(b.p)}/${b.p.protocol} on ${ipText(b.ip)} is already published on ${ipText(a.ip)} as ${range(a.p)}/${a.p.protocol} by ${by} (${where(ctx.pos(a.p))})`,
-      );
-      break;
+  const clash = (a: Published, b: Published) =>
+    (a.ip.value === b.ip.value || a.ip.value === 0n || b.ip.value === 0n) && sameHost(a.c, b.c);
+  const firstClash = new Map<number, number>(); // index of a later port → index of the first earlier one it clashes with
+  const groups = new Map<string, number[]>();
+  all.forEach((x, i) => {
+    const k = `${x.p.protocol}/${x.ip.family}`;
+    const g = groups.get(k);
+    if (g) g.push(i);
+    else groups.set(k, [i]);
+  });
+  for (const g of groups.values()) {
+    g.sort((i, j) => all[i].p.hostPort - all[j].p.hostPort || i - j);
+    let active: number[] = [];
+    for (const j of g) {
+      const b = all[j];
+      active = active.filter((i) => all[i].p.hostPortEnd >= b.p.hostPort);
+      for (const i of active) {
+        if (!clash(all[i], b)) continue;
+        const [early, late] = i < j ? [i, j] : [j, i];
+        const prev = firstClash.get(late);
+        if (prev === undefined || early < prev) firstClash.set(late, early);
+      }
+      active.push(j);
     }
+  }
+  const range = (p: PortSpec) => (p.hostPort === p.hostPortEnd ? `${p.hostPort}` : `${p.hostPort}-${p.hostPortEnd}`);
+  const ipText = (x: IP) => formatIP(x.family, x.value);
+  for (const [late, early] of [...firstClash.entries()].sort((x, y) => x[0] - y[0])) {
+    const a = all[early];
+    const b = all[late];
+    const by = a.c === b.c ? 'this container' : `Container ${a.c.name}`;
+    ctx.error(
+      'port-conflict',
+      b.c,
+      ctx.pos(b.p),
+      `host port ${range(b.p)}/${b.p.protocol} on ${ipText(b.ip)} is already published on ${ipText(a.ip)} as ${range(a.p)}/${a.p.protocol} by ${by} (${where(ctx.pos(a.p))})`,
+    );
   }
 }
