@@ -64,7 +64,7 @@ export function parsePortString(text: string): PortParse {
     hostIP = parts.shift()!;
     if (!parseIP(hostIP) || hostIP.includes(':')) return fail(`port "${text}": "${hostIP}" is not an IPv4 address`);
   }
-  if (parts.length === 1) {
+  if (parts.length === 1 && /^[0-9]+(-[0-9]+)?$/.test(parts[0])) {
     return fail(
       `port "${text}" names no host port: netkeeper publishes only declared host ports, write "hostPort:containerPort" (e.g. "${parts[0]}:${parts[0]}")`,
     );

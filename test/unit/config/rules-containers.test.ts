@@ -214,6 +214,10 @@ describe('published ports', () => {
   test('overlapping ranges conflict', () => {
     refused(ctr('a', '  - "9000-9003:9000-9003"\n') + ctr('b', '  - »"9003-9004:80-81"\n'), 'port-conflict');
   });
+  test('a later, wider range that starts lower conflicts with an earlier single port, reported once on the later one', () => {
+    const d = refused(ctr('a', '  - "9050:80"\n  - "9200:80"\n') + ctr('b', '  - »"9000-9100:9000-9100"\n'), 'port-conflict');
+    expect(d.message).toMatch(/host port 9000-9100\/tcp on 0.0.0.0 is already published on 0.0.0.0 as 9050\/tcp by Container a/);
+  });
   test('twice within one container', () => {
     refused(ctr('a', '  - "8080:80"\n  - »"8080:80"\n'), 'port-conflict', { message: /by this container/ });
   });

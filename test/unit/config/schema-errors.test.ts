@@ -184,6 +184,9 @@ describe('ports', () => {
   test('an unquoted 80 (a number) is refused the same way', () => {
     refused('kind: Container\nname: a\nports:\n  - »80\n', 'invalid-port', { message: /names no host port/ });
   });
+  test('something that is not a port at all', () => {
+    refused('kind: Container\nname: a\nports: [»true]\n', 'invalid-port', { message: 'ports[0]: port "true" is not [hostIP:]hostPort:containerPort[/protocol]' });
+  });
   test('an unknown protocol', () => {
     refused('kind: Container\nname: a\nports: [»"80:80/sctp"]\n', 'invalid-port', { message: 'ports[0]: port "80:80/sctp": protocol must be tcp or udp, not "sctp"' });
   });
