@@ -3,7 +3,7 @@
 // pure assembler in src/observe/observed.ts.
 
 import { readFile as fsReadFile, readdir as fsReaddir, stat as fsStat } from 'node:fs/promises';
-import { hostname as osHostname } from 'node:os';
+import { availableParallelism, hostname as osHostname } from 'node:os';
 import type { Observed } from '../model/plan.js';
 import { HOST_BATCH, IP_BATCH_ARGS, NS_BATCH, batchInput, fdbBatchInput } from '../observe/batch.js';
 import { NETNS_FILES, type EtcNetnsFile } from '../observe/files.js';
@@ -66,7 +66,7 @@ export interface ObserveOptions {
   hostname?: string;
   /** default: node:fs */
   fs?: ObserveFs;
-  /** namespaces read in parallel (default 8) */
+  /** namespaces read in parallel (default 2 per CPU, at most 8: more only adds contention) */
   concurrency?: number;
 }
 
@@ -118,7 +118,8 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
       ...groups.map((g) => ({ name: g.primary, path: `${netnsDir}/${g.primary}`, origin: 'named' as const })),
       ...(opts.extraNamespaces ?? []).map((e) => ({ ...e, origin: 'adopted' as const })),
     ];
-    const read = await mapLimit(toRead, opts.concurrency ?? 8, async (n) => {
+    const concurrency = opts.concurrency ?? Math.min(8, Math.max(2, 2 * availableParallelism()));
+    const read = await mapLimit(toRead, concurrency, async (n) => {
       // an adopted path that does not exist is reported absent (the diff names it)
       if (n.origin === 'adopted' && !(await fs.stat(n.path))) return undefined;
       const r = await readNsBatch(runner, n.path);

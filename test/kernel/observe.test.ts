@@ -32,8 +32,10 @@ beforeAll(async () => {
   sb = await createSandbox();
   await sb.sh(
     `set -e
-    # an owned bridge and a foreign one
-    ip link add br-nk type bridge
+    # an owned bridge and a foreign one. The MAC is set explicitly: otherwise the bridge
+    # takes its ports' lowest MAC, and each change of it (a port joining) flushes every
+    # neighbour entry on the bridge, permanent ones included (NETDEV_CHANGEADDR)
+    ip link add br-nk address 02:00:00:00:01:01 type bridge
     ip link set br-nk alias nk:net:test up
     ip addr add 172.30.0.1/24 dev br-nk
     ip link add br-other type bridge
