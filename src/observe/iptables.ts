@@ -43,8 +43,9 @@ export function parseIptablesSave(text: string, family: IptFamily, ns: string): 
     const line = lines[n].trimEnd();
     if (line === '') continue;
     if (line.startsWith('#')) {
-      // iptables-nft-save exits 0 but cannot show a table another tool made with nft
-      if (/^# Table .* is incompatible, use 'nft' tool\./.test(line)) {
+      // iptables-nft-save exits 0 but hides a whole table holding a rule it cannot
+      // parse ("contains incompatible base-chains" hides only those chains: harmless)
+      if (/^# Table .* is incompatible, use 'nft' tool/.test(line)) {
         throw new IptablesSaveError(`${family === 'ipv6' ? 'ip6tables' : 'iptables'}-save in namespace ${ns}: ${line.slice(2)}`);
       }
       continue;
