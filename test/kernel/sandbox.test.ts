@@ -73,6 +73,17 @@ describe('sandbox isolation', () => {
   });
 });
 
+describe('netkeeper helper', () => {
+  it('runs the built CLI inside the sandbox: it sees the sandbox kernel, not this machine', async () => {
+    await sb.sh('ip link add nk-sbx-br type bridge && ip link set nk-sbx-br alias nk:net:sbx', { check: true });
+    const r = await sb.netkeeper(['status', '--json'], { cwd: '/tmp' });
+    expect(r.stderr).not.toMatch(/Cannot find module/);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('link:host/nk-sbx-br');
+    expect(await hostLinkNames()).not.toContain('nk-sbx-br');
+  });
+});
+
 describe('traffic helpers', () => {
   it('ping succeeds between two namespaces and fails to an address nobody holds', async () => {
     expect(await sb.ping('a', '10.240.0.2')).toBe(true);
