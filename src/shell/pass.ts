@@ -92,7 +92,11 @@ interface Computed {
 }
 
 async function compute(config: Config, opts: PassOptions, plugins: Plugin[]): Promise<Computed | PassOutcome> {
-  const observed = await observe(opts.runner, { extraNamespaces: adoptedNamespaces(config) });
+  const observed = await observe(opts.runner, {
+    extraNamespaces: adoptedNamespaces(config),
+    // of two names bound to one namespace, the container that owns it is the primary
+    preferPrimary: config.containers.filter((c) => c.mode.type !== 'container').map((c) => c.name),
+  });
   for (const p of plugins) await p.observe?.(observed, opts.runner, config);
   const self = opts.host ?? observed.facts.hostname;
   const topoRes = buildTopology(config, observed, self);
