@@ -1,0 +1,42 @@
+// A private network + mount namespace for benchmarks (like test/helpers/sandbox.ts,
+// in plain JS so the benchmark runs with node alone). Everything it makes dies with it.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export async function startSandbox() {
+  const holder = spawn('unshare', ['--net', '--mount', '--propagation', 'private', '--fork', '--', 'sh', '-c',
+    'mkdir -p /run/netns /etc/netns && mount -t tmpfs nk-bench /run/netns && mount -t tmpfs nk-bench /etc/netns && ' +
+    'mkdir -p /run/netkeeper && mount -t tmpfs nk-bench /run/netkeeper && ip link set lo up && echo ready && exec sleep infinity'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buf = '';
+  holder.stdout.on('data', (d) => (buf += d));
+  while (!buf.includes('ready')) {
+    if (holder.exitCode !== null) throw new Error('sandbox failed to start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // unshare(2) moved the holder itself into the new namespaces
+  const prefix = ['nsenter', '-t', String(holder.pid), '-n', '-m', '--'];
+  return {
+    pid: holder.pid,
+    run(cmd, args = [], input) {
+      return new Promise((res) => {
+        const p = spawn(prefix[0], [...prefix.slice(1), cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '', stderr = '';
+        p.stdout.on('data', (d) => (stdout += d));
+        p.stderr.on('data', (d) => (stderr += d));
+        p.on('close', (code) => res({ code, stdout, stderr }));
+        p.stdin.end(input ?? '');
+      });
+    },
+    async stop() {
+      holder.kill('SIGKILL');
+      await once(holder, 'close').catch(() => undefined);
+    },
+  };
+}
+
+export async function timed(fn) {
+  const t0 = performance.now();
+  const r = await fn();
+  return { ms: performance.now() - t0, r };
+}
