@@ -199,7 +199,9 @@ function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Reso
 
   // ---- nat: published ports
   const loop = family === 'ipv6' ? '::1/128' : '127.0.0.0/8';
-  const bridges = [...new Set(fports.map((p) => p.bridge))];
+  // in network order, so that a port moving between containers touches only its bridge's chain
+  const published = new Set(fports.map((p) => p.bridge));
+  const bridges = nets.map((n) => n.bridge).filter((b) => published.has(b));
   if (bridges.length > 0) {
     out.push(chain(HOST_NS, family, 'nat', CHAINS.ports, bridges.map((b) => rule({ j: CHAINS.portsOf(b) }))));
     for (const b of bridges) {
@@ -221,7 +223,8 @@ function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Reso
     const n = nets.find((x) => x.bridge === b);
     for (const s of n?.subnets ?? []) if (s.family === f) post.push(rule({ s: s.subnet, o: b, m: [CT_DNAT], j: 'MASQUERADE' }));
   }
-  const localnet = family === 'ipv4' ? localnetBridges(fports) : [];
+  const lnet = new Set(family === 'ipv4' ? localnetBridges(fports) : []);
+  const localnet = nets.map((n) => n.bridge).filter((b) => lnet.has(b));
   for (const b of localnet) post.push(rule({ s: '127.0.0.0/8', o: b, j: 'MASQUERADE' }));
   if (family === 'ipv4') post.push(...routerMasquerade(topo, HOST_NS));
   if (post.length > 0) {

@@ -222,3 +222,18 @@ describe('buildFirewall: IPv6 and router containers', () => {
     expect(rs.some((x) => x.ns === 'r2')).toBe(false);
   });
 });
+
+describe('buildFirewall: stable output', () => {
+  it('moving a published port to another container changes only that bridge’s DNAT chain', () => {
+    const back = network('back', 'br-back', ['172.19.0.0/24'], { gatewayMode: 'routed' });
+    const mk = (toA: boolean) => [
+      container('a', [{ network: 'front', ip4: '172.18.0.10' }], { ports: toA ? [port('5300:53/udp', '172.18.0.10', 'front')] : [] }),
+      container('db', [{ network: 'back', ip4: '172.19.0.10' }], { ports: [port('8090:80', '172.19.0.10', 'back')] }),
+      container('web', [{ network: 'front', ip4: '172.18.0.11' }], { ports: toA ? [] : [port('5300:53/udp', '172.18.0.11', 'front')] }),
+    ];
+    const before = new Map(buildFirewall(topology([front, back], mk(false))).map((r) => [r.key, JSON.stringify(r)]));
+    const after = new Map(buildFirewall(topology([front, back], mk(true))).map((r) => [r.key, JSON.stringify(r)]));
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    expect([...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k)).toEqual(['chain:host/nat/NK-PORTS-br-front']);
+  });
+});
