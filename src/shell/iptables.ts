@@ -11,6 +11,8 @@ import type { Runner } from './runner.js';
 import { HOST_NS } from '../model/resources.js';
 import type { IptFamily, Resource } from '../model/resources.js';
 import { parseIptablesSave } from '../observe/iptables.js';
+import type { Change } from '../model/plan.js';
+import { renderIptables, staleUdpPorts } from '../plan/firewall-render.js';
 import type { IptablesBatch, StaleUdpPort } from '../plan/firewall-render.js';
 
 const SAVE: Record<IptFamily, string> = { ipv4: 'iptables-save', ipv6: 'ip6tables-save' };
@@ -106,4 +108,24 @@ export async function loadBrNetfilter(runner: Runner): Promise<boolean> {
   await runner.run('modprobe', ['br_netfilter'], { allowFail: true });
   const r = await runner.run('test', ['-e', '/proc/sys/net/bridge/bridge-nf-call-iptables'], { allowFail: true });
   return r.exitCode === 0;
+}
+
+export interface FirewallApplyResult {
+  /** iptables-restore processes run */
+  processes: number;
+  /** conntrack entries removed for UDP ports whose target moved */
+  conntrackDeleted: number;
+}
+
+/**
+ * The firewall part of a plan, applied: one restore per (namespace, family,
+ * table) touched, then the stale UDP conntrack entries of ports that moved.
+ * Changes of other kinds are ignored. Throws IptablesApplyError on a failed restore.
+ */
+export async function applyFirewallChanges(runner: Runner, changes: Change[], nsPaths: Record<string, string>): Promise<FirewallApplyResult> {
+  const batches = renderIptables(changes);
+  await applyIptables(runner, batches, nsPaths);
+  const stale = staleUdpPorts(changes);
+  const conntrackDeleted = stale.length > 0 ? await flushConntrack(runner, stale, nsPaths) : 0;
+  return { processes: batches.length + stale.length, conntrackDeleted };
 }
