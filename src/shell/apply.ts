@@ -97,8 +97,15 @@ async function removeFile(path: string): Promise<void> {
   await rmdir(dirname(path)).catch(() => undefined); // only when empty
 }
 
+/** /proc/sys path of a dotted sysctl name; the interface part of net.ipv{4,6}.conf.<if>.<key> may hold dots. */
+export function sysctlPath(name: string): string {
+  const m = /^(net\.ipv[46]\.(?:conf|neigh))\.(.+)\.([^.]+)$/.exec(name);
+  const parts = m ? [...m[1].split('.'), m[2], m[3]] : name.split('.');
+  return `/proc/sys/${parts.join('/')}`;
+}
+
 async function writeSysctl(runner: Runner, ns: string, nsPath: string | undefined, name: string, value: string, report: ApplyReport) {
-  const file = `/proc/sys/${name.replace(/\./g, '/')}`;
+  const file = sysctlPath(name);
   if (ns === HOST_NS) {
     const fh = await open(file, 'w');
     try {
@@ -109,7 +116,7 @@ async function writeSysctl(runner: Runner, ns: string, nsPath: string | undefine
     return;
   }
   report.processes++;
-  await runner.run('nsenter', [`--net=${nsPath ?? `/run/netns/${ns}`}`, 'sysctl', '-q', '-w', `${name}=${value}`]);
+  await runner.run('nsenter', [`--net=${nsPath ?? `/run/netns/${ns}`}`, 'sysctl', '-q', '-w', `${sysctlPath(name).slice('/proc/sys/'.length)}=${value}`]);
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { readConfigDir } from './read-config.js';
 import { observe } from './observe.js';
-import { applyProgram, type ApplyReport } from './apply.js';
+import { applyProgram, sysctlPath, type ApplyReport } from './apply.js';
 import type { Runner } from './runner.js';
 import type { Logger } from './log.js';
 import { parseConfig } from '../config/index.js';
@@ -79,7 +79,7 @@ export async function loadConfig(dir: string, allowEmpty: boolean): Promise<Pass
 async function observeHostSysctls(desired: Desired, observed: Observed): Promise<void> {
   for (const d of desired.resources.values()) {
     if (d.kind !== 'sysctl' || d.ns !== HOST_NS || observed.resources.has(d.key)) continue;
-    const value = await readFile(`/proc/sys/${d.name.replace(/\./g, '/')}`, 'utf8').catch(() => undefined);
+    const value = await readFile(sysctlPath(d.name), 'utf8').catch(() => undefined);
     if (value !== undefined) observed.resources.set(d.key, { ...d, value: value.trim() });
   }
 }
