@@ -161,3 +161,31 @@ export function staleUdpPorts(changes: Change[]): StaleUdpPort[] {
   }
   return out;
 }
+
+/**
+ * A readable rule-level difference between two versions of a chain, for plans:
+ * "+ rule" for rules only in `after`, "- rule" for rules only in `before`, and
+ * "~ order" when the same rules moved. Empty when equal.
+ */
+export function chainRuleDiff(before: string[], after: string[]): string[] {
+  const count = (xs: string[]) => {
+    const m = new Map<string, number>();
+    for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
+    return m;
+  };
+  const b = count(before);
+  const a = count(after);
+  const out: string[] = [];
+  for (const r of before) {
+    const left = a.get(r) ?? 0;
+    if (left > 0) a.set(r, left - 1);
+    else out.push(`- ${r}`);
+  }
+  for (const r of after) {
+    const left = b.get(r) ?? 0;
+    if (left > 0) b.set(r, left - 1);
+    else out.push(`+ ${r}`);
+  }
+  if (out.length === 0 && before.join('\n') !== after.join('\n')) out.push('~ same rules, new order');
+  return out;
+}

@@ -34,7 +34,7 @@ import type { ChainRes, HookRes, IptFamily, Resource, SysctlRes } from '../model
 import type { TContainer, TNetwork, TPort, Topology } from '../model/topology.js';
 import { dnatTarget, familyOf, rule } from './firewall-rules.js';
 
-export { renderIptables, staleUdpPorts } from './firewall-render.js';
+export { chainRuleDiff, renderIptables, staleUdpPorts } from './firewall-render.js';
 export type { IptablesBatch } from './firewall-render.js';
 
 export const CHAINS = {

@@ -160,3 +160,12 @@ describe('staleUdpPorts', () => {
     ]);
   });
 });
+
+describe('chainRuleDiff', () => {
+  it('names added and removed rules, and a pure reorder', async () => {
+    const { chainRuleDiff } = await import('../../../src/plan/firewall.js');
+    expect(chainRuleDiff(['-j A', '-j B', '-j B'], ['-j B', '-j C'])).toEqual(['- -j A', '- -j B', '+ -j C']);
+    expect(chainRuleDiff(['-j A', '-j B'], ['-j B', '-j A'])).toEqual(['~ same rules, new order']);
+    expect(chainRuleDiff(['-j A'], ['-j A'])).toEqual([]);
+  });
+});
