@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
 export async function startSandbox() {
-  const holder = spawn('unshare', ['--net', '--mount', '--propagation', 'private', '--fork', '--', 'sh', '-c',
+  const holder = spawn('unshare', ['--net', '--mount', '--propagation', 'private', '--fork', '--kill-child', '--', 'sh', '-c',
     'mkdir -p /run/netns /etc/netns && mount -t tmpfs nk-bench /run/netns && mount -t tmpfs nk-bench /etc/netns && ' +
     'mkdir -p /run/netkeeper && mount -t tmpfs nk-bench /run/netkeeper && ip link set lo up && echo ready && exec sleep infinity'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -30,7 +30,7 @@ export async function startSandbox() {
     },
     async stop() {
       holder.kill('SIGKILL');
-      await once(holder, 'close').catch(() => undefined);
+      if (holder.exitCode === null && holder.signalCode === null) await once(holder, 'exit').catch(() => undefined);
     },
   };
 }

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Runner } from './runner.js';
 import type { Line, Program } from '../plan/render.js';
 import { HOST_NS } from '../model/resources.js';
+import { NS_BATCH } from '../observe/batch.js';
 
 export interface StepFailure {
   key: string;
@@ -18,9 +19,13 @@ export interface ApplyReport {
   failed: StepFailure[];
   /** processes started */
   processes: number;
+  /** read-back batch output by namespace path (see ApplyDeps.readBack) */
+  readBack: Map<string, string>;
 }
 
 export interface ApplyDeps {
+  /** namespaces (by name) whose post batch ends by reading the namespace back (NS_BATCH) */
+  readBack?: Set<string>;
   runner: Runner;
   /** parallel namespace batches (default 4) */
   concurrency?: number;
@@ -50,15 +55,17 @@ async function runBatch(
   lines: Line[],
   report: ApplyReport,
   failedKeys: Set<string>,
+  readBack = false,
 ): Promise<void> {
-  if (lines.length === 0) return;
-  const input = lines.map((l) => l.text).join('\n') + '\n';
-  const [cmd, args] =
-    ns === HOST_NS
-      ? [tool, ['-force', '-batch', '-']]
-      : ['nsenter', [`--net=${nsPath ?? `/run/netns/${ns}`}`, tool, '-force', '-batch', '-']];
+  if (lines.length === 0 && !readBack) return;
+  const path = nsPath ?? `/run/netns/${ns}`;
+  // a read-back appends the observe commands: the namespace is read in the process that changed it
+  const input = [...lines.map((l) => l.text), ...(readBack ? NS_BATCH : [])].join('\n') + '\n';
+  const flags = readBack ? ['-j', '-d', '-N', '-force', '-batch', '-'] : ['-force', '-batch', '-'];
+  const [cmd, args] = ns === HOST_NS ? [tool, flags] : ['nsenter', [`--net=${path}`, tool, ...flags]];
   report.processes++;
   const res = await runner.run(cmd, args, { input, allowFail: true });
+  if (readBack && !/^nsenter: /m.test(res.stderr) && ![...batchErrors(res.stderr).keys()].some((n) => n > lines.length)) report.readBack.set(path, res.stdout);
   if (res.exitCode === 0) return;
   const errs = batchErrors(res.stderr);
   if (errs.size === 0) {
@@ -127,7 +134,7 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   const { runner } = deps;
   const conc = deps.concurrency ?? 4;
   const root = deps.root ?? '';
-  const report: ApplyReport = { done: [], failed: [], processes: 0 };
+  const report: ApplyReport = { done: [], failed: [], processes: 0, readBack: new Map() };
   const failedKeys = new Set<string>();
   const allKeys = new Set<string>();
   const note = (lines: Iterable<{ key: string }>) => {
@@ -157,7 +164,12 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     }
   }
 
-  await nsBatches(prog.nsPost);
+  const post = new Map(prog.nsPost);
+  for (const ns of deps.readBack ?? []) if (ns !== HOST_NS && !post.has(ns)) post.set(ns, []);
+  for (const lines of post.values()) note(lines);
+  await pool([...post.entries()], conc, ([ns, lines]) =>
+    runBatch(runner, 'ip', ns, prog.nsPaths[ns], lines, report, failedKeys, deps.readBack?.has(ns)),
+  );
   for (const lines of prog.bridge.values()) note(lines);
   await pool([...prog.bridge.entries()], conc, ([ns, lines]) =>
     runBatch(runner, 'bridge', ns, prog.nsPaths[ns], lines, report, failedKeys),

@@ -68,6 +68,10 @@ export interface ObserveOptions {
   fs?: ObserveFs;
   /** namespaces read in parallel (default 2 per CPU, at most 8: more only adds contention) */
   concurrency?: number;
+  /** batch outputs already read in this pass, by namespace path: used instead of reading again */
+  reuse?: Map<string, string>;
+  /** filled with the batch output of every namespace read, by path */
+  record?: Map<string, string>;
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -122,7 +126,9 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     const read = await mapLimit(toRead, concurrency, async (n) => {
       // an adopted path that does not exist is reported absent (the diff names it)
       if (n.origin === 'adopted' && !(await fs.stat(n.path))) return undefined;
-      const r = await readNsBatch(runner, n.path);
+      const reused = opts.reuse?.get(n.path);
+      const r = reused !== undefined ? { batch: reused } : await readNsBatch(runner, n.path);
+      if (r.batch !== undefined) opts.record?.set(n.path, r.batch);
       const cap: NsCapture = { name: n.name, path: n.path, origin: n.origin };
       if (r.batch !== undefined) cap.batch = r.batch;
       if (r.error !== undefined) cap.error = r.error;

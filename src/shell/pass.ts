@@ -9,7 +9,7 @@ import type { Logger } from './log.js';
 import { parseConfig } from '../config/index.js';
 import { buildTopology } from '../plan/topology.js';
 import { buildDesired, type ResourceBuilder } from '../plan/desired.js';
-import { diff } from '../plan/diff.js';
+import { diff, observedPeer } from '../plan/diff.js';
 import { render, type Program } from '../plan/render.js';
 import type { Config } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -91,8 +91,14 @@ interface Computed {
   plan: Plan;
 }
 
-async function compute(config: Config, opts: PassOptions, plugins: Plugin[]): Promise<Computed | PassOutcome> {
+async function compute(
+  config: Config,
+  opts: PassOptions,
+  plugins: Plugin[],
+  reads: { reuse?: Map<string, string>; record?: Map<string, string> } = {},
+): Promise<Computed | PassOutcome> {
   const observed = await observe(opts.runner, {
+    ...reads,
     extraNamespaces: adoptedNamespaces(config),
     // of two names bound to one namespace, the container that owns it is the primary
     preferPrimary: config.containers.filter((c) => c.mode.type !== 'container').map((c) => c.name),
@@ -110,12 +116,34 @@ async function compute(config: Config, opts: PassOptions, plugins: Plugin[]): Pr
   return { topo, desired, observed, plan };
 }
 
+/** Namespaces a plan changes anything in, directly or through a veth end on the host. */
+function touchedNamespaces(plan: Plan): Set<string> {
+  const out = new Set<string>();
+  for (const c of plan.changes) {
+    for (const r of [c.before, c.after]) {
+      if (!r) continue;
+      out.add(r.ns);
+      if (r.kind === 'link') {
+        const p = observedPeer(r);
+        if (p) out.add(p.ns);
+      }
+    }
+  }
+  out.delete(HOST_NS);
+  return out;
+}
+
+function touchedPaths(touched: Set<string>, nsPaths: Record<string, string>): Set<string> {
+  return new Set([...touched].map((ns) => nsPaths[ns] ?? `/run/netns/${ns}`));
+}
+
 export async function runPass(opts: PassOptions): Promise<PassOutcome> {
   const loaded = opts.destroy ? EMPTY_CONFIG : (opts.config ?? (await loadConfig(opts.dir, opts.allowEmpty ?? false)));
   if ('status' in loaded) return loaded;
   const config = loaded;
   const plugins: Plugin[] = [firewallPlugin, { name: 'overlay', build: buildOverlay }];
-  const first = await compute(config, opts, plugins);
+  const firstReads = new Map<string, string>();
+  const first = await compute(config, opts, plugins, { record: firstReads });
   if ('status' in first) return first;
   const { plan, observed } = first;
   if (plan.conflicts.length) return { status: 'conflict', plan };
@@ -124,10 +152,11 @@ export async function runPass(opts: PassOptions): Promise<PassOutcome> {
   const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
   if (opts.dryRun) return { status: 'planned', plan, program, extra };
   if (plan.changes.length === 0) {
-    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0 }, remaining: plan };
+    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan };
   }
   const t0 = performance.now();
-  const report = await applyProgram(program, { runner: opts.runner });
+  const touched = touchedNamespaces(plan);
+  const report = await applyProgram(program, { runner: opts.runner, readBack: touched });
   for (const p of plugins) {
     if (p.apply) {
       const r = await p.apply(plan.changes, first.topo, opts.runner, program.nsPaths);
@@ -136,7 +165,11 @@ export async function runPass(opts: PassOptions): Promise<PassOutcome> {
     }
   }
   opts.log.debug({ ms: Math.round(performance.now() - t0), processes: report.processes }, 'applied');
-  const second = await compute(config, opts, plugins);
+  // verify: namespaces the apply touched were read back by the process that changed
+  // them (or are read now); the others were read by this pass a moment ago
+  const reuse = new Map([...firstReads].filter(([path]) => !touchedPaths(touched, program.nsPaths).has(path)));
+  for (const [path, out] of report.readBack) reuse.set(path, out);
+  const second = await compute(config, opts, plugins, { reuse });
   if ('status' in second) return second;
   return { status: 'applied', plan, report, remaining: second.plan };
 }
