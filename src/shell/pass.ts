@@ -18,6 +18,7 @@ import type { Topology } from '../model/topology.js';
 import { HOST_NS, toMap } from '../model/resources.js';
 import { readFile } from 'node:fs/promises';
 import { firewallPlugin, type Plugin } from './plugins.js';
+import { fileIntent, type Intent } from './intent.js';
 import { buildOverlay } from '../plan/overlay.js';
 import { macvlanConflicts } from '../plan/macvlan.js';
 
@@ -32,6 +33,8 @@ export interface PassOptions {
   destroy?: boolean;
   /** use this configuration instead of reading `dir` (the watcher's last good one) */
   config?: Config;
+  /** crash journal of what a pass is making (default: <run dir>/intent.json; see intent.ts) */
+  intent?: Intent;
   runner: Runner;
   log: Logger;
 }
@@ -104,6 +107,7 @@ async function compute(
     preferPrimary: config.containers.filter((c) => c.mode.type !== 'container').map((c) => c.name),
   });
   for (const p of plugins) await p.observe?.(observed, opts.runner, config);
+  await opts.intent?.adopt(observed);
   const self = opts.host ?? observed.facts.hostname;
   const topoRes = buildTopology(config, observed, self);
   if (!topoRes.ok) return { status: 'invalid', errors: topoRes.errors };
@@ -137,7 +141,8 @@ function touchedPaths(touched: Set<string>, nsPaths: Record<string, string>): Se
   return new Set([...touched].map((ns) => nsPaths[ns] ?? `/run/netns/${ns}`));
 }
 
-export async function runPass(opts: PassOptions): Promise<PassOutcome> {
+export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
+  const opts = { ...passOpts, intent: passOpts.intent ?? fileIntent() };
   const loaded = opts.destroy ? EMPTY_CONFIG : (opts.config ?? (await loadConfig(opts.dir, opts.allowEmpty ?? false)));
   if ('status' in loaded) return loaded;
   const config = loaded;
@@ -152,9 +157,11 @@ export async function runPass(opts: PassOptions): Promise<PassOutcome> {
   const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
   if (opts.dryRun) return { status: 'planned', plan, program, extra };
   if (plan.changes.length === 0) {
+    await opts.intent.settle(plan);
     return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan };
   }
   const t0 = performance.now();
+  await opts.intent.record(plan.changes);
   const touched = touchedNamespaces(plan);
   const report = await applyProgram(program, { runner: opts.runner, readBack: touched });
   for (const p of plugins) {
@@ -171,5 +178,6 @@ export async function runPass(opts: PassOptions): Promise<PassOutcome> {
   for (const [path, out] of report.readBack) reuse.set(path, out);
   const second = await compute(config, opts, plugins, { reuse });
   if ('status' in second) return second;
+  await opts.intent.settle(second.plan);
   return { status: 'applied', plan, report, remaining: second.plan };
 }
