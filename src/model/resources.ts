@@ -56,8 +56,13 @@ export interface LinkRes extends Base {
   alias?: string;
   /** veth: where the other end is */
   peer?: { ns: string; ifname: string };
-  vxlan?: { vni: number; local: string; port: number; dev?: string; learning: boolean };
+  /** proxy: the device answers ARP/ND from its own permanent neighbour entries (overlay) */
+  vxlan?: { vni: number; local: string; port: number; dev?: string; learning: boolean; proxy?: boolean };
   macvlan?: { parent: string; mode: string };
+  /** bridge port: learn source MACs (kernel default true); false on overlay VXLAN ports */
+  portLearning?: boolean;
+  /** bridge port: hairpin mode (frames may leave by the port they came in: a container reaching its own published port) */
+  hairpin?: boolean;
   /** IPv6 link-local autoconf off (addrgenmode none) */
   addrgenNone?: boolean;
   /** observed only: ifindex in its namespace */
@@ -105,8 +110,10 @@ export interface FdbRes extends Base {
   kind: 'fdb';
   dev: string;
   mac: string;
-  /** remote VTEP address */
+  /** remote VTEP address ('' for a master entry) */
   dst: string;
+  /** an entry in the bridge's own table (`bridge fdb … master static`): the MAC is behind port `dev` */
+  master?: boolean;
 }
 
 export type IptFamily = 'ipv4' | 'ipv6';
@@ -159,6 +166,7 @@ export const key = {
   file: (path: string) => `file:${path}`,
   neigh: (ns: string, dev: string, ip: string) => `neigh:${ns}/${dev}/${ip}`,
   fdb: (ns: string, dev: string, mac: string, dst: string) => `fdb:${ns}/${dev}/${mac}/${dst}`,
+  fdbMaster: (ns: string, dev: string, mac: string) => `fdb:${ns}/${dev}/${mac}/master`,
   chain: (ns: string, family: IptFamily, table: string, chain: string) =>
     `chain:${ns}/${family === 'ipv6' ? 'ip6/' : ''}${table}/${chain}`,
   hook: (ns: string, family: IptFamily, table: string, chain: string, target: string) =>

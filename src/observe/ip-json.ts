@@ -7,6 +7,7 @@ export interface IpLinkInfo {
   info_kind?: string;
   info_data?: Record<string, unknown>;
   info_slave_kind?: string;
+  info_slave_data?: Record<string, unknown>;
 }
 
 export interface IpAddrInfo {

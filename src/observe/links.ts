@@ -67,6 +67,10 @@ export function parseLink(l: IpLink, ns: string): LinkRes | undefined {
   if (l.ifindex !== undefined) res.ifindex = l.ifindex;
   if (l.inet6_addr_gen_mode !== undefined) res.addrgenNone = l.inet6_addr_gen_mode === 'none';
 
+  const port = l.linkinfo?.info_slave_kind === 'bridge' ? l.linkinfo.info_slave_data : undefined;
+  if (port && typeof port.learning === 'boolean') res.portLearning = port.learning;
+  if (port && typeof port.hairpin === 'boolean') res.hairpin = port.hairpin;
+
   const sameNsLink = l.link_netnsid === undefined && typeof l.link === 'string' ? l.link : undefined;
   const data = l.linkinfo?.info_data ?? {};
   if (type === 'veth' && sameNsLink) res.peer = { ns, ifname: sameNsLink };
@@ -76,6 +80,7 @@ export function parseLink(l: IpLink, ns: string): LinkRes | undefined {
       local: str(data.local) ?? str(data.local6) ?? '',
       port: num(data.port) ?? 8472,
       learning: bool(data.learning),
+      proxy: bool(data.proxy),
     };
     const dev = str(data.link);
     if (dev) res.vxlan.dev = dev;

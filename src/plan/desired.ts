@@ -7,6 +7,7 @@ import type { AddrRes, LinkRes, NetnsRes, Resource, RouteRes, SysctlRes } from '
 import type { Desired } from '../model/plan.js';
 import type { TAttachment, TContainer, TNetwork, Topology } from '../model/topology.js';
 import { buildFiles } from './desired-files.js';
+import { overlayGatewayMac } from './names.js';
 
 /** Extra builders (firewall, overlay) plug in here. */
 export type ResourceBuilder = (topo: Topology) => Resource[];
@@ -60,7 +61,9 @@ function networkResources(n: TNetwork, topo: Topology): Resource[] {
       up: true,
       mtu: n.mtu,
       alias: alias('net', n.name),
-      ...(n.gatewayMac ? { mac: n.gatewayMac } : {}),
+      // a fixed MAC: a bridge left to take its lowest port's MAC changes it when
+      // ports come and go, and the kernel then drops its permanent neighbour entries
+      mac: n.gatewayMac ?? overlayGatewayMac(n.name),
       ...(hasV6 ? {} : { addrgenNone: true }),
     }),
   );
@@ -77,7 +80,9 @@ function networkResources(n: TNetwork, topo: Topology): Resource[] {
         master: n.bridge,
         alias: alias('vxlan', n.name),
         addrgenNone: true,
-        vxlan: { vni: n.vni, local: self?.address ?? '', port: n.vxlanPort ?? 4789, learning: false },
+        // static bridge entries point remote MACs at this port (src/plan/overlay.ts): never learn here
+        portLearning: false,
+        vxlan: { vni: n.vni, local: self?.address ?? '', port: n.vxlanPort ?? 4789, learning: false, proxy: true },
       }),
     );
   }
@@ -129,6 +134,8 @@ function attachmentResources(c: TContainer, a: TAttachment, n: TNetwork): Resour
         alias: alias('veth', `${ns}/${a.ifname}`),
         peer: { ns, ifname: a.ifname },
         ...(hasV6 ? {} : { addrgenNone: true }),
+        // a container reaching its own published port: the DNAT'ed frame goes back out this port
+        ...(n.gatewayMode !== 'isolated' && c.ports.some((p) => p.network === a.network) ? { hairpin: true } : {}),
       }),
       link(ns, a.ifname, {
         type: 'veth',

@@ -4,11 +4,15 @@ import { HOST_NS } from '../model/resources.js';
 import type { LinkRes, Resource, ResourceMap } from '../model/resources.js';
 import type { Change, Desired, Observed, Plan } from '../model/plan.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { chainRuleDiff } from './firewall-render.js';
 
 export interface DiffOptions {
   /** remove owned objects that left the files (Settings.prune) */
   prune: boolean;
 }
+
+/** What a namespace has when it is new: no need to write these into one made in this plan. */
+const NEW_NETNS_SYSCTLS: Record<string, string> = { 'net.ipv4.ip_forward': '0' };
 
 const show = (v: unknown): string => (v === undefined || v === null ? '–' : String(v));
 
@@ -45,6 +49,9 @@ function mutableDiff(d: Resource, o: Resource): string[] {
       cmp('up', d.up, ol.up);
       cmp('alias', d.alias, ol.alias);
       if (d.addrgenNone && !ol.addrgenNone) r.push('ipv6 autoconf → off');
+      if (d.portLearning !== undefined && d.portLearning !== (ol.portLearning ?? true))
+        r.push(`port learning ${ol.portLearning === false ? 'off' : 'on'} → ${d.portLearning ? 'on' : 'off'}`);
+      if (d.hairpin !== undefined && d.hairpin !== (ol.hairpin ?? false)) r.push(`hairpin ${ol.hairpin ? 'on' : 'off'} → ${d.hairpin ? 'on' : 'off'}`);
       break;
     }
     case 'route':
@@ -62,7 +69,11 @@ function mutableDiff(d: Resource, o: Resource): string[] {
       break;
     case 'chain':
       if (o.kind === 'chain' && !d.userOwned && JSON.stringify(d.rules) !== JSON.stringify(o.rules))
-        r.push(`rules differ (${o.rules.length} → ${d.rules.length})`);
+        r.push(chainRuleDiff(o.rules, d.rules).join('; ') || `rules reordered (${d.rules.length})`);
+      break;
+    case 'hook':
+      // position is not compared: read back, it only says whether the jump is first in its chain
+      if (o.kind === 'hook' && d.rule !== o.rule) r.push(`rule ${o.rule} → ${d.rule}`);
       break;
     case 'neigh':
       if (o.kind === 'neigh') cmp('lladdr', d.mac.toLowerCase(), o.mac.toLowerCase());
@@ -189,6 +200,7 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
       (d.kind === 'addr' || d.kind === 'neigh' || d.kind === 'fdb') && fresh.has(linkKey(d.ns, 'ifname' in d ? d.ifname : d.dev));
     const routeOnFresh = d.kind === 'route' && d.dev !== undefined && fresh.has(linkKey(d.ns, d.dev));
     const inFreshNs = d.ns !== HOST_NS && fresh.has(`netns:${d.ns}`) && d.kind !== 'file' && d.kind !== 'netns';
+    if (!o && d.kind === 'sysctl' && fresh.has(`netns:${d.ns}`) && NEW_NETNS_SYSCTLS[d.name] === d.value) continue;
     if (!o || onFresh || routeOnFresh || (inFreshNs && d.kind !== 'link')) {
       if (d.kind === 'netns' || (d.kind === 'link' && d.type !== 'loopback')) continue; // handled above
       changes.set(d.key, { action: 'create', key: d.key, after: d, reason: o ? 'its interface or namespace is made anew' : 'declared' });

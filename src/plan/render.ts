@@ -57,7 +57,7 @@ function linkAdd(l: LinkRes, paths: Record<string, string>): string {
       return `${head} type bridge`;
     case 'vxlan': {
       const v = l.vxlan!;
-      return `${head} type vxlan id ${v.vni}${v.local ? ` local ${v.local}` : ''} dstport ${v.port}${v.dev ? ` dev ${v.dev}` : ''}${v.learning ? '' : ' nolearning'}`;
+      return `${head} type vxlan id ${v.vni}${v.local ? ` local ${v.local}` : ''} dstport ${v.port}${v.dev ? ` dev ${v.dev}` : ''}${v.learning ? '' : ' nolearning'}${v.proxy ? ' proxy' : ''}`;
     }
     case 'macvlan':
       return `link add name ${l.ifname} link ${l.macvlan!.parent}${netnsArg(l.ns, paths)}${mtu}${mac} type macvlan mode ${l.macvlan!.mode}`;
@@ -81,6 +81,12 @@ function linkSettings(d: LinkRes, o: LinkRes | undefined, key: string): Line[] {
   if (d.alias !== undefined && d.alias !== o?.alias) opts.push(`alias ${q(d.alias)}`);
   if (d.up !== o?.up) opts.push(d.up ? 'up' : 'down');
   if (opts.length) out.push({ text: `link set dev ${d.ifname} ${opts.join(' ')}`, key });
+  // bridge port flags: after `master` (a port joining a bridge starts with the defaults)
+  const joins = opts.some((x) => x.startsWith('master '));
+  if (d.portLearning !== undefined && (joins || d.portLearning !== (o?.portLearning ?? true)))
+    out.push({ text: `link set dev ${d.ifname} type bridge_slave learning ${d.portLearning ? 'on' : 'off'}`, key });
+  if (d.hairpin !== undefined && (joins ? d.hairpin : d.hairpin !== (o?.hairpin ?? false)))
+    out.push({ text: `link set dev ${d.ifname} type bridge_slave hairpin ${d.hairpin ? 'on' : 'off'}`, key });
   return out;
 }
 
@@ -139,7 +145,10 @@ export function render(changes: Change[], known: Resource[]): Program {
         nsLine('pre', o.ns, { text: `neigh del ${o.ip} dev ${o.dev}`, key: c.key });
         break;
       case 'fdb':
-        push(prog.bridge, o.ns, { text: `fdb del ${o.mac} dev ${o.dev} dst ${o.dst} self`, key: c.key });
+        push(prog.bridge, o.ns, {
+          text: o.master ? `fdb del ${o.mac} dev ${o.dev} master` : `fdb del ${o.mac} dev ${o.dev} dst ${o.dst} self`,
+          key: c.key,
+        });
         break;
       case 'file':
         if (c.action === 'delete') prog.files.push({ path: o.path, content: null, key: c.key });
@@ -190,7 +199,10 @@ export function render(changes: Change[], known: Resource[]): Program {
         nsLine('post', d.ns, { text: `neigh replace ${d.ip} lladdr ${d.mac} dev ${d.dev} nud permanent`, key: c.key });
         break;
       case 'fdb':
-        push(prog.bridge, d.ns, { text: `fdb append ${d.mac} dev ${d.dev} dst ${d.dst} self permanent`, key: c.key });
+        push(prog.bridge, d.ns, {
+          text: d.master ? `fdb replace ${d.mac} dev ${d.dev} master static` : `fdb append ${d.mac} dev ${d.dev} dst ${d.dst} self permanent`,
+          key: c.key,
+        });
         break;
       case 'sysctl':
         prog.sysctls.push({ ns: d.ns, name: d.name, value: d.value, key: c.key });

@@ -164,6 +164,17 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     }
   }
 
+  // sysctls before the namespace batches: those end by reading the namespace back
+  for (const s of prog.sysctls) {
+    allKeys.add(s.key);
+    try {
+      await writeSysctl(runner, s.ns, prog.nsPaths[s.ns], s.name, s.value, report);
+    } catch (e) {
+      failedKeys.add(s.key);
+      report.failed.push({ key: s.key, command: `sysctl ${s.name}=${s.value}`, error: String((e as Error).message) });
+    }
+  }
+
   const post = new Map(prog.nsPost);
   for (const ns of deps.readBack ?? []) if (ns !== HOST_NS && !post.has(ns)) post.set(ns, []);
   for (const lines of post.values()) note(lines);
@@ -174,16 +185,6 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   await pool([...prog.bridge.entries()], conc, ([ns, lines]) =>
     runBatch(runner, 'bridge', ns, prog.nsPaths[ns], lines, report, failedKeys),
   );
-
-  for (const s of prog.sysctls) {
-    allKeys.add(s.key);
-    try {
-      await writeSysctl(runner, s.ns, prog.nsPaths[s.ns], s.name, s.value, report);
-    } catch (e) {
-      failedKeys.add(s.key);
-      report.failed.push({ key: s.key, command: `sysctl ${s.name}=${s.value}`, error: String((e as Error).message) });
-    }
-  }
 
   for (const f of prog.files) {
     allKeys.add(f.key);

@@ -163,6 +163,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const t0 = performance.now();
   await opts.intent.record(plan.changes);
   const touched = touchedNamespaces(plan);
+  for (const p of plugins) await p.prepare?.(plan.changes, opts.runner);
   const report = await applyProgram(program, { runner: opts.runner, readBack: touched });
   for (const p of plugins) {
     if (p.apply) {

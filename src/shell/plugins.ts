@@ -9,7 +9,7 @@ import type { Topology } from '../model/topology.js';
 import type { Resource } from '../model/resources.js';
 import { HOST_NS } from '../model/resources.js';
 import { buildFirewall, renderIptables } from '../plan/firewall.js';
-import { readIptables, applyIptables } from './iptables.js';
+import { readIptables, applyFirewallChanges, loadBrNetfilter } from './iptables.js';
 
 export interface Plugin {
   name: string;
@@ -17,6 +17,8 @@ export interface Plugin {
   build?(topo: Topology): Resource[];
   /** what `plan --json` shows of this plugin's commands */
   render?(changes: Change[], topo: Topology): unknown;
+  /** before anything is applied (e.g. load a kernel module a sysctl needs) */
+  prepare?(changes: Change[], runner: Runner): Promise<void>;
   apply?(changes: Change[], topo: Topology, runner: Runner, nsPaths: Record<string, string>): Promise<{ failed: StepFailure[]; processes: number }>;
 }
 
@@ -33,30 +35,31 @@ export const firewallPlugin: Plugin = {
   name: 'firewall',
   async observe(observed, runner, config) {
     if (!config.settings.iptables) return;
-    const v6 = config.networks.some((n) => (n.subnets ?? []).some((s) => s.subnet.includes(':')));
-    const families = v6 ? (['ipv4', 'ipv6'] as const) : (['ipv4'] as const);
-    const spaces = [{ name: HOST_NS }, ...routerNamespaces(config)];
+    // the host is always read in both families: chains of a network that left the files
+    // (or of `destroy`) must be found to be removed; router namespaces only in IPv4
+    const spaces = [{ name: HOST_NS, families: ['ipv4', 'ipv6'] as const }, ...routerNamespaces(config).map((n) => ({ ...n, families: ['ipv4'] as const }))];
     for (const ns of spaces) {
       const present = ns.name === HOST_NS || observed.resources.has(`netns:${ns.name}`);
       if (!present) continue;
       const path = ns.name === HOST_NS ? undefined : `/run/netns/${ns.name}`;
-      for (const r of await readIptables(runner, { name: ns.name, path }, [...families])) observed.resources.set(r.key, r);
+      for (const r of await readIptables(runner, { name: ns.name, path }, [...ns.families])) observed.resources.set(r.key, r);
     }
   },
   build: (topo) => buildFirewall(topo),
+  async prepare(changes, runner) {
+    // net.bridge.* sysctls exist only once br_netfilter is loaded (built in on some kernels)
+    if (changes.some((c) => c.after?.kind === 'sysctl' && c.after.name.startsWith('net.bridge.'))) await loadBrNetfilter(runner);
+  },
   render: (changes) => renderIptables(changes.filter((c) => FIREWALL_KINDS.has((c.after ?? c.before)!.kind))),
   async apply(changes, _topo, runner, nsPaths) {
     const fw = changes.filter((c) => FIREWALL_KINDS.has((c.after ?? c.before)!.kind));
     if (fw.length === 0) return { failed: [], processes: 0 };
-    const batches = renderIptables(fw);
     try {
-      await applyIptables(runner, batches, nsPaths);
-      return { failed: [], processes: batches.length };
+      // one iptables-restore per table, then conntrack entries of UDP ports that moved
+      const r = await applyFirewallChanges(runner, fw, nsPaths);
+      return { failed: [], processes: r.processes };
     } catch (e) {
-      return {
-        failed: fw.map((c) => ({ key: c.key, command: 'iptables-restore', error: (e as Error).message })),
-        processes: batches.length,
-      };
+      return { failed: fw.map((c) => ({ key: c.key, command: 'iptables-restore', error: (e as Error).message })), processes: 1 };
     }
   },
 };
