@@ -36,16 +36,25 @@ export function parseNeigh(raw: IpNeigh[], ns: string, own: L2Ownership, default
 }
 
 /**
- * VXLAN forwarding entries: those with a remote `dst`. The bridge's own entries
- * (`master`, no dst) are skipped. `dev` comes from the entry's `ifname`, or from
+ * VXLAN forwarding entries: those with a remote `dst`, and static entries in the
+ * bridge's table (`master`, state static, no dst: FdbRes.master). Learned and
+ * permanent (the port's own MAC) bridge entries are skipped. `dev` comes from the entry's `ifname`, or from
  * `defaultDev` for a `fdb show dev X` dump.
  */
 export function parseFdb(raw: FdbEntry[], ns: string, own: L2Ownership, defaultDev?: string): FdbRes[] {
   const out: FdbRes[] = [];
   for (const e of raw) {
     const dev = e.ifname ?? e.dev ?? defaultDev;
-    if (!dev || !e.mac || !e.dst) continue;
+    if (!dev || !e.mac) continue;
     const mac = e.mac.toLowerCase();
+    if (!e.dst) {
+      // static entries in the bridge's own table (learned ones and the port's own MAC are not ours)
+      if (e.master && e.state === 'static') {
+        const owned = own.nsOwned || own.ownedIfnames.has(dev);
+        out.push({ kind: 'fdb', key: key.fdbMaster(ns, dev, mac), ns, owned, dev, mac, dst: '', master: true });
+      }
+      continue;
+    }
     const dst = e.dst.toLowerCase();
     out.push({
       kind: 'fdb',
