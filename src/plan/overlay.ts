@@ -4,11 +4,16 @@
 // Design (see examples/overlay/README.md for the long version):
 // - Every host has the overlay's bridge (anycast gateway: same address and MAC
 //   everywhere) with its own containers' veths and one VXLAN port, created with
-//   `nolearning proxy`.
+//   `nolearning proxy`, and bridge port learning off.
 // - For every container of the network that runs on ANOTHER host, on the VXLAN
 //   device:
 //     fdb   MAC → dst <its host's underlay address>   (unicast goes straight there)
+//     fdb   MAC master static                         (the bridge sends it to the VXLAN port)
 //     neigh IP  → MAC, permanent                      (ARP/ND answered locally)
+//   The bridge never learns on the VXLAN port: a learned entry would outlive a
+//   container that moves to this host (frames for it would be sent back where
+//   they came from and dropped until it speaks first). Local containers are
+//   learned on their own veth ports as usual.
 // - For every OTHER host that has members on the network: one flood entry
 //   00:00:00:00:00:00 → dst <host>   (broadcast, multicast, unknown unicast).
 // - With `proxy` on the VXLAN device every ARP request (and IPv6 neighbour
@@ -16,9 +21,9 @@
 //   device itself from these neighbour entries, or dropped: ARP never crosses
 //   the underlay. So the anycast gateway is always answered by the local
 //   bridge only, and no learning is needed anywhere.
-// Per host this is (remote containers × 2 + peer hosts) entries, and a container
-// that moves changes one FDB entry on each uninvolved host and two entries on
-// each of the two hosts it moves between.
+// Per host this is (remote containers × 3 + peer hosts) entries, and a container
+// that moves changes one FDB entry (delete + create) on each uninvolved host and
+// three entries on each of the two hosts it moves between.
 
 import { HOST_NS, key } from '../model/resources.js';
 import type { FdbRes, NeighRes, Resource } from '../model/resources.js';
@@ -31,6 +36,12 @@ export const FLOOD_MAC = '00:00:00:00:00:00';
 function fdb(dev: string, mac: string, dst: string): FdbRes {
   const m = mac.toLowerCase();
   return { kind: 'fdb', key: key.fdb(HOST_NS, dev, m, dst), ns: HOST_NS, owned: true, dev, mac: m, dst };
+}
+
+/** The bridge's own table: the MAC is behind the VXLAN port (the port does not learn). */
+function fdbMaster(dev: string, mac: string): FdbRes {
+  const m = mac.toLowerCase();
+  return { kind: 'fdb', key: key.fdbMaster(HOST_NS, dev, m), ns: HOST_NS, owned: true, dev, mac: m, dst: '', master: true };
 }
 
 function neigh(dev: string, ip: string, mac: string): NeighRes {
@@ -91,7 +102,7 @@ export function overlayEntries(topo: Topology, n: TNetwork): Resource[] {
     if (!isRemote(c, selfAddress, m.hostAddress)) continue;
     const dst = m.hostAddress!;
     peers.add(dst);
-    out.push(fdb(dev, m.mac, dst));
+    out.push(fdb(dev, m.mac, dst), fdbMaster(dev, m.mac));
     if (m.ip4) out.push(neigh(dev, m.ip4, m.mac));
     if (m.ip6) out.push(neigh(dev, m.ip6, m.mac));
   }

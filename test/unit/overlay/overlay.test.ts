@@ -21,7 +21,7 @@ function topo(cfg: Config, self: string): Topology {
   return r.value;
 }
 
-const fdbs = (rs: Resource[]) => rs.filter((r): r is FdbRes => r.kind === 'fdb').map((r) => `${r.dev} ${r.mac} ${r.dst}`).sort();
+const fdbs = (rs: Resource[]) => rs.filter((r): r is FdbRes => r.kind === 'fdb').map((r) => `${r.dev} ${r.mac} ${r.master ? 'master' : r.dst}`).sort();
 const neighs = (rs: Resource[]) => rs.filter((r): r is NeighRes => r.kind === 'neigh').map((r) => `${r.dev} ${r.ip} ${r.mac}`).sort();
 
 /** a1, a2 on node-a; b1 on node-b; c1 on node-c; fixed addresses so nothing renumbers */
@@ -46,12 +46,15 @@ describe('overlay entries', () => {
       `vx-ov ${FLOOD_MAC} ${B}`,
       `vx-ov ${FLOOD_MAC} ${C}`,
       `vx-ov 02:42:0a:32:00:15 ${B}`,
+      'vx-ov 02:42:0a:32:00:15 master',
       `vx-ov 02:42:0a:32:00:1f ${C}`,
+      'vx-ov 02:42:0a:32:00:1f master',
     ]);
     expect(neighs(rs)).toEqual(['vx-ov 10.50.0.21 02:42:0a:32:00:15', 'vx-ov 10.50.0.31 02:42:0a:32:00:1f']);
     expect(rs.every((r) => r.ns === 'host' && r.owned)).toBe(true);
     expect(rs.map((r) => r.key)).toContain(`fdb:host/vx-ov/02:42:0a:32:00:15/${B}`);
     expect(rs.map((r) => r.key)).toContain('neigh:host/vx-ov/10.50.0.21');
+    expect(rs.map((r) => r.key)).toContain('fdb:host/vx-ov/02:42:0a:32:00:15/master');
   });
 
   it('never programs a host\'s own containers, and every host sees the others', () => {
@@ -63,9 +66,9 @@ describe('overlay entries', () => {
       'vx-ov 10.50.0.31 02:42:0a:32:00:1f',
     ]);
     expect(fdbs(onB).filter((f) => f.includes(B))).toEqual([]);
-    // per host: 2 entries per remote container + 1 per peer host, not containers²
+    // per host: 3 entries per remote container + 1 per peer host, not containers²
     for (const [self, remote, peers] of [['node-a', 2, 2], ['node-b', 3, 2], ['node-c', 3, 2]] as const) {
-      expect(buildOverlay(topo(cfg, self))).toHaveLength(remote * 2 + peers);
+      expect(buildOverlay(topo(cfg, self))).toHaveLength(remote * 3 + peers);
     }
   });
 
@@ -90,6 +93,7 @@ describe('overlay entries', () => {
     const rs = buildOverlay(topo(cfg, 'node-a'));
     expect(rs.every((r) => 'dev' in r && r.dev === 'vx-ov')).toBe(true);
     expect(neighs(rs)).toHaveLength(2);
+    expect(fdbs(rs)).toHaveLength(6);
   });
 
   it('IPv6 addresses get neighbour entries too; fixed MACs are lowercased', () => {
@@ -147,11 +151,13 @@ describe('overlay changes', () => {
     // the host it left: it is remote now
     expect(l2(replan(before, after, 'node-a'))).toEqual([
       `create fdb:host/vx-ov/02:42:0a:32:00:0c/${B}`,
+      'create fdb:host/vx-ov/02:42:0a:32:00:0c/master',
       'create neigh:host/vx-ov/10.50.0.12',
     ]);
     // the host it joined: it is local now
     expect(l2(replan(before, after, 'node-b'))).toEqual([
       `delete fdb:host/vx-ov/02:42:0a:32:00:0c/${A}`,
+      'delete fdb:host/vx-ov/02:42:0a:32:00:0c/master',
       'delete neigh:host/vx-ov/10.50.0.12',
     ]);
   });
@@ -163,6 +169,7 @@ describe('overlay changes', () => {
     expect(l2(replan(before, after, 'node-a'))).toEqual([
       `delete fdb:host/vx-ov/${FLOOD_MAC}/${C}`,
       `delete fdb:host/vx-ov/02:42:0a:32:00:1f/${C}`,
+      'delete fdb:host/vx-ov/02:42:0a:32:00:1f/master',
       'delete neigh:host/vx-ov/10.50.0.31',
     ]);
   });
