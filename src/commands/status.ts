@@ -2,6 +2,8 @@ import { observe } from '../shell/observe.js';
 import { firewallPlugin } from '../shell/plugins.js';
 import { EMPTY_CONFIG, loadConfig } from '../shell/pass.js';
 import { formatStatus } from '../plan/format.js';
+import { buildTopology } from '../plan/topology.js';
+import { formatL2Status, macvlanStatus, namesFromTopology, overlayStatus } from '../plan/overlay-status.js';
 import { EXIT, type Context } from './common.js';
 import { runDir } from '../shell/lock.js';
 import { formatWatcherState, readLiveState } from '../shell/state-file.js';
@@ -13,9 +15,14 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const observed = await observe(ctx.runner, {});
   await firewallPlugin.observe?.(observed, ctx.runner, config);
   const owned = [...observed.resources.values()].filter((r) => r.owned);
+  // overlay and macvlan members; names of hosts and remote containers come from the files when they are valid
+  const topo = buildTopology(config, observed, ctx.opts.host ?? observed.facts.hostname);
+  const names = namesFromTopology(topo.ok ? topo.value : undefined, config.hosts);
+  const overlays = overlayStatus(owned, names);
+  const macvlans = macvlanStatus(owned);
   // a running watcher's last pass (state file beside the lock; ignored once its pid is gone)
   const watcher = await readLiveState(runDir());
-  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, watcher: watcher ?? null }, null, 2) + '\n');
-  else ctx.out(formatStatus(owned) + (watcher ? formatWatcherState(watcher) : ''));
+  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, overlays, macvlans, watcher: watcher ?? null }, null, 2) + '\n');
+  else ctx.out(formatStatus(owned, formatL2Status(overlays, macvlans)) + (watcher ? formatWatcherState(watcher) : ''));
   return EXIT.ok;
 }
