@@ -6,6 +6,7 @@ import type { Runner } from './runner.js';
 import type { Line, Program } from '../plan/render.js';
 import { HOST_NS } from '../model/resources.js';
 import { NS_BATCH } from '../observe/batch.js';
+import { runNsBatches } from './ns-batches.js';
 
 export interface StepFailure {
   key: string;
@@ -27,7 +28,7 @@ export interface ApplyDeps {
   /** namespaces (by name) whose post batch ends by reading the namespace back (NS_BATCH) */
   readBack?: Set<string>;
   runner: Runner;
-  /** parallel namespace batches (default 4) */
+  /** shell workers running namespace batches (default 2) */
   concurrency?: number;
   /** root of the filesystem (tests) — default '' */
   root?: string;
@@ -47,49 +48,64 @@ export function batchErrors(stderr: string): Map<number, string> {
   return out;
 }
 
-async function runBatch(
-  runner: Runner,
-  tool: 'ip' | 'bridge',
-  ns: string,
-  nsPath: string | undefined,
-  lines: Line[],
-  report: ApplyReport,
-  failedKeys: Set<string>,
-  readBack = false,
-): Promise<void> {
-  if (lines.length === 0 && !readBack) return;
-  const path = nsPath ?? `/run/netns/${ns}`;
-  // a read-back appends the observe commands: the namespace is read in the process that changed it
-  const input = [...lines.map((l) => l.text), ...(readBack ? NS_BATCH : [])].join('\n') + '\n';
-  const flags = readBack ? ['-j', '-d', '-N', '-force', '-batch', '-'] : ['-force', '-batch', '-'];
-  const [cmd, args] = ns === HOST_NS ? [tool, flags] : ['nsenter', [`--net=${path}`, tool, ...flags]];
-  report.processes++;
-  const res = await runner.run(cmd, args, { input, allowFail: true });
-  if (readBack && !/^nsenter: /m.test(res.stderr) && ![...batchErrors(res.stderr).keys()].some((n) => n > lines.length)) report.readBack.set(path, res.stdout);
-  if (res.exitCode === 0) return;
+interface BatchJob {
+  tool: 'ip' | 'bridge';
+  ns: string;
+  lines: Line[];
+  /** append the observe commands: the namespace is read in the process that changed it */
+  readBack: boolean;
+}
+
+function jobInput(job: BatchJob): string {
+  return [...job.lines.map((l) => l.text), ...(job.readBack ? NS_BATCH : [])].join('\n') + '\n';
+}
+
+function jobFlags(job: BatchJob): string[] {
+  return job.readBack ? ['-j', '-d', '-N', '-force'] : ['-force'];
+}
+
+/** Record what a batch did: its failed lines by change key, and a read-back when it is complete. */
+function settle(job: BatchJob, path: string, res: { stdout: string; stderr: string; exitCode: number }, report: ApplyReport, failedKeys: Set<string>): void {
   const errs = batchErrors(res.stderr);
+  const entered = !/^nsenter: /m.test(res.stderr) && res.exitCode !== -1;
+  if (job.readBack && entered && ![...errs.keys()].some((n) => n > job.lines.length)) report.readBack.set(path, res.stdout);
+  if (res.exitCode === 0) return;
   if (errs.size === 0) {
     // the process itself failed (e.g. the namespace is gone): every line failed
-    for (const l of lines) {
+    for (const l of job.lines) {
       failedKeys.add(l.key);
       report.failed.push({ key: l.key, command: l.text, error: res.stderr.trim() || `exit ${res.exitCode}` });
     }
     return;
   }
   for (const [n, error] of errs) {
-    const l = lines[n - 1];
+    const l = job.lines[n - 1];
     if (!l) continue;
     failedKeys.add(l.key);
-    report.failed.push({ key: l.key, command: `${ns === HOST_NS ? '' : `[${ns}] `}${tool} ${l.text}`, error });
+    report.failed.push({ key: l.key, command: `${job.ns === HOST_NS ? '' : `[${job.ns}] `}${job.tool} ${l.text}`, error });
   }
 }
 
-async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  });
-  await Promise.all(workers);
+/** The host's batch: one process. */
+async function runHostBatch(runner: Runner, job: BatchJob, report: ApplyReport, failedKeys: Set<string>): Promise<void> {
+  if (job.lines.length === 0) return;
+  report.processes++;
+  const res = await runner.run(job.tool, [...jobFlags(job), '-batch', '-'], { input: jobInput(job), allowFail: true });
+  settle(job, '', res, report, failedKeys);
+}
+
+/** Namespace batches: a few shell workers, each entering its namespaces in turn. */
+async function runNsJobs(runner: Runner, jobs: BatchJob[], nsPaths: Record<string, string>, workers: number, report: ApplyReport, failedKeys: Set<string>): Promise<void> {
+  const todo = jobs.filter((j) => j.lines.length > 0 || j.readBack);
+  if (todo.length === 0) return;
+  const paths = todo.map((j) => nsPaths[j.ns] ?? `/run/netns/${j.ns}`);
+  const results = await runNsBatches(
+    runner,
+    todo.map((j, i) => ({ path: paths[i], input: jobInput(j), flags: jobFlags(j), tool: j.tool })),
+    workers,
+  );
+  report.processes += Math.min(workers, todo.length);
+  todo.forEach((j, i) => settle(j, paths[i], results[i], report, failedKeys));
 }
 
 async function writeAtomic(path: string, content: string): Promise<void> {
@@ -132,7 +148,7 @@ async function writeSysctl(runner: Runner, ns: string, nsPath: string | undefine
  */
 export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<ApplyReport> {
   const { runner } = deps;
-  const conc = deps.concurrency ?? 4;
+  const conc = deps.concurrency ?? 2;
   const root = deps.root ?? '';
   const report: ApplyReport = { done: [], failed: [], processes: 0, readBack: new Map() };
   const failedKeys = new Set<string>();
@@ -141,16 +157,15 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     for (const l of lines) allKeys.add(l.key);
   };
 
-  const nsBatches = async (m: Map<string, Line[]>) => {
-    for (const lines of m.values()) note(lines);
-    await pool([...m.entries()], conc, ([ns, lines]) =>
-      runBatch(runner, 'ip', ns, prog.nsPaths[ns], lines, report, failedKeys),
-    );
-  };
+  const nsJobs = (m: Map<string, Line[]>, tool: 'ip' | 'bridge', readBack?: Set<string>): BatchJob[] =>
+    [...m.entries()].map(([ns, lines]) => {
+      note(lines);
+      return { tool, ns, lines, readBack: readBack?.has(ns) ?? false };
+    });
 
-  await nsBatches(prog.nsPre);
+  await runNsJobs(runner, nsJobs(prog.nsPre, 'ip'), prog.nsPaths, conc, report, failedKeys);
   note(prog.host);
-  await runBatch(runner, 'ip', HOST_NS, undefined, prog.host, report, failedKeys);
+  await runHostBatch(runner, { tool: 'ip', ns: HOST_NS, lines: prog.host, readBack: false }, report, failedKeys);
 
   for (const m of prog.mounts) {
     allKeys.add(m.key);
@@ -177,14 +192,12 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
 
   const post = new Map(prog.nsPost);
   for (const ns of deps.readBack ?? []) if (ns !== HOST_NS && !post.has(ns)) post.set(ns, []);
-  for (const lines of post.values()) note(lines);
-  await pool([...post.entries()], conc, ([ns, lines]) =>
-    runBatch(runner, 'ip', ns, prog.nsPaths[ns], lines, report, failedKeys, deps.readBack?.has(ns)),
-  );
-  for (const lines of prog.bridge.values()) note(lines);
-  await pool([...prog.bridge.entries()], conc, ([ns, lines]) =>
-    runBatch(runner, 'bridge', ns, prog.nsPaths[ns], lines, report, failedKeys),
-  );
+  await runNsJobs(runner, nsJobs(post, 'ip', deps.readBack), prog.nsPaths, conc, report, failedKeys);
+  const hostFdb = prog.bridge.get(HOST_NS) ?? [];
+  note(hostFdb);
+  await runHostBatch(runner, { tool: 'bridge', ns: HOST_NS, lines: hostFdb, readBack: false }, report, failedKeys);
+  const nsFdb = new Map([...prog.bridge].filter(([ns]) => ns !== HOST_NS));
+  await runNsJobs(runner, nsJobs(nsFdb, 'bridge'), prog.nsPaths, conc, report, failedKeys);
 
   for (const f of prog.files) {
     allKeys.add(f.key);

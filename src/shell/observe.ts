@@ -10,6 +10,7 @@ import { NETNS_FILES, type EtcNetnsFile } from '../observe/files.js';
 import { groupNetns, type NetnsFile } from '../observe/netns.js';
 import { assembleObserved, ownedVxlanDevs, parseNsBatch, type NsCapture } from '../observe/observed.js';
 import { CommandError, type Runner } from './runner.js';
+import { runNsBatches } from './ns-batches.js';
 
 /** The file-system reads observe needs; injectable so tests can read inside a sandbox. */
 export interface ObserveFs {
@@ -66,7 +67,7 @@ export interface ObserveOptions {
   hostname?: string;
   /** default: node:fs */
   fs?: ObserveFs;
-  /** namespaces read in parallel (default 2 per CPU, at most 8: more only adds contention) */
+  /** shell workers reading namespaces in parallel (default one per CPU, at most 4) */
   concurrency?: number;
   /** batch outputs already read in this pass, by namespace path: used instead of reading again */
   reuse?: Map<string, string>;
@@ -74,35 +75,9 @@ export interface ObserveOptions {
   record?: Map<string, string>;
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** nsenter could not enter the file (stale entry, not a namespace): not an ip failure. */
 function isEnterFailure(stderr: string): boolean {
   return /^nsenter: /m.test(stderr);
-}
-
-export async function readNsBatch(runner: Runner, path: string): Promise<{ batch?: string; error?: string }> {
-  const r = await runner.run('nsenter', [`--net=${path}`, 'ip', ...IP_BATCH_ARGS], {
-    input: batchInput(NS_BATCH),
-    allowFail: true,
-  });
-  if (r.exitCode !== 0 && isEnterFailure(r.stderr)) return { error: r.stderr.trim() };
-  if (r.exitCode !== 0) {
-    const argv = ['nsenter', `--net=${path}`, 'ip', ...IP_BATCH_ARGS];
-    throw new CommandError({ argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
-  }
-  return { batch: r.stdout };
 }
 
 export async function observe(runner: Runner, opts: ObserveOptions = {}): Promise<Observed> {
@@ -122,16 +97,29 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
       ...groups.map((g) => ({ name: g.primary, path: `${netnsDir}/${g.primary}`, origin: 'named' as const })),
       ...(opts.extraNamespaces ?? []).map((e) => ({ ...e, origin: 'adopted' as const })),
     ];
-    const concurrency = opts.concurrency ?? Math.min(8, Math.max(2, 2 * availableParallelism()));
-    const read = await mapLimit(toRead, concurrency, async (n) => {
-      // an adopted path that does not exist is reported absent (the diff names it)
-      if (n.origin === 'adopted' && !(await fs.stat(n.path))) return undefined;
-      const reused = opts.reuse?.get(n.path);
-      const r = reused !== undefined ? { batch: reused } : await readNsBatch(runner, n.path);
-      if (r.batch !== undefined) opts.record?.set(n.path, r.batch);
+    // an adopted path that does not exist is reported absent (the diff names it)
+    const present = await Promise.all(toRead.map(async (n) => n.origin !== 'adopted' || (await fs.stat(n.path)) !== undefined));
+    const live = toRead.filter((_, i) => present[i]);
+    const fetch = live.filter((n) => !opts.reuse?.has(n.path));
+    const results = await runNsBatches(
+      runner,
+      fetch.map((n) => ({ path: n.path, input: batchInput(NS_BATCH), flags: IP_BATCH_ARGS.slice(0, -2) })),
+      opts.concurrency ?? Math.min(4, Math.max(1, availableParallelism())),
+    );
+    const fetched = new Map(fetch.map((n, i) => [n.path, results[i]]));
+    const read = live.map((n) => {
       const cap: NsCapture = { name: n.name, path: n.path, origin: n.origin };
-      if (r.batch !== undefined) cap.batch = r.batch;
-      if (r.error !== undefined) cap.error = r.error;
+      const reused = opts.reuse?.get(n.path);
+      if (reused !== undefined) cap.batch = reused;
+      else {
+        const r = fetched.get(n.path)!;
+        if (r.exitCode !== 0 && isEnterFailure(r.stderr)) cap.error = r.stderr;
+        else if (r.exitCode !== 0) {
+          const argv = ['nsenter', `--net=${n.path}`, 'ip', ...IP_BATCH_ARGS];
+          throw new CommandError({ argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+        } else cap.batch = r.stdout;
+      }
+      if (cap.batch !== undefined) opts.record?.set(n.path, cap.batch);
       return cap;
     });
     const caps = read.filter((c): c is NsCapture => c !== undefined);

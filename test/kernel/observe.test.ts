@@ -93,16 +93,16 @@ afterAll(async () => {
 });
 
 describe('observe() on a real kernel', () => {
-  it('reads each namespace with one process: host batch, one nsenter batch per namespace, one bridge batch', () => {
+  it('starts few processes: host batch, bridge batch, and at most two shell workers entering every namespace with nsenter', () => {
     const argv0 = processes.map((c) => c.slice(0, 2).join(' ')).sort();
-    expect(argv0).toEqual([
-      'bridge -j',
-      'ip -j',
-      `nsenter --net=/proc/${adopted.pid}/ns/net`,
-      'nsenter --net=/run/netns/alien',
-      'nsenter --net=/run/netns/web',
-    ]);
+    const workers = argv0.filter((a) => a === 'sh -s');
+    expect(workers.length).toBeGreaterThanOrEqual(1);
+    expect(workers.length).toBeLessThanOrEqual(2);
+    expect(argv0.filter((a) => a !== 'sh -s')).toEqual(['bridge -j', 'ip -j']);
     expect(processes.flat()).not.toContain('-n');
+    // every namespace was read (three: two under /run/netns, one adopted by pid)
+    expect(get('netns:web')).toBeDefined();
+    expect(get('netns:alien')).toBeDefined();
   });
 
   it('bridges: the nk: one owned, the other not', () => {
