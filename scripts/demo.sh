@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 dir="${1:-networks.d}"
 exec unshare --net --mount --propagation private -- bash -euo pipefail -c '
-  mkdir -p /run/netns /etc/netns
+  mkdir -p /run/netns /etc/netns /run/netkeeper
   mount -t tmpfs netkeeper-demo /run/netns
   mount -t tmpfs netkeeper-demo /etc/netns
+  mount -t tmpfs netkeeper-demo /run/netkeeper   # its lock and journal stay in the throwaway namespace too
   ip link set lo up
   nk() { node dist/cli.js "$@"; }
   echo "== netkeeper plan --dir '"$dir"'"; nk plan --dir "'"$dir"'" --log-level warn || true
