@@ -1,0 +1,203 @@
+// `status`: published ports per container, as the kernel has them now. Pure.
+//
+// Read from the observed NK-PORTS-<bridge> chains (nat table, host namespace,
+// both families): each DNAT rule is one published port or range — host IP (none:
+// any local address), host port(s), protocol → container IP:port(s). The
+// container is found by its address: the namespace holding it, preferring the
+// one whose veth is a port of that bridge (isolated switches may repeat
+// subnets), then named by the files where they are readable (a netns may be
+// named apart from its container) or else by the namespace itself. Single-port
+// rules that netkeeper wrote for one mapped range ("9000-9003:8000-8003") are
+// shown as that range again.
+
+import { HOST_NS } from '../model/resources.js';
+import type { AddrRes, ChainRes, IptFamily, LinkRes, NetnsRes, Resource } from '../model/resources.js';
+
+export interface PublishedPort {
+  /** the container the DNAT leads to (undefined: no observed namespace holds the address) */
+  container?: string;
+  /** the namespace holding the container address */
+  ns?: string;
+  /** network of the bridge (from the bridge's nk:net: mark) */
+  network?: string;
+  bridge: string;
+  family: IptFamily;
+  protocol: 'tcp' | 'udp';
+  /** 0.0.0.0 or :: when the port answers on every local address */
+  hostIP: string;
+  hostPort: number;
+  hostPortEnd: number;
+  containerIP: string;
+  containerPort: number;
+  containerPortEnd: number;
+}
+
+const PORTS_PREFIX = 'NK-PORTS-';
+const DNAT_RE = /^(?:-d (\S+) )?-p (tcp|udp) -m (?:tcp|udp) --dport (\d+)(?::(\d+))? -j DNAT --to-destination (\S+)$/;
+
+/** "10.0.0.2", "10.0.0.2:80", "10.0.0.2:80-81", "[fd00::2]:80", "fd00::2" → address and port range. */
+function parseTarget(t: string): { ip: string; port?: number; portEnd?: number } {
+  let ip: string;
+  let ports: string | undefined;
+  const v6 = /^\[([^\]]+)\](?::(.+))?$/.exec(t);
+  if (v6) [, ip, ports] = v6;
+  else if (t.includes(':') && t.indexOf(':') === t.lastIndexOf(':')) [ip, ports] = t.split(':');
+  else ip = t; // IPv4 without port, or bare IPv6
+  if (ports === undefined) return { ip };
+  const [a, b] = ports.split('-').map(Number);
+  return { ip, port: a, portEnd: b ?? a };
+}
+
+const stripPrefix = (a: string) => a.replace(/\/(32|128)$/, '');
+
+/** One DNAT rule of an NK-PORTS-<bridge> chain → a published port (undefined: not a DNAT rule). */
+export function parseDnatRule(rule: string, family: IptFamily, bridge: string): PublishedPort | undefined {
+  const m = DNAT_RE.exec(rule);
+  if (!m) return undefined;
+  const [, d, protocol, a, b, to] = m;
+  const hostPort = Number(a);
+  const hostPortEnd = b ? Number(b) : hostPort;
+  const t = parseTarget(to);
+  // a range DNAT'ed without a port keeps the port
+  const containerPort = t.port ?? hostPort;
+  const containerPortEnd = t.port === undefined ? hostPortEnd : (t.portEnd ?? t.port);
+  return {
+    bridge,
+    family,
+    protocol: protocol as 'tcp' | 'udp',
+    hostIP: d ? stripPrefix(d) : family === 'ipv6' ? '::' : '0.0.0.0',
+    hostPort,
+    hostPortEnd,
+    containerIP: t.ip.toLowerCase(),
+    containerPort,
+    containerPortEnd,
+  };
+}
+
+/** `next` continues `prev`: one mapped range that netkeeper wrote as single-port rules. */
+function extends_(prev: PublishedPort, next: PublishedPort): boolean {
+  if (
+    prev.bridge !== next.bridge ||
+    prev.family !== next.family ||
+    prev.protocol !== next.protocol ||
+    prev.hostIP !== next.hostIP ||
+    prev.containerIP !== next.containerIP ||
+    next.hostPort !== prev.hostPortEnd + 1 ||
+    next.hostPortEnd !== next.hostPort ||
+    next.containerPortEnd !== next.containerPort
+  )
+    return false;
+  const shifting = prev.containerPortEnd - prev.containerPort === prev.hostPortEnd - prev.hostPort && next.containerPort === prev.containerPortEnd + 1;
+  const toOne = prev.containerPort === prev.containerPortEnd && next.containerPort === prev.containerPort;
+  return shifting || toOne;
+}
+
+/** the other end of a host veth, from its nk:veth:<ns>/<ifname> mark */
+function aliasPeer(alias: string | undefined): { ns: string; ifname: string } | undefined {
+  const m = alias && /^nk:veth:([^/]+)\/(.+)$/.exec(alias);
+  return m ? { ns: m[1], ifname: m[2] } : undefined;
+}
+
+interface Where {
+  ns: string;
+  /** the interface holding the address is a port of this bridge (through its veth peer) */
+  onBridge?: string;
+}
+
+/**
+ * Published ports in the observed resources. `names` maps a netns name to the
+ * container it belongs to (from the files); without an entry the namespace's
+ * own name is shown (by default a container's netns is named after it).
+ */
+export function publishedPorts(resources: Iterable<Resource>, names: ReadonlyMap<string, string> = new Map()): PublishedPort[] {
+  const all = [...resources];
+  // host veth → (namespace, ifname) of its peer, with the bridge it is a port of
+  const bridgeOfEnd = new Map<string, string>();
+  const networkOfBridge = new Map<string, string>();
+  for (const r of all) {
+    if (r.kind !== 'link' || r.ns !== HOST_NS) continue;
+    const l = r as LinkRes;
+    if (l.type === 'bridge' && l.alias?.startsWith('nk:net:')) networkOfBridge.set(l.ifname, l.alias.slice('nk:net:'.length));
+    if (!l.master) continue;
+    const peer = l.peer ?? aliasPeer(l.alias);
+    if (peer) bridgeOfEnd.set(`${peer.ns}/${peer.ifname}`, l.master);
+  }
+  // container address → where it lives
+  const holders = new Map<string, Where[]>();
+  for (const r of all) {
+    if (r.kind !== 'addr' || r.ns === HOST_NS) continue;
+    const a = r as AddrRes;
+    const ip = a.cidr.split('/')[0].toLowerCase();
+    const list = holders.get(ip) ?? [];
+    list.push({ ns: a.ns, onBridge: bridgeOfEnd.get(`${a.ns}/${a.ifname}`) });
+    holders.set(ip, list);
+  }
+  // namespace → every name bound to it (mode container: shares a namespace under a second name)
+  const aliases = new Map<string, string[]>();
+  for (const r of all) {
+    if (r.kind !== 'netns') continue;
+    const n = r as NetnsRes;
+    const primary = n.sharedWith ?? n.name;
+    aliases.set(primary, [...(aliases.get(primary) ?? [primary]), ...(n.sharedWith ? [n.name] : [])]);
+  }
+  const nameOf = (ns: string): string => {
+    for (const n of aliases.get(ns) ?? [ns]) {
+      const c = names.get(n);
+      if (c) return c;
+    }
+    return ns;
+  };
+
+  const out: PublishedPort[] = [];
+  const chains = all
+    .filter((r): r is ChainRes => r.kind === 'chain' && r.ns === HOST_NS && r.table === 'nat' && r.chain.startsWith(PORTS_PREFIX))
+    .sort((a, b) => (a.family === b.family ? a.chain.localeCompare(b.chain) : a.family === 'ipv4' ? -1 : 1));
+  for (const c of chains) {
+    const bridge = c.chain.slice(PORTS_PREFIX.length);
+    let prev: PublishedPort | undefined;
+    for (const rule of c.rules) {
+      const p = parseDnatRule(rule, c.family, bridge);
+      if (!p) continue;
+      if (prev && extends_(prev, p)) {
+        prev.hostPortEnd = p.hostPort;
+        prev.containerPortEnd = p.containerPort;
+        continue;
+      }
+      const cands = holders.get(p.containerIP) ?? [];
+      const at = cands.find((w) => w.onBridge === bridge) ?? (cands.length === 1 ? cands[0] : undefined);
+      const network = networkOfBridge.get(bridge);
+      prev = { ...(at ? { container: nameOf(at.ns), ns: at.ns } : {}), ...(network ? { network } : {}), ...p };
+      out.push(prev);
+    }
+  }
+  return out.sort(
+    (a, b) =>
+      (a.container === b.container ? 0 : a.container === undefined ? 1 : b.container === undefined ? -1 : a.container.localeCompare(b.container)) ||
+      (a.family === b.family ? 0 : a.family === 'ipv4' ? -1 : 1) ||
+      a.hostPort - b.hostPort ||
+      a.protocol.localeCompare(b.protocol) ||
+      a.hostIP.localeCompare(b.hostIP),
+  );
+}
+
+const range = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
+const hostPart = (ip: string, family: IptFamily) => (family === 'ipv6' ? `[${ip}]` : ip);
+
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+}
+
+/** The `status` section: one row per published port (range), or nothing when there is none. */
+export function formatPorts(ports: PublishedPort[]): string[] {
+  if (ports.length === 0) return [];
+  const rows = ports.map((p) => [
+    `  ${p.container ?? '?'}`,
+    `${hostPart(p.hostIP, p.family)}:${range(p.hostPort, p.hostPortEnd)}`,
+    p.protocol,
+    `${hostPart(p.containerIP, p.family)}:${range(p.containerPort, p.containerPortEnd)}`,
+    p.network ?? p.bridge,
+  ]);
+  return ['', `Published ports: ${ports.length}`, ...table([['  CONTAINER', 'HOST', 'PROTO', 'CONTAINER ADDRESS', 'NETWORK'], ...rows])];
+}
