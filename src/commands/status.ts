@@ -4,6 +4,7 @@ import { EMPTY_CONFIG, loadConfig } from '../shell/pass.js';
 import { formatStatus } from '../plan/format.js';
 import { buildTopology } from '../plan/topology.js';
 import { formatL2Status, macvlanStatus, namesFromTopology, overlayStatus } from '../plan/overlay-status.js';
+import { formatPorts, publishedPorts } from '../plan/ports-status.js';
 import { EXIT, type Context } from './common.js';
 import { runDir } from '../shell/lock.js';
 import { formatWatcherState, readLiveState } from '../shell/state-file.js';
@@ -20,9 +21,11 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const names = namesFromTopology(topo.ok ? topo.value : undefined, config.hosts);
   const overlays = overlayStatus(owned, names);
   const macvlans = macvlanStatus(owned);
+  // published ports from the NK-PORTS-* DNAT rules; a netns named apart from its container is named by the files
+  const ports = publishedPorts(owned, new Map(config.containers.flatMap((c) => (c.netns.type === 'named' ? [[c.netns.name, c.name] as const] : []))));
   // a running watcher's last pass (state file beside the lock; ignored once its pid is gone)
   const watcher = await readLiveState(runDir());
-  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, overlays, macvlans, watcher: watcher ?? null }, null, 2) + '\n');
-  else ctx.out(formatStatus(owned, formatL2Status(overlays, macvlans)) + (watcher ? formatWatcherState(watcher) : ''));
+  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, overlays, macvlans, ports, watcher: watcher ?? null }, null, 2) + '\n');
+  else ctx.out(formatStatus(owned, [...formatL2Status(overlays, macvlans), ...formatPorts(ports)]) + (watcher ? formatWatcherState(watcher) : ''));
   return EXIT.ok;
 }
