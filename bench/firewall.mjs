@@ -19,6 +19,7 @@
 //     exactly one iptables-restore.
 // Prints medians over the runs and the ratios. Usage:
 //   npm run build && node bench/firewall.mjs [containers=200] [portsEach=5] [runs=5] [backends=nft,legacy]
+import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +34,26 @@ const CLI = resolve('dist/cli.js');
 const BASE_PORT = 20000;
 const MOVED_TO = 29999;
 const CPORTS = ['80/tcp', '443/tcp', '53/udp', '8080/tcp', '5353/udp'];
+
+/**
+ * A command inside the sandbox; stdin closed unless input is given (sandbox.mjs's run()
+ * always writes to stdin, and a command that exits without reading it gets EPIPE thrown
+ * unhandled).
+ */
+function run(sb, cmd, args = [], input) {
+  return new Promise((res, rej) => {
+    const p = spawn('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', cmd, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) {
+      p.stdin.on('error', () => {});
+      p.stdin.end(input);
+    }
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', rej);
+    p.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
 
 const netOf = (i) => Math.floor((i * NETS) / N);
 const bridgeOf = (n) => `br-fw${n}`;
@@ -57,7 +78,7 @@ async function writeDir(dir, moved) {
 /** PATH holding iptables{,-save,-restore} and ip6tables… of one backend, inside the sandbox. */
 async function useBackend(sb, backend) {
   const bin = `/run/netkeeper/${backend}-bin`;
-  const r = await sb.run('sh', ['-c',
+  const r = await run(sb, 'sh', ['-c',
     `set -e; mkdir -p ${bin}; for t in iptables ip6tables; do for s in '' -save -restore; do ln -sf /usr/sbin/$t-${backend}$s ${bin}/$t$s; done; done; PATH=${bin}:$PATH iptables --version`]);
   if (r.code !== 0 || !r.stdout.includes(backend === 'nft' ? 'nf_tables' : 'legacy')) throw new Error(`backend ${backend}: ${r.stdout}${r.stderr}`);
   return `PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -65,7 +86,7 @@ async function useBackend(sb, backend) {
 
 /** `netkeeper ARGS` in the sandbox with trace logs: wall time, exit code, stdout and every process it ran. */
 async function netkeeper(sb, path, dir, ...args) {
-  const t = await timed(() => sb.run('env', [path, process.execPath, CLI, ...args, '--dir', dir, '--log-level', 'trace']));
+  const t = await timed(() => run(sb, 'env', [path, process.execPath, CLI, ...args, '--dir', dir, '--log-level', 'trace']));
   const execs = [];
   for (const line of t.r.stderr.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -91,7 +112,7 @@ function expectOk(res, what, codes = [0]) {
 
 /** netkeeper's rules as the kernel has them: per table, NK-* chains with their rules, and the commented jumps. */
 async function ownedRules(sb, path) {
-  const r = await sb.run('env', [path, 'iptables-save']);
+  const r = await run(sb, 'env', [path, 'iptables-save']);
   if (r.code !== 0) throw new Error(`iptables-save: ${r.stderr}`);
   const tables = [];
   let t;
@@ -160,7 +181,10 @@ async function runOnce(backend, dirs, sizes) {
   try {
     const path = await useBackend(sb, backend);
     const { script, processes } = perRuleScript(out.tables);
-    const t = await timed(() => sb.run('env', [path, 'bash', '-c', script]));
+    // written to a file first (a 1000-line script is near the kernel's limit for one argument)
+    const w = await run(sb, 'sh', ['-c', 'cat > /run/netkeeper/per-rule.sh'], script);
+    if (w.code !== 0) throw new Error(`writing the per-rule script: ${w.stderr}`);
+    const t = await timed(() => run(sb, 'env', [path, 'bash', '/run/netkeeper/per-rule.sh']));
     if (t.r.code !== 0) throw new Error(`per-rule script: ${t.r.stderr.slice(0, 2000)}`);
     out.perRule = { ms: t.ms, processes };
     // the same rule set read back equals netkeeper's
