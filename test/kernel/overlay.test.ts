@@ -194,6 +194,25 @@ describe('overlay across three hosts', () => {
     for (const n of Object.keys(ADDR)) expect((await plan(n)).exitCode).toBe(0);
   });
 
+  it('a dual-stack overlay: IPv6 neighbours are answered locally too, and the second plan is empty', async () => {
+    writeFileSync(
+      join(dir, 'v6.yaml'),
+      [
+        'kind: Network\nname: ov6\ndriver: overlay\nvni: 4098\nsubnets:\n  - subnet: 10.60.0.0/24\n  - subnet: fd00:60::/64\n',
+        'kind: Container\nname: v6a\nhost: node-a\nnetworks:\n  - network: ov6\n    ip: 10.60.0.10\n    ip6: fd00:60::10\n',
+        'kind: Container\nname: v6b\nhost: node-b\nnetworks:\n  - network: ov6\n    ip: 10.60.0.20\n    ip6: fd00:60::20\n',
+      ].join('---\n'),
+    );
+    await reconcile('node-a');
+    await reconcile('node-b');
+    expect(await pingRetry(H['node-a'], 'v6a', 'fd00:60::20')).toBe(true);
+    expect(await H['node-b'].ping('v6b', 'fd00:60::10')).toBe(true);
+    expect(await H['node-b'].ping('v6b', '10.60.0.10')).toBe(true);
+    const n = await H['node-a'].exec('ip', ['-j', 'neigh', 'show', 'nud', 'permanent', 'dev', 'vx-ov6'], { check: true });
+    expect((JSON.parse(n.stdout) as { dst: string }[]).map((x) => x.dst).sort()).toEqual(['10.60.0.20', 'fd00:60::20']);
+    for (const h of ['node-a', 'node-b']) expect((await plan(h)).exitCode).toBe(0);
+  });
+
   it('destroy on one host removes its overlay state and leaves the others working', async () => {
     const r = await H['node-c'].netkeeper(['destroy', '--log-level', 'warn']);
     expect(r.exitCode).toBe(0);
