@@ -100,6 +100,7 @@ async function compute(
   plugins: Plugin[],
   reads: { reuse?: Map<string, string>; record?: Map<string, string> } = {},
 ): Promise<Computed | PassOutcome> {
+  const t0 = performance.now();
   const observed = await observe(opts.runner, {
     ...reads,
     extraNamespaces: adoptedNamespaces(config),
@@ -108,6 +109,7 @@ async function compute(
   });
   for (const p of plugins) await p.observe?.(observed, opts.runner, config);
   await opts.intent?.adopt(observed);
+  const t1 = performance.now();
   const self = opts.host ?? observed.facts.hostname;
   const topoRes = buildTopology(config, observed, self);
   if (!topoRes.ok) return { status: 'invalid', errors: topoRes.errors };
@@ -117,6 +119,8 @@ async function compute(
   await observeHostSysctls(desired, observed);
   const plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
   if (!opts.destroy) plan.conflicts.push(...macvlanConflicts(topo, observed));
+  const ms = (a: number, b: number) => Math.round(b - a);
+  opts.log.debug({ observeMs: ms(t0, t1), planMs: ms(t1, performance.now()), resources: desired.resources.size }, 'observed and planned');
   return { topo, desired, observed, plan };
 }
 
@@ -143,8 +147,10 @@ function touchedPaths(touched: Set<string>, nsPaths: Record<string, string>): Se
 
 export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const opts = { ...passOpts, intent: passOpts.intent ?? fileIntent() };
+  const tLoad = performance.now();
   const loaded = opts.destroy ? EMPTY_CONFIG : (opts.config ?? (await loadConfig(opts.dir, opts.allowEmpty ?? false)));
   if ('status' in loaded) return loaded;
+  opts.log.debug({ ms: Math.round(performance.now() - tLoad) }, 'files read');
   const config = loaded;
   const plugins: Plugin[] = [firewallPlugin, { name: 'overlay', build: buildOverlay }];
   const firstReads = new Map<string, string>();
