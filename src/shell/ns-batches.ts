@@ -45,7 +45,9 @@ export function workerScript(items: NsBatch[], delimiter: string): string {
 function split(out: string, n: number): string[] {
   const parts = new Array<string>(n).fill('');
   let cur = -1;
-  for (const line of out.split('\n')) {
+  const lines = out.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (const line of lines) {
     const m = line.startsWith(MARK) ? /^@@nk-batch (\d+)$/.exec(line) : null;
     if (m) {
       cur = Number(m[1]);

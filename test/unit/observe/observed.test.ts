@@ -108,8 +108,9 @@ describe('assembleObserved', () => {
 
 /** A runner answering from captured files, as the kernel did in the sandbox. */
 function fakeKernel(extra: Record<string, RunResult> = {}): Runner {
-  return {
+  const self: Runner = {
     async run(cmd, args, opts) {
+      if (cmd === 'sh' && args.join(' ') === '-s') return shellWorker(opts?.input ?? '', self);
       const line = [cmd, ...args].join(' ');
       if (extra[line]) return extra[line];
       const ok = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
@@ -129,6 +130,41 @@ function fakeKernel(extra: Record<string, RunResult> = {}): Runner {
       throw new Error(`unexpected command: ${line}`);
     },
   };
+  return self;
+}
+
+/**
+ * What `sh -s` does with a worker script of src/shell/ns-batches.ts: run each
+ * `nsenter … <<'DELIM'` with its here-document as input, between the markers.
+ */
+async function shellWorker(script: string, kernel: Runner): Promise<RunResult> {
+  const lines = script.split('\n');
+  let stdout = '';
+  let stderr = '';
+  for (let i = 0; i < lines.length; i++) {
+    const mark = /^echo '(@@nk-batch \d+)'; echo '@@nk-batch \d+' >&2$/.exec(lines[i]);
+    if (mark) {
+      stdout += `${mark[1]}\n`;
+      stderr += `${mark[1]}\n`;
+      continue;
+    }
+    const m = /^nsenter --net='([^']+)' (ip|bridge) (.*) -batch - <<'(\S+)'$/.exec(lines[i]);
+    if (!m) continue;
+    const body: string[] = [];
+    while (lines[++i] !== m[4]) body.push(lines[i]);
+    const flags = m[3].split(' ').map((f) => f.replace(/^'|'$/g, ''));
+    const r = await kernel.run('nsenter', [`--net=${m[1]}`, m[2], ...flags, '-batch', '-'], { input: body.join('\n') + '\n' });
+    stdout += r.stdout;
+    stderr += r.stderr;
+    const rc = /^rc=\$\?; echo '(@@nk-batch-rc \d+)' \$rc$/.exec(lines[++i]);
+    stdout += `${rc![1]} ${r.exitCode}\n`;
+  }
+  return { stdout, stderr, exitCode: 0 };
+}
+
+/** The namespaces a runner's shell workers entered, from their scripts. */
+function entered(calls: { args: string[]; input?: string }[]): string[] {
+  return calls.flatMap((c) => [...(c.input ?? '').matchAll(/^nsenter --net='([^']+)'/gm)].map((m) => `--net=${m[1]}`)).sort();
 }
 
 function fakeFs(): ObserveFs {
@@ -153,13 +189,16 @@ function fakeFs(): ObserveFs {
 }
 
 describe('observe() with a captured kernel', () => {
-  it('starts one process per namespace plus one host batch and one FDB batch, never `ip -n`', async () => {
-    const runner = countingRunner(fakeKernel());
-    const o = await observe(runner, { fs: fakeFs(), hostname: 'h', preferPrimary: ['web'] });
-    // host batch + foreign, r1, r2, web (side shares web's namespace) + bridge fdb
-    expect(runner.count()).toBe(6);
+  it('starts one host batch, one FDB batch and two shell workers that enter each namespace once, never `ip -n`', async () => {
+    const inner = fakeKernel();
+    const seen: { args: string[]; input?: string }[] = [];
+    const runner = countingRunner({ run: (cmd, args, opts) => (seen.push({ args: [cmd, ...args], input: opts?.input }), inner.run(cmd, args, opts)) });
+    const o = await observe(runner, { fs: fakeFs(), hostname: 'h', preferPrimary: ['web'], concurrency: 2 });
+    // host batch + two workers (foreign, r1, r2, web; side shares web's namespace) + bridge fdb
+    expect(runner.count()).toBe(4);
+    expect(runner.calls.filter((c) => c[0] === 'sh')).toHaveLength(2);
     expect(runner.calls.some((c) => c.includes('-n'))).toBe(false);
-    expect(runner.calls.filter((c) => c[0] === 'nsenter').map((c) => c[1]).sort()).toEqual([
+    expect(entered(seen)).toEqual([
       '--net=/run/netns/foreign',
       '--net=/run/netns/r1',
       '--net=/run/netns/r2',
