@@ -1,6 +1,6 @@
 import { observe } from '../shell/observe.js';
 import { firewallPlugin } from '../shell/plugins.js';
-import { EMPTY_CONFIG, loadConfig } from '../shell/pass.js';
+import { EMPTY_CONFIG, loadConfig, observeOptionsFor } from '../shell/pass.js';
 import { formatStatus } from '../plan/format.js';
 import { buildTopology } from '../plan/topology.js';
 import { formatL2Status, macvlanStatus, namesFromTopology, overlayStatus } from '../plan/overlay-status.js';
@@ -13,7 +13,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   // the files only tell which adopted namespaces and router namespaces to read; a broken directory still shows status
   const loaded = await loadConfig(ctx.opts.dir, true).catch(() => EMPTY_CONFIG);
   const config = 'status' in loaded ? EMPTY_CONFIG : loaded;
-  const observed = await observe(ctx.runner, {});
+  const observed = await observe(ctx.runner, observeOptionsFor(config));
   await firewallPlugin.observe?.(observed, ctx.runner, config);
   const owned = [...observed.resources.values()].filter((r) => r.owned);
   // overlay and macvlan members; names of hosts and remote containers come from the files when they are valid

@@ -245,6 +245,12 @@ function checkPorts(ctx: RuleCtx): void {
         ctx.error('port-internal', c, ctx.pos(p), `Network ${n.name} is internal: it takes no published ports`);
         continue;
       }
+      // the host has no address on an isolated switch or a macvlan LAN: nothing could DNAT to it
+      if (n.gatewayMode === 'isolated' || n.driver === 'macvlan') {
+        const why = n.driver === 'macvlan' ? 'a macvlan network (the host does not route it)' : 'gatewayMode isolated (the host takes no part in it)';
+        ctx.error('port-unroutable', c, ctx.pos(p), `Network ${n.name} is ${why}: it takes no published ports`);
+        continue;
+      }
       const ip = parseIP(p.hostIP ?? n.hostIP ?? '0.0.0.0')!;
       all.push({ c, p, ip });
     }

@@ -10,6 +10,8 @@ export const MARK = {
   aliasPrefix: 'nk:',
   /** ifalias of `lo` inside a namespace netkeeper created */
   nsAlias: 'nk:netns',
+  /** ifalias of `lo` in a namespace netkeeper created and keeps iptables rules in (a router container) */
+  nsAliasFirewall: 'nk:netns:fw',
   /** route protocol number of every route netkeeper adds */
   routeProto: 77,
   /** IPv4 label of loopback addresses netkeeper adds (label must start with the ifname) */

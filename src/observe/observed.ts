@@ -64,7 +64,7 @@ export interface NsObservation {
 export function observeNs(ns: string, b: NsBatch, opts: { netkeeperNs: boolean }): NsObservation {
   const links = parseLinks(b.links, ns);
   const lo = links.find((l) => l.ifname === 'lo');
-  const loMarked = lo?.alias === MARK.nsAlias;
+  const loMarked = lo?.alias === MARK.nsAlias || lo?.alias === MARK.nsAliasFirewall;
   const nsOwned = opts.netkeeperNs && loMarked;
   const ownedIfnames = new Set(links.filter((l) => l.owned).map((l) => l.ifname));
   const other: Resource[] = [

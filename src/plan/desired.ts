@@ -18,7 +18,8 @@ export function alias(role: string, detail: string): string {
   return `${MARK.aliasPrefix}${role}:${detail}`;
 }
 
-function netnsRes(c: TContainer): NetnsRes | undefined {
+/** `sharedWith` names a container; the namespace resource names that container's namespace. */
+function netnsRes(c: TContainer, nsOf: Map<string, string | undefined>): NetnsRes | undefined {
   if (!c.netns || c.netnsOrigin === 'host') return undefined;
   return {
     kind: 'netns',
@@ -28,7 +29,7 @@ function netnsRes(c: TContainer): NetnsRes | undefined {
     name: c.netns,
     origin: c.netnsOrigin,
     path: c.netnsPath ?? `${NETNS_DIR}/${c.netns}`,
-    ...(c.sharedWith ? { sharedWith: c.sharedWith } : {}),
+    ...(c.sharedWith ? { sharedWith: nsOf.get(c.sharedWith) ?? c.sharedWith } : {}),
   };
 }
 
@@ -153,15 +154,18 @@ function attachmentResources(c: TContainer, a: TAttachment, n: TNetwork): Resour
   return out;
 }
 
-function containerResources(c: TContainer, nets: Map<string, TNetwork>): Resource[] {
+function containerResources(c: TContainer, nets: Map<string, TNetwork>, nsOf: Map<string, string | undefined>): Resource[] {
   const out: Resource[] = [];
-  const nsr = netnsRes(c);
+  const nsr = netnsRes(c, nsOf);
   if (!nsr) return out;
   out.push(nsr);
   if (c.netnsOrigin === 'shared') return out; // its namespace is plumbed by the container it shares
   const ns = nsr.name;
   const owned = c.netnsOrigin === 'named';
-  out.push(link(ns, 'lo', { type: 'loopback', up: true, ...(owned ? { alias: MARK.nsAlias } : {}) }));
+  // a router container's lo says so: the next pass reads its iptables even after
+  // `masquerade` left the files, and removes the rules
+  const nsAlias = c.masquerade.length > 0 ? MARK.nsAliasFirewall : MARK.nsAlias;
+  out.push(link(ns, 'lo', { type: 'loopback', up: true, ...(owned ? { alias: nsAlias } : {}) }));
   for (const cidr of c.loopback) out.push(addr(ns, 'lo', cidr));
   for (const a of c.attachments) {
     const n = nets.get(a.network);
@@ -214,7 +218,8 @@ export function buildDesired(topo: Topology, hostResolvConf: string, extra: Reso
   const nets = new Map(topo.networks.map((n) => [n.name, n]));
   const all: Resource[] = [];
   for (const n of topo.networks) all.push(...networkResources(n, topo));
-  for (const c of topo.containers) if (c.local) all.push(...containerResources(c, nets));
+  const nsOf = new Map(topo.containers.map((c) => [c.name, c.netns]));
+  for (const c of topo.containers) if (c.local) all.push(...containerResources(c, nets, nsOf));
   all.push(...linkResources(topo));
   all.push(...buildFiles(topo, hostResolvConf));
   for (const b of extra) all.push(...b(topo));

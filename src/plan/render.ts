@@ -71,13 +71,14 @@ function linkAdd(l: LinkRes, paths: Record<string, string>): string {
 }
 
 /** `link set` lines that bring a (new or existing) link to its desired settings. */
-function linkSettings(d: LinkRes, o: LinkRes | undefined, key: string): Line[] {
+function linkSettings(d: LinkRes, o: LinkRes | undefined, key: string, masterFresh = false): Line[] {
   const out: Line[] = [];
   if (d.addrgenNone && !o?.addrgenNone) out.push({ text: `link set dev ${d.ifname} addrgenmode none`, key });
   const opts: string[] = [];
   if (o && d.mtu !== undefined && d.mtu !== o.mtu) opts.push(`mtu ${d.mtu}`);
   if (d.mac && (!o || d.mac.toLowerCase() !== o.mac?.toLowerCase()) && (o || d.type === 'veth')) opts.push(`address ${d.mac}`);
-  if (d.master !== undefined && d.master !== (o?.master ?? null)) opts.push(d.master ? `master ${d.master}` : 'nomaster');
+  // a bridge made anew has no ports: join it again even if the name is the same
+  if (d.master !== undefined && (masterFresh || d.master !== (o?.master ?? null))) opts.push(d.master ? `master ${d.master}` : 'nomaster');
   if (d.alias !== undefined && d.alias !== o?.alias) opts.push(`alias ${q(d.alias)}`);
   if (d.up !== o?.up) opts.push(d.up ? 'up' : 'down');
   if (opts.length) out.push({ text: `link set dev ${d.ifname} ${opts.join(' ')}`, key });
@@ -113,6 +114,7 @@ export function render(changes: Change[], known: Resource[]): Program {
     nsPaths: paths,
   };
   const removed = removedKeys(changes);
+  const fresh_ = new Set(changes.filter((c) => c.action === 'create' || c.action === 'replace').map((c) => c.key));
   const nsLine = (phase: 'pre' | 'post', ns: string, line: Line) => {
     if (ns === HOST_NS) prog.host.push(line);
     else push(phase === 'pre' ? prog.nsPre : prog.nsPost, ns, line);
@@ -175,7 +177,7 @@ export function render(changes: Change[], known: Resource[]): Program {
           prog.host.push({ text: linkAdd(d, paths), key: c.key });
         }
         // a veth end made with its peer gets its MAC here (the add line sets only the primary's)
-        const settings = linkSettings(d, o, c.key);
+        const settings = linkSettings(d, o, c.key, !!d.master && fresh_.has(`link:${d.ns}/${d.master}`));
         if (d.ns === HOST_NS) prog.host.push(...settings);
         else for (const l of settings) push(prog.nsPost, d.ns, l);
         break;

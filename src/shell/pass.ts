@@ -65,6 +65,14 @@ function adoptedNamespaces(config: Config): { name: string; path: string }[] {
   return out;
 }
 
+/** What observe must be told by the files: adopted namespaces, and which of two names bound to one namespace owns it. */
+export function observeOptionsFor(config: Config): { extraNamespaces: { name: string; path: string }[]; preferPrimary: string[] } {
+  return {
+    extraNamespaces: adoptedNamespaces(config),
+    preferPrimary: config.containers.filter((c) => c.mode.type !== 'container').map((c) => (c.netns.type === 'named' ? c.netns.name : c.name)),
+  };
+}
+
 export async function loadConfig(dir: string, allowEmpty: boolean): Promise<PassOutcome | Config> {
   const read = await readConfigDir(dir);
   if (!read.exists && !allowEmpty) {
@@ -101,12 +109,7 @@ async function compute(
   reads: { reuse?: Map<string, string>; record?: Map<string, string> } = {},
 ): Promise<Computed | PassOutcome> {
   const t0 = performance.now();
-  const observed = await observe(opts.runner, {
-    ...reads,
-    extraNamespaces: adoptedNamespaces(config),
-    // of two names bound to one namespace, the container that owns it is the primary
-    preferPrimary: config.containers.filter((c) => c.mode.type !== 'container').map((c) => c.name),
-  });
+  const observed = await observe(opts.runner, { ...reads, ...observeOptionsFor(config) });
   for (const p of plugins) await p.observe?.(observed, opts.runner, config);
   await opts.intent?.adopt(observed);
   const t1 = performance.now();

@@ -7,7 +7,7 @@ import type { Config } from '../model/config.js';
 import type { Change, Observed } from '../model/plan.js';
 import type { Topology } from '../model/topology.js';
 import type { Resource } from '../model/resources.js';
-import { HOST_NS } from '../model/resources.js';
+import { HOST_NS, MARK } from '../model/resources.js';
 import { buildFirewall, renderIptables } from '../plan/firewall.js';
 import { readIptables, applyFirewallChanges, loadBrNetfilter } from './iptables.js';
 
@@ -24,11 +24,18 @@ export interface Plugin {
 
 const FIREWALL_KINDS = new Set(['chain', 'hook']);
 
-/** Namespaces whose own iptables netkeeper manages: router containers. */
-function routerNamespaces(config: Config): { name: string; path?: string }[] {
-  return config.containers
-    .filter((c) => c.masquerade.length > 0)
-    .map((c) => ({ name: c.netns.type === 'named' ? c.netns.name : c.name }));
+/**
+ * Namespaces whose own iptables netkeeper manages: router containers, as declared
+ * and as marked in the kernel (lo's alias), so rules of a container that dropped
+ * `masquerade` are found and removed.
+ */
+function routerNamespaces(config: Config, observed: Observed): { name: string; path?: string }[] {
+  const names = new Set(
+    config.containers.filter((c) => c.masquerade.length > 0).map((c) => (c.netns.type === 'named' ? c.netns.name : c.name)),
+  );
+  for (const r of observed.resources.values())
+    if (r.kind === 'link' && r.type === 'loopback' && r.alias === MARK.nsAliasFirewall) names.add(r.ns);
+  return [...names].sort().map((name) => ({ name }));
 }
 
 export const firewallPlugin: Plugin = {
@@ -37,7 +44,7 @@ export const firewallPlugin: Plugin = {
     if (!config.settings.iptables) return;
     // the host is always read in both families: chains of a network that left the files
     // (or of `destroy`) must be found to be removed; router namespaces only in IPv4
-    const spaces = [{ name: HOST_NS, families: ['ipv4', 'ipv6'] as const }, ...routerNamespaces(config).map((n) => ({ ...n, families: ['ipv4'] as const }))];
+    const spaces = [{ name: HOST_NS, families: ['ipv4', 'ipv6'] as const }, ...routerNamespaces(config, observed).map((n) => ({ ...n, families: ['ipv4'] as const }))];
     for (const ns of spaces) {
       const present = ns.name === HOST_NS || observed.resources.has(`netns:${ns.name}`);
       if (!present) continue;

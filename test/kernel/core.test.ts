@@ -297,3 +297,32 @@ describe('adopted namespaces', () => {
     await holder.kill();
   });
 });
+
+describe('regressions', () => {
+  it('removes a router container\'s masquerade rule when `masquerade` leaves the files', async () => {
+    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    const router = (masq: boolean) => `kind: Container\nname: rt\nmode: none\nforwarding: true\n${masq ? 'masquerade: [up0]\n' : ''}---\nkind: Link\nname: up\nendpoints:\n  - {container: host, ifname: nkp-rt, ip: 10.3.3.1/32}\n  - {container: rt, ifname: up0, ip: 10.3.3.2/32}\n`;
+    await files({ 'rt.yaml': router(true) });
+    expect((await nk('reconcile', '--once')).exitCode).toBe(0);
+    expect(await inNs('rt', 'iptables -t nat -S')).toMatch(/-o up0 -j MASQUERADE/);
+    await files({ 'rt.yaml': router(false) });
+    const r = await nk('reconcile', '--once');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await inNs('rt', 'iptables -t nat -S')).not.toMatch(/MASQUERADE|NK-/);
+    expect((await nk('plan')).exitCode).toBe(0);
+  });
+
+  it('shares the namespace of a container whose namespace has another name', async () => {
+    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await files({
+      'settings.yaml': NOFW,
+      'a.yaml': NET + '---\nkind: Container\nname: web\nnetns: web-ns\nnetworks: [{network: frontend, ip: 172.18.0.10}]\n---\nkind: Container\nname: side\nmode: "container:web"\n',
+    });
+    const r = await nk('reconcile', '--once');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await inNs('side', 'ip -br addr show eth0')).toContain('172.18.0.10/24');
+    expect((await nk('plan')).exitCode).toBe(0);
+    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    expect(await netnsList()).toBe('');
+  });
+});

@@ -244,6 +244,16 @@ describe('published ports', () => {
       message: 'Network in is internal: it takes no published ports',
     });
   });
+  test('a published port targeting an isolated switch or a macvlan LAN', () => {
+    refused('kind: Network\nname: sw\ngatewayMode: isolated\n---\n' + ctr('a', '  - »"8080:80"\n', 'networks: [sw]\n'), 'port-unroutable', {
+      message: 'Network sw is gatewayMode isolated (the host takes no part in it): it takes no published ports',
+    });
+    refused(
+      'kind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.9.0/24}]\n---\n' +
+        ctr('a', '  - »"8080:80"\n', 'networks: [lan]\n'),
+      'port-unroutable',
+    );
+  });
   test('a port with no network to target', () => {
     refused(ctr('a', '  - »"8080:80"\n', 'networks: []\n'), 'port-no-network');
   });

@@ -121,3 +121,17 @@ describe('diff', () => {
     expect(diff(desired, o, { prune: true }).changes).toEqual([]);
   });
 });
+
+describe('a bridge made anew', () => {
+  it('takes its ports again', () => {
+    const topo = topology([container('web', '172.18.0.10')]);
+    const desired = buildDesired(topo, RESOLV);
+    const o = observedFrom(desired.resources.values());
+    const br = o.resources.get('link:host/br-frontend')!;
+    o.resources.set(br.key, { ...br, type: 'vxlan' } as Resource); // something else of that name, ours
+    const plan = diff(desired, o, { prune: true });
+    expect(plan.changes.find((c) => c.key === 'link:host/br-frontend')?.action).toBe('replace');
+    const prog = render(plan.changes, [...o.resources.values()]);
+    expect(prog.host.map((l) => l.text)).toContain('link set dev nkweb0 master br-frontend');
+  });
+});
