@@ -13,10 +13,17 @@
 // The file's content (who holds it, since when) is only information for the
 // message a waiter prints; the file itself is never removed (removing a lock
 // file while others wait on it would split the lock in two).
+//
+// One thing the kernel does not do for us: a holder killed with SIGKILL loses the
+// lock at once, but the ip/iptables processes it started keep running for a
+// moment as orphans. A holder that leads its own process group (systemd, setsid,
+// a shell job) says so in the file; whoever takes the lock next and finds such a
+// record of a dead holder (a clean release empties the file) first waits, briefly
+// and bounded, until no process of that group is left.
 
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from './log.js';
 
@@ -33,6 +40,8 @@ export interface Holder {
   what: string;
   /** ISO time it was taken */
   since: string;
+  /** the holder leads its process group (pgid = pid): its children share that group */
+  leader?: boolean;
 }
 
 export interface LockOptions {
@@ -45,6 +54,8 @@ export interface LockOptions {
   log?: Logger;
   /** abort the wait (SIGTERM while waiting) */
   signal?: AbortSignal;
+  /** longest wait for processes left by a holder that was killed (default 10 s) */
+  orphanWaitMs?: number;
 }
 
 export interface Lock {
@@ -100,6 +111,52 @@ export class LockAbortedError extends Error {
   }
 }
 
+/** Field `n` (1-based) of /proc/PID/stat, after the command name (which may hold spaces). */
+async function statField(pid: number | 'self', n: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3];
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Live processes (not zombies) of process group `pgid`. */
+export async function groupMembers(pgid: number): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
+  const out: number[] = [];
+  await Promise.all(
+    pids.map(async (pid) => {
+      const [state, pgrp] = await Promise.all([statField(pid, 3), statField(pid, 5)]);
+      if (pgrp === String(pgid) && state !== 'Z' && state !== undefined) out.push(pid);
+    }),
+  );
+  return out;
+}
+
+/** The holder before us died holding the lock: let what it started finish (bounded). */
+async function waitForOrphans(prev: Holder, maxMs: number, log?: Logger): Promise<void> {
+  if (!prev.leader || prev.pid === process.pid || alive(prev.pid)) return;
+  const t0 = performance.now();
+  let members = await groupMembers(prev.pid);
+  if (members.length === 0) return;
+  log?.info({ holder: prev, processes: members }, 'the last holder of the lock was killed; waiting for the processes it started');
+  while (members.length && performance.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, 50));
+    members = await groupMembers(prev.pid);
+  }
+  if (members.length) log?.warn({ holder: prev, processes: members }, 'processes of a killed netkeeper are still running; going on');
+}
+
 export async function readHolder(dir: string = runDir()): Promise<Holder | undefined> {
   try {
     const h = JSON.parse(await readFile(join(dir, 'lock'), 'utf8')) as Holder;
@@ -125,7 +182,10 @@ export async function acquireLock(opts: LockOptions): Promise<Lock> {
       code = await flock(fh.fd, ['-w', (timeoutMs / 1000).toFixed(3)], opts.signal);
       if (code === BUSY) throw new LockTimeoutError(path, timeoutMs, (await readHolder(dir)) ?? holder);
     }
-    const holder: Holder = { pid: process.pid, what: opts.what, since: new Date().toISOString() };
+    const prev = await readHolder(dir);
+    if (prev) await waitForOrphans(prev, opts.orphanWaitMs ?? 10_000, opts.log);
+    const leader = (await statField('self', 5)) === String(process.pid);
+    const holder: Holder = { pid: process.pid, what: opts.what, since: new Date().toISOString(), ...(leader ? { leader } : {}) };
     await fh.truncate(0);
     await fh.write(JSON.stringify(holder) + '\n', 0);
   } catch (e) {

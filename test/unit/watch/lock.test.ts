@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { acquireLock, LockAbortedError, LockTimeoutError, readHolder, runDir, withLock } from '../../../src/shell/lock.js';
+import { acquireLock, groupMembers, LockAbortedError, LockTimeoutError, readHolder, runDir, withLock } from '../../../src/shell/lock.js';
 
 let dir: string;
 let holderScript: string;
@@ -19,8 +19,11 @@ beforeAll(async () => {
   await writeFile(
     holderScript,
     `import { acquireLock } from './lock.mjs';
-     const [lockDir, holdMs] = process.argv.slice(2);
+     import { spawn } from 'node:child_process';
+     const [lockDir, holdMs, childS] = process.argv.slice(2);
      const lock = await acquireLock({ dir: lockDir, what: 'test holder', timeoutMs: 10000 });
+     // a child like the ip batch a pass runs: it outlives us if we are killed
+     if (childS) spawn('sleep', [childS], { stdio: 'ignore' });
      process.stdout.write('locked\\n');
      setTimeout(async () => { await lock.release(); process.stdout.write('released\\n'); }, Number(holdMs));
     `,
@@ -32,8 +35,9 @@ afterAll(async () => {
 });
 
 /** Start a process that takes the lock in `lockDir` and holds it `holdMs`; resolves once it holds it. */
-async function startHolder(lockDir: string, holdMs: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [holderScript, lockDir, String(holdMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startHolder(lockDir: string, holdMs: number, opts: { childS?: number; ownGroup?: boolean } = {}): Promise<ChildProcess> {
+  const args = [holderScript, lockDir, String(holdMs), ...(opts.childS ? [String(opts.childS)] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: opts.ownGroup ?? false });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => d.includes('locked') && resolve());
     child.on('exit', (code) => reject(new Error(`holder exited early (${code})`)));
@@ -93,6 +97,44 @@ describe('lock', () => {
     expect(Date.now() - t0).toBeLessThan(500);
     expect((await readHolder(d))?.what).toBe('after kill');
     await lock.release();
+  });
+
+  it('after a killed holder that led its process group, waits (bounded) for the processes it left running', async () => {
+    const d = join(dir, 'orphans');
+    const child = await startHolder(d, 60_000, { childS: 1.5, ownGroup: true });
+    const t0 = Date.now();
+    expect((await readHolder(d))?.leader).toBe(true);
+    process.kill(child.pid!, 'SIGKILL'); // the holder alone: its `sleep` runs on
+    await exited(child);
+    expect((await groupMembers(child.pid!)).length).toBe(1);
+    const lock = await acquireLock({ dir: d, what: 'after kill', timeoutMs: 5000 });
+    const waited = Date.now() - t0;
+    expect(waited).toBeGreaterThan(1200);
+    expect(waited).toBeLessThan(4000);
+    expect(await groupMembers(child.pid!)).toEqual([]);
+    await lock.release();
+    // bounded: with orphanWaitMs 300 it goes on although the orphan still runs
+    const c2 = await startHolder(d, 60_000, { childS: 5, ownGroup: true });
+    process.kill(c2.pid!, 'SIGKILL');
+    await exited(c2);
+    const t1 = Date.now();
+    const l2 = await acquireLock({ dir: d, what: 'impatient', timeoutMs: 5000, orphanWaitMs: 300 });
+    expect(Date.now() - t1).toBeLessThan(1500);
+    await l2.release();
+    for (const pid of await groupMembers(c2.pid!)) process.kill(pid, 'SIGKILL');
+  });
+
+  it('a holder that did not lead its group, or released cleanly, leaves nothing to wait for', async () => {
+    const d = join(dir, 'noorphans');
+    const child = await startHolder(d, 60_000, { childS: 3 });
+    expect((await readHolder(d))?.leader).toBeUndefined();
+    child.kill('SIGKILL');
+    await exited(child);
+    const t0 = Date.now();
+    const lock = await acquireLock({ dir: d, what: 'x', timeoutMs: 5000 });
+    expect(Date.now() - t0).toBeLessThan(500);
+    await lock.release();
+    expect(await readHolder(d)).toBeUndefined();
   });
 
   it('two holders in one process exclude each other too (one lock per open file)', async () => {
