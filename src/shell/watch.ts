@@ -6,7 +6,7 @@
 
 import { watch, type FSWatcher } from 'chokidar';
 import { basename, relative, sep } from 'node:path';
-import type { Stats } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import { isConfigFileName } from './read-config.js';
 import type { Logger } from './log.js';
 
@@ -34,21 +34,73 @@ export function relevantEvent(dir: string, event: string, path: string): boolean
   return isConfigFileName(basename(path));
 }
 
-export function watchDir(dir: string, onChange: (event: string, path: string) => void, log: Logger): DirWatcher {
-  const w: FSWatcher = watch(dir, {
-    ignoreInitial: true,
-    ignored: (p: string, stats?: Stats) => ignoredPath(dir, p, stats),
-    // editors that save by rename (vim, git checkout) show up as one change
-    atomic: true,
-    followSymlinks: true,
-    ignorePermissionErrors: true,
-  });
-  w.on('all', (event, path) => {
-    if (!relevantEvent(dir, event, path)) return;
-    log.debug({ event, path }, 'file event');
-    onChange(event, path);
-  });
-  w.on('error', (e) => log.warn({ err: e }, 'file watcher error (the periodic resync still reads the directory)'));
-  const ready = new Promise<void>((resolve) => w.once('ready', () => resolve()));
-  return { ready, close: () => w.close() };
+export interface WatchDirOptions {
+  /** how often to look for a directory that does not exist (yet, or any more); default 1000 ms */
+  pollMs?: number;
+}
+
+/**
+ * Watch `dir`. A directory that does not exist yet (a checkout still to be cloned)
+ * or goes away (removed and cloned again) is looked for every `pollMs`; when it
+ * appears, watching starts and that counts as a change.
+ */
+export function watchDir(dir: string, onChange: (event: string, path: string) => void, log: Logger, opts: WatchDirOptions = {}): DirWatcher {
+  let w: FSWatcher | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let closed = false;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+
+  const start = () => {
+    const fsw = watch(dir, {
+      ignoreInitial: true,
+      ignored: (p: string, stats?: Stats) => ignoredPath(dir, p, stats),
+      // editors that save by rename (vim, git checkout) show up as one change
+      atomic: true,
+      followSymlinks: true,
+      ignorePermissionErrors: true,
+    });
+    w = fsw;
+    fsw.on('all', (event, path) => {
+      if (event === 'unlinkDir' && relative(dir, path) === '') {
+        log.info({ dir }, 'the directory went away; looking for it again');
+        onChange(event, path);
+        void fsw.close();
+        w = undefined;
+        waitForDir();
+        return;
+      }
+      if (!relevantEvent(dir, event, path)) return;
+      log.debug({ event, path }, 'file event');
+      onChange(event, path);
+    });
+    fsw.on('error', (e) => log.warn({ err: e }, 'file watcher error (the periodic resync still reads the directory)'));
+    fsw.once('ready', () => resolveReady());
+  };
+
+  const waitForDir = () => {
+    poll = setInterval(() => {
+      if (closed || !existsSync(dir)) return;
+      clearInterval(poll);
+      poll = undefined;
+      log.info({ dir }, 'the directory is there: watching it');
+      start();
+      onChange('addDir', dir);
+    }, opts.pollMs ?? 1000);
+  };
+
+  if (existsSync(dir)) start();
+  else {
+    log.warn({ dir }, 'the directory does not exist; watching for it to appear');
+    waitForDir();
+    resolveReady();
+  }
+  return {
+    ready,
+    close: async () => {
+      closed = true;
+      if (poll) clearInterval(poll);
+      await w?.close();
+    },
+  };
 }

@@ -62,6 +62,32 @@ describe('watchDir', () => {
   });
 });
 
+describe('watchDir on a directory that comes and goes', () => {
+  it('notices it appear (a checkout cloned after the start), go away and come back', async () => {
+    const root = join(dir, 'later');
+    const seen: string[] = [];
+    const w = watchDir(root, (e, p) => seen.push(`${e} ${p.slice(root.length + 1)}`), pino({ level: 'silent' }), { pollMs: 50 });
+    await w.ready;
+    const wait = async (pred: () => boolean, what: string) => {
+      for (let i = 0; i < 150 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
+      if (!pred()) throw new Error(`no ${what}: ${seen.join(', ')}`);
+    };
+    await mkdir(root);
+    await wait(() => seen.includes('addDir '), 'event for the new directory');
+    await new Promise((r) => setTimeout(r, 200)); // chokidar's initial scan
+    await writeFile(join(root, 'a.yaml'), 'x: 1\n');
+    await wait(() => seen.includes('add a.yaml'), 'event for a file in it');
+    await rm(root, { recursive: true });
+    await wait(() => seen.filter((s) => s === 'unlinkDir ').length === 1, 'event for its removal');
+    await mkdir(root);
+    await wait(() => seen.filter((s) => s === 'addDir ').length === 2, 'event for its return');
+    await new Promise((r) => setTimeout(r, 200));
+    await writeFile(join(root, 'b.yaml'), 'x: 1\n');
+    await wait(() => seen.includes('add b.yaml'), 'event for a file in the new one');
+    await w.close();
+  });
+});
+
 describe('watcher state file', () => {
   const state = (pid: number, pidStart?: string): WatcherState => ({
     pid,
