@@ -16,6 +16,7 @@ import {
   parseCidr,
   parseIP,
 } from './net-util.js';
+import { sha1hex } from './names.js';
 
 // ---------------------------------------------------------------------------
 // Automatic subnets
@@ -157,7 +158,32 @@ export interface IpamRequest {
   fixed: string[];
   /** addresses the requester holds now (either family); kept when still valid */
   keep: string[];
+  /** 'hashed' placement: the text whose hash picks the preferred address (default: id) */
+  slotKey?: string;
 }
+
+/**
+ * How addresses without a fixed or kept one are chosen:
+ * - 'lowest': the lowest free address, requests served in the order given;
+ * - 'hashed': each request's preferred address is sha1(slotKey) modulo the
+ *   size of the ipRange, counted from the range's first address; when it is
+ *   taken (or the network, broadcast, gateway or a reserved address) the next
+ *   free one after it, wrapping around within the range. Requests are still
+ *   served in the order given, so a pure function of the requests: used where
+ *   every host must compute the same answer alone (overlay networks) and where
+ *   adding or removing one request should move no other.
+ *
+ *   Residual case: a request takes the first free address from its preferred
+ *   one, as the requests before it (in the given order) left them. So adding a
+ *   request R moves another one X only when R's probe stops on the address X
+ *   held, which needs X to come after R in the order (X is then served later
+ *   and moves on to its next free address, and can in turn, rarely, displace
+ *   one more: a collision chain). Removing R moves X only when X had collided
+ *   and probed past R's address (X now stops there). Both need a collision: the
+ *   chance is roughly (members ÷ range size) per addition, so a range much
+ *   larger than the membership (or fixed addresses) keeps addresses put.
+ */
+export type Placement = 'lowest' | 'hashed';
 
 export interface IpamAssignment {
   ip4?: string;
@@ -176,7 +202,10 @@ interface SubnetState {
   subnet: Cidr;
   range: Cidr;
   rangeEnd: bigint;
+  /** 'lowest': no address below this one is free */
   cursor: bigint;
+  /** 'hashed': how many addresses of the range are still free (set once dynamic placement starts) */
+  free: bigint;
   blocked: Set<bigint>;
   gateway?: bigint;
   hostHasGateway: boolean;
@@ -185,13 +214,16 @@ interface SubnetState {
 /**
  * Hand out one address per family (for each family the network has subnets of)
  * to every request: fixed addresses first, then each request keeps an address
- * it holds now if it lies in an ipRange and is free, then the rest take the
- * lowest free address of the first subnet with room (skipping network and
- * broadcast addresses, the gateway and reserved addresses).
+ * it holds now if it lies in an ipRange and is free, then the rest take an
+ * address of the first subnet with room (skipping network and broadcast
+ * addresses, the gateway and reserved addresses): the lowest free one, or with
+ * `placement: 'hashed'` the first free one from the request's hashed slot (see
+ * Placement).
  */
 export function allocate(
   subnets: IpamSubnet[],
   requests: IpamRequest[],
+  placement: Placement = 'lowest',
 ): { assignments: Map<string, IpamAssignment>; errors: IpamError[] } {
   const assignments = new Map<string, IpamAssignment>(requests.map((r) => [r.id, {}]));
   const errors: IpamError[] = [];
@@ -206,13 +238,14 @@ export function allocate(
       if (gw) blocked.add(gw.value);
       for (const r of s.reserved) {
         const ip = parseIP(r);
-        if (ip) blocked.add(ip.value);
+        if (ip && ip.family === family) blocked.add(ip.value);
       }
       states.push({
         subnet,
         range,
         rangeEnd: lastAddress(range),
         cursor: range.network,
+        free: 0n,
         blocked,
         gateway: gw?.value,
         hostHasGateway: s.hostHasGateway,
@@ -274,17 +307,32 @@ export function allocate(
       }
     }
 
-    // 3. lowest free address
+    // 3. lowest free address, or the first free one from the hashed slot
     const starved: string[] = [];
+    if (placement === 'hashed') {
+      for (const st of states) st.free = freeCount(st, taken);
+    }
     for (const r of requests) {
       if (has(r.id)) continue;
       let done = false;
-      for (const st of states) {
-        while (st.cursor <= st.rangeEnd && !usable(st, st.cursor)) st.cursor++;
-        if (st.cursor <= st.rangeEnd && cidrContains(st.subnet, { family, value: st.cursor })) {
-          put(r.id, st, st.cursor);
+      if (placement === 'hashed') {
+        const h = BigInt(`0x${sha1hex(r.slotKey ?? r.id)}`);
+        for (const st of states) {
+          const v = probe(st, h, (x) => usable(st, x) && cidrContains(st.subnet, { family, value: x }));
+          if (v === undefined) continue;
+          put(r.id, st, v);
+          st.free--;
           done = true;
           break;
+        }
+      } else {
+        for (const st of states) {
+          while (st.cursor <= st.rangeEnd && !usable(st, st.cursor)) st.cursor++;
+          if (st.cursor <= st.rangeEnd && cidrContains(st.subnet, { family, value: st.cursor })) {
+            put(r.id, st, st.cursor);
+            done = true;
+            break;
+          }
         }
       }
       if (!done) starved.push(r.id);
@@ -300,4 +348,31 @@ export function allocate(
     }
   }
   return { assignments, errors };
+}
+
+/** Addresses of a range that nothing holds or blocks (within its subnet). */
+function freeCount(st: SubnetState, taken: Set<bigint>): bigint {
+  const lo = st.range.network > st.subnet.network ? st.range.network : st.subnet.network;
+  const subnetEnd = lastAddress(st.subnet);
+  const hi = st.rangeEnd < subnetEnd ? st.rangeEnd : subnetEnd;
+  if (hi < lo) return 0n;
+  const unusable = new Set<bigint>();
+  for (const v of [...taken, ...st.blocked]) if (v >= lo && v <= hi) unusable.add(v);
+  for (const v of [st.subnet.network, subnetEnd]) {
+    if (v >= lo && v <= hi && isNetworkOrBroadcast(st.subnet, v)) unusable.add(v);
+  }
+  return hi - lo + 1n - BigInt(unusable.size);
+}
+
+/** From slot (hash mod range size), the first address `ok` accepts, wrapping within the range; undefined when full. */
+function probe(st: SubnetState, hash: bigint, ok: (v: bigint) => boolean): bigint | undefined {
+  if (st.free <= 0n) return undefined;
+  const start = st.range.network;
+  const size = st.rangeEnd - start + 1n;
+  let v = start + (hash % size);
+  for (let i = 0n; i < size; i++) {
+    if (ok(v)) return v;
+    v = v === st.rangeEnd ? start : v + 1n;
+  }
+  return undefined;
 }

@@ -14,10 +14,17 @@
 // - Overlay networks span hosts, so every host must compute the same result
 //   without seeing the others' kernels: their automatic subnets (pool
 //   10.0.0.0/8 in /24s, like swarm) and their addresses are computed from the
-//   config alone (fixed addresses first, then containers in name order) — the
-//   kernel is not consulted. Adding a container whose name sorts first can
-//   therefore renumber the others on an overlay; give fixed addresses where
-//   that matters.
+//   config alone — the kernel is not consulted. Fixed addresses first; then
+//   each container, in name order, prefers the address at sha1("network/
+//   container") modulo the ipRange's size and takes the first free one from
+//   there (ipam.ts, placement 'hashed'). Adding or removing a container thus
+//   moves no other one, except after a collision: a new container whose probe
+//   stops on the address of one that sorts after it displaces that one (which
+//   may, rarely, displace one more), and removing a container lets one that
+//   had probed past its address move back. The chance is about members ÷ range
+//   size per change; give fixed addresses, or a roomy ipRange, where it matters.
+// - A dynamic IPv4 address whose default MAC (02:42 + its four bytes) is some
+//   member's explicit `mac` on the same network is never handed out.
 // - Bridge and macvlan networks exist per host: only this host's containers
 //   take part in their IPAM. Containers of other hosts keep only their fixed
 //   addresses there (nothing is built for them on this host anyway).
@@ -418,6 +425,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
     const global = t.driver === 'overlay';
     const members = drafts.filter((d) => d.spec.network === s.name);
     const isAuto = t.subnets.every((x) => x.auto);
+    const macBlocked = ipv4OfDefaultMacs(members.filter((d) => global || d.local).map((d) => d.spec.mac));
     const byId = new Map<string, AttDraft>();
     const reqs: IpamRequest[] = [];
     for (const d of members) {
@@ -440,7 +448,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
       const id = `${d.container.name}/${d.ifname}`;
       byId.set(id, d);
       const keep = global || !d.ns ? [] : (addrs.all.get(`${d.ns}/${d.ifname}`) ?? []).map((x) => x.split('/')[0]);
-      reqs.push({ id, fixed, keep });
+      reqs.push({ id, fixed, keep, ...(global ? { slotKey: `${s.name}/${d.container.name}` } : {}) });
     }
     const res = allocate(
       t.subnets.map((x) => ({
@@ -448,9 +456,10 @@ export function buildTopology(config: Config, observed: Observed, self: string):
         ipRange: x.ipRange,
         gateway: x.gateway,
         hostHasGateway: x.hostHasGateway,
-        reserved: x.reserved,
+        reserved: x.family === 4 ? [...x.reserved, ...macBlocked] : x.reserved,
       })),
       reqs,
+      global ? 'hashed' : 'lowest',
     );
     for (const e of res.errors) {
       const d = e.id ? byId.get(e.id) : undefined;
@@ -579,6 +588,22 @@ export function buildTopology(config: Config, observed: Observed, self: string):
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The IPv4 addresses whose default MAC (02:42 + the address's bytes) one of
+ * these explicit MACs already is: handing them out would put one MAC twice on
+ * the network. (Fixed addresses against explicit MACs are refused by the
+ * config rules, mac-taken.)
+ */
+export function ipv4OfDefaultMacs(macs: (string | undefined)[]): string[] {
+  const out: string[] = [];
+  for (const m of macs) {
+    const b = m?.toLowerCase().split(':');
+    if (!b || b.length !== 6 || b[0] !== '02' || b[1] !== '42') continue;
+    out.push(b.slice(2).map((x) => String(parseInt(x, 16))).join('.'));
+  }
+  return out;
 }
 
 /** Fixed addresses of an attachment on another host's bridge, with their subnet's prefix. */

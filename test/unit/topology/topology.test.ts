@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../../src/model/config.js';
+import type { Config, ContainerSpec } from '../../../src/model/config.js';
 import type { Observed } from '../../../src/model/plan.js';
 import type { Topology } from '../../../src/model/topology.js';
 import { buildTopology } from '../../../src/plan/topology.js';
@@ -29,6 +30,8 @@ function fail(cfg: Config, obs: Observed = observed(), self = 'node-a') {
   if (r.ok) throw new Error('expected errors');
   return r.errors;
 }
+/** The documented preferred slot of an overlay member: sha1("network/container") modulo the range size. */
+const slot = (k: string, size: number) => Number(BigInt(`0x${createHash('sha1').update(k).digest('hex')}`) % BigInt(size));
 const netOf = (t: Topology, n: string) => t.networks.find((x) => x.name === n)!;
 const ctrOf = (t: Topology, n: string) => t.containers.find((x) => x.name === n)!;
 const ip4 = (t: Topology, c: string, i = 0) => ctrOf(t, c).attachments[i]?.ip4;
@@ -259,6 +262,21 @@ describe('buildTopology: addresses', () => {
     expect(errs[0].pos).toEqual({ file: 'x.yaml', line: 7, col: 9 });
   });
 
+  it('never hands out an address whose default MAC is another member\'s explicit MAC', () => {
+    // b's MAC is the default MAC of 10.1.0.2: a (dynamic) skips that address
+    const t = ok(config({ networks: [front], containers: [on('a', [att('front')]), on('b', [att('front', { mac: '02:42:0a:01:00:02' })])] }));
+    expect(ctrOf(t, 'a').attachments[0]).toMatchObject({ ip4: '10.1.0.3', mac: '02:42:0a:01:00:03' });
+    expect(ctrOf(t, 'b').attachments[0]).toMatchObject({ ip4: '10.1.0.4', mac: '02:42:0a:01:00:02' });
+    // nor keeps it
+    const kept = ok(
+      config({ networks: [front], containers: [on('a', [att('front')]), on('b', [att('front', { mac: '02:42:0a:01:00:02' })])] }),
+      observed([ctrAddr('a', 'eth0', '10.1.0.2/24')]),
+    );
+    expect(ip4(kept, 'a')).toBe('10.1.0.3');
+    const macs = kept.containers.map((c) => c.attachments[0].mac);
+    expect(new Set(macs).size).toBe(macs.length);
+  });
+
   it('dual stack: one address per family, IPv6-only gets a hashed MAC', () => {
     const ds = net('ds', { subnets: [{ subnet: '10.4.0.0/24' }, { subnet: 'fd00:4::/64' }] });
     const six = net('six', { subnets: [{ subnet: 'fd00:6::/64' }] });
@@ -419,16 +437,119 @@ describe('buildTopology: overlay and multi-host', () => {
     const onA = ok(cfg, observed([ctrAddr('alpha', 'eth0', '10.50.0.99/24')]), 'node-a');
     const onB = ok(cfg, observed([ctrAddr('zed', 'eth0', '10.50.0.42/24')]), 'node-b');
     const addrs = (t: Topology) => t.containers.map((c) => [c.name, c.attachments[0].ip4, c.attachments[0].mac]);
+    // sha1("ov/alpha") mod 256 = 169, sha1("ov/zed") mod 256 = 228: both free
+    expect([slot('ov/alpha', 256), slot('ov/zed', 256)]).toEqual([169, 228]);
     expect(addrs(onA)).toEqual([
-      ['alpha', '10.50.0.3', '02:42:0a:32:00:03'],
+      ['alpha', '10.50.0.169', '02:42:0a:32:00:a9'],
       ['mid', '10.50.0.2', '02:42:0a:32:00:02'],
-      ['zed', '10.50.0.4', '02:42:0a:32:00:04'],
+      ['zed', '10.50.0.228', '02:42:0a:32:00:e4'],
     ]);
     expect(addrs(onB)).toEqual(addrs(onA));
+    // nor on the order of the files
+    const shuffled = config({ networks: [ov], hosts, containers: [containers[2], containers[0], containers[1]] });
+    expect(addrs(ok(shuffled, observed(ownedBridge('br-ov', '10.50.0.1/24')), 'node-b'))).toEqual(addrs(onA));
     expect(ctrOf(onA, 'alpha').local).toBe(true);
     expect(ctrOf(onA, 'zed')).toMatchObject({ host: 'node-b', local: false });
     expect(ctrOf(onB, 'zed').local).toBe(true);
     expect(netOf(onA, 'ov').gatewayMac).toBe(netOf(onB, 'ov').gatewayMac);
+  });
+
+  /** n containers svc-00 … on the overlay, spread over both hosts */
+  const many = (n: number) => Array.from({ length: n }, (_, i) => on(`svc-${String(i).padStart(2, '0')}`, [att('ov')], { host: i % 2 ? 'node-b' : 'node-a' }));
+  const ipsOf = (t: Topology) => new Map(t.containers.map((c) => [c.name, c.attachments[0].ip4!]));
+  const moved = (before: Map<string, string>, after: Map<string, string>) => [...before].filter(([n, ip]) => after.has(n) && after.get(n) !== ip).map(([n]) => n);
+  const wide = net('ov', { driver: 'overlay', vni: 4097, subnets: [{ subnet: '10.50.0.0/16' }] });
+
+  it('adding a container to a 50-container overlay moves none of the others', () => {
+    const base = many(50);
+    const before = ipsOf(ok(config({ networks: [wide], hosts, containers: base })));
+    expect(new Set(before.values()).size).toBe(50);
+    // new names sorting before, between and after the existing ones
+    for (const name of ['aaa', 'api', 'svc-00a', 'svc-25x', 'web', 'zzz', ...Array.from({ length: 20 }, (_, i) => `new-${i}`)]) {
+      const after = ipsOf(ok(config({ networks: [wide], hosts, containers: [...base, on(name, [att('ov')], { host: 'node-b' })] })));
+      expect({ name, moved: moved(before, after) }).toEqual({ name, moved: [] });
+    }
+  });
+
+  it('removing any one container of a 50-container overlay moves none of the others', () => {
+    const base = many(50);
+    const before = ipsOf(ok(config({ networks: [wide], hosts, containers: base })));
+    for (const gone of base) {
+      const after = ipsOf(ok(config({ networks: [wide], hosts, containers: base.filter((c) => c !== gone) })));
+      expect({ gone: gone.name, moved: moved(before, after) }).toEqual({ gone: gone.name, moved: [] });
+    }
+  });
+
+  it('residual case: only a collision moves a container, and only one that sorts after the newcomer', () => {
+    // a /24 with 50 members is crowded (a slot is taken about one time in five)
+    const base = many(50);
+    const before = ipsOf(ok(config({ networks: [ov], hosts, containers: base })));
+    const holder = new Map([...before].map(([n, ip]) => [ip, n]));
+    let collisions = 0;
+    for (let i = 0; i < 100; i++) {
+      const name = `c${i}`;
+      const after = ipsOf(ok(config({ networks: [ov], hosts, containers: [...base, on(name, [att('ov')], { host: 'node-a' })] })));
+      const m = moved(before, after);
+      const displaced = holder.get(after.get(name)!);
+      if (displaced === undefined) {
+        // the newcomer took an address nobody held: nobody moves
+        expect({ name, m }).toEqual({ name, m: [] });
+      } else {
+        // it took the address of a container that sorts after it, which moved on
+        collisions++;
+        expect(displaced > name).toBe(true);
+        expect(m).toContain(displaced);
+        expect(m.length).toBeLessThanOrEqual(3);
+      }
+    }
+    expect(collisions).toBeGreaterThan(0);
+    expect(collisions).toBeLessThan(40);
+  });
+
+  it('overlay: fixed addresses, reserved addresses and ipRange are honoured', () => {
+    const ranged = net('ov', {
+      driver: 'overlay',
+      vni: 4097,
+      subnets: [{ subnet: '10.50.0.0/24', ipRange: '10.50.0.192/27', reserved: ['10.50.0.200', '10.50.0.201', '10.50.0.202'] }],
+    });
+    const pinned = on('pinned', [att('ov', { ip: '10.50.0.5' })], { host: 'node-a' });
+    const t = ok(config({ networks: [ranged], hosts, containers: [...many(20), pinned] }));
+    const ips = ipsOf(t);
+    expect(ips.get('pinned')).toBe('10.50.0.5');
+    const dynamic = [...ips].filter(([n]) => n !== 'pinned').map(([, ip]) => Number(ip.split('.')[3]));
+    expect(new Set(dynamic).size).toBe(20);
+    for (const x of dynamic) {
+      expect(x).toBeGreaterThanOrEqual(192);
+      expect(x).toBeLessThanOrEqual(223);
+      expect([200, 201, 202]).not.toContain(x);
+    }
+    // the first container placed sits at its slot counted from the range's start: 192 + 17
+    expect(slot('ov/svc-00', 32)).toBe(17);
+    expect(ips.get('svc-00')).toBe('10.50.0.209');
+  });
+
+  it('overlay: an exhausted range is reported on the network', () => {
+    const tiny = net('ov', { driver: 'overlay', vni: 4097, subnets: [{ subnet: '10.50.0.0/29' }] }); // .2-.6
+    const errs = fail(config({ networks: [tiny], hosts, containers: many(6) }));
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatchObject({ code: 'ipam-exhausted', object: 'Network ov' });
+    expect(errs[0].message).toMatch(/svc-05\/eth0/);
+    expect(ok(config({ networks: [tiny], hosts, containers: many(5) })).containers.map((c) => c.attachments[0].ip4).sort()).toEqual([
+      '10.50.0.2',
+      '10.50.0.3',
+      '10.50.0.4',
+      '10.50.0.5',
+      '10.50.0.6',
+    ]);
+  });
+
+  it('overlay: a slot whose default MAC is a member\'s explicit MAC is skipped', () => {
+    const s = slot('ov/alpha', 256); // 169, free
+    const mac = `02:42:0a:32:00:${s.toString(16)}`;
+    const t = ok(config({ networks: [ov], hosts, containers: [...containers, on('other', [att('ov', { mac })], { host: 'node-b' })] }));
+    expect(ip4(t, 'alpha')).toBe(`10.50.0.${s + 1}`);
+    const macs = t.containers.map((c) => c.attachments[0].mac);
+    expect(new Set(macs).size).toBe(macs.length);
   });
 
   it('automatic overlay subnets come from 10.0.0.0/8 and do not depend on the host', () => {
