@@ -19,13 +19,19 @@ import type {
   SubnetSpec,
 } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { formatCIDR, formatPrefix, hostBitsSet, isUnicastMac, normalizeIP, parseCIDR, parseIP } from './ip.js';
+import { canonicalIP, formatAddrPrefix, formatNetwork, hostBitsSet, parseCidr, parseIP } from '../model/ip.js';
 import type { Locator } from './locator.js';
 import { pairRanges, parseLinkPort, parsePortString, parseRange } from './ports.js';
 import { fieldName, objectLabel, type TypedDoc } from './validate-schema.js';
 import { posAt, type Path } from './documents.js';
 
 type Obj = Record<string, unknown>;
+
+/** A MAC a host interface may take: multicast bit clear, not all zeros. */
+function isUnicastMac(mac: string): boolean {
+  const first = parseInt(mac.slice(0, 2), 16);
+  return (first & 1) === 0 && !/^(00:){5}00$/.test(mac);
+}
 
 export class Builder {
   readonly errors: Diagnostic[] = [];
@@ -48,11 +54,11 @@ export class Builder {
 
   /** A CIDR whose host bits must be zero; normalized, host bits cleared after the error. */
   private prefix(td: TypedDoc, path: Path, text: string, code: string, what: string): string {
-    const c = parseCIDR(text)!;
+    const c = parseCidr(text)!;
     if (hostBitsSet(c)) {
-      this.err(td, code, path, `invalid ${what} ${text}: it has host bits set (did you mean ${formatPrefix(c)}?)`);
+      this.err(td, code, path, `invalid ${what} ${text}: it has host bits set (did you mean ${formatNetwork(c)}?)`);
     }
-    return formatPrefix(c);
+    return formatNetwork(c);
   }
 
   private mac(td: TypedDoc, path: Path, text: string | undefined): string | undefined {
@@ -68,9 +74,9 @@ export class Builder {
     const subnets = (d.subnets as Obj[] | undefined)?.map((s, i): SubnetSpec => {
       const base = ['subnets', i];
       const out: SubnetSpec = { subnet: this.prefix(td, [...base, 'subnet'], s.subnet as string, 'invalid-subnet', 'subnet') };
-      if (s.gateway !== undefined) out.gateway = normalizeIP(s.gateway as string);
+      if (s.gateway !== undefined) out.gateway = canonicalIP(s.gateway as string);
       if (s.ipRange !== undefined) out.ipRange = this.prefix(td, [...base, 'ipRange'], s.ipRange as string, 'invalid-ip-range', 'ipRange');
-      if (s.reserved !== undefined) out.reserved = (s.reserved as string[]).map(normalizeIP);
+      if (s.reserved !== undefined) out.reserved = (s.reserved as string[]).map(canonicalIP);
       return this.track(out, td, base);
     });
     const n: NetworkSpec = {
@@ -85,7 +91,7 @@ export class Builder {
     if (d.interface !== undefined) n.interface = d.interface as string;
     if (subnets !== undefined) n.subnets = subnets;
     if (d.mtu !== undefined) n.mtu = d.mtu as number;
-    if (d.hostIP !== undefined) n.hostIP = normalizeIP(d.hostIP as string);
+    if (d.hostIP !== undefined) n.hostIP = canonicalIP(d.hostIP as string);
     if (d.parent !== undefined) n.parent = d.parent as string;
     if (d.mode !== undefined) n.mode = d.mode as NetworkSpec['mode'];
     else if (driver === 'macvlan') n.mode = 'bridge';
@@ -109,7 +115,7 @@ export class Builder {
       extraHosts: ((d.extraHosts as string[] | undefined) ?? []).flatMap((h, i) => this.extraHost(td, h, i)),
       links: ((d.links as unknown[] | undefined) ?? []).map((l, i) => this.linkRef(td, l, i)),
       routes: ((d.routes as Obj[] | undefined) ?? []).map((r, i) => this.route(td, r, i)),
-      loopback: ((d.loopback as string[] | undefined) ?? []).map((s) => formatCIDR(parseCIDR(s)!)),
+      loopback: ((d.loopback as string[] | undefined) ?? []).map((s) => formatAddrPrefix(parseCidr(s)!)),
       forwarding: (d.forwarding as boolean | undefined) ?? false,
       masquerade: (d.masquerade as string[] | undefined) ?? [],
       pos: posAt(td.raw, []),
@@ -118,7 +124,7 @@ export class Builder {
     if (d.dns !== undefined) {
       const dns = d.dns as Obj;
       c.dns = {
-        servers: ((dns.servers as string[] | undefined) ?? []).map(normalizeIP),
+        servers: ((dns.servers as string[] | undefined) ?? []).map(canonicalIP),
         search: (dns.search as string[] | undefined) ?? [],
         options: (dns.options as string[] | undefined) ?? [],
       };
@@ -141,10 +147,10 @@ export class Builder {
     if (typeof a === 'string') return this.track({ network: a, aliases: [], pos }, td, path);
     const o = a as Obj;
     const out: AttachmentSpec = { network: o.network as string, aliases: (o.aliases as string[] | undefined) ?? [], pos };
-    if (o.ip !== undefined) out.ip = normalizeIP(o.ip as string);
+    if (o.ip !== undefined) out.ip = canonicalIP(o.ip as string);
     if (o.ip6 !== undefined) {
       if (parseIP(o.ip6 as string)?.family !== 6) this.err(td, 'schema', [...path, 'ip6'], `${o.ip6} is not an IPv6 address`);
-      out.ip6 = normalizeIP(o.ip6 as string);
+      out.ip6 = canonicalIP(o.ip6 as string);
     }
     const mac = this.mac(td, [...path, 'mac'], o.mac as string | undefined);
     if (mac !== undefined) out.mac = mac;
@@ -189,7 +195,7 @@ export class Builder {
       protocol: (o.protocol as PortProtocol | undefined) ?? 'tcp',
       pos,
     };
-    if (o.hostIP !== undefined) out.hostIP = normalizeIP(o.hostIP as string);
+    if (o.hostIP !== undefined) out.hostIP = canonicalIP(o.hostIP as string);
     if (o.network !== undefined) out.network = o.network as string;
     return [this.track(out, td, path)];
   }
@@ -202,7 +208,7 @@ export class Builder {
       this.err(td, 'invalid-extra-host', ['extraHosts', i], `"${h}": "${ip}" is not an IP address (write "name:address")`);
       return [];
     }
-    return [{ name, ip: normalizeIP(ip) }];
+    return [{ name, ip: canonicalIP(ip) }];
   }
 
   private linkRef(td: TypedDoc, l: unknown, i: number): LinkRefSpec {
@@ -234,7 +240,7 @@ export class Builder {
       this.err(td, 'invalid-route', path, `route to ${to} needs "via" (a next hop) or "dev" (an interface)`);
     }
     const out: RouteSpec = { to, pos: posAt(td.raw, path) };
-    if (r.via !== undefined) out.via = normalizeIP(r.via as string);
+    if (r.via !== undefined) out.via = canonicalIP(r.via as string);
     if (r.dev !== undefined) out.dev = r.dev as string;
     return this.track(out, td, path);
   }
@@ -244,7 +250,7 @@ export class Builder {
     const ends = (d.endpoints as Obj[]).map((e, i): LinkEndpointSpec => {
       const path = ['endpoints', i];
       const out: LinkEndpointSpec = { container: e.container as string, ifname: e.ifname as string, pos: posAt(td.raw, path) };
-      if (e.ip !== undefined) out.ip = formatCIDR(parseCIDR(e.ip as string)!);
+      if (e.ip !== undefined) out.ip = formatAddrPrefix(parseCidr(e.ip as string)!);
       const mac = this.mac(td, [...path, 'mac'], e.mac as string | undefined);
       if (mac !== undefined) out.mac = mac;
       return this.track(out, td, path);
@@ -262,7 +268,7 @@ export class Builder {
   host(td: TypedDoc): HostSpec {
     const d = td.data;
     return this.track(
-      { kind: 'Host', name: d.name as string, address: normalizeIP(d.address as string), pos: posAt(td.raw, []) },
+      { kind: 'Host', name: d.name as string, address: canonicalIP(d.address as string), pos: posAt(td.raw, []) },
       td,
       [],
     );

@@ -1,7 +1,7 @@
 // Published-port and link-port syntax (pure).
 
 import type { PortProtocol } from '../model/config.js';
-import { normalizeIP, parseIP } from './ip.js';
+import { canonicalIP, parseIP } from '../model/ip.js';
 
 export interface ParsedPort {
   hostIP?: string;
@@ -79,7 +79,7 @@ export function parsePortString(text: string): PortParse {
   return {
     ok: true,
     value: {
-      ...(hostIP !== undefined ? { hostIP: normalizeIP(hostIP) } : {}),
+      ...(hostIP !== undefined ? { hostIP: canonicalIP(hostIP) } : {}),
       hostPort: host[0],
       hostPortEnd: host[1],
       containerPort: cont[0],

@@ -1,7 +1,7 @@
 // Rules on Containers: modes, references, addresses, interface names, ports (pure).
 
 import type { AttachmentSpec, ContainerSpec, PortSpec, SourcePos } from '../model/config.js';
-import { cidrContains, firstHost, formatIP, isUnusableHost, parseCIDR, parseIP, type IP } from './ip.js';
+import { cidrContains, firstHost, formatIP, isNetworkOrBroadcast, parseCidr, parseIP, type IP } from '../model/ip.js';
 import { attachmentIfnames, where, type RuleCtx } from './rules-context.js';
 
 export const AUTO_SUBNET_MESSAGE = 'user specified IP address is supported only on networks with user configured subnets';
@@ -199,14 +199,14 @@ function checkAddresses(ctx: RuleCtx): void {
 function addressProblem(n: NonNullable<ReturnType<RuleCtx['network']>>, ip: IP): { code: string; message: string } | null {
   const subnets = n.subnets ?? [];
   const s = subnets.find((x) => {
-    const cidr = parseCIDR(x.subnet);
+    const cidr = parseCidr(x.subnet);
     return cidr && cidrContains(cidr, ip);
   });
   if (!s) {
     return { code: 'address-outside-subnet', message: `is outside the subnets of Network ${n.name} (${subnets.map((x) => x.subnet).join(', ')})` };
   }
-  const cidr = parseCIDR(s.subnet)!;
-  if (isUnusableHost(cidr, ip)) {
+  const cidr = parseCidr(s.subnet)!;
+  if (isNetworkOrBroadcast(cidr, ip.value)) {
     return { code: 'address-unusable', message: `is the ${ip.value === cidr.network ? 'network' : 'broadcast'} address of subnet ${s.subnet}` };
   }
   const text = formatIP(ip.family, ip.value);

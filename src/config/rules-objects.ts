@@ -1,7 +1,6 @@
 // Rules on names, Networks, Hosts, Settings and Links (pure).
 
-import type { CIDR } from './ip.js';
-import { cidrContains, cidrOverlap, cidrWithin, isUnusableHost, parseCIDR, parseIP } from './ip.js';
+import { type Cidr, cidrContains, cidrOverlaps, cidrWithin, isNetworkOrBroadcast, parseCidr, parseIP } from '../model/ip.js';
 import type { HostSpec, NetworkSpec, SourcePos, SubnetSpec } from '../model/config.js';
 import { label, where, type RuleCtx } from './rules-context.js';
 
@@ -33,13 +32,43 @@ export function checkHosts(ctx: RuleCtx): void {
     if (prev && prev.name !== h.name) {
       ctx.error('duplicate-address', h, ctx.pos(h, 'address'), `address ${h.address} is already the address of Host ${prev.name}`);
     } else if (!prev) byAddr.set(h.address, h);
+    checkHostUnderlay(ctx, h);
+  }
+}
+
+/**
+ * A Host's underlay address inside the subnet of a network the hosts route
+ * (bridge or overlay with a host gateway: every host holds an address on that
+ * bridge, so a connected route for the subnet) would be routed into that
+ * bridge: VXLAN to that host, and any traffic to it, would go nowhere. Macvlan
+ * networks (the host takes no address on them; the LAN is usually the very
+ * segment the host sits on) and isolated switches (the host routes nothing for
+ * them) are not concerned.
+ */
+function checkHostUnderlay(ctx: RuleCtx, h: HostSpec): void {
+  const ip = parseIP(h.address);
+  if (!ip) return;
+  for (const n of ctx.networkList) {
+    if (n.driver === 'macvlan' || n.gatewayMode === 'isolated') continue;
+    for (const s of n.subnets ?? []) {
+      const c = parseCidr(s.subnet);
+      if (!c || !cidrContains(c, ip)) continue;
+      ctx.error(
+        'host-address-in-subnet',
+        h,
+        ctx.pos(h, 'address'),
+        `address ${h.address} is inside subnet ${s.subnet} of ${n.driver} Network ${n.name} (${where(ctx.pos(s, 'subnet'))}): ` +
+          'every host routes that subnet into its bridge, so this underlay address would be unreachable; use another subnet',
+      );
+      return; // one report per Host
+    }
   }
 }
 
 interface SubnetRef {
   net: NetworkSpec;
   spec: SubnetSpec;
-  cidr: CIDR;
+  cidr: Cidr;
 }
 
 export function checkNetworks(ctx: RuleCtx): void {
@@ -59,7 +88,7 @@ export function checkNetworks(ctx: RuleCtx): void {
       else ifaces.set(n.interface, n);
     }
     (n.subnets ?? []).forEach((s) => {
-      const cidr = parseCIDR(s.subnet);
+      const cidr = parseCidr(s.subnet);
       if (!cidr) return;
       checkSubnetFields(ctx, n, s, cidr);
       all.push({ net: n, spec: s, cidr });
@@ -70,7 +99,7 @@ export function checkNetworks(ctx: RuleCtx): void {
     for (let i = 0; i < j; i++) {
       const a = all[i];
       const b = all[j];
-      if (!cidrOverlap(a.cidr, b.cidr)) continue;
+      if (!cidrOverlaps(a.cidr, b.cidr)) continue;
       const overlayVsLocal = (a.net.driver === 'overlay') !== (b.net.driver === 'overlay');
       const bothIsolated = a.net.gatewayMode === 'isolated' && b.net.gatewayMode === 'isolated';
       if (a.net !== b.net && bothIsolated && !overlayVsLocal) continue;
@@ -93,6 +122,14 @@ function checkDriverFields(ctx: RuleCtx, n: NetworkSpec): void {
   if (n.driver === 'macvlan' && n.parent === undefined) {
     ctx.error('missing-parent', n, ctx.pos(n, 'driver'), 'a macvlan network needs "parent": the host interface to hang from');
   }
+  if (n.driver === 'macvlan' && (n.subnets ?? []).length === 0) {
+    ctx.error(
+      'macvlan-no-subnet',
+      n,
+      ctx.pos(n, n.subnets ? 'subnets' : 'driver'),
+      'a macvlan network needs "subnets": the subnet (and gateway) of the LAN its parent is on; an automatic subnet means nothing on a real LAN',
+    );
+  }
   if (n.driver === 'overlay' && n.vni === undefined) {
     ctx.error('missing-vni', n, ctx.pos(n, 'driver'), 'an overlay network needs "vni": its VXLAN network identifier');
   }
@@ -107,18 +144,18 @@ function checkDriverFields(ctx: RuleCtx, n: NetworkSpec): void {
   if (n.driver === 'macvlan' && n.interface !== undefined) wrong('interface', 'bridge and overlay');
 }
 
-function checkSubnetFields(ctx: RuleCtx, n: NetworkSpec, s: SubnetSpec, cidr: CIDR): void {
+function checkSubnetFields(ctx: RuleCtx, n: NetworkSpec, s: SubnetSpec, cidr: Cidr): void {
   if (s.gateway !== undefined) {
     const gw = parseIP(s.gateway);
     if (gw && !cidrContains(cidr, gw)) {
       ctx.error('gateway-outside-subnet', n, ctx.pos(s, 'gateway'), `gateway ${s.gateway} is outside subnet ${s.subnet}`);
-    } else if (gw && isUnusableHost(cidr, gw)) {
+    } else if (gw && isNetworkOrBroadcast(cidr, gw.value)) {
       const what = gw.value === cidr.network ? 'network' : 'broadcast';
       ctx.error('gateway-unusable', n, ctx.pos(s, 'gateway'), `gateway ${s.gateway} is the ${what} address of subnet ${s.subnet}`);
     }
   }
   if (s.ipRange !== undefined) {
-    const r = parseCIDR(s.ipRange);
+    const r = parseCidr(s.ipRange);
     if (r && !cidrWithin(r, cidr)) {
       ctx.error('ip-range-outside-subnet', n, ctx.pos(s, 'ipRange'), `ipRange ${s.ipRange} is not inside subnet ${s.subnet}`);
     }

@@ -5,16 +5,16 @@ import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { posAt, type Path, type RawDoc } from './documents.js';
-import { parseCIDR, parseIP } from './ip.js';
+import { parseCidr, parseIP } from '../model/ip.js';
 import { parsePortString } from './ports.js';
 import { KINDS, SCHEMAS, type Kind } from './schemas.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: true, allowUnionTypes: true });
 ajv.addFormat('ipv4', { type: 'string', validate: (s: string) => parseIP(s)?.family === 4 });
 ajv.addFormat('ipv6', { type: 'string', validate: (s: string) => parseIP(s)?.family === 6 });
-ajv.addFormat('ip-address', { type: 'string', validate: (s: string) => parseIP(s) !== null });
-ajv.addFormat('cidr', { type: 'string', validate: (s: string) => parseCIDR(s) !== null });
-ajv.addFormat('route-destination', { type: 'string', validate: (s: string) => s === 'default' || parseCIDR(s) !== null });
+ajv.addFormat('ip-address', { type: 'string', validate: (s: string) => parseIP(s) !== undefined });
+ajv.addFormat('cidr', { type: 'string', validate: (s: string) => parseCidr(s) !== undefined });
+ajv.addFormat('route-destination', { type: 'string', validate: (s: string) => s === 'default' || parseCidr(s) !== undefined });
 
 const validators = new Map<Kind, ValidateFunction>();
 for (const k of KINDS) validators.set(k, ajv.compile(SCHEMAS[k]));

@@ -3,6 +3,7 @@
 
 import { MARK, key, type RouteRes } from '../model/resources.js';
 import type { IpRoute } from './ip-json.js';
+import { formatAddrPrefix, parseCidrOrHost } from '../model/ip.js';
 
 const MAIN = new Set([undefined, 'main', '254']);
 const UNICAST = new Set([undefined, 'unicast', '1']);
@@ -15,14 +16,14 @@ export function isIpv6Route(r: IpRoute): boolean {
   return false;
 }
 
-/** dst as netkeeper keys it: 'default', 'default6', or a CIDR (host routes get /32 or /128). */
+/** dst as netkeeper keys it: 'default', 'default6', or a canonical CIDR (host routes get /32 or /128). */
 export function normalizeDst(r: IpRoute): string | undefined {
   const dst = r.dst;
   if (!dst) return undefined;
   const v6 = isIpv6Route(r);
   if (dst === 'default' || dst === '0.0.0.0/0' || dst === '::/0') return v6 ? 'default6' : 'default';
-  if (dst.includes('/')) return dst.toLowerCase();
-  return `${dst.toLowerCase()}/${dst.includes(':') ? 128 : 32}`;
+  const c = parseCidrOrHost(dst);
+  return c ? formatAddrPrefix(c) : dst.toLowerCase();
 }
 
 export interface RouteFilter {

@@ -3,6 +3,7 @@
 // run finds what an earlier one made. node:crypto is used only for SHA-1.
 
 import { createHash } from 'node:crypto';
+import { parseIP } from '../model/ip.js';
 
 /** Linux interface names are at most 15 bytes (IFNAMSIZ - 1). */
 export const IFNAMSIZ = 15;
@@ -48,8 +49,9 @@ function hexPairs(hex: string): string {
 
 /** Docker's rule: 02:42 followed by the four bytes of the IPv4 address. */
 export function macFromIPv4(ip4: string): string {
-  const b = ip4.split('.').map((x) => Number(x).toString(16).padStart(2, '0'));
-  return `02:42:${b.join(':')}`;
+  const ip = parseIP(ip4);
+  if (ip?.family !== 4) throw new Error(`macFromIPv4: ${ip4} is not an IPv4 address`);
+  return `02:42:${hexPairs(ip.value.toString(16).padStart(8, '0'))}`;
 }
 
 /** IPv6-only (or address-less) attachments: 02:42 + 4 bytes of sha1(container/ifname). */
