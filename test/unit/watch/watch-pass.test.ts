@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { WatchPass } from '../../../src/shell/watch-pass.js';
-import { LockTimeoutError, type Lock, type LockOptions } from '../../../src/shell/lock.js';
+import { LockAbortedError, LockTimeoutError, type Lock, type LockOptions } from '../../../src/shell/lock.js';
 import { EMPTY_CONFIG, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Config } from '../../../src/model/config.js';
 import type { Change } from '../../../src/model/plan.js';
@@ -33,7 +33,7 @@ function setup() {
   const ran: (Config | undefined)[] = [];
   let next: (c: Config) => PassOutcome = () => applied([]);
   const saved: WatcherState[] = [];
-  let lockFail = false;
+  let lockFail: false | 'timeout' | 'abort' = false;
   let locked = 0;
   const wp = new WatchPass(
     {
@@ -49,6 +49,7 @@ function setup() {
         return next(o.config!);
       },
       acquireLock: async (o: LockOptions): Promise<Lock> => {
+        if (lockFail === 'abort') throw new LockAbortedError();
         if (lockFail) throw new LockTimeoutError('/run/netkeeper/lock', o.timeoutMs!, { pid: 42, what: 'reconcile --once', since: 'then' });
         locked++;
         return { path: 'x', waitedMs: 0, release: async () => void locked-- };
@@ -65,7 +66,7 @@ function setup() {
     saved,
     setFiles: (f: Config | PassOutcome) => (files = f),
     setNext: (f: (c: Config) => PassOutcome) => (next = f),
-    setLockFail: (b: boolean) => (lockFail = b),
+    setLockFail: (b: false | 'timeout' | 'abort') => (lockFail = b),
     locked: () => locked,
   };
 }
@@ -174,11 +175,19 @@ describe('watcher pass', () => {
 
   it('a lock that is not free in time is an error to retry, naming the holder', async () => {
     const t = setup();
-    t.setLockFail(true);
+    t.setLockFail('timeout');
     expect(await t.wp.run('start')).toBe('retry');
     expect(t.ran).toEqual([]);
     expect(t.saved.at(-1)?.last?.result).toBe('error');
     expect(t.saved.at(-1)?.last?.errors[0]).toContain('pid 42 (reconcile --once');
+  });
+
+  it('stopping while waiting for the lock ends the pass quietly: no summary, no state, no retry', async () => {
+    const t = setup();
+    t.setLockFail('abort');
+    await expect(t.wp.run('resync')).rejects.toBeInstanceOf(LockAbortedError);
+    expect(t.saved).toEqual([]);
+    expect(t.logs.filter((l) => l.msg === 'pass done')).toEqual([]);
   });
 
   it('truncates the keys of a large pass to 10', async () => {
