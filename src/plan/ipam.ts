@@ -9,13 +9,13 @@ import {
   type IP,
   cidrContains,
   cidrOverlaps,
-  formatCidr,
   formatIP,
+  formatNetwork,
   isNetworkOrBroadcast,
-  lastAddress,
+  nthSubnet,
   parseCidr,
   parseIP,
-} from './net-util.js';
+} from '../model/ip.js';
 import { sha1hex } from './names.js';
 
 // ---------------------------------------------------------------------------
@@ -30,9 +30,7 @@ export function* localPool(): Generator<Cidr> {
 /** Docker swarm's default overlay pool: 10.0.0.0/8 in /24s. */
 export function* overlayPool(): Generator<Cidr> {
   const base = parseCidr('10.0.0.0/8')!;
-  for (let i = 0n; i < 1n << 16n; i++) {
-    yield { family: 4, addr: base.network + (i << 8n), network: base.network + (i << 8n), prefix: 24 };
-  }
+  for (let i = 0n; i < 1n << 16n; i++) yield nthSubnet(base, 24, i)!;
 }
 
 export interface AutoSubnetRequest {
@@ -97,13 +95,13 @@ export function chooseAutoSubnets(
       continue;
     }
     taken.push(got);
-    chosen.set(r.network, { subnet: formatCidr(got) });
+    chosen.set(r.network, { subnet: formatNetwork(got) });
     const clash = foreign.find((f) => cidrOverlaps(f, got));
     if (clash) {
       errors.push({
         network: r.network,
         code: 'auto-subnet-route-conflict',
-        message: `the automatic overlay subnet ${formatCidr(got)} overlaps the host route ${formatCidr(clash)}; declare subnets for this overlay network`,
+        message: `the automatic overlay subnet ${formatNetwork(got)} overlaps the host route ${formatNetwork(clash)}; declare subnets for this overlay network`,
       });
     }
   }
@@ -114,7 +112,7 @@ export function chooseAutoSubnets(
     const c = parseCidr(r.reuse.subnet);
     if (!c || c.family !== 4 || !free(c, false)) continue;
     taken.push(c);
-    chosen.set(r.network, { subnet: formatCidr(c), gateway: r.reuse.gateway });
+    chosen.set(r.network, { subnet: formatNetwork(c), gateway: r.reuse.gateway });
   }
   for (const r of locals) {
     if (chosen.has(r.network)) continue;
@@ -134,7 +132,7 @@ export function chooseAutoSubnets(
       continue;
     }
     taken.push(got);
-    chosen.set(r.network, { subnet: formatCidr(got) });
+    chosen.set(r.network, { subnet: formatNetwork(got) });
   }
   return { chosen, errors };
 }
@@ -243,7 +241,7 @@ export function allocate(
       states.push({
         subnet,
         range,
-        rangeEnd: lastAddress(range),
+        rangeEnd: range.last,
         cursor: range.network,
         free: 0n,
         blocked,
@@ -283,7 +281,7 @@ export function allocate(
         } else if (st.hostHasGateway && st.gateway === ip.value) {
           errors.push({ id: r.id, code: 'ip-is-gateway', message: `address ${text} is the network's gateway (the host's address)` });
         } else if (isNetworkOrBroadcast(st.subnet, ip.value)) {
-          errors.push({ id: r.id, code: 'ip-not-host', message: `address ${text} is the network or broadcast address of ${formatCidr(st.subnet)}` });
+          errors.push({ id: r.id, code: 'ip-not-host', message: `address ${text} is the network or broadcast address of ${formatNetwork(st.subnet)}` });
         } else if (has(r.id)) {
           errors.push({ id: r.id, code: 'ip-taken', message: `more than one fixed IPv${family} address` });
         } else {
@@ -342,7 +340,7 @@ export function allocate(
         id: starved[0],
         code: 'ipam-exhausted',
         message:
-          `no free IPv${family} address left in ${states.map((s) => formatCidr(s.range)).join(', ')} ` +
+          `no free IPv${family} address left in ${states.map((s) => formatNetwork(s.range)).join(', ')} ` +
           `for ${starved.join(', ')}`,
       });
     }
@@ -353,7 +351,7 @@ export function allocate(
 /** Addresses of a range that nothing holds or blocks (within its subnet). */
 function freeCount(st: SubnetState, taken: Set<bigint>): bigint {
   const lo = st.range.network > st.subnet.network ? st.range.network : st.subnet.network;
-  const subnetEnd = lastAddress(st.subnet);
+  const subnetEnd = st.subnet.last;
   const hi = st.rangeEnd < subnetEnd ? st.rangeEnd : subnetEnd;
   if (hi < lo) return 0n;
   const unusable = new Set<bigint>();

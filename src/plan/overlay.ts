@@ -28,7 +28,7 @@
 import { HOST_NS, key } from '../model/resources.js';
 import type { FdbRes, NeighRes, Resource } from '../model/resources.js';
 import type { TContainer, TNetwork, Topology } from '../model/topology.js';
-import { normalizeIP } from './net-util.js';
+import { normalizeIP } from '../model/ip.js';
 
 /** MAC of the VXLAN default-destination (flood) entries. */
 export const FLOOD_MAC = '00:00:00:00:00:00';

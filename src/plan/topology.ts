@@ -68,15 +68,17 @@ import {
 } from './names.js';
 import {
   type Cidr,
+  canonicalIP,
   cidrContains,
   firstHost,
-  formatCidr,
+  formatAddrPrefix,
   formatIP,
+  formatNetwork,
   isDefaultRoute,
   normalizeIP,
   parseCidr,
   parseIP,
-} from './net-util.js';
+} from '../model/ip.js';
 
 /** A Linux bridge takes at most 1023 ports. */
 export const MAX_BRIDGE_PORTS = 1023;
@@ -244,13 +246,13 @@ function toTSubnet(spec: NetworkSpec, s: SubnetSpec, auto: boolean, reusedGatewa
   if (!gateway && rule.derive) gateway = reusedGateway ?? formatIP(c.family, firstHost(c));
   const range = s.ipRange ? parseCidr(s.ipRange) : undefined;
   return {
-    subnet: formatCidr(c),
+    subnet: formatNetwork(c),
     family: c.family,
     prefixLen: c.prefix,
     ...(gateway ? { gateway } : {}),
     hostHasGateway: rule.hostHasGateway,
-    ipRange: range ? formatCidr(range) : formatCidr(c),
-    reserved: (s.reserved ?? []).map((r) => normalizeIP(r) ?? r),
+    ipRange: range ? formatNetwork(range) : formatNetwork(c),
+    reserved: (s.reserved ?? []).map((r) => canonicalIP(r)),
     auto,
   };
 }
@@ -320,7 +322,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
       gatewayMode: s.gatewayMode,
       icc: s.icc,
       internal: s.internal,
-      hostIP: s.hostIP ? (normalizeIP(s.hostIP) ?? s.hostIP) : '0.0.0.0',
+      hostIP: s.hostIP ? canonicalIP(s.hostIP) : '0.0.0.0',
       declared: !s.implicit,
       ...(pos ? { pos } : {}),
     };
@@ -380,7 +382,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
       const link = observed.resources.get(key.link(HOST_NS, t.bridge));
       if (link && link.kind === 'link' && link.owned) {
         const c = firstV4(addrs.owned.get(`${HOST_NS}/${t.bridge}`));
-        if (c) reuse = { subnet: formatCidr(c), gateway: formatIP(4, c.addr) };
+        if (c) reuse = { subnet: formatNetwork(c), gateway: formatIP(4, c.addr) };
       }
     }
     if (!reuse) {
@@ -389,7 +391,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
         if (d.spec.network !== s.name || !d.local || !d.ns) continue;
         const c = firstV4(addrs.all.get(`${d.ns}/${d.ifname}`));
         if (c) {
-          reuse = { subnet: formatCidr(c) };
+          reuse = { subnet: formatNetwork(c) };
           break;
         }
       }
@@ -525,7 +527,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
         continue;
       }
       ports.push({
-        hostIP: p.hostIP ? (normalizeIP(p.hostIP) ?? p.hostIP) : nets.get(netName)!.hostIP,
+        hostIP: p.hostIP ? canonicalIP(p.hostIP) : nets.get(netName)!.hostIP,
         hostPort: p.hostPort,
         hostPortEnd: p.hostPortEnd,
         containerIP,
@@ -575,7 +577,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
     networks: specs.map((s) => nets.get(s.name)!),
     containers,
     links,
-    hosts: config.hosts.map((h) => ({ name: h.name, address: normalizeIP(h.address) ?? h.address })),
+    hosts: config.hosts.map((h) => ({ name: h.name, address: canonicalIP(h.address) })),
     settings: {
       ipForward: config.settings.ipForward,
       iptables: config.settings.iptables,
@@ -667,7 +669,7 @@ function buildLink(
       ns: ns!,
       container: e.container,
       ifname: e.ifname,
-      ...(e.ip ? { ip: ip ? `${formatIP(ip.family, ip.addr)}/${ip.prefix}` : e.ip } : {}),
+      ...(e.ip ? { ip: ip ? formatAddrPrefix(ip) : e.ip } : {}),
       ...(e.mac ? { mac: normalizeMac(e.mac) } : {}),
     });
   }
