@@ -63,6 +63,7 @@ export function checkContainers(ctx: RuleCtx): void {
   }
   checkInterfaces(ctx);
   checkAddresses(ctx);
+  checkPassthru(ctx);
   checkPorts(ctx);
 }
 
@@ -146,9 +147,91 @@ function checkInterfaces(ctx: RuleCtx): void {
   }
 }
 
+/** An attachment's MAC as the config fixes it: written, or derived from a fixed IPv4 address (02:42 + its four bytes). */
+interface FixedMac {
+  c: ContainerSpec;
+  a: AttachmentSpec;
+  mac: string;
+  /** derived from this fixed IPv4 address (no `mac` written) */
+  from?: string;
+}
+
+function fixedMac(c: ContainerSpec, a: AttachmentSpec): FixedMac | undefined {
+  if (a.mac !== undefined) return { c, a, mac: a.mac };
+  const ip = a.ip !== undefined ? parseIP(a.ip) : undefined;
+  if (!ip || ip.family !== 4) return undefined;
+  const bytes = [24n, 16n, 8n, 0n].map((sh) => ((ip.value >> sh) & 0xffn).toString(16).padStart(2, '0'));
+  return { c, a, mac: `02:42:${bytes.join(':')}`, from: a.ip };
+}
+
+/**
+ * Two attachments of one network with one MAC: written twice, or written equal
+ * to the default MAC of another member's fixed IPv4 address. Reported at the
+ * written `mac` (the later one when both are written). Dynamic addresses are
+ * not known here; topology never hands out one whose default MAC is taken.
+ */
+function checkMacs(ctx: RuleCtx, byNetwork: Map<string, FixedMac[]>): void {
+  for (const [network, list] of byNetwork) {
+    const first = new Map<string, FixedMac>();
+    for (const m of list) {
+      const prev = first.get(m.mac);
+      if (!prev) {
+        first.set(m.mac, m);
+        continue;
+      }
+      if (prev.from !== undefined && m.from !== undefined) continue; // one fixed address twice: address-taken
+      const [at, other] = m.from === undefined ? [m, prev] : [prev, m];
+      const whose =
+        other.from === undefined
+          ? `by Container ${other.c.name} (${where(ctx.pos(other.a, 'mac'))})`
+          : `as the default MAC of Container ${other.c.name}'s address ${other.from} (${where(ctx.pos(other.a, 'ip'))}; 02:42 + the IPv4 address)`;
+      ctx.error('mac-taken', at.c, ctx.pos(at.a, 'mac'), `MAC ${m.mac} is already used on Network ${network} ${whose}`);
+    }
+  }
+}
+
+/** Underlay addresses of the declared Hosts, canonical text → Host name. */
+function hostAddresses(ctx: RuleCtx): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const h of ctx.cfg.hosts) {
+    const ip = parseIP(h.address);
+    if (ip && !out.has(formatIP(ip.family, ip.value))) out.set(formatIP(ip.family, ip.value), h.name);
+  }
+  return out;
+}
+
+/** The kernel takes one passthru macvlan per parent: at most one member per host. */
+function checkPassthru(ctx: RuleCtx): void {
+  const members = new Map<string, { c: ContainerSpec; a: AttachmentSpec }[]>();
+  for (const c of ctx.containerList) {
+    if (c.mode.type !== 'bridge') continue;
+    const seen = new Set<string>();
+    for (const a of c.networks) {
+      const n = ctx.network(a.network);
+      if (!n || n.driver !== 'macvlan' || n.mode !== 'passthru' || seen.has(n.name)) continue;
+      seen.add(n.name);
+      const list = members.get(n.name) ?? members.set(n.name, []).get(n.name)!;
+      // a container without `host` runs on whichever host reconciles: it shares every host
+      const prev = list.find((p) => p.c.host === undefined || c.host === undefined || p.c.host === c.host);
+      if (prev) {
+        const on = c.host ?? prev.c.host;
+        ctx.error(
+          'macvlan-passthru-shared',
+          c,
+          ctx.pos(a, 'network'),
+          `Network ${n.name} is a passthru macvlan: the kernel allows one per parent, and Container ${prev.c.name} (${where(ctx.pos(prev.a, 'network'))}) ` +
+            `already takes it${on ? ` on Host ${on}` : ' on this host'}; use mode bridge, or one container per host`,
+        );
+      }
+      list.push({ c, a });
+    }
+  }
+}
+
 function checkAddresses(ctx: RuleCtx): void {
   const taken = new Map<string, { c: ContainerSpec; a: AttachmentSpec }>(); // network/ip → first user
-  const macs = new Map<string, ContainerSpec>(); // network/mac
+  const macs = new Map<string, FixedMac[]>(); // network → fixed MACs in order
+  const hosts = hostAddresses(ctx);
   for (const c of ctx.containerList) {
     if (c.mode.type !== 'bridge') continue; // other modes may not declare networks (mode-conflict)
     const seen = new Set<string>();
@@ -166,11 +249,9 @@ function checkAddresses(ctx: RuleCtx): void {
       if (n.driver === 'overlay' && ctx.hostNames.size > 0 && c.host === undefined) {
         ctx.error('overlay-host-required', c, ctx.pos(a, 'network'), `Network ${n.name} is an overlay and Hosts are declared: say which Host runs this container ("host: ...")`);
       }
-      if (a.mac !== undefined) {
-        const prev = macs.get(`${n.name}/${a.mac}`);
-        if (prev) ctx.error('mac-taken', c, ctx.pos(a, 'mac'), `MAC ${a.mac} is already used on Network ${n.name} by Container ${prev.name}`);
-        else macs.set(`${n.name}/${a.mac}`, c);
-      }
+      const fm = fixedMac(c, a);
+      // (a fixed address on a network without subnets is refused below: no default MAC from it)
+      if (fm && (fm.from === undefined || (n.subnets ?? []).length > 0)) (macs.get(n.name) ?? macs.set(n.name, []).get(n.name)!).push(fm);
       for (const field of ['ip', 'ip6'] as const) {
         const text = a[field];
         if (text === undefined) continue;
@@ -186,6 +267,11 @@ function checkAddresses(ctx: RuleCtx): void {
           ctx.error(problem.code, c, at, `address ${text} ${problem.message}`);
           continue;
         }
+        const host = hosts.get(formatIP(ip.family, ip.value));
+        if (host !== undefined) {
+          ctx.error('address-taken', c, at, `address ${text} is the underlay address of Host ${host}`);
+          continue;
+        }
         const key = `${n.name}/${text}`;
         const prev = taken.get(key);
         if (prev) {
@@ -194,6 +280,7 @@ function checkAddresses(ctx: RuleCtx): void {
       }
     }
   }
+  checkMacs(ctx, macs);
 }
 
 function addressProblem(n: NonNullable<ReturnType<RuleCtx['network']>>, ip: IP): { code: string; message: string } | null {

@@ -177,6 +177,61 @@ describe('fixed addresses', () => {
       'mac-taken',
     );
   });
+  test('a written MAC equal to the default MAC of another member\'s fixed address (02:42 + its IPv4 bytes)', () => {
+    // the default comes later in the files: the written MAC is still the one reported
+    refused(
+      NET +
+        'kind: Container\nname: a\nnetworks: [{network: front, mac: »"02:42:ac:12:00:0a"}]\n---\n' +
+        'kind: Container\nname: b\nnetworks: [{network: front, ip: 172.18.0.10}]\n',
+      'mac-taken',
+      { object: 'Container a', message: /MAC 02:42:ac:12:00:0a is already used on Network front as the default MAC of Container b's address 172\.18\.0\.10 \(networks\.d\/a\.yaml:\d+:\d+/ },
+    );
+    // and the other way round, upper-case hex too
+    refused(
+      NET +
+        'kind: Container\nname: a\nnetworks: [{network: front, ip: 172.18.0.10}]\n---\n' +
+        'kind: Container\nname: b\nnetworks: [{network: front, mac: »"02:42:AC:12:00:0A"}]\n',
+      'mac-taken',
+      { object: 'Container b' },
+    );
+  });
+  test('the same MAC on different networks, or a default MAC of a dynamic address, is fine', () => {
+    ok(
+      NET +
+        'kind: Network\nname: back\nsubnets: [{subnet: 172.19.0.0/24}]\n---\n' +
+        'kind: Container\nname: a\nnetworks: [{network: front, ip: 172.18.0.10}]\n---\n' +
+        'kind: Container\nname: b\nnetworks: [{network: back, mac: "02:42:ac:12:00:0a"}]\n---\n' +
+        'kind: Container\nname: c\nnetworks: [{network: front, mac: "02:42:ac:12:00:0b"}]\n',
+    );
+  });
+  test('a fixed address equal to a Host\'s underlay address', () => {
+    refused(
+      'kind: Host\nname: node-a\naddress: 192.168.9.5\n' +
+        '---\nkind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.9.0/24}]\n---\n' +
+        'kind: Container\nname: a\nhost: node-a\nnetworks: [{network: lan, ip: »192.168.9.5}]\n',
+      'address-taken',
+      { message: 'address 192.168.9.5 is the underlay address of Host node-a' },
+    );
+  });
+});
+
+describe('macvlan passthru', () => {
+  const HOSTS = 'kind: Host\nname: h1\naddress: 10.0.0.1\n---\nkind: Host\nname: h2\naddress: 10.0.0.2\n---\n';
+  const PT = 'kind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nmode: passthru\nsubnets: [{subnet: 192.168.9.0/24}]\n---\n';
+  test('two containers on one host', () => {
+    refused(
+      HOSTS + PT + 'kind: Container\nname: a\nhost: h1\nnetworks: [lan]\n---\nkind: Container\nname: b\nhost: h1\nnetworks: [»lan]\n',
+      'macvlan-passthru-shared',
+      { object: 'Container b', message: /Network lan is a passthru macvlan: the kernel allows one per parent, and Container a \(networks\.d\/a\.yaml:\d+:\d+\) already takes it on Host h1/ },
+    );
+  });
+  test('two containers without a host (both run wherever the files are reconciled)', () => {
+    refused(PT + 'kind: Container\nname: a\nnetworks: [lan]\n---\nkind: Container\nname: b\nnetworks:\n  - network: »lan\n', 'macvlan-passthru-shared');
+  });
+  test('one per host is fine; bridge mode takes many', () => {
+    ok(HOSTS + PT + 'kind: Container\nname: a\nhost: h1\nnetworks: [lan]\n---\nkind: Container\nname: b\nhost: h2\nnetworks: [lan]\n');
+    ok(PT.replace('passthru', 'bridge') + 'kind: Container\nname: a\nnetworks: [lan]\n---\nkind: Container\nname: b\nnetworks: [lan]\n');
+  });
 });
 
 describe('interface names', () => {

@@ -114,7 +114,15 @@ describe('Network subnets', () => {
 
 describe('Network drivers', () => {
   test('macvlan requires parent', () => {
-    refused('kind: Network\nname: a\ndriver: »macvlan\n', 'missing-parent');
+    refused('kind: Network\nname: a\ndriver: »macvlan\nsubnets: [{subnet: 192.168.9.0/24}]\n', 'missing-parent');
+  });
+  test('macvlan requires subnets (the LAN\'s)', () => {
+    refused('kind: Network\nname: lan\ndriver: »macvlan\nparent: eth0\n', 'macvlan-no-subnet', {
+      object: 'Network lan',
+      message: /a macvlan network needs "subnets": the subnet \(and gateway\) of the LAN its parent is on/,
+    });
+    refused('kind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: »[]\n', 'macvlan-no-subnet');
+    ok('kind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.9.0/24}]\n');
   });
   test('overlay requires vni', () => {
     refused('kind: Network\nname: a\ndriver: »overlay\n', 'missing-vni');
@@ -127,7 +135,7 @@ describe('Network drivers', () => {
   test('driver-specific fields on the wrong driver', () => {
     refused('kind: Network\nname: a\nparent: »eth0\n', 'driver-field', { message: '"parent" applies only to macvlan networks, and this one is bridge' });
     refused('kind: Network\nname: a\nvni: »5\n', 'driver-field');
-    refused('kind: Network\nname: a\ndriver: macvlan\nparent: eth0\ninterface: »br-x\n', 'driver-field');
+    refused('kind: Network\nname: a\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.9.0/24}]\ninterface: »br-x\n', 'driver-field');
   });
   test('two networks with one bridge interface', () => {
     refused('kind: Network\nname: a\ninterface: br-x\n---\nkind: Network\nname: b\ninterface: »br-x\n', 'duplicate-interface');
@@ -139,6 +147,29 @@ describe('Hosts', () => {
     refused('kind: Host\nname: a\naddress: 10.0.0.1\n---\nkind: Host\nname: b\naddress: »10.0.0.1\n', 'duplicate-address', {
       message: 'address 10.0.0.1 is already the address of Host a',
     });
+  });
+  test('a Host\'s underlay address inside an overlay or bridge subnet', () => {
+    refused(
+      {
+        'networks.d/net.yaml': 'kind: Network\nname: ov\ndriver: overlay\nvni: 7\nsubnets: [{subnet: 10.50.0.0/16}]\n',
+        'networks.d/hosts.yaml': 'kind: Host\nname: node-a\naddress: 192.168.1.1\n---\nkind: Host\nname: node-b\naddress: »10.50.3.2\n',
+      },
+      'host-address-in-subnet',
+      {
+        object: 'Host node-b',
+        message: /^address 10\.50\.3\.2 is inside subnet 10\.50\.0\.0\/16 of overlay Network ov \(networks\.d\/net\.yaml:5:20\)/,
+      },
+    );
+    refused('kind: Network\nname: front\nsubnets: [{subnet: 172.18.0.0/24}, {subnet: "fd00:18::/64"}]\n---\nkind: Host\nname: h\naddress: »"fd00:18::7"\n', 'host-address-in-subnet', {
+      message: /bridge Network front/,
+    });
+  });
+  test('a Host on the LAN of a macvlan network, or inside an isolated switch\'s subnet, is fine', () => {
+    ok(
+      'kind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.1.0/24}]\n---\n' +
+        'kind: Network\nname: sw\ngatewayMode: isolated\nsubnets: [{subnet: 10.9.0.0/24}]\n---\n' +
+        'kind: Host\nname: a\naddress: 192.168.1.10\n---\nkind: Host\nname: b\naddress: 10.9.0.5\n',
+    );
   });
 });
 
@@ -189,5 +220,5 @@ describe('Links', () => {
 
 test('rules report every problem, not only the first', () => {
   const es = errors('kind: Network\nname: a\ndriver: overlay\n---\nkind: Network\nname: b\ndriver: macvlan\n---\nkind: Network\nname: b\n');
-  expect(es.map((e) => e.code).sort()).toEqual(['duplicate-name', 'missing-parent', 'missing-vni']);
+  expect(es.map((e) => e.code).sort()).toEqual(['duplicate-name', 'macvlan-no-subnet', 'missing-parent', 'missing-vni']);
 });
