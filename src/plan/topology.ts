@@ -24,7 +24,8 @@
 //   had probed past its address move back. The chance is about members ÷ range
 //   size per change; give fixed addresses, or a roomy ipRange, where it matters.
 // - A dynamic IPv4 address whose default MAC (02:42 + its four bytes) is some
-//   member's explicit `mac` on the same network is never handed out.
+//   member's explicit `mac` on the same network is never handed out, nor a
+//   Host's underlay address (a macvlan LAN is usually the hosts' own segment).
 // - Bridge and macvlan networks exist per host: only this host's containers
 //   take part in their IPAM. Containers of other hosts keep only their fixed
 //   addresses there (nothing is built for them on this host anyway).
@@ -420,7 +421,9 @@ export function buildTopology(config: Config, observed: Observed, self: string):
     if (t.driver === 'overlay' && t.subnets.some((x) => x.hostHasGateway)) t.gatewayMac = overlayGatewayMac(t.name);
   }
 
-  // --- addresses, per network
+  // --- addresses, per network (a Host's underlay address is never handed out:
+  // on a macvlan LAN it is the host's own address)
+  const hostAddresses = config.hosts.map((h) => h.address);
   const assigned = new Map<AttDraft, { ip4?: string; prefix4?: number; ip6?: string; prefix6?: number }>();
   for (const s of specs) {
     const t = nets.get(s.name)!;
@@ -458,7 +461,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
         ipRange: x.ipRange,
         gateway: x.gateway,
         hostHasGateway: x.hostHasGateway,
-        reserved: x.family === 4 ? [...x.reserved, ...macBlocked] : x.reserved,
+        reserved: [...x.reserved, ...hostAddresses, ...(x.family === 4 ? macBlocked : [])],
       })),
       reqs,
       global ? 'hashed' : 'lowest',

@@ -562,6 +562,13 @@ describe('buildTopology: overlay and multi-host', () => {
     expect(ip4(t1, 'a')).toBe(ip4(t2, 'a'));
   });
 
+  it('never hands out a Host\'s underlay address (a macvlan LAN is the hosts\' own segment)', () => {
+    const lan = net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '192.168.1.0/24', ipRange: '192.168.1.180/30' }] });
+    // .180 node-a, .181 node-b, .182 free, .183 the range's last
+    const t = ok(config({ networks: [lan], hosts, containers: [on('m1', [att('lan')], { host: 'node-a' }), on('m2', [att('lan')], { host: 'node-a' })] }));
+    expect([ip4(t, 'm1'), ip4(t, 'm2')]).toEqual(['192.168.1.182', '192.168.1.183']);
+  });
+
   it('bridge networks allocate for this host\'s containers only', () => {
     const front = net('front', { subnets: [{ subnet: '10.1.0.0/24' }] });
     const t = ok(config({ networks: [front], hosts, containers: [on('a', [att('front')], { host: 'node-b' }), on('b', [att('front')])] }), observed(), 'node-a');
