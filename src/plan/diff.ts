@@ -230,6 +230,17 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
     }
   }
 
+  // removing an address makes the kernel drop the routes that went through it:
+  // the namespace's routes on that interface are written again
+  for (const c of [...changes.values()]) {
+    if (c.action !== 'delete' || c.before?.kind !== 'addr') continue;
+    const { ns, ifname } = c.before;
+    for (const d of D.values()) {
+      if (d.kind !== 'route' || d.ns !== ns || (d.dev !== undefined && d.dev !== ifname) || changes.has(d.key)) continue;
+      changes.set(d.key, { action: 'create', key: d.key, after: d, before: O.get(d.key), reason: `address ${c.before.cidr} it may depend on is removed` });
+    }
+  }
+
   return { changes: orderChanges([...changes.values()]), conflicts };
 }
 

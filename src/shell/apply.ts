@@ -1,6 +1,6 @@
 // Runs a rendered Program against the kernel. The only place that changes it.
 
-import { mkdir, rename, rm, rmdir, writeFile, open } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, writeFile, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Runner } from './runner.js';
 import type { Line, Program } from '../plan/render.js';
@@ -110,13 +110,16 @@ async function runNsJobs(runner: Runner, jobs: BatchJob[], nsPaths: Record<strin
 
 async function writeAtomic(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.nk-tmp`;
+  const tmp = `${path}.nk-tmp-${process.pid}`;
   await writeFile(tmp, content, { mode: 0o644 });
   await rename(tmp, path);
 }
 
 async function removeFile(path: string): Promise<void> {
   await rm(path, { force: true });
+  // a write killed between its temporary file and the rename leaves one behind
+  for (const f of await readdir(dirname(path)).catch(() => [] as string[]))
+    if (f.includes('.nk-tmp-')) await rm(`${dirname(path)}/${f}`, { force: true });
   await rmdir(dirname(path)).catch(() => undefined); // only when empty
 }
 

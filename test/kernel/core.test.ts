@@ -312,6 +312,17 @@ describe('regressions', () => {
     expect((await nk('plan')).exitCode).toBe(0);
   });
 
+  it('changes a fixed address in one run, default route included', async () => {
+    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await files({ 'settings.yaml': NOFW, 'a.yaml': NET + '---\n' + WEB });
+    expect((await nk('reconcile', '--once')).exitCode).toBe(0);
+    await files({ 'settings.yaml': NOFW, 'a.yaml': NET + '---\n' + WEB.replace('172.18.0.10', '172.18.0.20') });
+    const r = await nk('reconcile', '--once');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await inNs('web', 'ip route show default')).toMatch(/^default via 172\.18\.0\.1 dev eth0/);
+    expect(await sb.ping(undefined, '172.18.0.20')).toBe(true);
+  });
+
   it('shares the namespace of a container whose namespace has another name', async () => {
     await sb.netkeeper(['destroy', '--log-level', 'warn']);
     await files({

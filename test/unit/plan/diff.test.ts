@@ -135,3 +135,17 @@ describe('a bridge made anew', () => {
     expect(prog.host.map((l) => l.text)).toContain('link set dev nkweb0 master br-frontend');
   });
 });
+
+describe('a changed fixed address', () => {
+  it('writes the default route again: removing the old address drops it in the kernel', () => {
+    const before = buildDesired(topology([container('web', '172.18.0.10')]), RESOLV);
+    const after = buildDesired(topology([container('web', '172.18.0.20')]), RESOLV);
+    const plan = diff(after, observedFrom(before.resources.values()), { prune: true });
+    expect(keysOf(plan)).toEqual(
+      expect.arrayContaining(['delete addr:web/eth0/172.18.0.10/24', 'create addr:web/eth0/172.18.0.20/24', 'create route:web/default']),
+    );
+    const prog = render(plan.changes, []);
+    expect(prog.nsPre.get('web')!.map((l) => l.text)).toEqual(['addr del 172.18.0.10/24 dev eth0']);
+    expect(prog.nsPost.get('web')!.map((l) => l.text).slice(-1)).toEqual(['route replace default via 172.18.0.1 dev eth0 proto 77']);
+  });
+});
