@@ -51,7 +51,7 @@ function parse(s: string): { family: Family; value: bigint; prefix?: number } | 
   try {
     if (text.includes(':')) {
       const a = new Address6(s);
-      const value = BigInt('0x' + a.canonicalForm().replaceAll(':', ''));
+      const value = a.parsedAddress.reduce((v, g) => (v << 16n) | BigInt(parseInt(g, 16)), 0n);
       return { family: 6, value, ...(p !== undefined ? { prefix: a.subnetMask } : {}) };
     }
     const a = new Address4(s);
