@@ -6,6 +6,7 @@ import { HOST_NS, MARK, key, toMap } from '../model/resources.js';
 import type { AddrRes, LinkRes, NetnsRes, Resource, RouteRes, SysctlRes } from '../model/resources.js';
 import type { Desired } from '../model/plan.js';
 import type { TAttachment, TContainer, TNetwork, Topology } from '../model/topology.js';
+import { BITS, formatIP, parseCidr } from '../model/ip.js';
 import { buildFiles } from './desired-files.js';
 import { overlayGatewayMac } from './names.js';
 
@@ -201,11 +202,10 @@ function linkResources(topo: Topology): Resource[] {
       if (e.ip) {
         out.push(addr(e.ns, e.ifname, e.ip));
         // /32 (or /128) addresses: a route to the other end over the link
-        const [mine, plen] = e.ip.split('/');
-        const full = mine.includes(':') ? '128' : '32';
-        if (plen === full && other.ip) {
-          const peerIp = other.ip.split('/')[0];
-          out.push(route(e.ns, `${peerIp}/${full}`, undefined, e.ifname));
+        const mine = parseCidr(e.ip);
+        const peer = other.ip ? parseCidr(other.ip) : undefined;
+        if (mine && peer && mine.prefix === BITS[mine.family]) {
+          out.push(route(e.ns, `${formatIP(peer.family, peer.addr)}/${mine.prefix}`, undefined, e.ifname));
         }
       }
     });
