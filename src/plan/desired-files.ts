@@ -3,7 +3,7 @@
 
 import { MARK, key } from '../model/resources.js';
 import type { FileRes } from '../model/resources.js';
-import type { TContainer, Topology } from '../model/topology.js';
+import type { TAttachment, TContainer, Topology } from '../model/topology.js';
 
 export const ETC_NETNS_DIR = '/etc/netns';
 
@@ -32,8 +32,34 @@ export function resolvConf(c: TContainer, hostResolvConf: string): string {
   return lines.join('\n') + '\n';
 }
 
+/** Per declared network, its members in name order with their hosts entries: computed once per pass. */
+export interface HostsIndex {
+  byName: Map<string, TContainer>;
+  members: Map<string, { name: string; entries: [string, string[]][]; lines: Map<string, string> }[]>;
+}
+
+function selfEntries(c: TContainer, a: TAttachment): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  if (a.ip4) out.push([a.ip4, [c.hostname, ...(c.hostname !== c.name ? [c.name] : []), ...a.aliases]]);
+  if (a.ip6) out.push([a.ip6, [c.hostname, ...a.aliases]]);
+  return out;
+}
+
+export function hostsIndex(topo: Topology): HostsIndex {
+  const members: HostsIndex['members'] = new Map();
+  for (const n of topo.networks) if (n.declared) members.set(n.name, []);
+  for (const c of [...topo.containers].sort((x, y) => x.name.localeCompare(y.name))) {
+    if (c.mode === 'container' || c.mode === 'host') continue;
+    for (const a of c.attachments) {
+      const entries = selfEntries(c, a);
+      members.get(a.network)?.push({ name: c.name, entries, lines: new Map(entries.map(([ip, names]) => [ip, `${ip}\t${names.join(' ')}`])) });
+    }
+  }
+  return { byName: new Map(topo.containers.map((x) => [x.name, x])), members };
+}
+
 /** hosts: itself, extraHosts, link aliases and, on declared networks, the other containers there. */
-export function hostsFile(c: TContainer, topo: Topology): string {
+export function hostsFile(c: TContainer, topo: Topology, index: HostsIndex = hostsIndex(topo)): string {
   const lines = [MARK.fileHeader, '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
   const seen = new Set<string>();
   const add = (ip: string | undefined, names: string[]) => {
@@ -43,46 +69,46 @@ export function hostsFile(c: TContainer, topo: Topology): string {
     fresh.forEach((n) => seen.add(`${ip} ${n}`));
     lines.push(`${ip}\t${fresh.join(' ')}`);
   };
-  const self = ownerOf(c, topo);
+  const self = ownerOf(c, index);
   for (const a of self.attachments) {
-    add(a.ip4, [c.hostname, ...(c.hostname !== c.name ? [c.name] : []), ...a.aliases]);
-    add(a.ip6, [c.hostname, ...a.aliases]);
+    const mine = selfEntries(c, a);
+    for (const [ip, names] of mine) add(ip, names);
   }
   for (const h of c.extraHosts) add(h.ip, [h.name]);
-  const byName = new Map(topo.containers.map((x) => [x.name, x]));
   for (const l of c.links) {
-    const peer = byName.get(l.container);
+    const peer = index.byName.get(l.container);
     if (!peer) continue;
-    const p = ownerOf(peer, topo);
+    const p = ownerOf(peer, index);
     const shared = p.attachments.find((pa) => self.attachments.some((sa) => sa.network === pa.network));
     const names = l.alias !== peer.name ? [l.alias, peer.name] : [peer.name];
     add(shared?.ip4 ?? p.attachments[0]?.ip4, names);
   }
-  const declared = new Set(topo.networks.filter((n) => n.declared).map((n) => n.name));
+  // the other members: one line per address, as computed once for the network
+  // (an address and name already written above are not written again)
   for (const a of self.attachments) {
-    if (!declared.has(a.network)) continue;
-    for (const other of [...topo.containers].sort((x, y) => x.name.localeCompare(y.name))) {
-      if (other.name === c.name || other.mode === 'container' || other.mode === 'host') continue;
-      const oa = other.attachments.find((x) => x.network === a.network);
-      if (!oa) continue;
-      add(oa.ip4, [other.hostname, ...(other.hostname !== other.name ? [other.name] : []), ...oa.aliases]);
-      add(oa.ip6, [other.hostname, ...oa.aliases]);
+    for (const m of index.members.get(a.network) ?? []) {
+      if (m.name === c.name) continue;
+      for (const [ip, names] of m.entries) {
+        if (seen.size && names.some((n) => seen.has(`${ip} ${n}`))) add(ip, names);
+        else lines.push(m.lines.get(ip)!);
+      }
     }
   }
   return lines.join('\n') + '\n';
 }
 
 /** mode container:<x> shares x's interfaces, so its hosts entries are x's addresses. */
-function ownerOf(c: TContainer, topo: Topology): TContainer {
+function ownerOf(c: TContainer, index: HostsIndex): TContainer {
   if (c.mode !== 'container' || !c.sharedWith) return c;
-  return topo.containers.find((x) => x.name === c.sharedWith) ?? c;
+  return index.byName.get(c.sharedWith) ?? c;
 }
 
 export function buildFiles(topo: Topology, hostResolvConf: string): FileRes[] {
   const out: FileRes[] = [];
+  const index = hostsIndex(topo);
   for (const c of topo.containers) {
     if (!c.local || !c.netns || c.netnsOrigin === 'host') continue;
-    out.push(file(c.netns, 'hosts', hostsFile(c, topo)));
+    out.push(file(c.netns, 'hosts', hostsFile(c, topo, index)));
     out.push(file(c.netns, 'resolv.conf', resolvConf(c, hostResolvConf)));
     out.push(file(c.netns, 'hostname', `${c.hostname}\n`));
   }
