@@ -63,11 +63,7 @@ export function watchDir(dir: string, onChange: (event: string, path: string) =>
     w = fsw;
     fsw.on('all', (event, path) => {
       if (event === 'unlinkDir' && relative(dir, path) === '') {
-        log.info({ dir }, 'the directory went away; looking for it again');
-        onChange(event, path);
-        void fsw.close();
-        w = undefined;
-        waitForDir();
+        gone();
         return;
       }
       if (!relevantEvent(dir, event, path)) return;
@@ -78,21 +74,32 @@ export function watchDir(dir: string, onChange: (event: string, path: string) =>
     fsw.once('ready', () => resolveReady());
   };
 
-  const waitForDir = () => {
-    poll = setInterval(() => {
-      if (closed || !existsSync(dir)) return;
-      clearInterval(poll);
-      poll = undefined;
+  /** The directory itself went away (chokidar may or may not say so: the poll below checks too). */
+  const gone = () => {
+    if (!w) return;
+    log.info({ dir }, 'the directory went away; looking for it again');
+    const old = w;
+    w = undefined;
+    void old.close();
+    onChange('unlinkDir', dir);
+  };
+
+  // one timer for both directions: a directory that appears is watched, one that
+  // vanished while watched is let go (and looked for again)
+  poll = setInterval(() => {
+    if (closed) return;
+    const exists = existsSync(dir);
+    if (w && !exists) gone();
+    else if (!w && exists) {
       log.info({ dir }, 'the directory is there: watching it');
       start();
       onChange('addDir', dir);
-    }, opts.pollMs ?? 1000);
-  };
+    }
+  }, opts.pollMs ?? 1000);
 
   if (existsSync(dir)) start();
   else {
     log.warn({ dir }, 'the directory does not exist; watching for it to appear');
-    waitForDir();
     resolveReady();
   }
   return {
