@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseLinkPort, parsePortString } from '../../../src/config/ports.js';
 
@@ -25,11 +23,3 @@ describe('ports', () => {
   });
 });
 
-test('src/config is pure: no fs, child_process, execa, chokidar, pino, clock or environment', () => {
-  const dir = join(import.meta.dirname, '../../../src/config');
-  for (const f of readdirSync(dir)) {
-    const text = readFileSync(join(dir, f), 'utf8');
-    expect(text, f).not.toMatch(/from ['"](node:)?(fs|fs\/promises|child_process|os)['"]|from ['"](execa|chokidar|pino)['"]/);
-    expect(text, f).not.toMatch(/process\.env|Date\.now|new Date\(|performance\.now/);
-  }
-});
