@@ -175,6 +175,21 @@ export const key = {
     `hook:${ns}/${family === 'ipv6' ? 'ip6/' : ''}${table}/${chain}/${target}`,
 };
 
+/** An owned iptables chain with its rules (desired, or read back from iptables-save). */
+export function chainRes(ns: string, family: IptFamily, table: string, chain: string, rules: string[], userOwned = false): ChainRes {
+  return {
+    kind: 'chain',
+    key: key.chain(ns, family, table, chain),
+    ns,
+    owned: true,
+    family,
+    table,
+    chain,
+    rules,
+    ...(userOwned ? { userOwned: true } : {}),
+  };
+}
+
 export function toMap(resources: Iterable<Resource>): ResourceMap {
   const m: ResourceMap = new Map();
   for (const r of resources) m.set(r.key, r);

@@ -4,7 +4,7 @@
 // returned: other tools' chains and the user's rules are invisible to the diff.
 // Pure.
 
-import { MARK, key } from '../model/resources.js';
+import { MARK, chainRes, key } from '../model/resources.js';
 import type { ChainRes, HookRes, IptFamily, Resource } from '../model/resources.js';
 
 export const OWNED_CHAIN_PREFIX = 'NK-';
@@ -62,17 +62,7 @@ export function parseIptablesSave(text: string, family: IptFamily, ns: string): 
     if (line.startsWith(':')) {
       const name = line.slice(1).split(' ')[0];
       if (name.startsWith(OWNED_CHAIN_PREFIX)) {
-        chains.set(`${table}/${name}`, {
-          kind: 'chain',
-          key: key.chain(ns, family, table, name),
-          ns,
-          owned: true,
-          family,
-          table,
-          chain: name,
-          rules: [],
-          ...(name === USER_CHAIN ? { userOwned: true } : {}),
-        });
+        chains.set(`${table}/${name}`, chainRes(ns, family, table, name, [], name === USER_CHAIN));
       }
       continue;
     }

@@ -29,7 +29,7 @@
 // Router containers: nat POSTROUTING (last) ─▶ NK-POSTROUTING with -o IF -j MASQUERADE
 // inside the container's namespace.
 
-import { HOST_NS, key } from '../model/resources.js';
+import { HOST_NS, chainRes, key } from '../model/resources.js';
 import type { ChainRes, HookRes, IptFamily, Resource, SysctlRes } from '../model/resources.js';
 import type { TContainer, TNetwork, TPort, Topology } from '../model/topology.js';
 import { dnatTarget, familyOf, rule } from './firewall-rules.js';
@@ -50,19 +50,7 @@ export const CHAINS = {
 const CT_ESTABLISHED = '-m conntrack --ctstate RELATED,ESTABLISHED';
 const CT_DNAT = '-m conntrack --ctstate DNAT';
 
-function chain(ns: string, family: IptFamily, table: string, name: string, rules: string[], userOwned = false): ChainRes {
-  return {
-    kind: 'chain',
-    key: key.chain(ns, family, table, name),
-    ns,
-    owned: true,
-    family,
-    table,
-    chain: name,
-    rules,
-    ...(userOwned ? { userOwned: true } : {}),
-  };
-}
+const chain = chainRes;
 
 function hook(ns: string, family: IptFamily, table: string, builtin: string, target: string, r: string, position: 'first' | 'last'): HookRes {
   return { kind: 'hook', key: key.hook(ns, family, table, builtin, target), ns, owned: true, family, table, chain: builtin, rule: r, position };

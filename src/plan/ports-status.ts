@@ -10,10 +10,12 @@
 // rules that netkeeper wrote for one mapped range ("9000-9003:8000-8003") are
 // shown as that range again.
 
+import type { TPort } from '../model/topology.js';
 import { HOST_NS } from '../model/resources.js';
 import type { AddrRes, ChainRes, IptFamily, LinkRes, NetnsRes, Resource } from '../model/resources.js';
 
-export interface PublishedPort {
+/** A published port as the kernel has it: a declared port's fields, read back from its DNAT rule. */
+export interface PublishedPort extends Omit<TPort, 'network'> {
   /** the container the DNAT leads to (undefined: no observed namespace holds the address) */
   container?: string;
   /** the namespace holding the container address */
@@ -22,14 +24,6 @@ export interface PublishedPort {
   network?: string;
   bridge: string;
   family: IptFamily;
-  protocol: 'tcp' | 'udp';
-  /** 0.0.0.0 or :: when the port answers on every local address */
-  hostIP: string;
-  hostPort: number;
-  hostPortEnd: number;
-  containerIP: string;
-  containerPort: number;
-  containerPortEnd: number;
 }
 
 const PORTS_PREFIX = 'NK-PORTS-';
