@@ -20,7 +20,10 @@ export async function planCommand(ctx: Context): Promise<number> {
       nsPost: Object.fromEntries([...p.nsPost].map(([ns, l]) => [ns, l.map((x) => x.text)])),
       bridge: Object.fromEntries([...p.bridge].map(([ns, l]) => [ns, l.map((x) => x.text)])),
       sysctls: p.sysctls,
-      files: p.files.map((f) => ({ path: f.path, action: f.content === null ? 'delete' : 'write' })),
+      files: [
+        ...p.files.map((f) => ({ path: f.path, action: f.content === null ? 'delete' : 'write' })),
+        ...p.dirs.map((d) => ({ path: d.path, action: 'delete directory' })),
+      ],
       iptables: o.extra,
     };
     ctx.out(JSON.stringify({ changes: o.plan.changes, conflicts: [], commands }, null, 2) + '\n');

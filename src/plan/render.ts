@@ -26,6 +26,8 @@ export interface Program {
   bridge: Map<string, Line[]>;
   sysctls: { ns: string; name: string; value: string; key: string }[];
   files: { path: string; content: string | null; key: string }[];
+  /** /etc/netns/<name> directories that go whole (their container left): keys of the files in them */
+  dirs: { path: string; keys: string[] }[];
   /** nsenter path of every namespace named above */
   nsPaths: Record<string, string>;
 }
@@ -111,6 +113,7 @@ export function render(changes: Change[], known: Resource[]): Program {
     bridge: new Map(),
     sysctls: [],
     files: [],
+    dirs: [],
     nsPaths: paths,
   };
   const removed = removedKeys(changes);
@@ -216,6 +219,19 @@ export function render(changes: Change[], known: Resource[]): Program {
         break;
     }
   }
+  // a directory all of whose files go is removed whole (see apply: renamed away
+  // first, so a run killed half-way leaves nothing that looks like a container's)
+  const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/'));
+  const keep = new Set<string>();
+  for (const r of known) if (r.kind === 'file' && !removed.has(r.key)) keep.add(dirOf(r.path));
+  for (const c of changes) if (c.action !== 'delete' && c.after?.kind === 'file') keep.add(dirOf(c.after.path));
+  const whole = new Map<string, string[]>();
+  for (const f of prog.files) {
+    if (f.content !== null || keep.has(dirOf(f.path))) continue;
+    whole.set(dirOf(f.path), [...(whole.get(dirOf(f.path)) ?? []), f.key]);
+  }
+  prog.files = prog.files.filter((f) => !whole.has(dirOf(f.path)) || f.content !== null);
+  prog.dirs = [...whole].map(([path, keys]) => ({ path, keys }));
   return prog;
 }
 

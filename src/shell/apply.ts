@@ -110,16 +110,48 @@ async function runNsJobs(runner: Runner, jobs: BatchJob[], nsPaths: Record<strin
 
 async function writeAtomic(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.nk-tmp-${process.pid}`;
+  const tmp = `${path}${TMP_MARK}${process.pid}`;
   await writeFile(tmp, content, { mode: 0o644 });
   await rename(tmp, path);
+}
+
+/** Prefix of a namespace's /etc/netns directory on its way out: a name only netkeeper gives. */
+export const TRASH_PREFIX = '.nk-gone-';
+/** Infix of a file being written (renamed over the real one when complete). */
+const TMP_MARK = '.nk-tmp-';
+
+/**
+ * Remove a directory whole: renamed first (atomic), so a run killed half-way leaves
+ * no directory `ip netns exec` would use and nothing that looks like a container's;
+ * sweepTrash removes what a killed run left.
+ */
+async function removeDir(path: string): Promise<void> {
+  const trash = `${dirname(path)}/${TRASH_PREFIX}${path.slice(dirname(path).length + 1)}-${process.pid}`;
+  await rename(path, trash);
+  await rm(trash, { recursive: true, force: true });
+}
+
+/**
+ * What a killed run left under /etc/netns: directories it renamed away (removeDir)
+ * and temporary files it wrote but did not rename (writeAtomic). Call under the lock:
+ * then no other writer's temporary file can be there.
+ */
+export async function sweepTrash(dir: string): Promise<void> {
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    if (f.startsWith(TRASH_PREFIX)) {
+      await rm(`${dir}/${f}`, { recursive: true, force: true });
+      continue;
+    }
+    for (const g of await readdir(`${dir}/${f}`).catch(() => [] as string[]))
+      if (g.includes(TMP_MARK)) await rm(`${dir}/${f}/${g}`, { force: true });
+  }
 }
 
 async function removeFile(path: string): Promise<void> {
   await rm(path, { force: true });
   // a write killed between its temporary file and the rename leaves one behind
   for (const f of await readdir(dirname(path)).catch(() => [] as string[]))
-    if (f.includes('.nk-tmp-')) await rm(`${dirname(path)}/${f}`, { force: true });
+    if (f.includes(TMP_MARK)) await rm(`${dirname(path)}/${f}`, { force: true });
   await rmdir(dirname(path)).catch(() => undefined); // only when empty
 }
 
@@ -202,6 +234,15 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   const nsFdb = new Map([...prog.bridge].filter(([ns]) => ns !== HOST_NS));
   await runNsJobs(runner, nsJobs(nsFdb, 'bridge'), prog.nsPaths, conc, report, failedKeys);
 
+  for (const d of prog.dirs) {
+    for (const k of d.keys) allKeys.add(k);
+    try {
+      await removeDir(root + d.path);
+    } catch (e) {
+      for (const k of d.keys) failedKeys.add(k);
+      report.failed.push({ key: d.keys[0], command: `remove ${d.path}`, error: String((e as Error).message) });
+    }
+  }
   for (const f of prog.files) {
     allKeys.add(f.key);
     try {

@@ -3,7 +3,8 @@
 
 import { readConfigDir } from './read-config.js';
 import { observe } from './observe.js';
-import { applyProgram, sysctlPath, type ApplyReport } from './apply.js';
+import { applyProgram, sweepTrash, sysctlPath, type ApplyReport } from './apply.js';
+import { ETC_NETNS_DIR } from '../plan/desired-files.js';
 import type { Runner } from './runner.js';
 import type { Logger } from './log.js';
 import { parseConfig } from '../config/index.js';
@@ -165,6 +166,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const program = render(plan.changes, known);
   const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
   if (opts.dryRun) return { status: 'planned', plan, program, extra };
+  await sweepTrash(ETC_NETNS_DIR);
   if (plan.changes.length === 0) {
     await opts.intent.settle(plan);
     return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan };

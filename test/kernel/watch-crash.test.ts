@@ -87,7 +87,7 @@ async function leftovers(c: Cfg): Promise<string[]> {
     const [n, ...ifs] = line.trim().split(/\s+/);
     if (ifs.join() !== 'eth0,lo') bad.push(`namespace ${n} holds [${ifs}]`);
   }
-  const files = (await sb.sh('ls /etc/netns; find /etc/netns -name "*.nk-tmp"')).stdout.split('\n').filter(Boolean).sort();
+  const files = (await sb.sh('ls -A /etc/netns; find /etc/netns -name "*.nk-tmp*"')).stdout.split('\n').filter(Boolean).sort();
   if (files.join() !== want.join()) bad.push(`/etc/netns: [${files.filter((f) => !want.includes(f))}] extra`);
   return bad;
 }

@@ -149,3 +149,15 @@ describe('a changed fixed address', () => {
     expect(prog.nsPost.get('web')!.map((l) => l.text).slice(-1)).toEqual(['route replace default via 172.18.0.1 dev eth0 proto 77']);
   });
 });
+
+describe('files of a container that left', () => {
+  it('go as one directory; files of a container that stays go one by one', () => {
+    const both = buildDesired(topology([container('web', '172.18.0.10'), container('db', '172.18.0.11')]), RESOLV);
+    const webOnly = buildDesired(topology([container('web', '172.18.0.10')]), RESOLV);
+    const observed = observedFrom(both.resources.values());
+    const plan = diff(webOnly, observed, { prune: true });
+    const prog = render(plan.changes, [...observed.resources.values(), ...webOnly.resources.values()]);
+    expect(prog.dirs).toEqual([{ path: '/etc/netns/db', keys: expect.arrayContaining(['file:/etc/netns/db/hosts']) }]);
+    expect(prog.files.map((f) => f.path)).toEqual(['/etc/netns/web/hosts']);
+  });
+});
