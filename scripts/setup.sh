@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node.js >= 20.19 (package.json engines): Debian's own nodejs package is older, so it is not installed from apt
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null; then
+  echo "setup: netkeeper needs Node.js >= 20.19 (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 need=()
 command -v ip >/dev/null        || need+=(iproute2)
 command -v bridge >/dev/null    || need+=(iproute2)
