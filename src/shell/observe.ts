@@ -130,7 +130,8 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
   })();
 
   const filesPromise = (async (): Promise<EtcNetnsFile[]> => {
-    const dirs = await fs.readdir(etcNetnsDir);
+    // a dot-directory is no namespace's (`ip netns` names never start with a dot): e.g. one a killed run renamed away
+    const dirs = (await fs.readdir(etcNetnsDir)).filter((d) => !d.startsWith('.'));
     const out: EtcNetnsFile[] = [];
     await Promise.all(
       dirs.flatMap((ns) =>

@@ -88,7 +88,11 @@ async function leftovers(c: Cfg): Promise<string[]> {
     if (ifs.join() !== 'eth0,lo') bad.push(`namespace ${n} holds [${ifs}]`);
   }
   const files = (await sb.sh('ls -A /etc/netns; find /etc/netns -name "*.nk-tmp*"')).stdout.split('\n').filter(Boolean).sort();
-  if (files.join() !== want.join()) bad.push(`/etc/netns: [${files.filter((f) => !want.includes(f))}] extra`);
+  if (files.join() !== want.join())
+    bad.push(
+      `/etc/netns: [${files.filter((f) => !want.includes(f))}] extra, [${want.filter((f) => !files.includes(f))}] missing; ` +
+        `ls: ${(await sb.sh('ls -lA /etc/netns | head -5; ls -A /etc/netns/* | head -20')).stdout}`,
+    );
   return bad;
 }
 
