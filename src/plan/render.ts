@@ -231,6 +231,12 @@ export function render(changes: Change[], known: Resource[]): Program {
     whole.set(dirOf(f.path), [...(whole.get(dirOf(f.path)) ?? []), f.key]);
   }
   prog.files = prog.files.filter((f) => !whole.has(dirOf(f.path)) || f.content !== null);
+  // `hostname` has no room for the header: it counts as netkeeper's only beside a marked
+  // hosts or resolv.conf. So it is written after them and removed before them, and a run
+  // killed in between never leaves an unmarked hostname alone.
+  const isHostname = (f: { path: string }) => f.path.endsWith('/hostname');
+  const rank = (f: { path: string; content: string | null }) => (f.content === null ? (isHostname(f) ? 0 : 1) : isHostname(f) ? 3 : 2);
+  prog.files.sort((a, b) => rank(a) - rank(b));
   prog.dirs = [...whole].map(([path, keys]) => ({ path, keys }));
   return prog;
 }

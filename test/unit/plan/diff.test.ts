@@ -161,3 +161,11 @@ describe('files of a container that left', () => {
     expect(prog.files.map((f) => f.path)).toEqual(['/etc/netns/web/hosts']);
   });
 });
+
+describe('file order', () => {
+  it('writes hostname after the marked files and removes it before them', () => {
+    const desired = buildDesired(topology([container('web', '172.18.0.10')]), RESOLV);
+    const prog = render(diff(desired, observedFrom([]), { prune: true }).changes, []);
+    expect(prog.files.map((f) => f.path.split('/').pop())).toEqual(['hosts', 'resolv.conf', 'hostname']);
+  });
+});
