@@ -108,18 +108,24 @@ async function compute(
   opts: PassOptions,
   plugins: Plugin[],
   reads: { reuse?: Map<string, string>; record?: Map<string, string> } = {},
+  /** verify: the state this pass set out to make, compared with the kernel as it is now */
+  target?: { topo: Topology; desired: Desired },
 ): Promise<Computed | PassOutcome> {
   const t0 = performance.now();
   const observed = await observe(opts.runner, { ...reads, ...observeOptionsFor(config) });
   for (const p of plugins) await p.observe?.(observed, opts.runner, config);
   await opts.intent?.adopt(observed);
   const t1 = performance.now();
-  const self = opts.host ?? observed.facts.hostname;
-  const topoRes = buildTopology(config, observed, self);
-  if (!topoRes.ok) return { status: 'invalid', errors: topoRes.errors };
-  const topo = topoRes.value;
-  const builders: ResourceBuilder[] = plugins.flatMap((p) => (p.build ? [p.build] : []));
-  const desired: Desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
+  let topo: Topology;
+  let desired: Desired;
+  if (target) ({ topo, desired } = target);
+  else {
+    const topoRes = buildTopology(config, observed, opts.host ?? observed.facts.hostname);
+    if (!topoRes.ok) return { status: 'invalid', errors: topoRes.errors };
+    topo = topoRes.value;
+    const builders: ResourceBuilder[] = plugins.flatMap((p) => (p.build ? [p.build] : []));
+    desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
+  }
   await observeHostSysctls(desired, observed);
   const plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
   if (!opts.destroy) plan.conflicts.push(...macvlanConflicts(topo, observed));
@@ -188,7 +194,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   // them (or are read now); the others were read by this pass a moment ago
   const reuse = new Map([...firstReads].filter(([path]) => !touchedPaths(touched, program.nsPaths).has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
-  const second = await compute(config, opts, plugins, { reuse });
+  const second = await compute(config, opts, plugins, { reuse }, { topo: first.topo, desired: first.desired });
   if ('status' in second) return second;
   await opts.intent.settle(second.plan);
   return { status: 'applied', plan, report, remaining: second.plan };
