@@ -16,8 +16,14 @@ ajv.addFormat('ip-address', { type: 'string', validate: (s: string) => parseIP(s
 ajv.addFormat('cidr', { type: 'string', validate: (s: string) => parseCidr(s) !== undefined });
 ajv.addFormat('route-destination', { type: 'string', validate: (s: string) => s === 'default' || parseCidr(s) !== undefined });
 
+// compiled on first use: compiling costs ~100 ms at start-up for all five kinds,
+// and most directories use two or three of them
 const validators = new Map<Kind, ValidateFunction>();
-for (const k of KINDS) validators.set(k, ajv.compile(SCHEMAS[k]));
+function validatorFor(k: Kind): ValidateFunction {
+  let v = validators.get(k);
+  if (!v) validators.set(k, (v = ajv.compile(SCHEMAS[k])));
+  return v;
+}
 
 export interface TypedDoc {
   kind: Kind;
@@ -59,7 +65,7 @@ export function checkSchemas(docs: RawDoc[]): { typed: TypedDoc[]; errors: Diagn
       continue;
     }
     const k = kind as Kind;
-    const validate = validators.get(k)!;
+    const validate = validatorFor(k);
     if (validate(data)) {
       typed.push({ kind: k, raw, data });
       continue;
