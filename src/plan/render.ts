@@ -4,7 +4,7 @@
 // FDB entries, sysctl and file writes, and namespace bind mounts. Pure.
 
 import { HOST_NS, MARK } from '../model/resources.js';
-import type { LinkRes, NetnsRes, Resource } from '../model/resources.js';
+import type { LinkRes, Resource } from '../model/resources.js';
 import type { Change } from '../model/plan.js';
 import { isPrimaryEnd, observedPeer } from './diff.js';
 
@@ -117,7 +117,7 @@ export function render(changes: Change[], known: Resource[]): Program {
     nsPaths: paths,
   };
   const removed = removedKeys(changes);
-  const fresh_ = new Set(changes.filter((c) => c.action === 'create' || c.action === 'replace').map((c) => c.key));
+  const made = new Set(changes.filter((c) => c.action === 'create' || c.action === 'replace').map((c) => c.key));
   const nsLine = (phase: 'pre' | 'post', ns: string, line: Line) => {
     if (ns === HOST_NS) prog.host.push(line);
     else push(phase === 'pre' ? prog.nsPre : prog.nsPost, ns, line);
@@ -180,7 +180,7 @@ export function render(changes: Change[], known: Resource[]): Program {
           prog.host.push({ text: linkAdd(d, paths), key: c.key });
         }
         // a veth end made with its peer gets its MAC here (the add line sets only the primary's)
-        const settings = linkSettings(d, o, c.key, !!d.master && fresh_.has(`link:${d.ns}/${d.master}`));
+        const settings = linkSettings(d, o, c.key, !!d.master && made.has(`link:${d.ns}/${d.master}`));
         if (d.ns === HOST_NS) prog.host.push(...settings);
         else for (const l of settings) push(prog.nsPost, d.ns, l);
         break;
@@ -239,9 +239,4 @@ export function render(changes: Change[], known: Resource[]): Program {
   prog.files.sort((a, b) => rank(a) - rank(b));
   prog.dirs = [...whole].map(([path, keys]) => ({ path, keys }));
   return prog;
-}
-
-/** The namespace objects among resources, by name (for paths). */
-export function netnsOf(resources: Iterable<Resource>): NetnsRes[] {
-  return [...resources].filter((r): r is NetnsRes => r.kind === 'netns');
 }

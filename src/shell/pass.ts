@@ -47,14 +47,12 @@ export type PassOutcome =
   | { status: 'planned'; plan: Plan; program: Program; extra: unknown }
   | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan };
 
-export const EMPTY_CONFIG: Config = {
-  networks: [],
-  containers: [],
-  links: [],
-  hosts: [],
-  settings: { kind: 'Settings', ipForward: true, iptables: true, prune: true },
-  documentCount: 0,
-};
+/** What no files at all mean: the loader's own answer (default Settings, no objects). */
+export const EMPTY_CONFIG: Config = (() => {
+  const r = parseConfig([]);
+  if (!r.ok) throw new Error('an empty directory does not parse');
+  return r.value;
+})();
 
 /** Namespaces adopted by path or pid: observe must enter them although they are not under /run/netns. */
 function adoptedNamespaces(config: Config): { name: string; path: string }[] {
@@ -170,8 +168,10 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   if (plan.conflicts.length) return { status: 'conflict', plan };
   const known = [...observed.resources.values(), ...first.desired.resources.values()];
   const program = render(plan.changes, known);
-  const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
-  if (opts.dryRun) return { status: 'planned', plan, program, extra };
+  if (opts.dryRun) {
+    const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
+    return { status: 'planned', plan, program, extra };
+  }
   await sweepTrash(ETC_NETNS_DIR);
   if (plan.changes.length === 0) {
     await opts.intent.settle(plan);
@@ -192,7 +192,8 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   opts.log.debug({ ms: Math.round(performance.now() - t0), processes: report.processes }, 'applied');
   // verify: namespaces the apply touched were read back by the process that changed
   // them (or are read now); the others were read by this pass a moment ago
-  const reuse = new Map([...firstReads].filter(([path]) => !touchedPaths(touched, program.nsPaths).has(path)));
+  const stale = touchedPaths(touched, program.nsPaths);
+  const reuse = new Map([...firstReads].filter(([path]) => !stale.has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
   const second = await compute(config, opts, plugins, { reuse }, { topo: first.topo, desired: first.desired });
   if ('status' in second) return second;
