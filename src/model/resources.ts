@@ -44,6 +44,12 @@ export interface NetnsRes extends Base {
   /** file to enter the namespace with (nsenter --net=PATH) */
   path: string;
   sharedWith?: string;
+  /**
+   * observed only: the file exists but cannot be entered — no namespace is
+   * mounted on it (what an `ip netns add` killed between making the file and
+   * mounting the namespace leaves behind)
+   */
+  broken?: string;
 }
 
 export interface LinkRes extends Base {

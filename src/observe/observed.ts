@@ -131,6 +131,7 @@ export function assembleObserved(c: ObserveCapture): Observed {
       if (n.sharedWith) res.sharedWith = n.sharedWith;
       res.owned = n.sharedWith ? (nsOwnedByName.get(n.sharedWith) ?? false) : false;
     } else res.owned = nsOwnedByName.get(n.name) ?? false;
+    if (n.error !== undefined) res.broken = n.error.trim().split('\n')[0];
     resources.push(res);
   }
 

@@ -26,6 +26,8 @@ function immutableDiff(d: Resource, o: Resource): string | undefined {
       return `peer ${o.peer.ns}/${o.peer.ifname} → ${d.peer.ns}/${d.peer.ifname}`;
   }
   if (d.kind === 'netns' && o.kind === 'netns') {
+    // ours (an interrupted run of ours left it, see the crash journal): made again
+    if (o.broken && d.origin !== 'adopted') return `${o.path} holds no namespace`;
     if (d.origin === 'shared' && o.sharedWith !== d.sharedWith) return `shares ${show(o.sharedWith)} → ${d.sharedWith}`;
   }
   if (d.kind === 'route' && o.kind === 'route') {
@@ -101,7 +103,7 @@ function neverDelete(o: Resource): boolean {
 function describe(r: Resource): string {
   switch (r.kind) {
     case 'netns':
-      return `namespace ${r.name}`;
+      return r.broken ? `${r.path} (a file with no namespace mounted on it)` : `namespace ${r.name}`;
     case 'link':
       return `interface ${r.ifname}${r.ns === HOST_NS ? '' : ` in namespace ${r.ns}`}`;
     case 'file':

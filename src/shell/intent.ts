@@ -40,11 +40,19 @@ export interface Intent {
 
 const JOURNALED = new Set(['netns', 'link']);
 
-/** Keys a plan will create anew that carry their ownership mark only after a later step. */
+/**
+ * Keys a plan will create anew that carry their ownership mark only after a
+ * later step — and the namespaces it deletes: `ip netns delete` unmounts the
+ * namespace before it removes the file, and killed in between it leaves a file
+ * with no namespace (and no mark) on it.
+ */
 export function intendedKeys(changes: Change[]): string[] {
   return changes
-    .filter((c) => (c.action === 'create' || c.action === 'replace') && JOURNALED.has(c.after!.kind))
-    .filter((c) => !(c.after!.kind === 'netns' && c.after!.origin === 'adopted'))
+    .filter((c) => {
+      const r = (c.after ?? c.before)!;
+      if (!JOURNALED.has(r.kind) || (r.kind === 'netns' && r.origin === 'adopted')) return false;
+      return c.action !== 'update' && (c.action !== 'delete' || r.kind === 'netns');
+    })
     .map((c) => c.key);
 }
 

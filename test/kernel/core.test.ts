@@ -164,6 +164,36 @@ describe('ownership', () => {
     await sh('ip netns del web');
   });
 
+  it('a namespace file left by a killed `ip netns add` is refused unless its own journal names it, then made again', async () => {
+    // `ip netns add` makes /run/netns/<name> first and mounts the namespace on it
+    // second: killed in between, it leaves a plain file that cannot be entered
+    await files({ 'net.yaml': NET, 'web.yaml': WEB, 'settings.yaml': NOFW });
+    await sh('rm -f /run/netkeeper/intent.json; touch /run/netns/web');
+    const before = await snapshot();
+    const r = await nk('reconcile', '--once');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("/run/netns/web (a file with no namespace mounted on it) exists and is not netkeeper's");
+    expect(await snapshot()).toBe(before);
+    // the crash journal of the killed pass says netkeeper was making it: made again
+    await sh(`mkdir -p /run/netkeeper && echo '{"keys":["netns:web"]}' > /run/netkeeper/intent.json`);
+    const p = await nk('plan');
+    expect(p.stdout).toMatch(/±\s+netns:web\s+\/run\/netns\/web holds no namespace/);
+    const ok = await nk('reconcile', '--once');
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(await sb.ping(undefined, '172.18.0.10')).toBe(true);
+    expect((await nk('plan')).exitCode).toBe(0);
+    expect(await sh('ls /run/netkeeper')).not.toContain('intent.json');
+    // `ip netns delete` killed between its unmount and its unlink: the journal names
+    // the namespace being deleted, the next run removes the file; a file it does not name stays
+    await sh(`touch /run/netns/gone /run/netns/strange && echo '{"keys":["netns:gone"]}' > /run/netkeeper/intent.json`);
+    const swept = await nk('reconcile', '--once');
+    expect(swept.exitCode, swept.stderr).toBe(0);
+    const left = await sh('ls /run/netns | sort | tr "\\n" " "');
+    await sh('rm /run/netns/strange');
+    expect(left).toBe('strange web');
+    expect((await sb.netkeeper(['destroy', '--log-level', 'warn'])).exitCode).toBe(0);
+  });
+
   it('refuses a missing or empty directory unless --allow-empty', async () => {
     await files({ 'net.yaml': NET, 'web.yaml': WEB, 'settings.yaml': NOFW });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);

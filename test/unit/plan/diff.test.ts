@@ -52,6 +52,25 @@ describe('diff', () => {
     expect(plan.conflicts[0].message).toContain('interface br-frontend exists and is not netkeeper');
   });
 
+  it('makes again a namespace of its own whose file holds no namespace, and names one that is not its own', () => {
+    // what a killed `ip netns add` leaves: the file, nothing in it
+    const observed = observedFrom([...desired.resources.values()].filter((r) => r.ns !== 'web'));
+    const broken = { ...desired.resources.get('netns:web')!, owned: true, broken: 'nsenter: reassociate to namespace failed' } as Resource;
+    observed.resources.set(broken.key, broken);
+    const plan = diff(desired, observed, { prune: true });
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.changes[0]).toMatchObject({ action: 'replace', key: 'netns:web', reason: '/run/netns/web holds no namespace' });
+    const host = render(plan.changes, [...desired.resources.values()]).host.map((l) => l.text);
+    expect(host[0]).toBe('netns delete web');
+    expect(host.indexOf('netns add web')).toBeGreaterThan(0);
+
+    observed.resources.set(broken.key, { ...broken, owned: false });
+    const refused = diff(desired, observed, { prune: true });
+    expect(refused.conflicts.map((c) => c.message)).toEqual([
+      "/run/netns/web (a file with no namespace mounted on it) exists and is not netkeeper's; remove or rename it, or change the files",
+    ]);
+  });
+
   it('heals a flushed address and a deleted veth (both ends made anew, addresses and routes again)', () => {
     const observed = observedFrom(desired.resources.values());
     observed.resources.delete('addr:host/br-frontend/172.18.0.1/24');
