@@ -1,4 +1,4 @@
-// Small Topology builders for firewall tests.
+// Small Topology builders (firewall tests; plan tests build on them).
 import type { TContainer, TNetwork, TPort, TSubnet, Topology } from '../../../src/model/topology.js';
 
 export function subnet(cidr: string, opts: Partial<TSubnet> = {}): TSubnet {
