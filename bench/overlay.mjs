@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startSandbox, timed } from './sandbox.mjs';
+import { runner, startSandbox, timed, waitReady } from './sandbox.mjs';
 
 const N = Number(process.argv[2] ?? 100);
 const RUNS = Number(process.argv[3] ?? 1);
@@ -22,6 +22,7 @@ const CLI = resolve('dist/cli.js');
 const HOSTS = ['node-a', 'node-b', 'node-c'];
 const ADDR = (i) => `192.168.60.${i + 1}`;
 const MOVER = 'c0050';
+if (N <= 50) throw new Error('containersPerHost must be over 50 (the moved container is c0050, on node-a)');
 
 function holderScript(name) {
   return [
@@ -39,29 +40,9 @@ function holderScript(name) {
 /** a nested machine inside the sandbox */
 async function startHost(sb, name) {
   const p = spawn('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', 'unshare', '--net', '--mount', '--uts', '--propagation', 'private', '--fork', '--kill-child', '--', 'sh', '-c', holderScript(name)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  p.stdout.on('data', (d) => (buf += d));
-  while (!buf.includes('ready')) {
-    if (p.exitCode !== null) throw new Error(`host ${name} failed to start`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitReady(p, `host ${name}`);
   // nsenter execs unshare, and unshare(2) moved that process itself into the new namespaces
-  const pid = p.pid;
-  const prefix = ['nsenter', '-t', String(pid), '-n', '-m', '-u', '--'];
-  return {
-    name,
-    pid,
-    proc: p,
-    run(cmd, args = []) {
-      return new Promise((res) => {
-        const c = spawn(prefix[0], [...prefix.slice(1), cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '', stderr = '';
-        c.stdout.on('data', (d) => (stdout += d));
-        c.stderr.on('data', (d) => (stderr += d));
-        c.on('close', (code) => res({ code, stdout, stderr }));
-      });
-    },
-  };
+  return { name, pid: p.pid, proc: p, run: runner(['nsenter', '-t', String(p.pid), '-n', '-m', '-u', '--']) };
 }
 
 async function writeDir(dir, moved) {

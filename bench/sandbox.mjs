@@ -8,31 +8,40 @@ export async function startSandbox() {
     'mkdir -p /run/netns /etc/netns && mount -t tmpfs nk-bench /run/netns && mount -t tmpfs nk-bench /etc/netns && ' +
     'mkdir -p /run/netkeeper && mount -t tmpfs nk-bench /run/netkeeper && ip link set lo up && echo ready && exec sleep infinity'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  holder.stdout.on('data', (d) => (buf += d));
-  while (!buf.includes('ready')) {
-    if (holder.exitCode !== null) throw new Error('sandbox failed to start');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitReady(holder, 'sandbox');
   // unshare(2) moved the holder itself into the new namespaces
-  const prefix = ['nsenter', '-t', String(holder.pid), '-n', '-m', '--'];
   return {
     pid: holder.pid,
-    run(cmd, args = [], input) {
-      return new Promise((res) => {
-        const p = spawn(prefix[0], [...prefix.slice(1), cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-        let stdout = '', stderr = '';
-        p.stdout.on('data', (d) => (stdout += d));
-        p.stderr.on('data', (d) => (stderr += d));
-        p.on('close', (code) => res({ code, stdout, stderr }));
-        p.stdin.end(input ?? '');
-      });
-    },
+    run: runner(['nsenter', '-t', String(holder.pid), '-n', '-m', '--']),
     async stop() {
       holder.kill('SIGKILL');
       if (holder.exitCode === null && holder.signalCode === null) await once(holder, 'exit').catch(() => undefined);
     },
   };
+}
+
+/** Resolves once `proc` (a namespace holder) printed "ready". */
+export async function waitReady(proc, what) {
+  let buf = '';
+  proc.stdout.on('data', (d) => (buf += d));
+  while (!buf.includes('ready')) {
+    if (proc.exitCode !== null) throw new Error(`${what} failed to start`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** run(cmd, args, input) → { code, stdout, stderr }, with `prefix` (an nsenter) in front. */
+export function runner(prefix) {
+  return (cmd, args = [], input) =>
+    new Promise((res) => {
+      const p = spawn(prefix[0], [...prefix.slice(1), cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '', stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('close', (code) => res({ code, stdout, stderr }));
+      p.stdin.on('error', () => {}); // a command that exits without reading its input
+      p.stdin.end(input ?? '');
+    });
 }
 
 export async function timed(fn) {
