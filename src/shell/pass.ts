@@ -14,7 +14,7 @@ import { diff, observedPeer } from '../plan/diff.js';
 import { render, type Program } from '../plan/render.js';
 import type { Config } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { Desired, Observed, Plan } from '../model/plan.js';
+import type { Change, Desired, Observed, Plan } from '../model/plan.js';
 import type { Topology } from '../model/topology.js';
 import { HOST_NS, toMap } from '../model/resources.js';
 import { readFile } from 'node:fs/promises';
@@ -107,11 +107,14 @@ async function compute(
   plugins: Plugin[],
   reads: { reuse?: Map<string, string>; record?: Map<string, string> } = {},
   /** verify: the state this pass set out to make, compared with the kernel as it is now */
-  target?: { topo: Topology; desired: Desired },
+  target?: { topo: Topology; desired: Desired; before: Observed; applied: Change[] },
 ): Promise<Computed | PassOutcome> {
   const t0 = performance.now();
   const observed = await observe(opts.runner, { ...reads, ...observeOptionsFor(config) });
-  for (const p of plugins) await p.observe?.(observed, opts.runner, config);
+  for (const p of plugins) {
+    const unchanged = target && p.affects && !target.applied.some(p.affects) ? target.before : undefined;
+    await p.observe?.(observed, opts.runner, config, unchanged);
+  }
   await opts.intent?.adopt(observed);
   const t1 = performance.now();
   let topo: Topology;
@@ -195,7 +198,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const stale = touchedPaths(touched, program.nsPaths);
   const reuse = new Map([...firstReads].filter(([path]) => !stale.has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
-  const second = await compute(config, opts, plugins, { reuse }, { topo: first.topo, desired: first.desired });
+  const second = await compute(config, opts, plugins, { reuse }, { topo: first.topo, desired: first.desired, before: observed, applied: plan.changes });
   if ('status' in second) return second;
   await opts.intent.settle(second.plan);
   return { status: 'applied', plan, report, remaining: second.plan };

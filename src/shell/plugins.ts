@@ -13,7 +13,14 @@ import { readIptables, applyFirewallChanges, loadBrNetfilter } from './iptables.
 
 export interface Plugin {
   name: string;
-  observe?(observed: Observed, runner: Runner, config: Config): Promise<void>;
+  /**
+   * Add what the plugin reads to `observed`. `unchanged`: an earlier observation
+   * of this pass, given when nothing applied since could have changed what the
+   * plugin reads (see `affects`) — taken from there instead of read again.
+   */
+  observe?(observed: Observed, runner: Runner, config: Config, unchanged?: Observed): Promise<void>;
+  /** whether applying this change can change what `observe` reads */
+  affects?(change: Change): boolean;
   build?(topo: Topology): Resource[];
   /** what `plan --json` shows of this plugin's commands */
   render?(changes: Change[], topo: Topology): unknown;
@@ -40,8 +47,12 @@ function routerNamespaces(config: Config, observed: Observed): { name: string; p
 
 export const firewallPlugin: Plugin = {
   name: 'firewall',
-  async observe(observed, runner, config) {
+  async observe(observed, runner, config, unchanged) {
     if (!config.settings.iptables) return;
+    if (unchanged) {
+      for (const r of unchanged.resources.values()) if (FIREWALL_KINDS.has(r.kind)) observed.resources.set(r.key, r);
+      return;
+    }
     // the host is always read in both families: chains of a network that left the files
     // (or of `destroy`) must be found to be removed; router namespaces only in IPv4
     const spaces = [{ name: HOST_NS, families: ['ipv4', 'ipv6'] as const }, ...routerNamespaces(config, observed).map((n) => ({ ...n, families: ['ipv4'] as const }))];
@@ -52,6 +63,8 @@ export const firewallPlugin: Plugin = {
       for (const r of await readIptables(runner, { name: ns.name, path }, [...ns.families])) observed.resources.set(r.key, r);
     }
   },
+  // its rules, and which namespaces hold rules of their own
+  affects: (c) => FIREWALL_KINDS.has((c.after ?? c.before)!.kind) || (c.after ?? c.before)!.kind === 'netns',
   build: (topo) => buildFirewall(topo),
   async prepare(changes, runner) {
     // net.bridge.* sysctls exist only once br_netfilter is loaded (built in on some kernels)

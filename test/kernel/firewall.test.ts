@@ -344,6 +344,21 @@ describe('firewall: ownership and drift', () => {
     expect((await plan()).exitCode).toBe(0);
   });
 
+  it('a pass that changes no rule reads iptables once: its check afterwards reuses that read', async () => {
+    const saves = (stderr: string) =>
+      stderr.split('\n').filter((l) => l.startsWith('{') && /"msg":"exec"/.test(l) && /tables-save/.test(l)).length;
+    const p = await sb.netkeeper(['plan', '--dir', dir, '--log-level', 'trace']);
+    expect(p.exitCode).toBe(0);
+    const once = saves(p.stderr);
+    expect(once).toBeGreaterThanOrEqual(2); // the host in both families, and the router container
+    await sb.sh('ip -n c2 addr flush dev eth0');
+    const r = await sb.netkeeper(['reconcile', '--once', '--dir', dir, '--log-level', 'trace']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(saves(r.stderr)).toBe(once);
+    expect(await tcp(sb, 'web', '172.18.0.11', 80)).toMatchObject({ ok: true, server: 'c2' });
+    expect((await plan()).exitCode).toBe(0);
+  });
+
   it('moving a port rewrites only its bridge’s DNAT chain', async () => {
     writeConfig('c2');
     const p = await plan();
