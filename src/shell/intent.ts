@@ -10,7 +10,9 @@
 // "unowned in the way" — forever.
 //
 // So, before applying, a pass writes the keys of the namespaces and interfaces
-// it will create to <run dir>/intent.json (beside the lock; it holds the lock).
+// it will create (and of the namespaces it will delete: `ip netns delete`
+// unmounts before it unlinks) to <run dir>/intent.json (beside the lock; it
+// holds the lock).
 // The next pass reads it: an object listed there that exists without its mark
 // was made by netkeeper and is adopted (treated as owned, so the plan marks it,
 // or deletes it if it is no longer declared). Entries are kept only while they
