@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+npx tsc -p tsconfig.test.json   # the tests are type-checked too
 exec npx vitest run "$@"

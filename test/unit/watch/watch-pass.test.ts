@@ -21,7 +21,7 @@ function applied(changes: Change[], failed = 0, pending: Change[] = []): PassOut
   return {
     status: 'applied',
     plan: { changes, conflicts: [] },
-    report: { done: [], failed: Array.from({ length: failed }, (_, i) => ({ key: `k${i}`, command: 'ip link add', error: 'File exists' })), processes: 1 },
+    report: { done: [], failed: Array.from({ length: failed }, (_, i) => ({ key: `k${i}`, command: 'ip link add', error: 'File exists' })), processes: 1, readBack: new Map() },
     remaining: { changes: pending, conflicts: [] },
   };
 }
