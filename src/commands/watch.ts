@@ -6,7 +6,8 @@
 import { Loop, realTimers } from '../shell/loop.js';
 import { watchDir } from '../shell/watch.js';
 import { acquireLock, runDir } from '../shell/lock.js';
-import { processStart, writeState } from '../shell/state-file.js';
+import { writeState } from '../shell/state-file.js';
+import { processStart } from '../shell/proc.js';
 import { WatchPass } from '../shell/watch-pass.js';
 import { loadConfig, runPass } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';

@@ -26,6 +26,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from './log.js';
+import { procStatField } from './proc.js';
 
 export const DEFAULT_RUN_DIR = '/run/netkeeper';
 
@@ -111,16 +112,6 @@ export class LockAbortedError extends Error {
   }
 }
 
-/** Field `n` (1-based) of /proc/PID/stat, after the command name (which may hold spaces). */
-async function statField(pid: number | 'self', n: number): Promise<string | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3];
-  } catch {
-    return undefined;
-  }
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -136,7 +127,7 @@ export async function groupMembers(pgid: number): Promise<number[]> {
   const out: number[] = [];
   await Promise.all(
     pids.map(async (pid) => {
-      const [state, pgrp] = await Promise.all([statField(pid, 3), statField(pid, 5)]);
+      const [state, pgrp] = await Promise.all([procStatField(pid, 3), procStatField(pid, 5)]);
       if (pgrp === String(pgid) && state !== 'Z' && state !== undefined) out.push(pid);
     }),
   );
@@ -184,7 +175,7 @@ export async function acquireLock(opts: LockOptions): Promise<Lock> {
     }
     const prev = await readHolder(dir);
     if (prev) await waitForOrphans(prev, opts.orphanWaitMs ?? 10_000, opts.log);
-    const leader = (await statField('self', 5)) === String(process.pid);
+    const leader = (await procStatField('self', 5)) === String(process.pid);
     const holder: Holder = { pid: process.pid, what: opts.what, since: new Date().toISOString(), ...(leader ? { leader } : {}) };
     await fh.truncate(0);
     await fh.write(JSON.stringify(holder) + '\n', 0);

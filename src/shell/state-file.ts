@@ -5,6 +5,7 @@
 
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processStart } from './proc.js';
 
 export interface PassCounts {
   create: number;
@@ -60,18 +61,6 @@ export interface WatcherState {
 }
 
 export const STATE_FILE = 'watcher.json';
-
-/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or undefined. */
-export async function processStart(pid: number): Promise<string | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces and parentheses: split after the last ')'
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
-  } catch {
-    return undefined;
-  }
-}
 
 export async function writeState(dir: string, state: WatcherState): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o755 });

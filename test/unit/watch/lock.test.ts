@@ -11,14 +11,17 @@ let holderScript: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nk-lock-'));
-  // the holder runs in another process: give it lock.ts compiled to plain JS
-  const src = await readFile(new URL('../../../src/shell/lock.ts', import.meta.url), 'utf8');
-  const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-  await writeFile(join(dir, 'lock.mjs'), js);
+  // the holder runs in another process: give it lock.ts (and proc.ts, which it imports) compiled to plain JS
+  for (const name of ['lock', 'proc']) {
+    const src = await readFile(new URL(`../../../src/shell/${name}.ts`, import.meta.url), 'utf8');
+    const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    await writeFile(join(dir, `${name}.js`), js);
+  }
+  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
   holderScript = join(dir, 'holder.mjs');
   await writeFile(
     holderScript,
-    `import { acquireLock } from './lock.mjs';
+    `import { acquireLock } from './lock.js';
      import { spawn } from 'node:child_process';
      const [lockDir, holdMs, childS] = process.argv.slice(2);
      const lock = await acquireLock({ dir: lockDir, what: 'test holder', timeoutMs: 10000 });
