@@ -1,5 +1,6 @@
 import { runPass } from '../shell/pass.js';
 import { formatPlan } from '../plan/format.js';
+import { chosenPorts, formatChosenPorts } from '../plan/ports-status.js';
 import { EXIT, type Context } from './common.js';
 import { reportProblem } from './report.js';
 
@@ -26,7 +27,10 @@ export async function planCommand(ctx: Context): Promise<number> {
       ],
       iptables: o.extra,
     };
-    ctx.out(JSON.stringify({ changes: o.plan.changes, conflicts: [], commands }, null, 2) + '\n');
-  } else ctx.out(formatPlan(o.plan));
+    ctx.out(JSON.stringify({ changes: o.plan.changes, conflicts: [], commands, chosenPorts: chosenPorts(o.topo) }, null, 2) + '\n');
+  } else {
+    const chosen = formatChosenPorts(chosenPorts(o.topo));
+    ctx.out(formatPlan(o.plan) + (chosen.length ? chosen.join('\n') + '\n' : ''));
+  }
   return o.plan.changes.length ? EXIT.changes : EXIT.ok;
 }

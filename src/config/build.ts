@@ -21,7 +21,7 @@ import type {
 import type { Diagnostic } from '../model/diagnostic.js';
 import { canonicalIP, formatAddrPrefix, formatNetwork, hostBitsSet, parseCidr, parseIP } from '../model/ip.js';
 import type { Locator } from './locator.js';
-import { pairRanges, parseLinkPort, parsePortString, parseRange } from './ports.js';
+import { autoPort, pairRanges, parseLinkPort, parsePortString, parseRange } from './ports.js';
 import { fieldName, objectLabel, type TypedDoc } from './validate-schema.js';
 import { posAt, type Path } from './documents.js';
 
@@ -161,8 +161,8 @@ export class Builder {
   private port(td: TypedDoc, p: unknown, i: number): PortSpec[] {
     const path = ['ports', i];
     const pos = posAt(td.raw, path);
-    if (typeof p === 'string') {
-      const r = parsePortString(p);
+    if (typeof p === 'string' || typeof p === 'number') {
+      const r = parsePortString(String(p));
       if (!r.ok) {
         this.err(td, 'invalid-port', path, r.message);
         return [];
@@ -179,8 +179,13 @@ export class Builder {
       }
       return r;
     };
-    const host = range('hostPort', 'host port');
     const cont = range('containerPort', 'container port');
+    if (o.hostPort === undefined && cont) {
+      const auto: PortSpec = { ...autoPort(o.hostIP as string | undefined, cont, (o.protocol as PortProtocol | undefined) ?? 'tcp'), pos };
+      if (o.network !== undefined) auto.network = o.network as string;
+      return [this.track(auto, td, path)];
+    }
+    const host = range('hostPort', 'host port');
     if (!host || !cont) return [];
     const pairErr = pairRanges(host, cont, `${o.hostPort}:${o.containerPort}`);
     if (pairErr) {

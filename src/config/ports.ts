@@ -1,12 +1,15 @@
 // Published-port and link-port syntax (pure).
 
-import type { PortProtocol } from '../model/config.js';
+import type { GatewayMode, NetworkDriver, PortProtocol } from '../model/config.js';
 import { canonicalIP, parseIP } from '../model/ip.js';
 
 export interface ParsedPort {
   hostIP?: string;
+  /** 0 when `auto` */
   hostPort: number;
   hostPortEnd: number;
+  /** no host port written ("80", "127.0.0.1::80"): netkeeper chooses one (src/plan/ports.ts) */
+  auto?: true;
   containerPort: number;
   containerPortEnd: number;
   protocol: PortProtocol;
@@ -37,7 +40,9 @@ export function pairRanges(host: [number, number], cont: [number, number], text:
 
 /**
  * "[hostIP:]hostPort[-end]:containerPort[-end][/tcp|udp]"; an IPv6 host address
- * is written in brackets: "[::1]:8080:80".
+ * is written in brackets: "[::1]:8080:80". As with Docker's `-p`, the host port may
+ * be left out ("80", "80/udp", "127.0.0.1::80", "[::1]::80"): it is then chosen by
+ * netkeeper from 49153-65535.
  */
 export function parsePortString(text: string): PortParse {
   const fail = (message: string): PortParse => ({ ok: false, message });
@@ -64,10 +69,12 @@ export function parsePortString(text: string): PortParse {
     hostIP = parts.shift()!;
     if (!parseIP(hostIP) || hostIP.includes(':')) return fail(`port "${text}": "${hostIP}" is not an IPv4 address`);
   }
-  if (parts.length === 1 && /^[0-9]+(-[0-9]+)?$/.test(parts[0])) {
-    return fail(
-      `port "${text}" names no host port: netkeeper publishes only declared host ports, write "hostPort:containerPort" (e.g. "${parts[0]}:${parts[0]}")`,
-    );
+  // "80" or "127.0.0.1::80": no host port
+  const bare = (parts.length === 1 && hostIP === undefined) || (parts.length === 2 && parts[0] === '' && hostIP !== undefined);
+  if (bare && /^[0-9]+(-[0-9]+)?$/.test(parts[parts.length - 1])) {
+    const cont = parseRange(parts[parts.length - 1], 'container port');
+    if (typeof cont === 'string') return fail(`port "${text}": ${cont}`);
+    return { ok: true, value: autoPort(hostIP, cont, protocol) };
   }
   if (parts.length !== 2) return fail(`port "${text}" is not [hostIP:]hostPort:containerPort[/protocol]`);
   const host = parseRange(parts[0], 'host port');
@@ -89,6 +96,19 @@ export function parsePortString(text: string): PortParse {
   };
 }
 
+/** A port published without a host port: the host port is chosen when planning. */
+export function autoPort(hostIP: string | undefined, cont: [number, number], protocol: PortProtocol): ParsedPort {
+  return {
+    ...(hostIP !== undefined ? { hostIP: canonicalIP(hostIP) } : {}),
+    hostPort: 0,
+    hostPortEnd: 0,
+    auto: true,
+    containerPort: cont[0],
+    containerPortEnd: cont[1],
+    protocol,
+  };
+}
+
 /** links[].ports item: 5432 or "5432/tcp" or "53/udp". */
 export function parseLinkPort(v: number | string): { port: number; protocol: PortProtocol } | string {
   if (typeof v === 'number') {
@@ -100,4 +120,20 @@ export function parseLinkPort(v: number | string): { port: number; protocol: Por
   const port = Number(m[1]);
   if (port < 1 || port > 65535) return `port ${port} is outside 1-65535`;
   return { port, protocol: (m[2] as PortProtocol | undefined) ?? 'tcp' };
+}
+
+/**
+ * Why ports cannot be published into a network (undefined: they can). DNAT
+ * needs the host to route into the network: a nat or routed bridge or overlay,
+ * not internal. An isolated switch and a macvlan LAN give the host no part.
+ */
+export function noPortsReason(n: {
+  driver: NetworkDriver;
+  gatewayMode: GatewayMode;
+  internal: boolean;
+}): { code: 'port-internal' | 'port-unroutable'; why: string; short: string } | undefined {
+  if (n.internal) return { code: 'port-internal', why: 'internal', short: 'internal' };
+  if (n.driver === 'macvlan') return { code: 'port-unroutable', why: 'a macvlan network (the host does not route it)', short: 'macvlan' };
+  if (n.gatewayMode === 'isolated') return { code: 'port-unroutable', why: 'gatewayMode isolated (the host takes no part in it)', short: 'gatewayMode isolated' };
+  return undefined;
 }

@@ -1,8 +1,9 @@
 // Rules on Containers: modes, references, addresses, interface names, ports (pure).
 
-import type { AttachmentSpec, ContainerSpec, PortSpec, SourcePos } from '../model/config.js';
+import type { AttachmentSpec, ContainerSpec, NetworkSpec, PortSpec, SourcePos } from '../model/config.js';
 import { cidrContains, firstHost, formatIP, isNetworkOrBroadcast, parseCidr, parseIP, type IP } from '../model/ip.js';
 import { attachmentIfnames, where, type RuleCtx } from './rules-context.js';
+import { noPortsReason } from './ports.js';
 
 export const AUTO_SUBNET_MESSAGE = 'user specified IP address is supported only on networks with user configured subnets';
 
@@ -305,6 +306,15 @@ function addressProblem(n: NonNullable<ReturnType<RuleCtx['network']>>, ip: IP):
   return null;
 }
 
+/** The host addresses a port is published on: both families' any-address when neither the port nor its network names one (as Docker does). */
+function publishAddresses(p: PortSpec, n: NetworkSpec): IP[] {
+  const ip = p.hostIP ?? n.hostIP;
+  if (ip !== undefined && (p.hostIP !== undefined || ip !== '0.0.0.0')) return [parseIP(ip)!];
+  // an automatic subnet is IPv4
+  const fams = new Set((n.subnets ?? []).map((s) => (s.subnet.includes(':') ? 6 : 4)));
+  return [...(fams.size === 0 || fams.has(4) ? [parseIP('0.0.0.0')!] : []), ...(fams.has(6) ? [parseIP('::')!] : [])];
+}
+
 interface Published {
   c: ContainerSpec;
   p: PortSpec;
@@ -313,33 +323,40 @@ interface Published {
 
 function checkPorts(ctx: RuleCtx): void {
   const all: Published[] = [];
+  const iptablesOff = !ctx.cfg.settings.iptables;
   for (const c of ctx.containerList) {
     if (c.mode.type !== 'bridge' || c.ports.length === 0) continue;
     const nets = ctx.networksOf(c);
     for (const p of c.ports) {
+      if (iptablesOff) {
+        const at = ctx.cfg.settings.pos ? ` (${where(ctx.cfg.settings.pos)})` : '';
+        ctx.error('port-no-iptables', c, ctx.pos(p), `Settings.iptables is false${at}: netkeeper writes no iptables rules, so this port would not be published; remove the port or set iptables: true`);
+        continue;
+      }
       if (p.network !== undefined && !nets.includes(p.network)) {
         ctx.error('unknown-reference', c, ctx.pos(p, 'network'), `port targets Network "${p.network}", which this container is not attached to (${nets.join(', ') || 'none'})`);
         continue;
       }
-      const target = p.network ?? nets[0];
-      if (target === undefined) {
+      if (nets.length === 0) {
         ctx.error('port-no-network', c, ctx.pos(p), 'a published port needs a network attachment to reach the container');
         continue;
       }
-      const n = ctx.network(target);
-      if (!n) continue; // reported as an unknown attachment
-      if (n.internal) {
-        ctx.error('port-internal', c, ctx.pos(p), `Network ${n.name} is internal: it takes no published ports`);
+      // explicit network, else the first attachment whose network can carry published ports
+      const known = (p.network !== undefined ? [p.network] : nets).flatMap((name) => ctx.network(name) ?? []);
+      if (known.length === 0) continue; // reported as an unknown attachment
+      const n = known.find((x) => noPortsReason(x) === undefined);
+      if (!n) {
+        if (known.length === 1) {
+          const r = noPortsReason(known[0])!;
+          ctx.error(r.code, c, ctx.pos(p), `Network ${known[0].name} is ${r.why}: it takes no published ports`);
+        } else {
+          const list = known.map((x) => `${x.name} (${noPortsReason(x)!.short})`).join(', ');
+          ctx.error('port-unroutable', c, ctx.pos(p), `none of this container's networks can carry a published port: ${list}`);
+        }
         continue;
       }
-      // the host has no address on an isolated switch or a macvlan LAN: nothing could DNAT to it
-      if (n.gatewayMode === 'isolated' || n.driver === 'macvlan') {
-        const why = n.driver === 'macvlan' ? 'a macvlan network (the host does not route it)' : 'gatewayMode isolated (the host takes no part in it)';
-        ctx.error('port-unroutable', c, ctx.pos(p), `Network ${n.name} is ${why}: it takes no published ports`);
-        continue;
-      }
-      const ip = parseIP(p.hostIP ?? n.hostIP ?? '0.0.0.0')!;
-      all.push({ c, p, ip });
+      if (p.auto) continue; // its host port is chosen free when planning
+      for (const ip of publishAddresses(p, n)) all.push({ c, p, ip });
     }
   }
   // Sweep each protocol/family by host port: only ranges that overlap are compared.
@@ -371,9 +388,12 @@ function checkPorts(ctx: RuleCtx): void {
   }
   const range = (p: PortSpec) => (p.hostPort === p.hostPortEnd ? `${p.hostPort}` : `${p.hostPort}-${p.hostPortEnd}`);
   const ipText = (x: IP) => formatIP(x.family, x.value);
+  const reported = new Set<PortSpec>();
   for (const [late, early] of [...firstClash.entries()].sort((x, y) => x[0] - y[0])) {
     const a = all[early];
     const b = all[late];
+    if (reported.has(b.p)) continue; // one port published on both families clashes once
+    reported.add(b.p);
     const by = a.c === b.c ? 'this container' : `Container ${a.c.name}`;
     ctx.error(
       'port-conflict',

@@ -10,7 +10,7 @@ export const NAME_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,62}$';
 export const IFNAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]*$';
 export const MAC_PATTERN = '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$';
 export const PORT_STRING_PATTERN =
-  '^(([0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[[0-9A-Fa-f:.]+\\]):)?[0-9]{1,5}(-[0-9]{1,5})?:[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$';
+  '^((([0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[[0-9A-Fa-f:.]+\\]):([0-9]{1,5}(-[0-9]{1,5})?)?|[0-9]{1,5}(-[0-9]{1,5})?):)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$';
 const DNS_NAME_PATTERN = '^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?$';
 
 const DEFS: Record<string, Schema> = {
@@ -45,7 +45,8 @@ const DEFS: Record<string, Schema> = {
     pattern: PORT_STRING_PATTERN,
     description:
       'A published port "[hostIP:]hostPort[-end]:containerPort[-end][/tcp|udp]", e.g. "8080:80", "127.0.0.1:5353:53/udp", ' +
-      '"9000-9003:9000-9003", "[::1]:8080:80". A host port is required: "80" alone is refused.',
+      '"9000-9003:9000-9003", "[::1]:8080:80". Without a host port ("80", "127.0.0.1::80", "[::]::80/udp") netkeeper ' +
+      'chooses one from 49153-65535 and keeps it while the container keeps the port.',
   },
   portOrRange: {
     description: 'A port (1-65535) or a range "9000-9003".',
@@ -201,22 +202,28 @@ export const containerSchema = schema(
       },
       ports: {
         type: 'array',
-        description: 'Published ports (DNAT from the host). A host port is always required.',
+        description:
+          'Published ports (DNAT from the host), as with docker run -p. Without a host address, on both IPv4 and IPv6 when the ' +
+          'container has both (an address in brackets, or [::], is IPv6 only). Without a host port, netkeeper chooses one.',
         items: {
           if: { type: 'object' },
           then: {
             type: 'object',
             additionalProperties: false,
-            required: ['hostPort', 'containerPort'],
+            required: ['containerPort'],
             properties: {
               hostIP: ref('ipAddress', 'Host address to publish on (default: the network\'s hostIP, else 0.0.0.0).'),
-              hostPort: ref('portOrRange', 'Host port or range.'),
+              hostPort: ref('portOrRange', 'Host port or range (default: chosen by netkeeper from 49153-65535).'),
               containerPort: ref('portOrRange', 'Container port or range of the same length.'),
               protocol: { enum: ['tcp', 'udp'], default: 'tcp', description: 'tcp (default) or udp.' },
-              network: ref('name', 'Which attachment\'s address is the target (default: the first).'),
+              network: ref('name', 'Which attachment\'s address is the target (default: the first whose network can carry published ports: nat or routed, not internal).'),
             },
           },
-          else: ref('portString'),
+          else: {
+            if: { type: 'integer' },
+            then: { type: 'integer', minimum: 1, maximum: 65535, description: 'A container port alone (as in Docker\'s -p 80): the host port is chosen.' },
+            else: ref('portString'),
+          },
         },
       },
       dns: {

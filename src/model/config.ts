@@ -44,13 +44,15 @@ export type PortProtocol = 'tcp' | 'udp';
 
 /** A published port range after parsing every SPEC form. Single ports have start === end. */
 export interface PortSpec {
-  hostIP?: string; // undefined: the network's hostIP, else 0.0.0.0
-  hostPort: number;
+  hostIP?: string; // undefined: the network's hostIP, else 0.0.0.0 and :: (both families)
+  hostPort: number; // 0 when `auto`
   hostPortEnd: number;
+  /** no host port declared: chosen when planning (src/plan/ports.ts) */
+  auto?: true;
   containerPort: number;
   containerPortEnd: number;
   protocol: PortProtocol;
-  network?: string; // which attachment's address is the target; default the first
+  network?: string; // which attachment's address is the target; default the first that can carry ports
   pos: SourcePos;
 }
 

@@ -28,6 +28,8 @@ export interface HostFacts {
   hostname: string;
   /** MTU of each host interface by name (underlay MTU for overlays, macvlan parents) */
   linkMtu: Record<string, number>;
+  /** host ports bound by a socket in the host namespace (TCP: listening), read only when a port needs its host port chosen */
+  boundPorts?: { tcp: number[]; udp: number[] };
 }
 
 export interface Observed {

@@ -66,6 +66,8 @@ export interface TPort {
   containerPortEnd: number;
   protocol: PortProtocol;
   network: string;
+  /** the host port was chosen by netkeeper (declared without one) */
+  auto?: true;
 }
 
 export interface TLinkRef {

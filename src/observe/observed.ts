@@ -19,6 +19,7 @@ import { parseFdb, parseNeigh } from './neigh.js';
 import { parseNetconf } from './netconf.js';
 import { resolvePeers } from './peers.js';
 import { foreignRouteDsts, parseRoutes } from './routes.js';
+import { boundPorts, type SocketTables } from './sockets.js';
 
 /** The parsed documents of one namespace batch (NS_BATCH order). */
 export interface NsBatch {
@@ -107,6 +108,8 @@ export interface ObserveCapture {
   files: EtcNetnsFile[];
   resolvConf: string;
   hostname: string;
+  /** /proc/net/{tcp,tcp6} and {udp,udp6} texts of the host namespace, when read */
+  sockets?: SocketTables;
 }
 
 export function assembleObserved(c: ObserveCapture): Observed {
@@ -157,6 +160,7 @@ export function assembleObserved(c: ObserveCapture): Observed {
     resolvConf: c.resolvConf,
     hostname: c.hostname,
     linkMtu,
+    ...(c.sockets ? { boundPorts: boundPorts(c.sockets) } : {}),
   };
   return { resources: toMap(resources), facts };
 }

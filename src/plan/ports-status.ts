@@ -10,7 +10,7 @@
 // rules that netkeeper wrote for one mapped range ("9000-9003:8000-8003") are
 // shown as that range again.
 
-import type { TPort } from '../model/topology.js';
+import type { TPort, Topology } from '../model/topology.js';
 import { HOST_NS } from '../model/resources.js';
 import type { AddrRes, ChainRes, IptFamily, LinkRes, NetnsRes, Resource } from '../model/resources.js';
 
@@ -194,4 +194,39 @@ export function formatPorts(ports: PublishedPort[]): string[] {
     p.network ?? p.bridge,
   ]);
   return ['', `Published ports: ${ports.length}`, ...table([['  CONTAINER', 'HOST', 'PROTO', 'CONTAINER ADDRESS', 'NETWORK'], ...rows])];
+}
+
+/** A port declared without a host port, with the host port chosen for it (for `plan`). */
+export interface ChosenPort {
+  container: string;
+  network: string;
+  protocol: 'tcp' | 'udp';
+  containerPort: number;
+  containerPortEnd: number;
+  /** "0.0.0.0:49200", "[::]:49200", "127.0.0.1:49200-49201" */
+  host: string[];
+}
+
+/** The host ports netkeeper chose for this host's ports declared without one; one entry per declared port. */
+export function chosenPorts(topo: Topology): ChosenPort[] {
+  const out: ChosenPort[] = [];
+  for (const c of topo.containers) {
+    if (!c.local) continue;
+    const byPort = new Map<string, ChosenPort>();
+    for (const p of c.ports) {
+      if (!p.auto) continue;
+      const k = `${p.network}/${p.protocol}/${p.containerPort}/${p.hostPort}`;
+      const e = byPort.get(k) ?? byPort.set(k, { container: c.name, network: p.network, protocol: p.protocol, containerPort: p.containerPort, containerPortEnd: p.containerPortEnd, host: [] }).get(k)!;
+      e.host.push(`${hostPart(p.hostIP, p.hostIP.includes(':') ? 'ipv6' : 'ipv4')}:${range(p.hostPort, p.hostPortEnd)}`);
+    }
+    out.push(...byPort.values());
+  }
+  return out;
+}
+
+/** `plan`: the chosen host ports, or nothing when no port was declared without one. */
+export function formatChosenPorts(ports: ChosenPort[]): string[] {
+  if (ports.length === 0) return [];
+  const rows = ports.map((p) => [`  ${p.container}`, `${range(p.containerPort, p.containerPortEnd)}/${p.protocol}`, p.host.join(', '), p.network]);
+  return ['', 'Host ports chosen by netkeeper (ports declared without one):', ...table([['  CONTAINER', 'PORT', 'HOST', 'NETWORK'], ...rows])];
 }

@@ -48,11 +48,11 @@ import type {
   TLink,
   TLinkEnd,
   TNetwork,
-  TPort,
   TSubnet,
   Topology,
 } from '../model/topology.js';
 import { allocate, chooseAutoSubnets, type AutoSubnetRequest, type IpamRequest } from './ipam.js';
+import { buildPorts } from './ports.js';
 import {
   DEFAULT_BRIDGE_IFNAME,
   DEFAULT_NETWORK,
@@ -506,40 +506,24 @@ export function buildTopology(config: Config, observed: Observed, self: string):
     (attsByCtr.get(d.container.name) ?? attsByCtr.set(d.container.name, []).get(d.container.name)!).push(att);
   }
 
+  const portsByCtr = buildPorts({
+    containers: ctrs.map((c) => {
+      const ns = nsByName.get(c.name)!;
+      return { spec: c, local: (c.host ?? self) === self, attachments: attsByCtr.get(ns.sharedWith ?? c.name) ?? [] };
+    }),
+    networks: nets,
+    observed: observed.resources.values(),
+    ...(observed.facts.boundPorts ? { bound: observed.facts.boundPorts } : {}),
+    error: (code, name, message, pos) => err(ctx, code, ctrObj(name), message, pos),
+  });
+
   const containers: TContainer[] = [];
   for (const c of ctrs) {
     const ns = nsByName.get(c.name)!;
     const host = c.host ?? self;
     const local = host === self;
     const attachments = attsByCtr.get(c.name) ?? [];
-    const portAtts = ns.sharedWith ? (attsByCtr.get(ns.sharedWith) ?? []) : attachments;
-    const ports: TPort[] = [];
-    for (const p of c.ports) {
-      const netName = p.network ?? portAtts[0]?.network;
-      const att = portAtts.find((a) => a.network === netName);
-      const containerIP = att?.ip4 ?? att?.ip6;
-      if (!att || !containerIP || !netName) {
-        if (local) {
-          const why = !netName
-            ? 'the container has no network to publish on'
-            : !att
-              ? `the container is not attached to network ${netName}`
-              : `the container has no address on network ${netName}`;
-          err(ctx, 'port-no-target', ctrObj(c.name), `published port ${p.hostPort}: ${why}`, p.pos);
-        }
-        continue;
-      }
-      ports.push({
-        hostIP: p.hostIP ? canonicalIP(p.hostIP) : nets.get(netName)!.hostIP,
-        hostPort: p.hostPort,
-        hostPortEnd: p.hostPortEnd,
-        containerIP,
-        containerPort: p.containerPort,
-        containerPortEnd: p.containerPortEnd,
-        protocol: p.protocol,
-        network: netName,
-      });
-    }
+    const ports = portsByCtr.get(c.name) ?? [];
     containers.push({
       name: c.name,
       ...(ns.netns !== undefined ? { netns: ns.netns } : {}),

@@ -73,6 +73,8 @@ export interface ObserveOptions {
   reuse?: Map<string, string>;
   /** filled with the batch output of every namespace read, by path */
   record?: Map<string, string>;
+  /** read the host's bound ports (/proc/net/{tcp,udp}[6]): a port needs its host port chosen */
+  boundPorts?: boolean;
 }
 
 /** nsenter could not enter the file (stale entry, not a namespace): not an ip failure. */
@@ -146,6 +148,10 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
   })();
 
   const resolvPromise = fs.readFile(opts.resolvConfPath ?? '/etc/resolv.conf');
+  // this process's /proc/net is the host namespace's (observe runs there)
+  const socketsPromise = opts.boundPorts
+    ? Promise.all(['tcp', 'tcp6', 'udp', 'udp6'].map((t) => fs.readFile(`/proc/net/${t}`).then((x) => x ?? ''))).then(([t4, t6, u4, u6]) => ({ tcp: [t4, t6], udp: [u4, u6] }))
+    : Promise.resolve(undefined);
 
   const host = await hostPromise;
   const hostBatch = parseNsBatch(host.stdout, true, 'host ip -batch');
@@ -154,7 +160,7 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     ? runner.run('bridge', ['-j', '-batch', '-'], { input: fdbBatchInput(devs) }).then((r) => ({ devs, stdout: r.stdout }))
     : Promise.resolve(undefined);
 
-  const [namespaces, files, resolvConf, fdb] = await Promise.all([namespacesPromise, filesPromise, resolvPromise, fdbPromise]);
+  const [namespaces, files, resolvConf, fdb, sockets] = await Promise.all([namespacesPromise, filesPromise, resolvPromise, fdbPromise, socketsPromise]);
   return assembleObserved({
     hostBatch,
     ...(fdb ? { fdb } : {}),
@@ -162,5 +168,6 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     files,
     resolvConf: resolvConf ?? '',
     hostname: opts.hostname ?? osHostname(),
+    ...(sockets ? { sockets } : {}),
   });
 }

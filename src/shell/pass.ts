@@ -44,7 +44,7 @@ export type PassOutcome =
   | { status: 'invalid'; errors: Diagnostic[] }
   | { status: 'refused'; reason: string }
   | { status: 'conflict'; plan: Plan }
-  | { status: 'planned'; plan: Plan; program: Program; extra: unknown }
+  | { status: 'planned'; plan: Plan; program: Program; extra: unknown; topo: Topology }
   | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan };
 
 /** What no files at all mean: the loader's own answer (default Settings, no objects). */
@@ -65,10 +65,12 @@ function adoptedNamespaces(config: Config): { name: string; path: string }[] {
 }
 
 /** What observe must be told by the files: adopted namespaces, and which of two names bound to one namespace owns it. */
-export function observeOptionsFor(config: Config): { extraNamespaces: { name: string; path: string }[]; preferPrimary: string[] } {
+export function observeOptionsFor(config: Config): { extraNamespaces: { name: string; path: string }[]; preferPrimary: string[]; boundPorts: boolean } {
   return {
     extraNamespaces: adoptedNamespaces(config),
     preferPrimary: config.containers.filter((c) => c.mode.type !== 'container').map((c) => (c.netns.type === 'named' ? c.netns.name : c.name)),
+    // a port declared without a host port must not get one a host socket is bound to
+    boundPorts: config.containers.some((c) => c.ports.some((p) => p.auto)),
   };
 }
 
@@ -173,7 +175,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const program = render(plan.changes, known);
   if (opts.dryRun) {
     const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
-    return { status: 'planned', plan, program, extra };
+    return { status: 'planned', plan, program, extra, topo: first.topo };
   }
   await sweepTrash(ETC_NETNS_DIR);
   if (plan.changes.length === 0) {

@@ -28,8 +28,8 @@ describe('a valid networks.d with every kind and field', () => {
     ]);
     expect(c.settings).toEqual({
       kind: 'Settings',
-      ipForward: true,
-      iptables: false,
+      ipForward: false,
+      iptables: true, // false would refuse the published ports of web.yaml (port-no-iptables)
       prune: false,
       pos: { file: `${FULL}/hosts.yml`, line: 9, col: 1 },
     });

@@ -312,6 +312,40 @@ describe('published ports', () => {
   test('a port with no network to target', () => {
     refused(ctr('a', '  - »"8080:80"\n', 'networks: []\n'), 'port-no-network');
   });
+  const SW = 'kind: Network\nname: sw\ngatewayMode: isolated\n---\n';
+  const IN = 'kind: Network\nname: in\ninternal: true\n---\n';
+  test('several networks: the first that can carry the port is its target, not the first attachment', () => {
+    ok(SW + ctr('a', '  - "127.0.0.1:2201:22"\n', 'networks: [sw, bridge]\n'));
+    // the port therefore clashes on the network it lands on
+    refused(SW + ctr('a', '  - "2201:22"\n', 'networks: [sw, bridge]\n') + ctr('b', '  - »"2201:23"\n'), 'port-conflict');
+  });
+  test('several networks and none can carry the port: refused, naming each', () => {
+    refused(SW + IN + ctr('a', '  - »"2201:22"\n', 'networks: [sw, in]\n'), 'port-unroutable', {
+      message: "none of this container's networks can carry a published port: sw (gatewayMode isolated), in (internal)",
+    });
+  });
+  test('an explicit network: that cannot carry the port is still refused', () => {
+    refused(SW + ctr('a', '  - »{hostPort: 2201, containerPort: 22, network: sw}\n', 'networks: [sw, bridge]\n'), 'port-unroutable');
+  });
+  test('a port without a host port takes part in no conflict (its host port is chosen free)', () => {
+    ok(ctr('a', '  - "80"\n  - "80"\n  - "127.0.0.1::80"\n') + ctr('b', '  - "49153:80"\n'));
+  });
+  test('"8080:80" on a dual-stack network is published on both families, so [::]:8080 clashes with it', () => {
+    const DUAL = 'kind: Network\nname: d\nsubnets: [{subnet: 10.5.0.0/24}, {subnet: "fd05::/64"}]\n---\n';
+    const d = refused(DUAL + ctr('a', '  - "8080:80"\n', 'networks: [d]\n') + ctr('b', '  - »"[::]:8080:80"\n', 'networks: [d]\n'), 'port-conflict');
+    expect(d.message).toMatch(/on :: is already published on :: as 8080\/tcp by Container a/);
+    // IPv4 only: no IPv6 to clash with
+    ok(ctr('a', '  - "8080:80"\n') + ctr('b', '  - "[::]:8080:80"\n'));
+    // twice on a dual network is reported once
+    expect(errors(DUAL + ctr('a', '  - "8080:80"\n  - "8080:80"\n', 'networks: [d]\n')).filter((e) => e.code === 'port-conflict')).toHaveLength(1);
+  });
+  test('Settings.iptables: false with a published port is refused at the port', () => {
+    const d = refused('kind: Settings\niptables: false\n---\n' + ctr('a', '  - »"8080:80"\n'), 'port-no-iptables');
+    expect(d.message).toBe(
+      'Settings.iptables is false (networks.d/a.yaml:1:1): netkeeper writes no iptables rules, so this port would not be published; remove the port or set iptables: true',
+    );
+    ok('kind: Settings\niptables: false\n---\nkind: Container\nname: a\n');
+  });
 });
 
 describe('overlays and hosts', () => {

@@ -176,16 +176,11 @@ describe('values', () => {
 });
 
 describe('ports', () => {
-  test('"80" alone is refused clearly: a host port is required', () => {
-    refused('kind: Container\nname: a\nports: [»"80"]\n', 'invalid-port', {
-      message: 'ports[0]: port "80" names no host port: netkeeper publishes only declared host ports, write "hostPort:containerPort" (e.g. "80:80")',
-    });
-  });
-  test('an unquoted 80 (a number) is refused the same way', () => {
-    refused('kind: Container\nname: a\nports:\n  - »80\n', 'invalid-port', { message: /names no host port/ });
-  });
-  test('something that is not a port at all', () => {
+  test('"80", 80 and "127.0.0.1::80" are valid (the host port is chosen); what is not a port is refused', () => {
+    expect(errors({ 'networks.d/a.yaml': 'kind: Container\nname: a\nports: ["80", 81, "127.0.0.1::82/udp", "[::1]::83", {containerPort: 84}]\n' })).toEqual([]);
     refused('kind: Container\nname: a\nports: [»true]\n', 'invalid-port', { message: 'ports[0]: port "true" is not [hostIP:]hostPort:containerPort[/protocol]' });
+    refused('kind: Container\nname: a\nports:\n  - »0\n', 'invalid-port', { message: 'ports[0]: 0 is out of range (1-65535)' });
+    refused('kind: Container\nname: a\nports: [»"127.0.0.1:80"]\n', 'invalid-port');
   });
   test('an unknown protocol', () => {
     refused('kind: Container\nname: a\nports: [»"80:80/sctp"]\n', 'invalid-port', { message: 'ports[0]: port "80:80/sctp": protocol must be tcp or udp, not "sctp"' });
@@ -202,8 +197,8 @@ describe('ports', () => {
   test('a range that ends before it starts', () => {
     refused('kind: Container\nname: a\nports: [»"9003-9000:9003-9000"]\n', 'invalid-port', { message: /ends before it starts/ });
   });
-  test('the long form needs hostPort', () => {
-    refused('kind: Container\nname: a\nports: [»{containerPort: 80}]\n', 'schema', { message: 'ports[0]: missing required field "hostPort"' });
+  test('the long form needs containerPort', () => {
+    refused('kind: Container\nname: a\nports: [»{hostPort: 80}]\n', 'schema', { message: 'ports[0]: missing required field "containerPort"' });
   });
   test('links[].ports items', () => {
     refused('kind: Container\nname: a\nlinks: [{container: b, ports: [»"5432/sctp"]}]\n---\nkind: Container\nname: b\n', 'schema');
