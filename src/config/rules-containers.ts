@@ -306,13 +306,25 @@ function addressProblem(n: NonNullable<ReturnType<RuleCtx['network']>>, ip: IP):
   return null;
 }
 
-/** The host addresses a port is published on: both families' any-address when neither the port nor its network names one (as Docker does). */
+/** Address families a network's members have addresses in: its subnets' (an automatic subnet is IPv4). */
+function familiesOf(n: NetworkSpec): Set<4 | 6> {
+  const fams = new Set<4 | 6>((n.subnets ?? []).map((s) => (s.subnet.includes(':') ? 6 : 4)));
+  return fams.size === 0 ? new Set([4]) : fams;
+}
+
+/**
+ * The host addresses a port is published on in network n: both families' any
+ * address when neither the port nor the network names one (as Docker does),
+ * for each family the network has; [] when n has no address of the port's family.
+ */
 function publishAddresses(p: PortSpec, n: NetworkSpec): IP[] {
+  const fams = familiesOf(n);
   const ip = p.hostIP ?? n.hostIP;
-  if (ip !== undefined && (p.hostIP !== undefined || ip !== '0.0.0.0')) return [parseIP(ip)!];
-  // an automatic subnet is IPv4
-  const fams = new Set((n.subnets ?? []).map((s) => (s.subnet.includes(':') ? 6 : 4)));
-  return [...(fams.size === 0 || fams.has(4) ? [parseIP('0.0.0.0')!] : []), ...(fams.has(6) ? [parseIP('::')!] : [])];
+  if (ip !== undefined && (p.hostIP !== undefined || ip !== '0.0.0.0')) {
+    const x = parseIP(ip)!;
+    return fams.has(x.family) ? [x] : [];
+  }
+  return [...(fams.has(4) ? [parseIP('0.0.0.0')!] : []), ...(fams.has(6) ? [parseIP('::')!] : [])];
 }
 
 interface Published {
@@ -344,8 +356,8 @@ function checkPorts(ctx: RuleCtx): void {
       // explicit network, else the first attachment whose network can carry published ports
       const known = (p.network !== undefined ? [p.network] : nets).flatMap((name) => ctx.network(name) ?? []);
       if (known.length === 0) continue; // reported as an unknown attachment
-      const n = known.find((x) => noPortsReason(x) === undefined);
-      if (!n) {
+      const carriers = known.filter((x) => noPortsReason(x) === undefined);
+      if (carriers.length === 0) {
         if (known.length === 1) {
           const r = noPortsReason(known[0])!;
           ctx.error(r.code, c, ctx.pos(p), `Network ${known[0].name} is ${r.why}: it takes no published ports`);
@@ -353,6 +365,15 @@ function checkPorts(ctx: RuleCtx): void {
           const list = known.map((x) => `${x.name} (${noPortsReason(x)!.short})`).join(', ');
           ctx.error('port-unroutable', c, ctx.pos(p), `none of this container's networks can carry a published port: ${list}`);
         }
+        continue;
+      }
+      // a host address of one family needs a network with addresses of that family (as topology chooses)
+      const n = carriers.find((x) => publishAddresses(p, x).length > 0);
+      if (!n) {
+        const ip = parseIP(p.hostIP ?? carriers[0].hostIP!)!;
+        const fam = ip.family === 6 ? 'IPv6' : 'IPv4';
+        const nets = carriers.length === 1 ? `Network ${carriers[0].name} has no` : `none of ${carriers.map((x) => x.name).join(', ')} has an`;
+        ctx.error('port-family', c, ctx.pos(p), `the port is published on an ${fam} host address (${formatIP(ip.family, ip.value)}), but ${nets} ${fam} subnet`);
         continue;
       }
       if (p.auto) continue; // its host port is chosen free when planning

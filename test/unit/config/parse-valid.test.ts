@@ -298,8 +298,13 @@ describe('documents and files', () => {
 
   test('port forms: IPv6 host address, long form ranges, udp', () => {
     const c = ok(`
+      kind: Network
+      name: six
+      subnets: [{subnet: "fd00:6::/64"}]
+      ---
       kind: Container
       name: web
+      networks: [six]
       ports:
         - "[::1]:8080:80"
         - {hostPort: "7000-7001", containerPort: "8000-8001", protocol: udp}

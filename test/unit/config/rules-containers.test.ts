@@ -286,7 +286,7 @@ describe('published ports', () => {
     );
   });
   test('different protocols, addresses, ports or hosts do not conflict', () => {
-    ok(ctr('a', '  - "8080:80"\n  - "53:53/udp"\n') + ctr('b', '  - "8080:80/udp"\n  - "8081:80"\n  - "[::1]:8080:80"\n'));
+    ok(ctr('a', '  - "8080:80"\n  - "53:53/udp"\n') + ctr('b', '  - "8080:80/udp"\n  - "8081:80"\n'));
     ok(ctr('a', '  - "127.0.0.1:8080:80"\n') + ctr('b', '  - "127.0.0.2:8080:80"\n'));
     ok(
       'kind: Host\nname: h1\naddress: 10.0.0.1\n---\nkind: Host\nname: h2\naddress: 10.0.0.2\n---\n' +
@@ -334,10 +334,21 @@ describe('published ports', () => {
     const DUAL = 'kind: Network\nname: d\nsubnets: [{subnet: 10.5.0.0/24}, {subnet: "fd05::/64"}]\n---\n';
     const d = refused(DUAL + ctr('a', '  - "8080:80"\n', 'networks: [d]\n') + ctr('b', '  - »"[::]:8080:80"\n', 'networks: [d]\n'), 'port-conflict');
     expect(d.message).toMatch(/on :: is already published on :: as 8080\/tcp by Container a/);
-    // IPv4 only: no IPv6 to clash with
-    ok(ctr('a', '  - "8080:80"\n') + ctr('b', '  - "[::]:8080:80"\n'));
+    // a on IPv4 only: no IPv6 to clash with
+    ok(DUAL + ctr('a', '  - "8080:80"\n') + ctr('b', '  - "[::]:8080:80"\n', 'networks: [d]\n'));
     // twice on a dual network is reported once
     expect(errors(DUAL + ctr('a', '  - "8080:80"\n  - "8080:80"\n', 'networks: [d]\n')).filter((e) => e.code === 'port-conflict')).toHaveLength(1);
+  });
+  test('a host address of one family needs a network with that family: the first such carrier, else refused', () => {
+    const SIX = 'kind: Network\nname: six\nsubnets: [{subnet: "fd06::/64"}]\n---\n';
+    refused(ctr('a', '  - »"[::]:8092:80"\n'), 'port-family', {
+      message: 'the port is published on an IPv6 host address (::), but Network bridge has no IPv6 subnet',
+    });
+    refused(SIX + ctr('a', '  - »"0.0.0.0:8092:80"\n', 'networks: [six]\n'), 'port-family', { message: /IPv4 host address \(0.0.0.0\), but Network six has no IPv4 subnet/ });
+    // the IPv6 network behind the IPv4 one takes it
+    ok(SIX + ctr('a', '  - "[fd99::1]:8095:80"\n', 'networks: [bridge, six]\n'));
+    // and then clashes there, not on bridge
+    refused(SIX + ctr('a', '  - "[::]:8095:80"\n', 'networks: [bridge, six]\n') + ctr('b', '  - »"[::]:8095:81"\n', 'networks: [six]\n'), 'port-conflict');
   });
   test('Settings.iptables: false with a published port is refused at the port', () => {
     const d = refused('kind: Settings\niptables: false\n---\n' + ctr('a', '  - »"8080:80"\n'), 'port-no-iptables');
