@@ -143,6 +143,10 @@ describe('published ports as Docker users write them', () => {
     expect((await outside.tcpConnect(undefined, '10.99.0.1', local, { timeoutMs: 1500 })).ok).toBe(false);
     // the host's own socket still has its port
     expect(await outside.tcpConnect(undefined, '10.99.0.1', wanted)).toMatchObject({ ok: true, server: 'host-socket' });
+    // plan names them
+    const text = (await sb.netkeeper(['plan', '--dir', dir])).stdout;
+    expect(text).toContain('Host ports chosen by netkeeper (ports declared without one):');
+    expect(text).toMatch(new RegExp(`\\n  app +80/tcp +0\\.0\\.0\\.0:${web} +front\\n`));
     // status shows what the kernel has
     const st = (await statusPorts()).filter((x) => x.container === 'app');
     expect(st.map((x) => `${x.hostIP}:${x.hostPort}/${x.protocol} → ${x.containerPort}`).sort()).toEqual(
