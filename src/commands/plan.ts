@@ -27,7 +27,7 @@ export async function planCommand(ctx: Context): Promise<number> {
       ],
       iptables: o.extra,
     };
-    ctx.out(JSON.stringify({ changes: o.plan.changes, conflicts: [], commands, chosenPorts: chosenPorts(o.topo) }, null, 2) + '\n');
+    ctx.out(JSON.stringify({ changes: o.plan.changes, conflicts: [], warnings: o.plan.warnings ?? [], commands, chosenPorts: chosenPorts(o.topo) }, null, 2) + '\n');
   } else {
     const chosen = formatChosenPorts(chosenPorts(o.topo));
     ctx.out(formatPlan(o.plan) + (chosen.length ? chosen.join('\n') + '\n' : ''));

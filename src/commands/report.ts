@@ -4,7 +4,14 @@ import { formatPlan, summary } from '../plan/format.js';
 import type { PassOutcome } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';
 
+/** What the pass noticed and leaves alone: `warning:` lines, nothing blocks. */
+export function reportWarnings(ctx: Context, o: PassOutcome): void {
+  if (!('plan' in o)) return;
+  for (const w of o.plan.warnings ?? []) ctx.err(`warning: ${formatDiagnostic(w)}\n`);
+}
+
 export function reportProblem(ctx: Context, o: PassOutcome): number | undefined {
+  reportWarnings(ctx, o);
   if (o.status === 'invalid') {
     for (const e of o.errors) ctx.err(`error: ${formatDiagnostic(e)}\n`);
     ctx.err('nothing was applied\n');

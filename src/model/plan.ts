@@ -16,6 +16,8 @@ export interface Plan {
   changes: Change[];
   /** conflicts with unowned objects: the plan must not be applied */
   conflicts: Diagnostic[];
+  /** what netkeeper noticed and leaves alone (e.g. a user's NK-* chain); nothing blocks */
+  warnings?: Diagnostic[];
 }
 
 /** What observe returns besides resources: facts about the host the desired state depends on. */

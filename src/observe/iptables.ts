@@ -1,10 +1,19 @@
 // `iptables-save` / `ip6tables-save` text → the firewall resources netkeeper
-// owns: every chain named NK-* (with its rules in order) and every rule in any
-// other chain that carries netkeeper's comment (a hook). Nothing else is
-// returned: other tools' chains and the user's rules are invisible to the diff.
-// Pure.
+// owns, and the NK-* chains it does not (returned with owned: false, so the diff
+// never touches them and the pass warns about them). Pure.
+//
+// What is netkeeper's (docs/firewall.md, "Ownership"):
+// - a chain whose name is one netkeeper makes in that table: NK-FORWARD, NK-USER,
+//   NK-ISOLATION (filter), NK-PORTS, NK-POSTROUTING (nat), NK-RAW (raw) on the
+//   host; NK-POSTROUTING (nat) in a router container's namespace; and on the
+//   host NK-PORTS-<bridge> (nat) when <bridge> is a bridge netkeeper owns or
+//   netkeeper's NK-PORTS jumps to it. Any other NK-* chain is the user's;
+// - a rule in a built-in chain whose comment is exactly `netkeeper` and which
+//   jumps to one of netkeeper's chains (a hook). A rule that merely carries the
+//   comment is not one.
+// Other tools' chains and the user's rules elsewhere are not returned.
 
-import { MARK, chainRes, key } from '../model/resources.js';
+import { HOST_NS, MARK, chainRes, key } from '../model/resources.js';
 import type { ChainRes, HookRes, IptFamily, Resource } from '../model/resources.js';
 
 export const OWNED_CHAIN_PREFIX = 'NK-';
@@ -25,7 +34,24 @@ export function ruleComment(rule: string): string | undefined {
 }
 
 export function isOwnComment(comment: string | undefined): boolean {
-  return comment !== undefined && (comment === MARK.ruleComment || comment.startsWith(`${MARK.ruleComment}:`) || comment.startsWith(`${MARK.ruleComment} `));
+  return comment === MARK.ruleComment;
+}
+
+/** The chains netkeeper makes under fixed names, per table: on the host, and in a router container's namespace. */
+export const OWN_CHAINS: { host: Record<string, readonly string[]>; router: Record<string, readonly string[]> } = {
+  host: { filter: ['NK-FORWARD', USER_CHAIN, 'NK-ISOLATION'], nat: ['NK-PORTS', 'NK-POSTROUTING'], raw: ['NK-RAW'] },
+  router: { nat: ['NK-POSTROUTING'] },
+};
+/** nat chain of the ports published into one bridge: NK-PORTS-<bridge> (host only) */
+export const PORTS_CHAIN_PREFIX = 'NK-PORTS-';
+const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+
+/** Whether a chain is netkeeper's (see the header). `portsJumps`: the targets of netkeeper's NK-PORTS in that table. */
+export function isOwnChain(ns: string, table: string, name: string, bridges: ReadonlySet<string>, portsJumps: ReadonlySet<string>): boolean {
+  const fixed = (ns === HOST_NS ? OWN_CHAINS.host : OWN_CHAINS.router)[table] ?? [];
+  if (fixed.includes(name)) return true;
+  if (ns !== HOST_NS || table !== 'nat' || !name.startsWith(PORTS_CHAIN_PREFIX)) return false;
+  return bridges.has(name.slice(PORTS_CHAIN_PREFIX.length)) || portsJumps.has(name);
 }
 
 function jumpTarget(rule: string): string | undefined {
@@ -33,9 +59,13 @@ function jumpTarget(rule: string): string | undefined {
   return m?.[1];
 }
 
-export function parseIptablesSave(text: string, family: IptFamily, ns: string): Resource[] {
+/**
+ * `bridges`: the bridges netkeeper owns on the host (their NK-PORTS-<bridge>
+ * chains are netkeeper's even when NK-PORTS no longer jumps to them).
+ */
+export function parseIptablesSave(text: string, family: IptFamily, ns: string, bridges: ReadonlySet<string> = new Set()): Resource[] {
   const chains = new Map<string, ChainRes>();
-  const hooks: HookRes[] = [];
+  const candidates: { table: string; chain: string; rule: string; index: number }[] = [];
   const seenInChain = new Map<string, number>();
   let table: string | undefined;
   const lines = text.split('\n');
@@ -76,8 +106,19 @@ export function parseIptablesSave(text: string, family: IptFamily, ns: string): 
     }
     const index = seenInChain.get(`${table}/${name}`) ?? 0;
     seenInChain.set(`${table}/${name}`, index + 1);
-    if (!isOwnComment(ruleComment(rule))) continue;
+    if (BUILTIN_CHAINS.has(name) && isOwnComment(ruleComment(rule))) candidates.push({ table, chain: name, rule, index });
+  }
+
+  // which NK-* chains are netkeeper's
+  for (const c of chains.values()) {
+    const ports = chains.get(`${c.table}/NK-PORTS`);
+    const jumps = new Set(ports ? ports.rules.map(jumpTarget).filter((t): t is string => !!t) : []);
+    c.owned = isOwnChain(ns, c.table, c.chain, bridges, jumps);
+  }
+  const hooks: HookRes[] = [];
+  for (const { table, chain: name, rule, index } of candidates) {
     const target = jumpTarget(rule) ?? '';
+    if (!chains.get(`${table}/${target}`)?.owned) continue; // the comment alone does not make a rule netkeeper's
     // the same jump twice (a crash between two writes, a hand-made copy): the
     // copies get their own keys, so the diff removes them
     const k = key.hook(ns, family, table, name, target);

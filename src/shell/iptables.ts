@@ -27,14 +27,23 @@ function nsPath(ns: string, nsPaths: Record<string, string>): string | undefined
   return ns === HOST_NS ? undefined : (nsPaths[ns] ?? `/run/netns/${ns}`);
 }
 
-/** netkeeper's chains and hooks in one namespace, for each family asked. */
-export async function readIptables(runner: Runner, ns: { name: string; path?: string }, families: IptFamily[]): Promise<Resource[]> {
+/**
+ * netkeeper's chains and hooks in one namespace, for each family asked, and the
+ * NK-* chains that are not netkeeper's (owned: false). `bridges`: the bridges
+ * netkeeper owns on the host (see parseIptablesSave).
+ */
+export async function readIptables(
+  runner: Runner,
+  ns: { name: string; path?: string },
+  families: IptFamily[],
+  bridges: ReadonlySet<string> = new Set(),
+): Promise<Resource[]> {
   const out: Resource[] = [];
   const path = ns.name === HOST_NS ? undefined : (ns.path ?? `/run/netns/${ns.name}`);
   for (const family of families) {
     const [cmd, args] = inNs(path, SAVE[family], []);
     const r = await runner.run(cmd, args);
-    out.push(...parseIptablesSave(r.stdout, family, ns.name));
+    out.push(...parseIptablesSave(r.stdout, family, ns.name, bridges));
   }
   return out;
 }

@@ -22,6 +22,7 @@ import { firewallPlugin, type Plugin } from './plugins.js';
 import { fileIntent, type Intent } from './intent.js';
 import { buildOverlay } from '../plan/overlay.js';
 import { macvlanConflicts } from '../plan/macvlan.js';
+import { foreignChainWarnings } from '../plan/firewall-foreign.js';
 
 export interface PassOptions {
   dir: string;
@@ -132,6 +133,8 @@ async function compute(
   await observeHostSysctls(desired, observed);
   const plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
   if (!opts.destroy) plan.conflicts.push(...macvlanConflicts(topo, observed));
+  const warnings = foreignChainWarnings(observed.resources.values());
+  if (warnings.length > 0) plan.warnings = warnings;
   const ms = (a: number, b: number) => Math.round(b - a);
   opts.log.debug({ observeMs: ms(t0, t1), planMs: ms(t1, performance.now()), resources: desired.resources.size }, 'observed and planned');
   return { topo, desired, observed, plan };

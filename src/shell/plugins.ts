@@ -56,11 +56,14 @@ export const firewallPlugin: Plugin = {
     // the host is always read in both families: chains of a network that left the files
     // (or of `destroy`) must be found to be removed; router namespaces only in IPv4
     const spaces = [{ name: HOST_NS, families: ['ipv4', 'ipv6'] as const }, ...routerNamespaces(config, observed).map((n) => ({ ...n, families: ['ipv4'] as const }))];
+    // NK-PORTS-<bridge> of a bridge netkeeper owns is netkeeper's even when NK-PORTS lost its jump to it
+    const bridges = new Set<string>();
+    for (const r of observed.resources.values()) if (r.kind === 'link' && r.type === 'bridge' && r.ns === HOST_NS && r.owned) bridges.add(r.ifname);
     for (const ns of spaces) {
       const present = ns.name === HOST_NS || observed.resources.has(`netns:${ns.name}`);
       if (!present) continue;
       const path = ns.name === HOST_NS ? undefined : `/run/netns/${ns.name}`;
-      for (const r of await readIptables(runner, { name: ns.name, path }, [...ns.families])) observed.resources.set(r.key, r);
+      for (const r of await readIptables(runner, { name: ns.name, path }, [...ns.families], bridges)) observed.resources.set(r.key, r);
     }
   },
   // its rules, and which namespaces hold rules of their own

@@ -65,6 +65,8 @@ export class WatchPass {
   private passId = 0;
   private lastGood: { config: Config; fingerprint: string; at: string } | undefined;
   private lastProblem: string | undefined;
+  /** the warnings last logged (logged again only when they change) */
+  private lastWarnings = '[]';
   readonly state: WatcherState;
 
   constructor(
@@ -170,6 +172,9 @@ export class WatchPass {
 
     if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);
     const { plan, report, remaining } = outcome;
+    const warnings = (plan.warnings ?? []).map(formatDiagnostic);
+    if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, 'left alone: not netkeeper\'s');
+    this.lastWarnings = JSON.stringify(warnings);
     summary.counts = countChanges(plan.changes);
     summary.keys = truncate(
       plan.changes.map((c) => `${c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'update' ? '~' : '±'}${c.key}`),

@@ -65,7 +65,7 @@ describe('parseIptablesSave: edge cases', () => {
     expect(parseIptablesSave('', 'ipv4', 'web')).toEqual([]);
   });
 
-  it('a hook that appears twice gets a second key (so the diff removes the copy); quoted netkeeper comments count', () => {
+  it('a hook that appears twice gets a second key (so the diff removes the copy); only the exact comment on a jump into netkeeper’s chain counts', () => {
     const text = [
       '*filter',
       ':FORWARD DROP [0:0]',
@@ -83,7 +83,6 @@ describe('parseIptablesSave: edge cases', () => {
       'chain:host/filter/NK-FORWARD',
       'hook:host/filter/FORWARD/NK-FORWARD',
       'hook:host/filter/FORWARD/NK-FORWARD#2',
-      'hook:host/filter/FORWARD/NK-OLD',
     ]);
     expect(rs[1]).toMatchObject({ position: 'last' });
   });

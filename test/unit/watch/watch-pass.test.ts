@@ -198,3 +198,23 @@ describe('watcher pass', () => {
     expect(t.saved.at(-1)?.last?.counts.create).toBe(50);
   });
 });
+
+describe('watcher pass: warnings', () => {
+  it('logs what it leaves alone (a user’s NK-* chain) once, and again only when it changes', async () => {
+    const t = setup();
+    const w = { code: 'foreign-chain', object: 'iptables chain filter/NK-MYDROP', message: 'is not one netkeeper makes' };
+    const withWarnings = (ws: (typeof w)[]): PassOutcome => {
+      const o = applied([]);
+      return o.status === 'applied' ? { ...o, plan: { ...o.plan, warnings: ws } } : o;
+    };
+    t.setNext(() => withWarnings([w]));
+    await t.wp.run('start');
+    await t.wp.run('interval');
+    const warned = () => t.logs.filter((l) => l.msg.startsWith('left alone'));
+    expect(warned()).toHaveLength(1);
+    expect(warned()[0]).toMatchObject({ level: 40, warnings: ['iptables chain filter/NK-MYDROP: is not one netkeeper makes [foreign-chain]'] });
+    t.setNext(() => withWarnings([w, { ...w, object: 'iptables chain filter/NK-OTHER' }]));
+    await t.wp.run('interval');
+    expect(warned()).toHaveLength(2);
+  });
+});
