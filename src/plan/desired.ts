@@ -136,8 +136,9 @@ function attachmentResources(c: TContainer, a: TAttachment, n: TNetwork): Resour
         alias: alias('veth', `${ns}/${a.ifname}`),
         peer: { ns, ifname: a.ifname },
         ...(hasV6 ? {} : { addrgenNone: true }),
-        // a container reaching its own published port: the DNAT'ed frame goes back out this port
-        ...(n.gatewayMode !== 'isolated' && c.ports.some((p) => p.network === a.network) ? { hairpin: true } : {}),
+        // a container reaching its own published port: the DNAT'ed frame goes back out this port.
+        // Always stated, so that a port that no longer needs it is set back to off
+        hairpin: n.gatewayMode !== 'isolated' && c.ports.some((p) => p.network === a.network),
       }),
       link(ns, a.ifname, {
         type: 'veth',

@@ -13,6 +13,10 @@ export interface DiffOptions {
 
 /** What a namespace has when it is new: no need to write these into one made in this plan. */
 const NEW_NETNS_SYSCTLS: Record<string, string> = { 'net.ipv4.ip_forward': '0' };
+/** Per-interface sysctls (net.ipv4.conf.<if>.<key>) as a new interface has them. */
+const NEW_LINK_SYSCTLS: Record<string, string> = { route_localnet: '0' };
+/** The interface and key of a per-interface sysctl. */
+const ifSysctl = (name: string) => /^net\.ipv[46]\.conf\.(.+)\.([^.]+)$/.exec(name);
 
 const show = (v: unknown): string => (v === undefined || v === null ? '–' : String(v));
 
@@ -203,7 +207,11 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
     const routeOnFresh = d.kind === 'route' && d.dev !== undefined && fresh.has(linkKey(d.ns, d.dev));
     const inFreshNs = d.ns !== HOST_NS && fresh.has(`netns:${d.ns}`) && d.kind !== 'file' && d.kind !== 'netns';
     if (!o && d.kind === 'sysctl' && fresh.has(`netns:${d.ns}`) && NEW_NETNS_SYSCTLS[d.name] === d.value) continue;
-    if (!o || onFresh || routeOnFresh || (inFreshNs && d.kind !== 'link')) {
+    // a sysctl of an interface made anew: set again, unless the new interface has it already
+    const ifs = d.kind === 'sysctl' ? ifSysctl(d.name) : null;
+    const sysctlOnFresh = !!ifs && fresh.has(linkKey(d.ns, ifs[1]));
+    if (sysctlOnFresh && d.kind === 'sysctl' && NEW_LINK_SYSCTLS[ifs[2]] === d.value) continue;
+    if (!o || onFresh || routeOnFresh || sysctlOnFresh || (inFreshNs && d.kind !== 'link')) {
       if (d.kind === 'netns' || (d.kind === 'link' && d.type !== 'loopback')) continue; // handled above
       changes.set(d.key, { action: 'create', key: d.key, after: d, reason: o ? 'its interface or namespace is made anew' : 'declared' });
       continue;
