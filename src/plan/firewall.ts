@@ -11,7 +11,11 @@
 //       -i BR ! -o BR -j NK-ISOLATION    per bridge: leaving it for elsewhere…
 //       per bridge: established back in; icc (accept, or links + self-hairpin then drop);
 //         nat: accept DNAT'ed (published ports), drop the rest coming in; routed: accept;
-//         accept what leaves the bridge
+//         accept what leaves the bridge. icc: false over IPv6 accepts neighbour
+//         discovery (ICMPv6 133-137) before its drop.
+//       a network without a subnet of this family gets only this family's guards
+//         (internal drops, isolation when there are two networks or more, the
+//         icc: false drop): a member that gives itself such addresses gains nothing
 //   NK-ISOLATION: DNAT'ed → RETURN; -o BR2 -j DROP for every bridge  (…but not into another network)
 //
 //   nat PREROUTING (last) ! -d 127.0.0.0/8 --dst-type LOCAL ─▶ NK-PORTS
@@ -48,6 +52,8 @@ export const CHAINS = {
 } as const;
 
 const CT_ESTABLISHED = '-m conntrack --ctstate RELATED,ESTABLISHED';
+/** ICMPv6 neighbour discovery: router solicitation/advertisement, neighbour solicitation/advertisement, redirect */
+const ND_TYPES = [133, 134, 135, 136, 137];
 const CT_DNAT = '-m conntrack --ctstate DNAT';
 
 const chain = chainRes;
@@ -149,27 +155,48 @@ function iccRules(n: TNetwork & { bridge: string }, f: 4 | 6, topo: Topology, po
       for (const p of l.ports) out.push(rule({ s: src, d: dst, i: br, o: br, p: p.protocol, dport: `${p.port}`, j: 'ACCEPT' }));
     }
   }
+  // neighbour discovery (router/neighbour solicitation and advertisement, redirect)
+  // is not container-to-container traffic: without it no IPv6 link works
+  if (f === 6) for (const t of ND_TYPES) out.push(rule({ i: br, o: br, m: [`-p ipv6-icmp -m icmp6 --icmpv6-type ${t}`], j: 'ACCEPT' }));
   out.push(rule({ i: br, o: br, j: 'DROP' }));
   return out;
+}
+
+/**
+ * A network without a subnet of this family still gets this family's guards
+ * (internal, isolation, icc: false), so that a member that gives itself
+ * addresses of that family cannot go around them. Nothing is accepted for it.
+ */
+function guardOnly(n: TNetwork, family: IptFamily): boolean {
+  return !n.subnets.some((s) => s.family === fam(family));
 }
 
 function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Resource[] {
   const f = fam(family);
   const nets = bridged(topo).filter((n) => n.subnets.some((s) => s.family === f));
+  // isolation only means something between two networks or more
+  const isolates = (n: TNetwork) => n.gatewayMode !== 'isolated' && !n.internal;
+  const manyIsolating = bridged(topo).filter(isolates).length >= 2;
+  const guarded = bridged(topo).filter((n) => guardOnly(n, family) && (n.internal || !n.icc || (isolates(n) && manyIsolating)));
   const fports = ports.filter((p) => familyOf(p.containerIP) === family);
-  if (nets.length === 0 && fports.length === 0) return [];
+  if (nets.length === 0 && guarded.length === 0 && fports.length === 0) return [];
   const out: Resource[] = [];
 
-  // ---- filter
-  const isolating = nets.filter((n) => n.gatewayMode !== 'isolated' && !n.internal);
+  // ---- filter (networks in their order; guard-only ones among them)
+  const all = bridged(topo).filter((n) => nets.includes(n) || guarded.includes(n));
+  const isolating = all.filter((n) => isolates(n) && (!guarded.includes(n) || manyIsolating));
   const fwd: string[] = [rule({ j: CHAINS.user })];
-  for (const n of nets) {
+  for (const n of all) {
     if (!n.internal) continue;
     fwd.push(rule({ i: n.bridge, o: `!${n.bridge}`, j: 'DROP' }), rule({ i: `!${n.bridge}`, o: n.bridge, j: 'DROP' }));
   }
   for (const n of isolating) fwd.push(rule({ i: n.bridge, o: `!${n.bridge}`, j: CHAINS.isolation }));
-  for (const n of nets) {
+  for (const n of all) {
     const br = n.bridge;
+    if (guarded.includes(n)) {
+      if (!n.icc) fwd.push(rule({ i: br, o: br, j: 'DROP' }));
+      continue;
+    }
     fwd.push(rule({ o: br, m: [CT_ESTABLISHED], j: 'ACCEPT' }));
     fwd.push(...iccRules(n, f, topo, fports));
     if (n.internal || n.gatewayMode === 'isolated') continue;
@@ -281,8 +308,14 @@ export function buildFirewall(topo: Topology): Resource[] {
   out.push(...hostFamily(topo, 'ipv6', ports));
   out.push(...routerFamily(topo));
   // icc: false is enforced on bridged frames, which reach iptables only through br_netfilter
+  // (both families: a member of an IPv4-only network may give itself IPv6 addresses)
   const nets = bridged(topo);
-  if (nets.some((n) => !n.icc && n.subnets.some((s) => s.family === 4))) out.push(sysctl('net.bridge.bridge-nf-call-iptables', '1'));
-  if (nets.some((n) => !n.icc && n.subnets.some((s) => s.family === 6))) out.push(sysctl('net.bridge.bridge-nf-call-ip6tables', '1'));
+  if (nets.some((n) => !n.icc)) {
+    out.push(sysctl('net.bridge.bridge-nf-call-iptables', '1'));
+    out.push(sysctl('net.bridge.bridge-nf-call-ip6tables', '1'));
+  }
+  // a bridge that no longer needs route_localnet has it off again: its NK-RAW guard goes too
+  const localnet = new Set(localnetBridges(ports));
+  for (const n of nets) if (!localnet.has(n.bridge)) out.push(sysctl(`net.ipv4.conf.${n.bridge}.route_localnet`, '0'));
   return out;
 }

@@ -49,7 +49,8 @@ describe('buildFirewall: skeleton and ownership', () => {
       '-o br-front -j DROP',
       '-i br-front -j ACCEPT',
     ]);
-    expect(sysctls(rs)).toEqual({ 'net.ipv4.ip_forward': '1' });
+    // route_localnet stated off: a bridge that no longer needs it gets it back off
+    expect(sysctls(rs)).toEqual({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.br-front.route_localnet': '0' });
     // no published ports: no DNAT chains, no 127.0.0.1 machinery
     expect(chains(rs).map((c) => c.chain).sort()).toEqual(['NK-FORWARD', 'NK-ISOLATION', 'NK-POSTROUTING', 'NK-USER']);
   });
@@ -59,7 +60,7 @@ describe('buildFirewall: skeleton and ownership', () => {
       expect.objectContaining({ kind: 'sysctl', name: 'net.ipv4.ip_forward', value: '1' }),
     ]);
     expect(buildFirewall(topology([front], [web], { iptables: false, ipForward: false }))).toEqual([]);
-    expect(sysctls(buildFirewall(topology([front], [web], { ipForward: false })))).toEqual({});
+    expect(sysctls(buildFirewall(topology([front], [web], { ipForward: false })))).toEqual({ 'net.ipv4.conf.br-front.route_localnet': '0' });
   });
 });
 
@@ -115,7 +116,7 @@ describe('buildFirewall: published ports', () => {
   it('no route_localnet when no port is reachable at 127.0.0.1', () => {
     const only = container('web', [{ network: 'front', ip4: '172.18.0.10' }], { ports: [port('10.0.0.5:8443:443', '172.18.0.10', 'front')] });
     const r = buildFirewall(topology([front], [only]));
-    expect(Object.keys(sysctls(r))).toEqual(['net.ipv4.ip_forward']);
+    expect(sysctls(r)).toEqual({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.br-front.route_localnet': '0' });
     expect(chains(r).some((x) => x.table === 'raw')).toBe(false);
   });
 });
@@ -147,7 +148,7 @@ describe('buildFirewall: gateway modes, isolation, internal, icc', () => {
       '-o br-sw -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-i br-sw -o br-sw -j ACCEPT',
     ]);
-    expect(sysctls(rs)).toEqual({});
+    expect(sysctls(rs)).toEqual({ 'net.ipv4.conf.br-sw.route_localnet': '0' });
   });
 
   it('internal: members and host only; no masquerade, no published ports', () => {
