@@ -209,12 +209,12 @@ describe('watcher pass: warnings', () => {
     };
     t.setNext(() => withWarnings([w]));
     await t.wp.run('start');
-    await t.wp.run('interval');
+    await t.wp.run('resync');
     const warned = () => t.logs.filter((l) => l.msg.startsWith('left alone'));
     expect(warned()).toHaveLength(1);
     expect(warned()[0]).toMatchObject({ level: 40, warnings: ['iptables chain filter/NK-MYDROP: is not one netkeeper makes [foreign-chain]'] });
     t.setNext(() => withWarnings([w, { ...w, object: 'iptables chain filter/NK-OTHER' }]));
-    await t.wp.run('interval');
+    await t.wp.run('resync');
     expect(warned()).toHaveLength(2);
   });
 });
