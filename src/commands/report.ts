@@ -4,10 +4,14 @@ import { formatPlan, summary } from '../plan/format.js';
 import type { PassOutcome } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';
 
-export function reportProblem(ctx: Context, o: PassOutcome): number | undefined {
+/** `applying`: the command would have changed the kernel (reconcile, destroy); plan only reports. */
+export function reportProblem(ctx: Context, o: PassOutcome, applying = true): number | undefined {
+  const nothing = () => {
+    if (applying) ctx.err('nothing was applied\n');
+  };
   if (o.status === 'invalid') {
     for (const e of o.errors) ctx.err(`error: ${formatDiagnostic(e)}\n`);
-    ctx.err('nothing was applied\n');
+    nothing();
     return EXIT.failed;
   }
   if (o.status === 'refused') {
@@ -16,7 +20,7 @@ export function reportProblem(ctx: Context, o: PassOutcome): number | undefined 
   }
   if (o.status === 'conflict') {
     for (const e of o.plan.conflicts) ctx.err(`error: ${formatDiagnostic(e)}\n`);
-    ctx.err('nothing was applied\n');
+    nothing();
     return EXIT.failed;
   }
   return undefined;

@@ -111,7 +111,7 @@ describe('macvlan', () => {
   });
 
   it('destroy removes the containers and leaves the parent as it was', async () => {
-    const r = await run(['destroy']);
+    const r = await run(['destroy', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await netns()).toEqual([]);
     expect(await parentState()).toEqual(before);
