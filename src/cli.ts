@@ -6,19 +6,42 @@ import { createLogger } from './shell/log.js';
 import type { CommonOptions, Context } from './commands/common.js';
 import { validateCommand } from './commands/validate.js';
 import { planCommand } from './commands/plan.js';
-import { reconcileOnce, destroyCommand } from './commands/reconcile.js';
+import { reconcileOnce } from './commands/reconcile.js';
+import { destroyCommand } from './commands/destroy.js';
 import { statusCommand } from './commands/status.js';
+import { commandUsage, USAGE } from './commands/usage.js';
+import { checkTools, CORE_TOOLS, missingToolError } from './shell/tools.js';
+import { readFileSync } from 'node:fs';
 
-const USAGE = `usage:
-  netkeeper validate  [--dir DIR]                 exit 0 valid, 1 invalid
-  netkeeper plan      [--dir DIR] [--json]        exit 0 nothing to do, 2 changes pending
-  netkeeper reconcile --once [--dir DIR]          apply once, exit 0 in sync, 1 failed
-  netkeeper reconcile [--dir DIR] [--interval S]  watch DIR, apply on change and every S seconds
-  netkeeper status    [--json]                    what netkeeper owns, as the kernel has it now
-  netkeeper destroy                               remove everything netkeeper owns
-common options: --host NAME, --allow-empty, --log-level LEVEL (default info),
-  --lock-timeout S (reconcile, destroy: wait at most S seconds for another run's lock; default 60)
-`;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** commands that read or change the kernel: root only (validate reads files only) */
+const KERNEL_COMMANDS = new Set(['plan', 'reconcile', 'status', 'destroy']);
+const COMMAND_NAMES = { validate: 1, plan: 1, reconcile: 1, status: 1, destroy: 1 };
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** parseArgs' messages, as one line saying what to do. */
+function argError(e: unknown): string {
+  const err = e as Error & { code?: string };
+  const m = /^Unknown option '([^']+)'/.exec(err.message);
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && m) return `unknown option ${m[1]} (netkeeper --help lists the options)`;
+  return `${err.message.split('\n')[0].replace(/\.$/, '')} (netkeeper --help lists the options)`;
+}
+
+/** One line from the terminal (the question goes to stderr: stdout may be piped). */
+async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    // end of input (Ctrl-D) is a "no"
+    return await Promise.race([rl.question(question), new Promise<string>((res) => rl.once('close', () => res('')))]);
+  } finally {
+    rl.close();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -35,18 +58,36 @@ async function main(argv: string[]): Promise<number> {
         interval: { type: 'string', default: '30' },
         'lock-timeout': { type: 'string', default: '60' },
         'log-level': { type: 'string', default: 'info' },
+        yes: { type: 'boolean', short: 'y', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n${USAGE}`);
+    process.stderr.write(`error: ${argError(e)}\n`);
     return 1;
   }
   const { values, positionals } = parsed;
   const command = positionals[0];
-  if (values.help || !command) {
-    process.stdout.write(USAGE);
-    return values.help ? 0 : 1;
+  if (values.version) {
+    process.stdout.write(`netkeeper ${version()}\n`);
+    return 0;
+  }
+  if (values.help) {
+    process.stdout.write(command ? commandUsage(command) : USAGE);
+    return 0;
+  }
+  if (!command) {
+    process.stderr.write(`error: no command given\n${USAGE}`);
+    return 1;
+  }
+  if (!(command in COMMAND_NAMES)) {
+    process.stderr.write(`error: unknown command ${command} (one of: ${Object.keys(COMMAND_NAMES).join(', ')}; netkeeper --help)\n`);
+    return 1;
+  }
+  if (!LOG_LEVELS.includes(values['log-level']!)) {
+    process.stderr.write(`error: --log-level must be one of ${LOG_LEVELS.join(', ')} (got ${values['log-level']})\n`);
+    return 1;
   }
   const interval = Number(values.interval);
   if (!Number.isFinite(interval) || interval <= 0) {
@@ -58,6 +99,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: --lock-timeout must be a number of seconds\n`);
     return 1;
   }
+  if (KERNEL_COMMANDS.has(command)) {
+    if (process.geteuid?.() !== 0) {
+      process.stderr.write(`error: netkeeper ${command} must run as root (it reads and changes the kernel's network state): run it with sudo\n`);
+      return 1;
+    }
+    const missing = checkTools(CORE_TOOLS);
+    if (missing) {
+      process.stderr.write(`error: ${missing}\n`);
+      return 1;
+    }
+  }
   const opts: CommonOptions = {
     dir: values.dir!,
     host: values.host,
@@ -67,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
     interval,
     lockTimeout,
     logLevel: values['log-level']!,
+    yes: values.yes!,
   };
   const log = createLogger(opts.logLevel);
   const ctx: Context = {
@@ -75,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
+    ask: process.stdin.isTTY ? ask : undefined,
   };
   switch (command) {
     case 'validate':
@@ -89,8 +143,7 @@ async function main(argv: string[]): Promise<number> {
     case 'destroy':
       return destroyCommand(ctx);
     default:
-      process.stderr.write(`error: unknown command ${command}\n${USAGE}`);
-      return 1;
+      return 1; // unreachable: checked above
   }
 }
 
@@ -99,6 +152,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
+    // an expected problem that surfaced as an exception: one line, no stack
+    const tool = missingToolError(e);
+    if (tool) {
+      process.stderr.write(`error: ${tool}\n`);
+      process.exitCode = 1;
+      return;
+    }
     process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
     process.exitCode = 1;
   },

@@ -11,6 +11,8 @@ export interface CommonOptions {
   /** seconds to wait for another netkeeper's lock before giving up (default 60) */
   lockTimeout?: number;
   logLevel: string;
+  /** destroy: do not ask (needed without a terminal) */
+  yes?: boolean;
 }
 
 export interface Context {
@@ -19,6 +21,8 @@ export interface Context {
   log: Logger;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** ask a question on the terminal and return the answer; absent without a terminal */
+  ask?: (question: string) => Promise<string>;
 }
 
 /** Exit codes (SPEC §4). */

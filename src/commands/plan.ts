@@ -6,7 +6,7 @@ import { reportProblem } from './report.js';
 
 export async function planCommand(ctx: Context): Promise<number> {
   const o = await runPass({ dir: ctx.opts.dir, host: ctx.opts.host, allowEmpty: ctx.opts.allowEmpty, dryRun: true, runner: ctx.runner, log: ctx.log });
-  const bad = reportProblem(ctx, o);
+  const bad = reportProblem(ctx, o, false);
   if (bad !== undefined) {
     if (ctx.opts.json && o.status === 'conflict') ctx.out(JSON.stringify({ changes: [], conflicts: o.plan.conflicts }, null, 2) + '\n');
     return bad;

@@ -3,7 +3,7 @@ import { EXIT, type Context } from './common.js';
 import { reportApplied, reportProblem } from './report.js';
 import { underLock } from '../shell/lock.js';
 
-/** One writer at a time (SPEC §3): reconcile --once, destroy and each watcher pass take the lock. */
+/** One writer at a time (SPEC §3): reconcile --once, destroy (destroy.ts) and each watcher pass take the lock. */
 const locked = (ctx: Context, what: string, fn: () => Promise<number>) =>
   underLock({ what, timeoutMs: (ctx.opts.lockTimeout ?? 60) * 1000, log: ctx.log, err: ctx.err }, fn);
 
@@ -23,18 +23,6 @@ async function reconcileOnceLocked(ctx: Context): Promise<number> {
     'pass done',
   );
   return code;
-}
-
-export async function destroyCommand(ctx: Context): Promise<number> {
-  return locked(ctx, 'destroy', () => destroyLocked(ctx));
-}
-
-async function destroyLocked(ctx: Context): Promise<number> {
-  const o = await runPass({ dir: ctx.opts.dir, host: ctx.opts.host, destroy: true, runner: ctx.runner, log: ctx.log });
-  const bad = reportProblem(ctx, o);
-  if (bad !== undefined) return bad;
-  if (o.status !== 'applied') throw new Error(`unexpected pass outcome ${o.status}`);
-  return reportApplied(ctx, o, 'destroyed');
 }
 
 export { EXIT };

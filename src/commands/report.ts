@@ -10,11 +10,15 @@ export function reportWarnings(ctx: Context, o: PassOutcome): void {
   for (const w of o.plan.warnings ?? []) ctx.err(`warning: ${formatDiagnostic(w)}\n`);
 }
 
-export function reportProblem(ctx: Context, o: PassOutcome): number | undefined {
+/** `applying`: the command would have changed the kernel (reconcile, destroy); plan only reports. */
+export function reportProblem(ctx: Context, o: PassOutcome, applying = true): number | undefined {
   reportWarnings(ctx, o);
+  const nothing = () => {
+    if (applying) ctx.err('nothing was applied\n');
+  };
   if (o.status === 'invalid') {
     for (const e of o.errors) ctx.err(`error: ${formatDiagnostic(e)}\n`);
-    ctx.err('nothing was applied\n');
+    nothing();
     return EXIT.failed;
   }
   if (o.status === 'refused') {
@@ -23,7 +27,7 @@ export function reportProblem(ctx: Context, o: PassOutcome): number | undefined 
   }
   if (o.status === 'conflict') {
     for (const e of o.plan.conflicts) ctx.err(`error: ${formatDiagnostic(e)}\n`);
-    ctx.err('nothing was applied\n');
+    nothing();
     return EXIT.failed;
   }
   return undefined;

@@ -1,7 +1,7 @@
 // One reconcile pass: read files → observe → plan → (apply → observe → verify).
 // Commands and the watcher call this; it never exits the process.
 
-import { readConfigDir } from './read-config.js';
+import { missingDirReason, readConfigDir } from './read-config.js';
 import { observe } from './observe.js';
 import { applyProgram, sweepTrash, sysctlPath, type ApplyReport } from './apply.js';
 import { ETC_NETNS_DIR } from '../plan/desired-files.js';
@@ -23,6 +23,9 @@ import { fileIntent, type Intent } from './intent.js';
 import { buildOverlay } from '../plan/overlay.js';
 import { macvlanConflicts } from '../plan/macvlan.js';
 import { foreignChainWarnings } from '../plan/firewall-foreign.js';
+import { selfHostErrors } from '../config/self-host.js';
+import { raGuard } from './ra-guard.js';
+import { rememberHostSysctls } from './host-sysctls.js';
 
 export interface PassOptions {
   dir: string;
@@ -77,9 +80,8 @@ export function observeOptionsFor(config: Config): { extraNamespaces: { name: st
 
 export async function loadConfig(dir: string, allowEmpty: boolean): Promise<PassOutcome | Config> {
   const read = await readConfigDir(dir);
-  if (!read.exists && !allowEmpty) {
-    return { status: 'refused', reason: `directory ${dir} does not exist; refusing to remove everything netkeeper owns (use --allow-empty)` };
-  }
+  if (read.problems.length) return { status: 'invalid', errors: read.problems };
+  if (!read.exists) return { status: 'refused', reason: missingDirReason(dir) };
   const parsed = parseConfig(read.files);
   if (!parsed.ok) return { status: 'invalid', errors: parsed.errors };
   if (parsed.value.documentCount === 0 && !allowEmpty) {
@@ -124,7 +126,10 @@ async function compute(
   let desired: Desired;
   if (target) ({ topo, desired } = target);
   else {
-    const topoRes = buildTopology(config, observed, opts.host ?? observed.facts.hostname);
+    const self = opts.host ?? observed.facts.hostname;
+    const hostErrors = selfHostErrors(config.hosts, self);
+    if (hostErrors.length) return { status: 'invalid', errors: hostErrors };
+    const topoRes = buildTopology(config, observed, self);
     if (!topoRes.ok) return { status: 'invalid', errors: topoRes.errors };
     topo = topoRes.value;
     const builders: ResourceBuilder[] = plugins.flatMap((p) => (p.build ? [p.build] : []));
@@ -173,6 +178,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const first = await compute(config, opts, plugins, { record: firstReads });
   if ('status' in first) return first;
   const { plan, observed } = first;
+  if (!opts.destroy) plan.conflicts.push(...(await raGuard(plan.changes, opts.runner)));
   if (plan.conflicts.length) return { status: 'conflict', plan };
   const known = [...observed.resources.values(), ...first.desired.resources.values()];
   const program = render(plan.changes, known);
@@ -187,6 +193,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   }
   const t0 = performance.now();
   await opts.intent.record(plan.changes);
+  await rememberHostSysctls(plan.changes); // destroy gives them back
   const touched = touchedNamespaces(plan);
   for (const p of plugins) await p.prepare?.(plan.changes, opts.runner);
   const report = await applyProgram(program, { runner: opts.runner, readBack: touched });

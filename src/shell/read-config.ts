@@ -3,14 +3,25 @@
 // leftovers (*~, *.swp, .#*) are skipped. Paths keep the directory as given
 // (e.g. "networks.d/web.yaml"), so diagnostics read the way the user typed it.
 
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Diagnostic } from '../model/diagnostic.js';
 
 export interface ConfigFiles {
   files: { path: string; text: string }[];
-  /** false when the directory does not exist (the deletion guard treats it like an empty one) */
+  /** false when the directory does not exist */
   exists: boolean;
+  /**
+   * What could not be read: a dangling or looping symlink, an unreadable file or
+   * folder, `dir` not being a directory. Any of them makes the files unusable as
+   * a whole: what they declared is unknown, and reading its absence as "delete
+   * it" would remove live containers.
+   */
+  problems: Diagnostic[];
 }
+
+/** A missing --dir is a typo or a lost mount, never "no objects": --allow-empty does not apply to it. */
+export const missingDirReason = (dir: string): string => `directory ${dir} does not exist (check --dir)`;
 
 export function isConfigFileName(name: string): boolean {
   if (name.startsWith('.')) return false; // hidden, and emacs lock files ".#x.yaml"
@@ -18,37 +29,93 @@ export function isConfigFileName(name: string): boolean {
   return /\.ya?ml$/.test(name);
 }
 
+/** A name that may stand for files netkeeper reads: a config file, or (no extension) a folder. */
+function mayHoldConfig(name: string): boolean {
+  return isConfigFileName(name) || (!name.startsWith('.') && !/\.[^.]+$/.test(name));
+}
+
+const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
+
+function why(e: unknown): string {
+  switch (code(e)) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'a symlink loop';
+    case 'ENOENT':
+      return 'it does not exist';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    default:
+      return (e as Error)?.message ?? String(e);
+  }
+}
+
+function problem(c: string, path: string, message: string, inside = true): Diagnostic {
+  return { code: c, object: path, message: inside ? `${message}; what it declared is unknown: fix or remove it` : message };
+}
+
 export async function readConfigDir(dir: string): Promise<ConfigFiles> {
   try {
     const st = await stat(dir);
-    if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
+    if (!st.isDirectory()) return { files: [], exists: true, problems: [problem('not-a-directory', dir, 'not a directory (--dir names the networks.d folder)', false)] };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], exists: false };
-    throw err;
+    if (code(err) === 'ENOENT') return { files: [], exists: false, problems: [] };
+    if (code(err) === 'ENOTDIR') return { files: [], exists: false, problems: [problem('not-a-directory', dir, 'not a directory (a part of the path is a file)', false)] };
+    return { files: [], exists: true, problems: [problem('unreadable-path', dir, `cannot read the directory: ${why(err)}`, false)] };
   }
   const paths: string[] = [];
+  const problems: Diagnostic[] = [];
   const visited = new Set<string>();
   async function walk(d: string): Promise<void> {
-    const real = await realpath(d);
-    if (visited.has(real)) return; // a symlink loop
-    visited.add(real);
-    const entries = await readdir(d, { withFileTypes: true });
+    let entries;
+    try {
+      const real = await realpath(d);
+      if (visited.has(real)) return; // a folder reached twice (a symlink back up the tree): its files are read once
+      visited.add(real);
+      entries = await readdir(d, { withFileTypes: true });
+    } catch (err) {
+      problems.push(problem('unreadable-path', d, `cannot read this folder: ${why(err)}`));
+      return;
+    }
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const p = join(d, e.name);
       let isDir = e.isDirectory();
       let isFile = e.isFile();
       if (e.isSymbolicLink()) {
-        const t = await stat(p).catch(() => undefined); // a dangling link is skipped
-        isDir = t?.isDirectory() ?? false;
-        isFile = t?.isFile() ?? false;
+        try {
+          const t = await stat(p);
+          isDir = t.isDirectory();
+          isFile = t.isFile();
+        } catch (err) {
+          // a link that leads nowhere: what it held is unknown, so nothing it declared may be deleted
+          if (mayHoldConfig(e.name)) {
+            const c = code(err) === 'ELOOP' ? 'symlink-loop' : code(err) === 'ENOENT' ? 'dangling-symlink' : 'unreadable-path';
+            const target = await readlink(p).catch(() => '?');
+            const text = c === 'dangling-symlink' ? `a symlink to ${target}, which does not exist` : `a symlink (to ${target}) that cannot be followed: ${why(err)}`;
+            problems.push(problem(c, p, text));
+          }
+          continue;
+        }
       }
       if (isDir) await walk(p);
-      else if (isFile && isConfigFileName(e.name)) paths.push(p);
+      else if (isConfigFileName(e.name)) {
+        if (isFile) paths.push(p);
+        else problems.push(problem('not-a-file', p, 'not a regular file (a pipe, socket or device is never read)'));
+      }
     }
   }
   await walk(dir);
   paths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const files = await Promise.all(paths.map(async (path) => ({ path, text: await readFile(path, 'utf8') })));
-  return { files, exists: true };
+  const files: { path: string; text: string }[] = [];
+  for (const path of paths) {
+    try {
+      files.push({ path, text: await readFile(path, 'utf8') });
+    } catch (err) {
+      problems.push(problem('unreadable-path', path, `cannot read this file: ${why(err)}`));
+    }
+  }
+  return { files, exists: true, problems };
 }

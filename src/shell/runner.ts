@@ -3,6 +3,36 @@
 // underlying error as `cause` (unless the caller passes allowFail).
 
 import { execa } from 'execa';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/**
+ * Where tools are looked up after PATH: cron runs jobs with PATH=/usr/bin:/bin,
+ * and ip, bridge, iptables*, sysctl, modprobe live in /usr/sbin or /sbin on
+ * Debian-like systems.
+ */
+export const SBIN_DIRS = ['/usr/sbin', '/sbin'] as const;
+
+/** PATH with /usr/sbin and /sbin appended when missing (pure). */
+export function toolPath(path: string | undefined): string {
+  const dirs = (path ?? '').split(delimiter).filter(Boolean);
+  for (const d of SBIN_DIRS) if (!dirs.includes(d)) dirs.push(d);
+  return dirs.join(delimiter);
+}
+
+/** The executable `cmd` resolves to on `toolPath(path)`, or undefined when there is none. */
+export function findTool(cmd: string, path: string | undefined = process.env.PATH): string | undefined {
+  const candidates = cmd.includes('/') ? [cmd] : toolPath(path).split(delimiter).map((d) => join(d, cmd));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
 
 export interface RunOptions {
   /** written to the command's stdin (stdin is closed/ignored otherwise) */
@@ -94,6 +124,8 @@ export function createRunner(options: CreateRunnerOptions = {}): Runner {
         stripFinalNewline: false,
         maxBuffer: 1024 * 1024 * 1024,
         encoding: 'utf8',
+        // tools (and what nsenter or sh start) are found on PATH, then in /usr/sbin and /sbin
+        env: { PATH: toolPath(process.env.PATH) },
         ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
         ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
       });

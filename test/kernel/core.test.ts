@@ -138,7 +138,7 @@ describe('ownership', () => {
     await files({ 'net.yaml': NET, 'web.yaml': WEB, 'settings.yaml': NOFW });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
     expect((await nk('plan')).exitCode).toBe(0);
-    const d = await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    const d = await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     expect(d.exitCode).toBe(0);
     expect(await sh('ip -br link | cut -d" " -f1 | sort | tr "\\n" " "')).toBe('lo mybr myv@if2');
     expect(await netnsList()).toBe('mine');
@@ -191,7 +191,7 @@ describe('ownership', () => {
     const left = await sh('ls /run/netns | sort | tr "\\n" " "');
     await sh('rm /run/netns/strange');
     expect(left).toBe('strange web');
-    expect((await sb.netkeeper(['destroy', '--log-level', 'warn'])).exitCode).toBe(0);
+    expect((await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn'])).exitCode).toBe(0);
   });
 
   it('refuses a missing or empty directory unless --allow-empty', async () => {
@@ -208,7 +208,7 @@ describe('ownership', () => {
     const ok = await nk('reconcile', '--once', '--allow-empty');
     expect(ok.exitCode).toBe(0);
     expect(await netnsList()).toBe('');
-    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
   });
 });
 
@@ -242,7 +242,7 @@ describe('bad input changes nothing', () => {
 
 describe('point-to-point links and container modes', () => {
   beforeAll(async () => {
-    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     await files({
       'settings.yaml': NOFW,
       'p2p.yaml': `kind: Container
@@ -302,7 +302,7 @@ endpoints:
 
   it('plans nothing on a second run and destroy removes everything it made', async () => {
     expect((await nk('plan')).exitCode).toBe(0);
-    expect((await sb.netkeeper(['destroy', '--log-level', 'warn'])).exitCode).toBe(0);
+    expect((await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn'])).exitCode).toBe(0);
     expect(await netnsList()).toBe('');
     expect(await sh('ip -br link | cut -d" " -f1')).toBe('lo');
   });
@@ -321,7 +321,7 @@ describe('adopted namespaces', () => {
     expect(r.exitCode).toBe(0);
     expect(await sb.ping(undefined, '172.18.0.50')).toBe(true);
     expect((await nk('plan')).exitCode).toBe(0);
-    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     // the namespace lives on (its process still runs), only netkeeper's veth left it
     expect(await sh(`nsenter --net=/proc/${pid}/ns/net ip -br link | cut -d" " -f1`)).toBe('lo');
     await holder.kill();
@@ -330,7 +330,7 @@ describe('adopted namespaces', () => {
 
 describe('regressions', () => {
   it('removes a router container\'s masquerade rule when `masquerade` leaves the files', async () => {
-    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     const router = (masq: boolean) => `kind: Container\nname: rt\nmode: none\nforwarding: true\n${masq ? 'masquerade: [up0]\n' : ''}---\nkind: Link\nname: up\nendpoints:\n  - {container: host, ifname: nkp-rt, ip: 10.3.3.1/32}\n  - {container: rt, ifname: up0, ip: 10.3.3.2/32}\n`;
     await files({ 'rt.yaml': router(true) });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
@@ -343,7 +343,7 @@ describe('regressions', () => {
   });
 
   it('changes a fixed address in one run, default route included', async () => {
-    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     await files({ 'settings.yaml': NOFW, 'a.yaml': NET + '---\n' + WEB });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
     await files({ 'settings.yaml': NOFW, 'a.yaml': NET + '---\n' + WEB.replace('172.18.0.10', '172.18.0.20') });
@@ -354,7 +354,7 @@ describe('regressions', () => {
   });
 
   it('shares the namespace of a container whose namespace has another name', async () => {
-    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     await files({
       'settings.yaml': NOFW,
       'a.yaml': NET + '---\nkind: Container\nname: web\nnetns: web-ns\nnetworks: [{network: frontend, ip: 172.18.0.10}]\n---\nkind: Container\nname: side\nmode: "container:web"\n',
@@ -363,7 +363,7 @@ describe('regressions', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await inNs('side', 'ip -br addr show eth0')).toContain('172.18.0.10/24');
     expect((await nk('plan')).exitCode).toBe(0);
-    await sb.netkeeper(['destroy', '--log-level', 'warn']);
+    await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     expect(await netnsList()).toBe('');
   });
 });

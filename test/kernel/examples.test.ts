@@ -40,7 +40,7 @@ describe('examples/', () => {
         const c = await sb.sh(read('.check.sh'));
         expect(c.exitCode, c.stderr + c.stdout).toBe(0);
       }
-      const d = await sb.netkeeper(['destroy', ...extra, '--log-level', 'warn']);
+      const d = await sb.netkeeper(['destroy', '--yes', ...extra, '--log-level', 'warn']);
       expect(d.exitCode, d.stderr).toBe(0);
       expect((await sb.sh('ip netns list')).stdout).toBe('');
       if (read('.sandbox.sh')) await sb.sh('ip link del lan0 2>/dev/null; true');

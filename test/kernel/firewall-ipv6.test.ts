@@ -93,7 +93,7 @@ describe('firewall over IPv6', () => {
   });
 
   it('destroy leaves no ip6tables chain or jump behind', async () => {
-    const r = await sb.netkeeper(['destroy']);
+    const r = await sb.netkeeper(['destroy', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect((await sb.exec('ip6tables-save')).stdout).not.toMatch(/NK-|netkeeper/);
     expect((await sb.exec('ip6tables-save')).stdout).toContain(':FORWARD DROP');

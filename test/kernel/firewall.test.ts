@@ -377,7 +377,7 @@ describe('firewall: ownership and drift', () => {
   });
 
   it('destroy removes every NK chain and jump and leaves the user’s rules and policy alone', async () => {
-    const r = await sb.netkeeper(['destroy']);
+    const r = await sb.netkeeper(['destroy', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
     for (const [cmd, ns] of [['iptables-save', undefined], ['ip6tables-save', undefined]] as const) {
       const s = await sb.exec(cmd);

@@ -214,7 +214,7 @@ describe('overlay across three hosts', () => {
   });
 
   it('destroy on one host removes its overlay state and leaves the others working', async () => {
-    const r = await H['node-c'].netkeeper(['destroy', '--log-level', 'warn']);
+    const r = await H['node-c'].netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     expect(r.exitCode).toBe(0);
     const links = await H['node-c'].exec('ip', ['-j', 'link', 'show'], { check: true });
     const names = (JSON.parse(links.stdout) as { ifname: string }[]).map((l) => l.ifname);

@@ -146,7 +146,7 @@ describe('crash safety', () => {
       results.push({ i, delayMs, group, problems });
       if (problems.length) {
         // leave a clean state for the next round, so one failure does not hide the others
-        await sb.netkeeper(['destroy', '--dir', c.dir], { env: env() });
+        await sb.netkeeper(['destroy', '--yes', '--dir', c.dir], { env: env() });
         await sb.sh('for n in $(ls /run/netns); do ip netns delete $n; done; for l in $(ip -o link show | awk -F": " \'{print $2}\' | cut -d@ -f1 | grep -v "^lo$"); do ip link del $l; done; rm -rf /etc/netns/*');
         await sb.netkeeper(['reconcile', '--once', '--dir', c.dir], { env: env() });
       }

@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isConfigFileName, readConfigDir } from '../../../src/shell/read-config.js';
@@ -63,27 +64,56 @@ describe('readConfigDir', () => {
     expect(r.files.map((f) => relative(dir, f.path))).toEqual(['keep.yaml']);
   });
 
-  test('symlinks are followed; dangling ones and loops are skipped', async () => {
+  test('symlinks are followed; a folder reached twice (a link back up the tree) is read once', async () => {
     const dir = await tree('c', { 'real/n.yaml': 'n' });
     await symlink(join(dir, 'real/n.yaml'), join(dir, 'link.yaml'));
-    await symlink(join(dir, 'missing.yaml'), join(dir, 'dangling.yaml'));
     await symlink(dir, join(dir, 'real/loop'));
     const r = await readConfigDir(dir);
     expect(r.files.map((f) => relative(dir, f.path))).toEqual(['link.yaml', 'real/n.yaml']);
+    expect(r.problems).toEqual([]);
   });
 
-  test('a missing directory: exists false, no files', async () => {
-    expect(await readConfigDir(join(root, 'nope'))).toEqual({ files: [], exists: false });
+  test('a dangling or looping symlink that may hold config is a problem, never a silent skip', async () => {
+    const dir = await tree('d', { 'n.yaml': 'n' });
+    await symlink(join(dir, 'missing.yaml'), join(dir, 'dangling.yaml'));
+    await symlink('self.yml', join(dir, 'self.yml'));
+    await symlink(join(dir, 'gone'), join(dir, 'shared')); // a folder link: it could have held files
+    await symlink(join(dir, 'gone.txt'), join(dir, 'notes.txt')); // not config: ignored
+    await symlink(join(dir, 'gone'), join(dir, '.hidden')); // hidden: ignored
+    const r = await readConfigDir(dir);
+    expect(r.files.map((f) => relative(dir, f.path))).toEqual(['n.yaml']);
+    expect(r.problems.map((p) => [p.code, relative(dir, p.object!)])).toEqual([
+      ['dangling-symlink', 'dangling.yaml'],
+      ['symlink-loop', 'self.yml'],
+      ['dangling-symlink', 'shared'],
+    ]);
+    expect(r.problems[0].message).toContain(join(dir, 'missing.yaml'));
+  });
+
+  test('a pipe named *.yaml is a problem (never read: it would block)', async () => {
+    const dir = await tree('p', { 'n.yaml': 'n' });
+    execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
+    const r = await readConfigDir(dir);
+    expect(r.problems.map((p) => p.code)).toEqual(['not-a-file']);
+  });
+
+  test('a missing directory: exists false, no files, no problem (the caller says it does not exist)', async () => {
+    expect(await readConfigDir(join(root, 'nope'))).toEqual({ files: [], exists: false, problems: [] });
   });
 
   test('an empty directory: exists true, no files', async () => {
     const dir = await tree('empty', {});
-    expect(await readConfigDir(dir)).toEqual({ files: [], exists: true });
+    expect(await readConfigDir(dir)).toEqual({ files: [], exists: true, problems: [] });
   });
 
-  test('a file given as the directory is an error', async () => {
+  test('a file given as the directory, or a path through a file, is a not-a-directory problem', async () => {
     const dir = await tree('f', { 'x.yaml': 'x' });
-    await expect(readConfigDir(join(dir, 'x.yaml'))).rejects.toThrow(/not a directory/);
+    for (const p of [join(dir, 'x.yaml'), join(dir, 'x.yaml', 'sub')]) {
+      const r = await readConfigDir(p);
+      expect(r.files).toEqual([]);
+      expect(r.problems.map((d) => d.code)).toEqual(['not-a-directory']);
+      expect(r.problems[0].message).toContain('not a directory');
+    }
   });
 });
 
