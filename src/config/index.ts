@@ -9,6 +9,7 @@ import { loadDocuments, type SourceFile } from './documents.js';
 import { Locator } from './locator.js';
 import { RuleCtx } from './rules-context.js';
 import { checkContainers } from './rules-containers.js';
+import { checkAddressClasses } from './rules-addresses.js';
 import { checkDuplicateNames, checkHosts, checkLinks, checkNetworks, checkSettings } from './rules-objects.js';
 import { checkSchemas } from './validate-schema.js';
 
@@ -63,6 +64,7 @@ export function parseConfig(files: SourceFile[]): Result<Config> {
   checkNetworks(ctx);
   checkLinks(ctx);
   checkContainers(ctx);
+  checkAddressClasses(ctx);
 
   const errors = [...build.errors, ...ctx.errors];
   const allWarnings = [...warnings, ...ctx.warnings];

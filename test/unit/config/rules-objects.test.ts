@@ -70,7 +70,7 @@ describe('Network subnets', () => {
     );
   });
   test('IPv4 and IPv6 never overlap; disjoint subnets are fine', () => {
-    ok('kind: Network\nname: a\nsubnets: [{subnet: 10.0.0.0/24}, {subnet: "::/0"}]\n---\nkind: Network\nname: b\nsubnets: [{subnet: 10.0.1.0/24}]\n');
+    ok('kind: Network\nname: a\nsubnets: [{subnet: 10.0.0.0/24}, {subnet: "4000::/2"}]\n---\nkind: Network\nname: b\nsubnets: [{subnet: 10.0.1.0/24}]\n');
   });
   test('an overlay subnet may not overlap a local network, even an isolated one', () => {
     refused(

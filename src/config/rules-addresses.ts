@@ -1,0 +1,174 @@
+// Rules on addresses the kernel or the network cannot use (pure): subnets and fixed
+// addresses in unusable classes, loopback entries in 127/8, IPv6 on a too small MTU,
+// route next hops nothing in the namespace reaches, IPv6 published ports on
+// containers without IPv6. Each of these passed `validate` and then failed half-way
+// in the kernel (or was applied meaninglessly), so they are refused here, where
+// `validate`, `plan` and `reconcile` all see them.
+
+import type { ContainerSpec, LinkSpec, NetworkSpec, RouteSpec } from '../model/config.js';
+import { type Cidr, cidrContains, type Family, formatIP, type IP, parseCidr, parseIP } from '../model/ip.js';
+import { addressClass, IPV6_MIN_MTU, isLinkLocal6, overlappedClass } from '../model/ip-classes.js';
+import { attachmentIfnames, type RuleCtx } from './rules-context.js';
+
+export function checkAddressClasses(ctx: RuleCtx): void {
+  for (const n of ctx.networkList) checkNetwork(ctx, n);
+  for (const l of ctx.linkList) checkLink(ctx, l);
+  for (const c of ctx.containerList) {
+    checkLoopback(ctx, c);
+    checkRoutes(ctx, c);
+    checkIPv6Ports(ctx, c);
+  }
+}
+
+const has6 = (n: NetworkSpec | undefined) => (n?.subnets ?? []).some((s) => parseCidr(s.subnet)?.family === 6);
+
+function checkNetwork(ctx: RuleCtx, n: NetworkSpec): void {
+  for (const s of n.subnets ?? []) {
+    const c = parseCidr(s.subnet);
+    const k = c && overlappedClass(c);
+    if (k) {
+      ctx.error(
+        'unusable-address',
+        n,
+        ctx.pos(s, 'subnet'),
+        `subnet ${s.subnet} overlaps the ${k.name} range ${formatRange(k.range)}: ${k.why}; use a private range such as 172.16.0.0/12, 10.0.0.0/8 or fd00::/8`,
+      );
+    }
+  }
+  if (n.mtu !== undefined && n.mtu < IPV6_MIN_MTU && has6(n)) {
+    ctx.error('ipv6-mtu-too-small', n, ctx.pos(n, 'mtu'), `mtu ${n.mtu} is below ${IPV6_MIN_MTU}, the least IPv6 needs, and this network has an IPv6 subnet (the kernel would turn IPv6 off on its interfaces)`);
+  }
+}
+
+function checkLink(ctx: RuleCtx, l: LinkSpec): void {
+  let v6 = false;
+  for (const e of l.endpoints) {
+    const c = e.ip !== undefined ? parseCidr(e.ip) : undefined;
+    if (!c) continue;
+    if (c.family === 6) v6 = true;
+    const k = addressClass({ family: c.family, value: c.addr });
+    if (k) ctx.error('unusable-address', l, ctx.pos(e, 'ip'), `address ${e.ip} is ${article(k.name)} ${k.name} address (${formatRange(k.range)}): ${k.why}`);
+  }
+  if (l.mtu !== undefined && l.mtu < IPV6_MIN_MTU && v6) {
+    ctx.error('ipv6-mtu-too-small', l, ctx.pos(l, 'mtu'), `mtu ${l.mtu} is below ${IPV6_MIN_MTU}, the least IPv6 needs, and an endpoint has an IPv6 address`);
+  }
+}
+
+function checkLoopback(ctx: RuleCtx, c: ContainerSpec): void {
+  c.loopback.forEach((text, i) => {
+    const cidr = parseCidr(text);
+    if (!cidr) return;
+    const k = addressClass({ family: cidr.family, value: cidr.addr });
+    if (!k) return;
+    const why = k.name === 'loopback' ? 'lo already holds 127.0.0.1/8 and ::1; `loopback` adds other addresses to lo, such as a router\'s 10.10.10.1/32' : k.why;
+    ctx.error('unusable-address', c, ctx.pos(c, 'loopback', i), `loopback address ${text} is ${article(k.name)} ${k.name} address (${formatRange(k.range)}): ${why}`);
+  });
+}
+
+/** A prefix the namespace reaches directly (no next hop), and on which interface. */
+interface Onlink {
+  cidr: Cidr;
+  dev: string;
+  what: string;
+}
+
+/**
+ * What a container's own namespace reaches directly: the subnets of its attachments,
+ * its Link endpoints' prefixes and /32 (/128) peers, and its routes with `dev` and no
+ * `via`. `unknown`: families whose connected prefix the files do not fix (an attachment
+ * to a network with an automatic subnet), where no next hop can be judged.
+ */
+function onlinkPrefixes(ctx: RuleCtx, c: ContainerSpec): { prefixes: Onlink[]; unknown: Map<Family, Set<string>> } {
+  const prefixes: Onlink[] = [];
+  const unknown = new Map<Family, Set<string>>();
+  if (c.mode.type === 'bridge') {
+    const atts: { network: string; ifname?: string }[] = c.networksDeclared ? c.networks : [{ network: 'bridge' }];
+    const ifnames = attachmentIfnames(atts);
+    atts.forEach((a, i) => {
+      const n = ctx.network(a.network);
+      if (!n) return;
+      if ((n.subnets ?? []).length === 0) {
+        (unknown.get(4) ?? unknown.set(4, new Set()).get(4)!).add(ifnames[i]);
+        return;
+      }
+      for (const s of n.subnets ?? []) {
+        const cidr = parseCidr(s.subnet);
+        if (cidr) prefixes.push({ cidr, dev: ifnames[i], what: `Network ${n.name}` });
+      }
+    });
+  }
+  for (const l of ctx.linkList) {
+    l.endpoints.forEach((e, i) => {
+      if (e.container !== c.name || e.ip === undefined) return;
+      const mine = parseCidr(e.ip);
+      if (!mine) return;
+      prefixes.push({ cidr: mine, dev: e.ifname, what: `Link ${l.name}` });
+      const peerText = l.endpoints[1 - i].ip;
+      const peer = peerText !== undefined ? parseCidr(peerText) : undefined;
+      if (peer && mine.prefix === (mine.family === 4 ? 32 : 128) && peer.family === mine.family) {
+        prefixes.push({ cidr: parseCidr(`${formatIP(peer.family, peer.addr)}/${mine.prefix}`)!, dev: e.ifname, what: `Link ${l.name}'s peer` });
+      }
+    });
+  }
+  for (const r of c.routes) {
+    if (r.via !== undefined || r.dev === undefined) continue;
+    const cidr = r.to === 'default' ? parseCidr('0.0.0.0/0') : parseCidr(r.to);
+    if (cidr) prefixes.push({ cidr, dev: r.dev, what: `route to ${r.to}` });
+  }
+  return { prefixes, unknown };
+}
+
+function checkRoutes(ctx: RuleCtx, c: ContainerSpec): void {
+  if ((c.mode.type !== 'bridge' && c.mode.type !== 'none') || !c.routes.some((r) => r.via !== undefined)) return;
+  const { prefixes, unknown } = onlinkPrefixes(ctx, c);
+  for (const r of c.routes) {
+    if (r.via === undefined) continue;
+    const via = parseIP(r.via);
+    if (!via) continue;
+    const problem = nextHopProblem(r, via, prefixes, unknown);
+    if (problem) ctx.error('route-gateway-unreachable', c, ctx.pos(r, 'via'), `route to ${r.to} via ${r.via}: ${problem}`);
+  }
+}
+
+function nextHopProblem(r: RouteSpec, via: IP, prefixes: Onlink[], unknown: Map<Family, Set<string>>): string | undefined {
+  if (isLinkLocal6(via)) return r.dev === undefined ? 'a link-local next hop needs "dev" (the interface it is on)' : undefined;
+  const onDev = (dev: string) => r.dev === undefined || r.dev === dev;
+  if ([...(unknown.get(via.family) ?? [])].some(onDev)) return undefined;
+  if (prefixes.some((p) => onDev(p.dev) && cidrContains(p.cidr, via))) return undefined;
+  const known = prefixes.filter((p) => onDev(p.dev) && p.cidr.family === via.family).map((p) => `${formatRange(p.cidr)} (${p.what}, ${p.dev})`);
+  const onWhat = r.dev !== undefined ? ` on ${r.dev}` : '';
+  return (
+    `the next hop is not on any network of this container${onWhat}, so the kernel refuses the route ("Nexthop has invalid gateway"); ` +
+    (known.length ? `it reaches directly ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''}` : `it reaches no IPv${via.family} prefix directly${onWhat}`) +
+    '; add a subnet, a Link address or a route with "dev" that holds it'
+  );
+}
+
+function checkIPv6Ports(ctx: RuleCtx, c: ContainerSpec): void {
+  if (c.mode.type !== 'bridge') return;
+  const nets = ctx.networksOf(c);
+  for (const p of c.ports) {
+    const candidates = p.network !== undefined ? [p.network] : nets;
+    const hostIP = p.hostIP ?? ctx.network(candidates[0] ?? '')?.hostIP;
+    if (hostIP === undefined || parseIP(hostIP)?.family !== 6) continue;
+    if (candidates.some((name) => has6(ctx.network(name)))) continue;
+    const from = p.hostIP !== undefined ? '' : ` (Network ${candidates[0]}'s hostIP)`;
+    ctx.error(
+      'port-ipv6-no-network',
+      c,
+      ctx.pos(p, 'hostIP'),
+      `port published on the IPv6 address ${hostIP}${from}, but ` +
+        (p.network !== undefined
+          ? `Network ${p.network} has no IPv6 subnet to carry it`
+          : `no network of this container has an IPv6 subnet to carry it (${candidates.join(', ') || 'none'})`),
+    );
+  }
+}
+
+function formatRange(c: Cidr): string {
+  return `${formatIP(c.family, c.network)}/${c.prefix}`;
+}
+
+function article(word: string): string {
+  return /^[aeiouAEIOU]/.test(word) ? 'an' : 'a';
+}
