@@ -21,6 +21,7 @@ import type {
 import type { Diagnostic } from '../model/diagnostic.js';
 import { canonicalIP, formatAddrPrefix, formatNetwork, hostBitsSet, parseCidr, parseIP } from '../model/ip.js';
 import type { Locator } from './locator.js';
+import { echo } from '../model/diagnostic-bounds.js';
 import { autoPort, pairRanges, parseLinkPort, parsePortString, parseRange } from './ports.js';
 import { fieldName, objectLabel, type TypedDoc } from './validate-schema.js';
 import { posAt, type Path } from './documents.js';
@@ -210,7 +211,7 @@ export class Builder {
     const name = h.slice(0, colon);
     const ip = h.slice(colon + 1);
     if (!parseIP(ip)) {
-      this.err(td, 'invalid-extra-host', ['extraHosts', i], `"${h}": "${ip}" is not an IP address (write "name:address")`);
+      this.err(td, 'invalid-extra-host', ['extraHosts', i], `${echo(h)}: ${echo(ip)} is not an IP address (write "name:address")`);
       return [];
     }
     return [{ name, ip: canonicalIP(ip) }];

@@ -1,6 +1,6 @@
 // YAML text → documents that remember where every node was written (pure).
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { SourcePos } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -21,29 +21,57 @@ export interface SourceFile {
   text: string;
 }
 
+/** One step of reading: a document (unless it failed), with its errors and warnings. */
+export interface ReadStep {
+  doc?: RawDoc;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/**
+ * The documents of the files one at a time, in order, so that a caller that has
+ * seen enough errors can stop: the YAML parser is lazy, and reading the rest of a
+ * 20 MB file of bad documents is what costs.
+ */
+export function* readDocuments(files: SourceFile[]): Generator<ReadStep> {
+  for (const f of files) {
+    const lc = new LineCounter();
+    const composer = new Composer({ prettyErrors: false });
+    const at = (offset: number): SourcePos => ({ file: f.path, ...lc.linePos(offset) });
+    const yamlDiags = (list: readonly { message: string; pos: [number, number] }[]) =>
+      list.map((e): Diagnostic => ({ code: 'yaml', message: `YAML: ${e.message}`, pos: at(e.pos[0]) }));
+    let any = false;
+    for (const doc of composer.compose(new Parser(lc.addNewLine).parse(f.text))) {
+      any = true;
+      const step: ReadStep = { errors: yamlDiags(doc.errors), warnings: yamlDiags(doc.warnings) };
+      if (doc.errors.length === 0) {
+        try {
+          const value = doc.toJS({ maxAliasCount: 1000 });
+          // an empty document (only comments, or a stray ---) is no object
+          if (value !== null && value !== undefined) step.doc = { file: f.path, doc, lc, value };
+        } catch (err) {
+          const pos = doc.contents?.range ? at(doc.contents.range[0]) : { file: f.path, line: 1, col: 1 };
+          step.errors.push({ code: 'yaml', message: `YAML: ${(err as Error).message}`, pos });
+        }
+      }
+      yield step;
+    }
+    if (!any) {
+      // a stream with no document: what the parser found outside one
+      const info = composer.streamInfo();
+      if (info.errors.length + info.warnings.length > 0) yield { errors: yamlDiags(info.errors), warnings: yamlDiags(info.warnings) };
+    }
+  }
+}
+
 export function loadDocuments(files: SourceFile[]): { docs: RawDoc[]; errors: Diagnostic[]; warnings: Diagnostic[] } {
   const docs: RawDoc[] = [];
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
-  for (const f of files) {
-    const lc = new LineCounter();
-    const parsed = parseAllDocuments(f.text, { lineCounter: lc, prettyErrors: false });
-    const at = (offset: number): SourcePos => ({ file: f.path, ...lc.linePos(offset) });
-    for (const doc of parsed) {
-      for (const e of doc.errors) errors.push({ code: 'yaml', message: `YAML: ${e.message}`, pos: at(e.pos[0]) });
-      for (const w of doc.warnings) warnings.push({ code: 'yaml', message: `YAML: ${w.message}`, pos: at(w.pos[0]) });
-      if (doc.errors.length > 0) continue;
-      let value: unknown;
-      try {
-        value = doc.toJS({ maxAliasCount: 1000 });
-      } catch (err) {
-        const pos = doc.contents?.range ? at(doc.contents.range[0]) : { file: f.path, line: 1, col: 1 };
-        errors.push({ code: 'yaml', message: `YAML: ${(err as Error).message}`, pos });
-        continue;
-      }
-      if (value === null || value === undefined) continue; // empty document (only comments, or a stray ---)
-      docs.push({ file: f.path, doc, lc, value });
-    }
+  for (const step of readDocuments(files)) {
+    if (step.doc) docs.push(step.doc);
+    errors.push(...step.errors);
+    warnings.push(...step.warnings);
   }
   return { docs, errors, warnings };
 }

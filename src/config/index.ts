@@ -5,13 +5,14 @@
 import type { Config, SettingsSpec } from '../model/config.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
 import { Builder, DEFAULT_SETTINGS } from './build.js';
-import { loadDocuments, type SourceFile } from './documents.js';
+import { readDocuments, type SourceFile } from './documents.js';
+import { boundDiagnostics, MAX_DIAGNOSTICS } from '../model/diagnostic-bounds.js';
 import { Locator } from './locator.js';
 import { RuleCtx } from './rules-context.js';
 import { checkContainers } from './rules-containers.js';
 import { checkAddressClasses } from './rules-addresses.js';
 import { checkDuplicateNames, checkHosts, checkLinks, checkNetworks, checkSettings } from './rules-objects.js';
-import { checkSchemas } from './validate-schema.js';
+import { checkSchema, type TypedDoc } from './validate-schema.js';
 
 export type { SourceFile } from './documents.js';
 export { AUTO_SUBNET_MESSAGE } from './rules-containers.js';
@@ -19,10 +20,33 @@ export { SCHEMAS, SCHEMA_FILES, KINDS } from './schemas.js';
 
 export function parseConfig(files: SourceFile[]): Result<Config> {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const { docs, errors: yamlErrors, warnings } = loadDocuments(sorted);
-  const { typed, errors: schemaErrors } = checkSchemas(docs);
-  if (yamlErrors.length + schemaErrors.length > 0) {
-    return { ok: false, errors: sortDiagnostics([...yamlErrors, ...schemaErrors], sorted) };
+  // Read and schema-check document by document; stop reading once MAX_DIAGNOSTICS
+  // errors are in hand (the rest of a huge bad directory is not worth the time).
+  const typed: TypedDoc[] = [];
+  const early: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  let documentCount = 0;
+  let stopped = false;
+  let uncounted = 0;
+  let warningsDropped = 0;
+  for (const step of readDocuments(sorted)) {
+    early.push(...step.errors);
+    if (warnings.length <= MAX_DIAGNOSTICS) warnings.push(...step.warnings);
+    else warningsDropped += step.warnings.length;
+    if (step.doc) {
+      documentCount++;
+      const r = checkSchema(step.doc, Math.max(0, MAX_DIAGNOSTICS + 1 - early.length));
+      if (r.typed) typed.push(r.typed);
+      early.push(...r.errors);
+      uncounted += r.more;
+    }
+    if (early.length + uncounted > MAX_DIAGNOSTICS) {
+      stopped = true;
+      break;
+    }
+  }
+  if (early.length + uncounted > 0) {
+    return { ok: false, errors: boundDiagnostics(sortDiagnostics(early, sorted), { stopped, extra: uncounted }) };
   }
 
   const loc = new Locator();
@@ -33,7 +57,7 @@ export function parseConfig(files: SourceFile[]): Result<Config> {
     links: [],
     hosts: [],
     settings: { ...DEFAULT_SETTINGS },
-    documentCount: docs.length,
+    documentCount,
   };
   const settings: SettingsSpec[] = [];
   for (const td of typed) {
@@ -68,9 +92,9 @@ export function parseConfig(files: SourceFile[]): Result<Config> {
 
   const errors = [...build.errors, ...ctx.errors];
   const allWarnings = [...warnings, ...ctx.warnings];
-  if (errors.length > 0) return { ok: false, errors: sortDiagnostics(errors, sorted) };
+  if (errors.length > 0) return { ok: false, errors: boundDiagnostics(sortDiagnostics(errors, sorted)) };
   return allWarnings.length > 0
-    ? { ok: true, value: cfg, warnings: sortDiagnostics(allWarnings, sorted) }
+    ? { ok: true, value: cfg, warnings: boundDiagnostics(sortDiagnostics(allWarnings, sorted), { word: 'warnings', extra: warningsDropped }) }
     : { ok: true, value: cfg };
 }
 

@@ -8,6 +8,7 @@ import { posAt, type Path, type RawDoc } from './documents.js';
 import { parseCidr, parseIP } from '../model/ip.js';
 import { parsePortString } from './ports.js';
 import { KINDS, SCHEMAS, type Kind } from './schemas.js';
+import { clip, echo, MAX_ECHO } from '../model/diagnostic-bounds.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: true, allowUnionTypes: true });
 ajv.addFormat('ipv4', { type: 'string', validate: (s: string) => parseIP(s)?.family === 4 });
@@ -34,55 +35,52 @@ export interface TypedDoc {
 
 export function objectLabel(kind: string, data: unknown): string {
   const name = data && typeof data === 'object' ? (data as Record<string, unknown>).name : undefined;
-  return typeof name === 'string' ? `${kind} ${name}` : kind;
+  return typeof name === 'string' ? `${kind} ${clip(name)}` : kind;
 }
 
 export function checkSchemas(docs: RawDoc[]): { typed: TypedDoc[]; errors: Diagnostic[] } {
   const typed: TypedDoc[] = [];
   const errors: Diagnostic[] = [];
   for (const raw of docs) {
-    const v = raw.value;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      errors.push({
-        code: 'schema',
-        message: 'a document must be a mapping with `kind` and `name`',
-        pos: posAt(raw, []),
-      });
-      continue;
-    }
-    const data = v as Record<string, unknown>;
-    const kind = data.kind;
-    if (kind === undefined) {
-      errors.push({ code: 'schema', message: 'missing required field "kind" (one of ' + KINDS.join(', ') + ')', pos: posAt(raw, []) });
-      continue;
-    }
-    if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
-      errors.push({
-        code: 'schema',
-        message: `unknown kind ${JSON.stringify(kind)}: expected one of ${KINDS.join(', ')}`,
-        pos: posAt(raw, ['kind']),
-      });
-      continue;
-    }
-    const k = kind as Kind;
-    const validate = validatorFor(k);
-    if (validate(data)) {
-      typed.push({ kind: k, raw, data });
-      continue;
-    }
-    const label = objectLabel(k, data);
-    const seen = new Set<string>();
-    for (const e of validate.errors ?? []) {
-      const d = describe(e, k, raw);
-      if (!d) continue;
-      const diag: Diagnostic = { ...d, object: label };
-      const key = `${diag.pos?.line}:${diag.pos?.col}:${diag.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      errors.push(diag);
-    }
+    const r = checkSchema(raw);
+    if (r.typed) typed.push(r.typed);
+    errors.push(...r.errors);
   }
   return { typed, errors };
+}
+
+/** One document against its kind's schema: typed when valid, else its errors (at most `limit` described, the rest counted). */
+export function checkSchema(raw: RawDoc, limit = Infinity): { typed?: TypedDoc; errors: Diagnostic[]; more: number } {
+  const v = raw.value;
+  const fail = (message: string, pos: Diagnostic['pos']) => ({ errors: [{ code: 'schema', message, ...(pos ? { pos } : {}) }], more: 0 });
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('a document must be a mapping with `kind` and `name`', posAt(raw, []));
+  const data = v as Record<string, unknown>;
+  const kind = data.kind;
+  if (kind === undefined) return fail('missing required field "kind" (one of ' + KINDS.join(', ') + ')', posAt(raw, []));
+  if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
+    return fail(`unknown kind ${echo(kind)}: expected one of ${KINDS.join(', ')}`, posAt(raw, ['kind']));
+  }
+  const k = kind as Kind;
+  const validate = validatorFor(k);
+  if (validate(data)) return { typed: { kind: k, raw, data }, errors: [], more: 0 };
+  const label = objectLabel(k, data);
+  const seen = new Set<string>();
+  const errors: Diagnostic[] = [];
+  let more = 0;
+  for (const e of validate.errors ?? []) {
+    if (errors.length >= limit) {
+      more++; // counted, not described (ajv's own errors may hold a few repeats)
+      continue;
+    }
+    const d = describe(e, k, raw);
+    if (!d) continue;
+    const diag: Diagnostic = { ...d, object: label };
+    const key = `${diag.pos?.line}:${diag.pos?.col}:${diag.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    errors.push(diag);
+  }
+  return { errors, more };
 }
 
 /** "/networks/0/ip" → ['networks', 0, 'ip'] */
@@ -124,7 +122,7 @@ const TYPE_WORDS: Record<string, string> = {
 const typeWord = (t: unknown): string => (Array.isArray(t) ? t.map(typeWord).join(' or ') : (TYPE_WORDS[String(t)] ?? String(t)));
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return echo(v);
 }
 
 /** Closest allowed word (edit distance ≤ 2), for "did you mean". */
@@ -132,6 +130,7 @@ function closest(word: string, options: string[]): string | undefined {
   let best: string | undefined;
   let bestD = 3;
   for (const o of options) {
+    if (Math.abs(o.length - word.length) >= bestD) continue; // too far apart (and a 20 MB word costs nothing)
     const d = editDistance(word.toLowerCase(), o.toLowerCase());
     if (d < bestD) {
       best = o;
@@ -159,7 +158,7 @@ function describe(e: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnostic, 'ob
   if (e.keyword === 'if') return null; // the failing then/else branch reports the detail
   const path = toPath(e.instancePath);
   const field = fieldName(path);
-  const pre = field ? `${field}: ` : '';
+  const pre = field ? `${clip(field, MAX_ECHO + 20)}: ` : '';
   const def = /#\/definitions\/([^/]+)\//.exec(e.schemaPath)?.[1];
   const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
   const data = e.data;
@@ -172,7 +171,7 @@ function describe(e: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnostic, 'ob
       const guess = closest(extra, allowed);
       return {
         code: 'schema',
-        message: `${pre}unknown field "${extra}"${guess ? ` (did you mean "${guess}"?)` : ''}; allowed: ${allowed.join(', ')}`,
+        message: `${pre}unknown field ${echo(extra)}${guess ? ` (did you mean "${guess}"?)` : ''}; allowed: ${allowed.join(', ')}`,
         pos: at([...path, extra], true),
       };
     }

@@ -26,6 +26,7 @@ import { foreignChainWarnings } from '../plan/firewall-foreign.js';
 import { selfHostErrors } from '../config/self-host.js';
 import { raGuard } from './ra-guard.js';
 import { rememberHostSysctls } from './host-sysctls.js';
+import { boundDiagnostics } from '../model/diagnostic-bounds.js';
 
 export interface PassOptions {
   dir: string;
@@ -130,7 +131,7 @@ async function compute(
     const hostErrors = selfHostErrors(config.hosts, self);
     if (hostErrors.length) return { status: 'invalid', errors: hostErrors };
     const topoRes = buildTopology(config, observed, self);
-    if (!topoRes.ok) return { status: 'invalid', errors: topoRes.errors };
+    if (!topoRes.ok) return { status: 'invalid', errors: boundDiagnostics(topoRes.errors) };
     topo = topoRes.value;
     const builders: ResourceBuilder[] = plugins.flatMap((p) => (p.build ? [p.build] : []));
     desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
