@@ -5,6 +5,7 @@ import type { LinkRes, Resource, ResourceMap } from '../model/resources.js';
 import type { Change, Desired, Observed, Plan } from '../model/plan.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { chainRuleDiff } from './firewall-render.js';
+import { routeDepths } from './route-order.js';
 
 export interface DiffOptions {
   /** remove owned objects that left the files (Settings.prune) */
@@ -287,6 +288,9 @@ function phase(c: Change): number {
 }
 
 export function orderChanges(changes: Change[]): Change[] {
-  return changes.sort((a, b) => phase(a) - phase(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // routes within a phase: those a gateway stands on first when made, last when removed (route-order.ts)
+  const depth = routeDepths(changes);
+  const dep = (c: Change) => (c.action === 'delete' ? -1 : 1) * (depth.get(c) ?? 0);
+  return changes.sort((a, b) => phase(a) - phase(b) || dep(a) - dep(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
