@@ -5,9 +5,10 @@
 // in the kernel (or was applied meaninglessly), so they are refused here, where
 // `validate`, `plan` and `reconcile` all see them.
 
-import type { ContainerSpec, LinkSpec, NetworkSpec, RouteSpec } from '../model/config.js';
-import { type Cidr, cidrContains, type Family, formatIP, type IP, parseCidr, parseIP } from '../model/ip.js';
-import { addressClass, IPV6_MIN_MTU, isLinkLocal6, overlappedClass } from '../model/ip-classes.js';
+import type { ContainerSpec, LinkSpec, NetworkSpec } from '../model/config.js';
+import { type Cidr, type Family, formatIP, parseCidr, parseIP } from '../model/ip.js';
+import { addressClass, IPV6_MIN_MTU, overlappedClass } from '../model/ip-classes.js';
+import { nextHopProblem, type Onlink } from '../model/next-hop.js';
 import { attachmentIfnames, type RuleCtx } from './rules-context.js';
 
 export function checkAddressClasses(ctx: RuleCtx): void {
@@ -63,13 +64,6 @@ function checkLoopback(ctx: RuleCtx, c: ContainerSpec): void {
     const why = k.name === 'loopback' ? 'lo already holds 127.0.0.1/8 and ::1; `loopback` adds other addresses to lo, such as a router\'s 10.10.10.1/32' : k.why;
     ctx.error('unusable-address', c, ctx.pos(c, 'loopback', i), `loopback address ${text} is ${article(k.name)} ${k.name} address (${formatRange(k.range)}): ${why}`);
   });
-}
-
-/** A prefix the namespace reaches directly (no next hop), and on which interface. */
-interface Onlink {
-  cidr: Cidr;
-  dev: string;
-  what: string;
 }
 
 /**
@@ -128,20 +122,6 @@ function checkRoutes(ctx: RuleCtx, c: ContainerSpec): void {
     const problem = nextHopProblem(r, via, prefixes, unknown);
     if (problem) ctx.error('route-gateway-unreachable', c, ctx.pos(r, 'via'), `route to ${r.to} via ${r.via}: ${problem}`);
   }
-}
-
-function nextHopProblem(r: RouteSpec, via: IP, prefixes: Onlink[], unknown: Map<Family, Set<string>>): string | undefined {
-  if (isLinkLocal6(via)) return r.dev === undefined ? 'a link-local next hop needs "dev" (the interface it is on)' : undefined;
-  const onDev = (dev: string) => r.dev === undefined || r.dev === dev;
-  if ([...(unknown.get(via.family) ?? [])].some(onDev)) return undefined;
-  if (prefixes.some((p) => onDev(p.dev) && cidrContains(p.cidr, via))) return undefined;
-  const known = prefixes.filter((p) => onDev(p.dev) && p.cidr.family === via.family).map((p) => `${formatRange(p.cidr)} (${p.what}, ${p.dev})`);
-  const onWhat = r.dev !== undefined ? ` on ${r.dev}` : '';
-  return (
-    `the next hop is not on any network of this container${onWhat}, so the kernel refuses the route ("Nexthop has invalid gateway"); ` +
-    (known.length ? `it reaches directly ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''}` : `it reaches no IPv${via.family} prefix directly${onWhat}`) +
-    '; add a subnet, a Link address or a route with "dev" that holds it'
-  );
 }
 
 function checkIPv6Ports(ctx: RuleCtx, c: ContainerSpec): void {

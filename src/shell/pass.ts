@@ -27,6 +27,7 @@ import { selfHostErrors } from '../config/self-host.js';
 import { raGuard } from './ra-guard.js';
 import { rememberHostSysctls } from './host-sysctls.js';
 import { boundDiagnostics } from '../model/diagnostic-bounds.js';
+import { routeProblems } from '../plan/route-check.js';
 
 export interface PassOptions {
   dir: string;
@@ -133,6 +134,8 @@ async function compute(
     const topoRes = buildTopology(config, observed, self);
     if (!topoRes.ok) return { status: 'invalid', errors: boundDiagnostics(topoRes.errors) };
     topo = topoRes.value;
+    const unreachable = opts.destroy ? [] : routeProblems(config, topo);
+    if (unreachable.length > 0) return { status: 'invalid', errors: boundDiagnostics(unreachable) };
     const builders: ResourceBuilder[] = plugins.flatMap((p) => (p.build ? [p.build] : []));
     desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
   }
