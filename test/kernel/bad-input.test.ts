@@ -109,6 +109,18 @@ describe('addresses the kernel or the network cannot use change nothing', () => 
       expect(await snapshot()).toBe(before);
     });
   }
+  it('refuses at plan time a route via a next hop outside an automatic subnet (the files alone do not fix it)', async () => {
+    await files({ 'base.yaml': BASE, 'bad.yaml': 'kind: Network\nname: auto\n---\nkind: Container\nname: c\nnetworks: [auto]\nroutes:\n  - {to: 10.40.0.0/16, via: 192.168.250.1}\n' });
+    const before = await snapshot();
+    expect((await nk('validate')).exitCode).toBe(0);
+    for (const cmd of [['plan'], ['reconcile', '--once']]) {
+      const r = await nk(...cmd);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/bad\.yaml:8:5: Container c: route to 10\.40\.0\.0\/16 via 192\.168\.250\.1: the next hop is not on any network .* \[route-gateway-unreachable\]/);
+      expect(r.stderr).toContain('nothing was applied');
+    }
+    expect(await snapshot()).toBe(before);
+  });
   it('the baseline alone is still in sync', async () => {
     await files({ 'base.yaml': BASE });
     expect((await nk('plan')).exitCode).toBe(0);
