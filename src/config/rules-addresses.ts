@@ -1,9 +1,10 @@
 // Rules on addresses the kernel or the network cannot use (pure): subnets and fixed
 // addresses in unusable classes, loopback entries in 127/8, IPv6 on a too small MTU,
-// route next hops nothing in the namespace reaches, IPv6 published ports on
-// containers without IPv6. Each of these passed `validate` and then failed half-way
-// in the kernel (or was applied meaninglessly), so they are refused here, where
-// `validate`, `plan` and `reconcile` all see them.
+// route next hops nothing in the namespace reaches. Each of these passed `validate`
+// and then failed half-way in the kernel (or was applied meaninglessly), so they are
+// refused here, where `validate`, `plan` and `reconcile` all see them. (A port
+// published on an IPv6 host address by a container without IPv6 is refused by
+// checkPorts in rules-containers.ts: port-family.)
 
 import type { ContainerSpec, LinkSpec, NetworkSpec } from '../model/config.js';
 import { type Cidr, type Family, formatIP, parseCidr, parseIP } from '../model/ip.js';
@@ -17,7 +18,6 @@ export function checkAddressClasses(ctx: RuleCtx): void {
   for (const c of ctx.containerList) {
     checkLoopback(ctx, c);
     checkRoutes(ctx, c);
-    checkIPv6Ports(ctx, c);
   }
 }
 
@@ -121,27 +121,6 @@ function checkRoutes(ctx: RuleCtx, c: ContainerSpec): void {
     if (!via) continue;
     const problem = nextHopProblem(r, via, prefixes, unknown);
     if (problem) ctx.error('route-gateway-unreachable', c, ctx.pos(r, 'via'), `route to ${r.to} via ${r.via}: ${problem}`);
-  }
-}
-
-function checkIPv6Ports(ctx: RuleCtx, c: ContainerSpec): void {
-  if (c.mode.type !== 'bridge') return;
-  const nets = ctx.networksOf(c);
-  for (const p of c.ports) {
-    const candidates = p.network !== undefined ? [p.network] : nets;
-    const hostIP = p.hostIP ?? ctx.network(candidates[0] ?? '')?.hostIP;
-    if (hostIP === undefined || parseIP(hostIP)?.family !== 6) continue;
-    if (candidates.some((name) => has6(ctx.network(name)))) continue;
-    const from = p.hostIP !== undefined ? '' : ` (Network ${candidates[0]}'s hostIP)`;
-    ctx.error(
-      'port-ipv6-no-network',
-      c,
-      ctx.pos(p, 'hostIP'),
-      `port published on the IPv6 address ${hostIP}${from}, but ` +
-        (p.network !== undefined
-          ? `Network ${p.network} has no IPv6 subnet to carry it`
-          : `no network of this container has an IPv6 subnet to carry it (${candidates.join(', ') || 'none'})`),
-    );
   }
 }
 

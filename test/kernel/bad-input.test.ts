@@ -77,7 +77,7 @@ const cases: [string, string, string, string, string][] = [
     '5:29',
     'Container r',
   ],
-  ['a port published on [::1] from an IPv4-only network', 'kind: Container\nname: c\nnetworks: [base]\nports: ["[::1]:8081:80"]\n', 'port-ipv6-no-network', '4:9', 'Container c'],
+  ['a port published on [::1] from an IPv4-only network', 'kind: Container\nname: c\nnetworks: [base]\nports: ["[::1]:8081:80"]\n', 'port-family', '4:9', 'Container c'],
 ];
 
 beforeAll(async () => {

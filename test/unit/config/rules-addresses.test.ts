@@ -117,24 +117,3 @@ describe('route next hops the namespace reaches directly', () => {
     ok('kind: Network\nname: auto\n---\nkind: Container\nname: a\nnetworks: [auto]\nroutes: [{to: 10.9.0.0/16, via: 192.168.99.1}]\n');
   });
 });
-
-describe('IPv6 published ports need an IPv6 network', () => {
-  const V4 = 'kind: Network\nname: v4\nsubnets: [{subnet: 10.5.0.0/24}]\n---\n';
-  const DS = 'kind: Network\nname: ds\nsubnets: [{subnet: 10.6.0.0/24}, {subnet: "fd00:6::/64"}]\n---\n';
-  test('[::1] or [::] on a container with only IPv4 networks', () => {
-    refused(V4 + 'kind: Container\nname: a\nnetworks: [v4]\nports: [»"[::1]:8080:80"]\n', 'port-ipv6-no-network', { message: /IPv6 address ::1.*no network of this container has an IPv6 subnet to carry it \(v4\)/ });
-    refused('kind: Container\nname: a\nports: [»"[::]:8080:80"]\n', 'port-ipv6-no-network');
-    refused(V4 + 'kind: Container\nname: a\nnetworks: [v4]\nports: [{hostIP: »"fd00::1", hostPort: 8080, containerPort: 80}]\n', 'port-ipv6-no-network');
-  });
-  test("a network's IPv6 hostIP counts too", () => {
-    refused('kind: Network\nname: v4\nhostIP: "::"\nsubnets: [{subnet: 10.5.0.0/24}]\n---\nkind: Container\nname: a\nnetworks: [v4]\nports: [»"8080:80"]\n', 'port-ipv6-no-network', {
-      message: /Network v4's hostIP/,
-    });
-  });
-  test('a container with an IPv6 attachment may publish on IPv6 (which attachment carries it is the ports code\'s choice)', () => {
-    ok(V4 + DS + 'kind: Container\nname: a\nnetworks: [v4, ds]\nports: ["[::1]:8080:80", "[::]:8081:80"]\n');
-    refused(V4 + DS + 'kind: Container\nname: a\nnetworks: [v4, ds]\nports: [{hostIP: »"::1", hostPort: 8080, containerPort: 80, network: v4}]\n', 'port-ipv6-no-network', {
-      message: /Network v4 has no IPv6 subnet/,
-    });
-  });
-});
