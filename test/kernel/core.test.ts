@@ -219,14 +219,15 @@ describe('bad input changes nothing', () => {
     ['overlapping subnets', { 'a.yaml': NET + '---\nkind: Network\nname: other\nsubnets: [{subnet: 172.18.0.128/25}]\n' }, /a\.yaml:\d+:\d+: Network other: .*overlap/],
     ['an address outside its subnet', { 'a.yaml': NET + '---\nkind: Container\nname: c\nnetworks: [{network: frontend, ip: 10.9.9.9}]\n' }, /outside/],
     ['an address taken twice', { 'a.yaml': NET + '---\n' + WEB + '---\n' + WEB.replace('name: web', 'name: web2') }, /172\.18\.0\.10.*(taken|already)/],
-    ['a host port published twice', { 'a.yaml': NET + '---\n' + WEB + 'ports: ["8080:80"]\n---\n' + APP + 'ports: ["8080:81"]\n' }, /8080/],
+    // published ports need iptables: this case keeps it on (it is refused before anything runs)
+    ['a host port published twice', { 'a.yaml': NET + '---\n' + WEB + 'ports: ["8080:80"]\n---\n' + APP + 'ports: ["8080:81"]\n', 'settings.yaml': 'kind: Settings\n' }, /host port 8080\/tcp .* is already published/],
     ['an interface name over 15 bytes', { 'a.yaml': 'kind: Network\nname: n\ninterface: a-very-long-bridge-name\n' }, /15/],
     ['a fixed address on a network without subnets', { 'a.yaml': 'kind: Network\nname: n\n---\nkind: Container\nname: c\nnetworks: [{network: n, ip: 172.30.0.5}]\n' }, /user specified IP address is supported only on networks with user configured subnets/],
     ['a cycle of container: modes', { 'a.yaml': 'kind: Container\nname: a\nmode: "container:b"\n---\nkind: Container\nname: b\nmode: "container:a"\n' }, /cycle/],
   ];
   for (const [what, contents, message] of cases) {
     it(`refuses ${what} with file, line and object, exit 1, nothing applied`, async () => {
-      await files({ ...contents, 'settings.yaml': NOFW });
+      await files({ 'settings.yaml': NOFW, ...contents });
       const before = await snapshot();
       const v = await nk('validate');
       expect(v.exitCode).toBe(1);
