@@ -9,11 +9,12 @@ import type { TAttachment, TContainer, TNetwork, Topology } from '../model/topol
 import { BITS, formatIP, parseCidr } from '../model/ip.js';
 import { buildFiles } from './desired-files.js';
 import { overlayGatewayMac } from './names.js';
+import { namedNetnsPath } from '../model/netns-path.js';
 
 /** Extra builders (firewall, overlay) plug in here. */
 export type ResourceBuilder = (topo: Topology) => Resource[];
 
-export const NETNS_DIR = '/run/netns';
+export { NETNS_DIR } from '../model/netns-path.js';
 
 export function alias(role: string, detail: string): string {
   return `${MARK.aliasPrefix}${role}:${detail}`;
@@ -29,7 +30,7 @@ function netnsRes(c: TContainer, nsOf: Map<string, string | undefined>): NetnsRe
     owned: true,
     name: c.netns,
     origin: c.netnsOrigin,
-    path: c.netnsPath ?? `${NETNS_DIR}/${c.netns}`,
+    path: c.netnsPath ?? namedNetnsPath(c.netns),
     ...(c.sharedWith ? { sharedWith: nsOf.get(c.sharedWith) ?? c.sharedWith } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { HOST_NS, MARK } from '../model/resources.js';
 import type { LinkRes, Resource } from '../model/resources.js';
 import type { Change } from '../model/plan.js';
 import { isPrimaryEnd, observedPeer } from './diff.js';
+import { netnsPath } from '../model/netns-path.js';
 
 export interface Line {
   /** one line of an `ip -batch` (or `bridge -batch`) input */
@@ -43,7 +44,7 @@ function q(s: string): string {
 }
 
 function netnsArg(ns: string, paths: Record<string, string>): string {
-  return ns === HOST_NS ? '' : ` netns ${paths[ns] ?? `/run/netns/${ns}`}`;
+  return ns === HOST_NS ? '' : ` netns ${netnsPath(ns, paths)}`;
 }
 
 function ipDst(dst: string): string {
@@ -172,7 +173,7 @@ export function render(changes: Change[], known: Resource[]): Program {
         if (!fresh) break;
         if (d.origin === 'named') prog.host.push({ text: `netns add ${d.name}`, key: c.key });
         else if (d.origin === 'shared' && d.sharedWith)
-          prog.mounts.push({ source: paths[d.sharedWith] ?? `/run/netns/${d.sharedWith}`, target: d.path, key: c.key });
+          prog.mounts.push({ source: netnsPath(d.sharedWith, paths)!, target: d.path, key: c.key });
         break;
       case 'link': {
         const o = fresh ? undefined : (c.before as LinkRes);

@@ -51,6 +51,7 @@ import type {
   TSubnet,
   Topology,
 } from '../model/topology.js';
+import { namedNetnsPath, specNetnsPath } from '../model/netns-path.js';
 import { allocate, chooseAutoSubnets, type AutoSubnetRequest, type IpamRequest } from './ipam.js';
 import { buildPorts } from './ports.js';
 import {
@@ -179,14 +180,11 @@ function nsInfo(ctx: Ctx, byName: Map<string, ContainerSpec>, c: ContainerSpec):
       return { netnsOrigin: 'host' };
     case 'container': {
       const root = resolveRoot(ctx, byName, c);
-      return { netns: c.name, netnsOrigin: 'shared', netnsPath: `/run/netns/${c.name}`, sharedWith: root };
+      return { netns: c.name, netnsOrigin: 'shared', netnsPath: namedNetnsPath(c.name), sharedWith: root };
     }
     default:
-      if (c.netns.type === 'path') return { netns: c.name, netnsOrigin: 'adopted', netnsPath: c.netns.path };
-      if (c.netns.type === 'pid') {
-        return { netns: c.name, netnsOrigin: 'adopted', netnsPath: `/proc/${c.netns.pid}/ns/net` };
-      }
-      return { netns: c.netns.name, netnsOrigin: 'named', netnsPath: `/run/netns/${c.netns.name}` };
+      if (c.netns.type !== 'named') return { netns: c.name, netnsOrigin: 'adopted', netnsPath: specNetnsPath(c.netns) };
+      return { netns: c.netns.name, netnsOrigin: 'named', netnsPath: specNetnsPath(c.netns) };
   }
 }
 

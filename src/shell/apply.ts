@@ -7,6 +7,7 @@ import type { Line, Program } from '../plan/render.js';
 import { HOST_NS } from '../model/resources.js';
 import { NS_BATCH } from '../observe/batch.js';
 import { runNsBatches } from './ns-batches.js';
+import { netnsPath } from '../model/netns-path.js';
 
 export interface StepFailure {
   key: string;
@@ -98,7 +99,7 @@ async function runHostBatch(runner: Runner, job: BatchJob, report: ApplyReport, 
 async function runNsJobs(runner: Runner, jobs: BatchJob[], nsPaths: Record<string, string>, workers: number, report: ApplyReport, failedKeys: Set<string>): Promise<void> {
   const todo = jobs.filter((j) => j.lines.length > 0 || j.readBack);
   if (todo.length === 0) return;
-  const paths = todo.map((j) => nsPaths[j.ns] ?? `/run/netns/${j.ns}`);
+  const paths = todo.map((j) => netnsPath(j.ns, nsPaths)!);
   const results = await runNsBatches(
     runner,
     todo.map((j, i) => ({ path: paths[i], input: jobInput(j), flags: jobFlags(j), tool: j.tool })),
@@ -174,7 +175,7 @@ async function writeSysctl(runner: Runner, ns: string, nsPath: string | undefine
     return;
   }
   report.processes++;
-  await runner.run('nsenter', [`--net=${nsPath ?? `/run/netns/${ns}`}`, 'sysctl', '-q', '-w', `${sysctlPath(name).slice('/proc/sys/'.length)}=${value}`]);
+  await runner.run('nsenter', [`--net=${nsPath ?? netnsPath(ns)}`, 'sysctl', '-q', '-w', `${sysctlPath(name).slice('/proc/sys/'.length)}=${value}`]);
 }
 
 /**

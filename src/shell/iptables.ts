@@ -11,6 +11,7 @@ import type { Runner } from './runner.js';
 import { HOST_NS } from '../model/resources.js';
 import type { IptFamily, Resource } from '../model/resources.js';
 import { parseIptablesSave } from '../observe/iptables.js';
+import { netnsPath } from '../model/netns-path.js';
 import type { Change } from '../model/plan.js';
 import { renderIptables, staleUdpPorts } from '../plan/firewall-render.js';
 import type { IptablesBatch, StaleUdpPort } from '../plan/firewall-render.js';
@@ -24,7 +25,7 @@ function inNs(path: string | undefined, cmd: string, args: string[]): [string, s
 }
 
 function nsPath(ns: string, nsPaths: Record<string, string>): string | undefined {
-  return ns === HOST_NS ? undefined : (nsPaths[ns] ?? `/run/netns/${ns}`);
+  return netnsPath(ns, nsPaths);
 }
 
 /**
@@ -39,7 +40,7 @@ export async function readIptables(
   bridges: ReadonlySet<string> = new Set(),
 ): Promise<Resource[]> {
   const out: Resource[] = [];
-  const path = ns.name === HOST_NS ? undefined : (ns.path ?? `/run/netns/${ns.name}`);
+  const path = ns.name === HOST_NS ? undefined : (ns.path ?? netnsPath(ns.name));
   for (const family of families) {
     const [cmd, args] = inNs(path, SAVE[family], []);
     const r = await runner.run(cmd, args);

@@ -11,6 +11,7 @@ import { groupNetns, type NetnsFile } from '../observe/netns.js';
 import { assembleObserved, ownedVxlanDevs, parseNsBatch, type NsCapture } from '../observe/observed.js';
 import { CommandError, type Runner } from './runner.js';
 import { runNsBatches } from './ns-batches.js';
+import { NETNS_DIR } from '../model/netns-path.js';
 
 /** The file-system reads observe needs; injectable so tests can read inside a sandbox. */
 export interface ObserveFs {
@@ -84,7 +85,7 @@ function isEnterFailure(stderr: string): boolean {
 
 export async function observe(runner: Runner, opts: ObserveOptions = {}): Promise<Observed> {
   const fs = opts.fs ?? nodeFs;
-  const netnsDir = opts.netnsDir ?? '/run/netns';
+  const netnsDir = opts.netnsDir ?? NETNS_DIR;
   const etcNetnsDir = opts.etcNetnsDir ?? '/etc/netns';
 
   const hostPromise = runner.run('ip', IP_BATCH_ARGS, { input: batchInput(HOST_BATCH) });

@@ -28,6 +28,7 @@ import { raGuard } from './ra-guard.js';
 import { rememberHostSysctls } from './host-sysctls.js';
 import { boundDiagnostics } from '../model/diagnostic-bounds.js';
 import { routeProblems } from '../plan/route-check.js';
+import { netnsPath, specNetnsPath } from '../model/netns-path.js';
 
 export interface PassOptions {
   dir: string;
@@ -64,8 +65,7 @@ export const EMPTY_CONFIG: Config = (() => {
 function adoptedNamespaces(config: Config): { name: string; path: string }[] {
   const out: { name: string; path: string }[] = [];
   for (const c of config.containers) {
-    if (c.netns.type === 'path') out.push({ name: c.name, path: c.netns.path });
-    if (c.netns.type === 'pid') out.push({ name: c.name, path: `/proc/${c.netns.pid}/ns/net` });
+    if (c.netns.type !== 'named') out.push({ name: c.name, path: specNetnsPath(c.netns) });
   }
   return out;
 }
@@ -167,7 +167,7 @@ function touchedNamespaces(plan: Plan): Set<string> {
 }
 
 function touchedPaths(touched: Set<string>, nsPaths: Record<string, string>): Set<string> {
-  return new Set([...touched].map((ns) => nsPaths[ns] ?? `/run/netns/${ns}`));
+  return new Set([...touched].map((ns) => netnsPath(ns, nsPaths)!));
 }
 
 export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {

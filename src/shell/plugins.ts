@@ -10,6 +10,7 @@ import type { Resource } from '../model/resources.js';
 import { HOST_NS, MARK } from '../model/resources.js';
 import { buildFirewall, renderIptables } from '../plan/firewall.js';
 import { readIptables, applyFirewallChanges, loadBrNetfilter } from './iptables.js';
+import { netnsPath, netnsPaths } from '../model/netns-path.js';
 
 export interface Plugin {
   name: string;
@@ -34,11 +35,14 @@ const FIREWALL_KINDS = new Set(['chain', 'hook']);
 /**
  * Namespaces whose own iptables netkeeper manages: router containers, as declared
  * and as marked in the kernel (lo's alias), so rules of a container that dropped
- * `masquerade` are found and removed.
+ * `masquerade` are found and removed. An adopted namespace's lo is not marked
+ * (netkeeper did not make it), so every adopted one is read.
  */
 function routerNamespaces(config: Config, observed: Observed): { name: string; path?: string }[] {
   const names = new Set(
-    config.containers.filter((c) => c.masquerade.length > 0).map((c) => (c.netns.type === 'named' ? c.netns.name : c.name)),
+    config.containers
+      .filter((c) => c.masquerade.length > 0 || (c.netns.type !== 'named' && (c.mode.type === 'bridge' || c.mode.type === 'none')))
+      .map((c) => (c.netns.type === 'named' ? c.netns.name : c.name)),
   );
   for (const r of observed.resources.values())
     if (r.kind === 'link' && r.type === 'loopback' && r.alias === MARK.nsAliasFirewall) names.add(r.ns);
@@ -55,14 +59,17 @@ export const firewallPlugin: Plugin = {
     }
     // the host is always read in both families: chains of a network that left the files
     // (or of `destroy`) must be found to be removed; router namespaces only in IPv4
+    const paths = netnsPaths(observed.resources.values());
     const spaces = [{ name: HOST_NS, families: ['ipv4', 'ipv6'] as const }, ...routerNamespaces(config, observed).map((n) => ({ ...n, families: ['ipv4'] as const }))];
     // NK-PORTS-<bridge> of a bridge netkeeper owns is netkeeper's even when NK-PORTS lost its jump to it
     const bridges = new Set<string>();
     for (const r of observed.resources.values()) if (r.kind === 'link' && r.type === 'bridge' && r.ns === HOST_NS && r.owned) bridges.add(r.ifname);
     for (const ns of spaces) {
-      const present = ns.name === HOST_NS || observed.resources.has(`netns:${ns.name}`);
+      const nsr = observed.resources.get(`netns:${ns.name}`);
+      const present = ns.name === HOST_NS || (nsr?.kind === 'netns' && nsr.broken === undefined); // a broken one cannot be entered
       if (!present) continue;
-      const path = ns.name === HOST_NS ? undefined : `/run/netns/${ns.name}`;
+      // where the namespace really is (an adopted one: its /proc/PID/ns/net or path)
+      const path = netnsPath(ns.name, paths);
       for (const r of await readIptables(runner, { name: ns.name, path }, [...ns.families], bridges)) observed.resources.set(r.key, r);
     }
   },
