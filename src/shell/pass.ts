@@ -29,6 +29,8 @@ import { rememberHostSysctls } from './host-sysctls.js';
 import { boundDiagnostics } from '../model/diagnostic-bounds.js';
 import { routeProblems } from '../plan/route-check.js';
 import { netnsPath, specNetnsPath } from '../model/netns-path.js';
+import { adoptedNetnsErrors } from '../plan/adopted-netns.js';
+import { readNetnsIdentity } from './netns-identity.js';
 
 export interface PassOptions {
   dir: string;
@@ -136,6 +138,8 @@ async function compute(
     topo = topoRes.value;
     const unreachable = opts.destroy ? [] : routeProblems(config, topo);
     if (unreachable.length > 0) return { status: 'invalid', errors: boundDiagnostics(unreachable) };
+    const nsErrors = adoptedNetnsErrors(topo, config, await readNetnsIdentity(config), observed);
+    if (nsErrors.length) return { status: 'invalid', errors: boundDiagnostics(nsErrors) };
     const builders: ResourceBuilder[] = plugins.flatMap((p) => (p.build ? [p.build] : []));
     desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
   }
