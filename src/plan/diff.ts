@@ -6,6 +6,7 @@ import type { Change, Desired, Observed, Plan } from '../model/plan.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { chainRuleDiff } from './firewall-render.js';
 import { routeDepths } from './route-order.js';
+import { outlivesItsNetns } from './netns-leftovers.js';
 
 export interface DiffOptions {
   /** remove owned objects that left the files (Settings.prune) */
@@ -257,7 +258,8 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
 
 /** A deletion another deletion already does: objects inside a namespace or on an interface that goes. */
 function covered(o: Resource, deleting: Set<string>, O: ResourceMap): boolean {
-  if (o.kind !== 'file' && o.kind !== 'netns' && o.ns !== HOST_NS && deleting.has(`netns:${o.ns}`)) return true;
+  if (o.kind !== 'file' && o.kind !== 'netns' && o.ns !== HOST_NS && deleting.has(`netns:${o.ns}`))
+    return !(o.kind === 'link' && outlivesItsNetns(o, observedPeer(o), deleting)); // a held namespace keeps what is in it
   if (o.kind === 'addr' && deleting.has(linkKey(o.ns, o.ifname))) return true;
   if ((o.kind === 'neigh' || o.kind === 'fdb') && deleting.has(linkKey(o.ns, o.dev))) return true;
   if (o.kind === 'route' && o.dev && deleting.has(linkKey(o.ns, o.dev))) return true;

@@ -8,6 +8,7 @@ import type { LinkRes, Resource } from '../model/resources.js';
 import type { Change } from '../model/plan.js';
 import { isPrimaryEnd, observedPeer } from './diff.js';
 import { netnsPath } from '../model/netns-path.js';
+import { outlivesItsNetns } from './netns-leftovers.js';
 
 export interface Line {
   /** one line of an `ip -batch` (or `bridge -batch`) input */
@@ -136,7 +137,7 @@ export function render(changes: Change[], known: Resource[]): Program {
         if (o.type === 'loopback') break;
         const p = observedPeer(o);
         if (p && removed.has(`link:${p.ns}/${p.ifname}`) && !isPrimaryEnd({ ...o, peer: p })) break; // the pair goes with its other end
-        if (o.ns !== HOST_NS && removed.has(`netns:${o.ns}`)) break;
+        if (o.ns !== HOST_NS && removed.has(`netns:${o.ns}`) && !(c.action === 'delete' && outlivesItsNetns(o, p, removed))) break;
         nsLine('pre', o.ns, { text: `link del dev ${o.ifname}`, key: c.key });
         break;
       }
