@@ -93,6 +93,7 @@ export class Builder {
     if (subnets !== undefined) n.subnets = subnets;
     if (d.mtu !== undefined) n.mtu = d.mtu as number;
     if (d.hostIP !== undefined) n.hostIP = canonicalIP(d.hostIP as string);
+    if (d.allowHostOverlap === true) n.allowHostOverlap = true;
     if (d.parent !== undefined) n.parent = d.parent as string;
     if (d.mode !== undefined) n.mode = d.mode as NetworkSpec['mode'];
     else if (driver === 'macvlan') n.mode = 'bridge';

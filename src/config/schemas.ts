@@ -110,6 +110,13 @@ export const networkSchema = schema(
           },
         },
       },
+      allowHostOverlap: {
+        type: 'boolean',
+        default: false,
+        description:
+          'true: the subnets may overlap routes of this host that netkeeper does not own (docker0, a VPN, the LAN). ' +
+          'Default false: such a subnet is refused, naming the route and its device, as Docker refuses overlapping pools.',
+      },
       mtu: ref('mtu', 'MTU of the bridge and of every interface on it. Overlay default: the underlay\'s MTU minus 50.'),
       gatewayMode: {
         enum: ['nat', 'routed', 'isolated'],

@@ -31,6 +31,8 @@ export interface NetworkSpec {
   icc: boolean; // default true
   internal: boolean; // default false
   hostIP?: string;
+  /** the subnets may overlap host routes netkeeper does not own (default: refused) */
+  allowHostOverlap?: boolean;
   parent?: string; // macvlan
   mode?: MacvlanMode; // macvlan, default bridge
   vni?: number; // overlay

@@ -20,10 +20,20 @@ export interface Plan {
   warnings?: Diagnostic[];
 }
 
+/** A route of the host's main table that netkeeper did not make. */
+export interface HostRoute {
+  /** canonical CIDR */
+  dst: string;
+  dev?: string;
+  via?: string;
+}
+
 /** What observe returns besides resources: facts about the host the desired state depends on. */
 export interface HostFacts {
   /** destinations (CIDR) of every route in the host namespace not on a netkeeper interface */
   foreignRoutes: string[];
+  /** the same routes (IPv4, main table) with their device and gateway, to name them in errors */
+  hostRoutes?: HostRoute[];
   /** the host's /etc/resolv.conf text (for namespaces without `dns`) */
   resolvConf: string;
   /** the machine's hostname (default --host) */

@@ -18,7 +18,7 @@ import { linkPointers, parseLinks, type LinkPointer } from './links.js';
 import { parseFdb, parseNeigh } from './neigh.js';
 import { parseNetconf } from './netconf.js';
 import { resolvePeers } from './peers.js';
-import { foreignRouteDsts, parseRoutes } from './routes.js';
+import { foreignRouteDsts, foreignRoutes, parseRoutes } from './routes.js';
 import { boundPorts, type SocketTables } from './sockets.js';
 
 /** The parsed documents of one namespace batch (NS_BATCH order). */
@@ -157,6 +157,7 @@ export function assembleObserved(c: ObserveCapture): Observed {
   for (const l of hostObs.links) if (l.mtu !== undefined) linkMtu[l.ifname] = l.mtu;
   const facts: HostFacts = {
     foreignRoutes: foreignRouteDsts(host.mainRoutes ?? [], ownedHostIfnames),
+    hostRoutes: foreignRoutes(host.mainRoutes ?? [], ownedHostIfnames),
     resolvConf: c.resolvConf,
     hostname: c.hostname,
     linkMtu,

@@ -3,6 +3,7 @@
 
 import { MARK, key, type RouteRes } from '../model/resources.js';
 import type { IpRoute } from './ip-json.js';
+import type { HostRoute } from '../model/plan.js';
 import { formatAddrPrefix, parseCidrOrHost } from '../model/ip.js';
 
 const MAIN = new Set([undefined, 'main', '254']);
@@ -53,6 +54,20 @@ export function parseRoutes(raw: IpRoute[], ns: string, filter: RouteFilter = {}
     out.push(res);
   }
   return out;
+}
+
+/** Routes not made by netkeeper and not on a netkeeper interface, with device and gateway (defaults left out). */
+export function foreignRoutes(raw: IpRoute[], ownedIfnames: ReadonlySet<string>): HostRoute[] {
+  const proto = String(MARK.routeProto);
+  const out = new Map<string, HostRoute>();
+  for (const r of raw) {
+    if (r.protocol === proto || (r.dev && ownedIfnames.has(r.dev)) || !MAIN.has(r.table)) continue;
+    const dst = normalizeDst(r);
+    if (!dst || dst === 'default' || dst === 'default6' || out.has(dst)) continue;
+    const via = r.gateway ?? r.via?.host;
+    out.set(dst, { dst, ...(r.dev ? { dev: r.dev } : {}), ...(via ? { via } : {}) });
+  }
+  return [...out.values()];
 }
 
 /**

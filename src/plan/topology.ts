@@ -52,6 +52,7 @@ import type {
   Topology,
 } from '../model/topology.js';
 import { namedNetnsPath, specNetnsPath } from '../model/netns-path.js';
+import { hostOverlapErrors } from './host-overlap.js';
 import { allocate, chooseAutoSubnets, type AutoSubnetRequest, type IpamRequest } from './ipam.js';
 import { buildPorts } from './ports.js';
 import {
@@ -397,6 +398,9 @@ export function buildTopology(config: Config, observed: Observed, self: string):
     }
     autoReqs.push({ network: s.name, scope: 'local', ...(reuse ? { reuse } : {}) });
   }
+  // declared subnets that collide with the host's routes or a live automatic subnet (host-overlap.ts)
+  for (const e of hostOverlapErrors({ specs, autoReqs, routes: observed.facts.hostRoutes ?? [], bridgeOf: (n) => nets.get(n)?.bridge }))
+    err(ctx, e.code, netObj(e.network), e.message, specByName.get(e.network)?.pos);
   const auto = chooseAutoSubnets(autoReqs, {
     declared: allDeclared,
     foreignRoutes: observed.facts.foreignRoutes.filter((r) => !isDefaultRoute(r)),

@@ -25,7 +25,7 @@ describe('YAML', () => {
         'networks.d/b.yaml': 'kind: Network\nname: b\n---\nkind: Network\nname: c\n---\n# the third\nkind: Network\nname: d\n»colour: red\n',
       },
       'schema',
-      { message: 'unknown field "colour"; allowed: kind, name, driver, interface, subnets, mtu, gatewayMode, icc, internal, hostIP, parent, mode, vni, port', object: 'Network d' },
+      { message: 'unknown field "colour"; allowed: kind, name, driver, interface, subnets, allowHostOverlap, mtu, gatewayMode, icc, internal, hostIP, parent, mode, vni, port', object: 'Network d' },
     );
   });
 });

@@ -163,10 +163,11 @@ describe('buildTopology: automatic subnets', () => {
     expect(netOf(ok(config(), obs), 'bridge').subnets[0].subnet).toBe('172.17.0.0/16');
   });
 
-  it('do not reuse a kernel subnet that now overlaps a declared one', () => {
+  it('never renumber a live automatic subnet for a declared one: the declaration is refused (issue 8)', () => {
     const obs = observed(ownedBridge('nk0', '172.17.0.1/16'));
-    const t = ok(config({ networks: [net('n', { subnets: [{ subnet: '172.17.5.0/24' }] })] }), obs);
-    expect(netOf(t, 'bridge').subnets[0].subnet).toBe('172.18.0.0/16');
+    const errs = fail(config({ networks: [net('n', { subnets: [{ subnet: '172.17.5.0/24' }], allowHostOverlap: true })] }), obs);
+    expect(errs).toEqual([expect.objectContaining({ code: 'subnet-overlaps-auto-subnet', object: 'Network n' })]);
+    expect(errs[0].message).toContain('172.17.0.0/16, the automatic subnet network bridge (nk0) holds now');
   });
 
   it('isolated networks (no host address) recover their subnet from a member\'s address', () => {
