@@ -44,11 +44,16 @@ export function adoptRecorded(observed: Observed, recorded: ReadonlyMap<string, 
   return adopted;
 }
 
-/** The record after a pass: written files in, deleted ones out, vanished ones out. */
+/**
+ * The record after a pass: written files in, deleted ones out, vanished ones out;
+ * and files found with the header that are not recorded yet (written before this
+ * record existed, or before a reboot emptied /run), as they are.
+ */
 export function nextRecord(recorded: ReadonlyMap<string, string>, changes: Change[], done: ReadonlySet<string>, observed: Observed): Map<string, string> {
   const present = new Set<string>();
   for (const r of observed.resources.values()) if (r.kind === 'file') present.add(r.path);
   const next = new Map([...recorded].filter(([path]) => present.has(path)));
+  for (const r of observed.resources.values()) if (r.kind === 'file' && r.owned && !next.has(r.path)) next.set(r.path, contentHash(r.content));
   for (const c of changes) {
     const r = c.after ?? c.before;
     if (r?.kind !== 'file' || !done.has(c.key)) continue;

@@ -203,6 +203,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   }
   await sweepTrash(ETC_NETNS_DIR);
   if (plan.changes.length === 0) {
+    await opts.files.note([], new Set(), observed);
     await opts.intent.settle(plan);
     return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan };
   }

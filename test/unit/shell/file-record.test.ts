@@ -41,7 +41,13 @@ describe('files netkeeper wrote', () => {
       ['/etc/netns/gone/hosts', 'old'],
       ['/etc/netns/left/hosts', 'old'],
     ]);
-    const o = observed([file(RESOLV, 'edited\n', true), file('/etc/netns/left/hosts', '# managed\n', true)]);
+    const o = observed([
+      file(RESOLV, 'edited\n', true),
+      file('/etc/netns/left/hosts', '# managed\n', true),
+      // found with the header, not recorded (written before a reboot emptied /run): recorded as it is
+      file('/etc/netns/old/hosts', '# managed by netkeeper\n', true),
+      file('/etc/netns/mine/hosts', 'the user\'s\n', false),
+    ]);
     const changes: Change[] = [
       write(RESOLV, '# managed by netkeeper\nnameserver 10.0.0.2\n', 'update'),
       write(HOSTS, '# hosts\n'),
@@ -50,8 +56,9 @@ describe('files netkeeper wrote', () => {
     ];
     const done = new Set([`file:${RESOLV}`, `file:${HOSTS}`, 'file:/etc/netns/left/hosts']);
     const next = nextRecord(before, changes, done, o);
-    expect([...next.keys()].sort()).toEqual([HOSTS, RESOLV]);
+    expect([...next.keys()].sort()).toEqual(['/etc/netns/old/hosts', HOSTS, RESOLV]);
     expect(next.get(RESOLV)).toBe(contentHash('# managed by netkeeper\nnameserver 10.0.0.2\n'));
+    expect(next.get('/etc/netns/old/hosts')).toBe(contentHash('# managed by netkeeper\n'));
   });
 
   it('persists in the run dir and is read by the next pass', async () => {
