@@ -109,8 +109,11 @@ function describe(r: Resource): string {
   switch (r.kind) {
     case 'netns':
       return r.broken ? `${r.path} (a file with no namespace mounted on it)` : `namespace ${r.name}`;
-    case 'link':
-      return `interface ${r.ifname}${r.ns === HOST_NS ? '' : ` in namespace ${r.ns}`}`;
+    case 'link': {
+      // a declared veth says where it leads: the user sees whose interface waits
+      const to = r.peer ? ` (veth to ${r.peer.ns === HOST_NS ? 'the host' : `namespace ${r.peer.ns}`}, ${r.peer.ifname})` : '';
+      return `interface ${r.ifname}${r.ns === HOST_NS ? '' : ` in namespace ${r.ns}`}${to}`;
+    }
     case 'file':
       return `file ${r.path}`;
     case 'chain':

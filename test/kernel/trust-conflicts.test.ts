@@ -105,7 +105,7 @@ describe('a conflict blocks only what it touches', () => {
 
     const r = await nk('reconcile', '--once');
     expect(r.exitCode, hostEnd + r.stdout + r.stderr).toBe(1);
-    expect(r.stderr).toContain(`error: interface ${hostEnd}: interface ${hostEnd} exists and is not netkeeper's; remove or rename it, or change the files [unowned-in-the-way]`);
+    expect(r.stderr).toContain(`error: interface ${hostEnd} (veth to namespace app, eth0): interface ${hostEnd} exists and is not netkeeper's; remove or rename it, or change the files [unowned-in-the-way]`);
     expect(r.stderr).toMatch(/held back: .*link:app\/eth0/);
     expect(r.stderr).toMatch(/addr:app\/eth0\/172\.18\.0\.11\/24/);
     expect(r.stderr).toMatch(/in sync except what the conflict above holds back/);

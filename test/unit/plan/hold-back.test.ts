@@ -23,7 +23,7 @@ describe('hold back', () => {
     const plan = diff(desired, observed, { prune: true });
     expect(plan.conflicts).toHaveLength(1);
     const c = plan.conflicts[0];
-    expect(c).toMatchObject({ code: 'unowned-in-the-way', object: 'interface nkapp0', keys: ['link:host/nkapp0'] });
+    expect(c).toMatchObject({ code: 'unowned-in-the-way', object: 'interface nkapp0 (veth to namespace app, eth0)', keys: ['link:host/nkapp0'] });
     expect(c.message).toBe("interface nkapp0 exists and is not netkeeper's; remove or rename it, or change the files");
     expect([...c.heldBack!].sort()).toEqual(['addr:app/eth0/172.18.0.11/24', 'link:app/eth0', 'link:host/nkapp0', 'route:app/default']);
     expect(blocksAll(plan)).toBe(false);
