@@ -164,7 +164,7 @@ describe('ownership', () => {
     await sh('ip link del br-frontend');
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
     expect(await sb.ping(undefined, '172.18.0.10')).toBe(true);
-    expect((await sb.netkeeper(['destroy', '--log-level', 'warn'])).exitCode).toBe(0);
+    expect((await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn'])).exitCode).toBe(0);
     // a namespace of the user's: everything in it is held back, nothing in it touched
     await sh('ip netns add web');
     const r2 = await nk('reconcile', '--once');
@@ -174,7 +174,7 @@ describe('ownership', () => {
     expect(await sh('ls /etc/netns')).toBe('');
     expect(await sh('ip -br link show br-frontend | cut -d" " -f1')).toBe('br-frontend');
     await sh('ip netns del web');
-    expect((await sb.netkeeper(['destroy', '--log-level', 'warn'])).exitCode).toBe(0);
+    expect((await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn'])).exitCode).toBe(0);
   });
 
   it('a namespace file left by a killed `ip netns add` is refused unless its own journal names it, then made again', async () => {
