@@ -3,7 +3,8 @@
 // the state file, and tell the scheduler what to do next.
 //
 // Broken files (do not parse or validate, a missing or empty directory, an IPAM
-// error) and a conflict that blocks a whole pass apply nothing from the new files. If an earlier configuration was applied in this run, the pass reconciles
+// error) and a conflict that blocks a whole pass apply nothing from the new
+// files. If an earlier configuration was applied in this run, the pass reconciles
 // against it instead, so its state stays in force and drift is still healed; the
 // scheduler then waits for a file change (or the periodic resync), it does not
 // retry. The same problem seen again is logged at debug, not again at error.
