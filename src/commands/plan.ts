@@ -3,6 +3,7 @@ import { formatPlan } from '../plan/format.js';
 import { chosenPorts, formatChosenPorts } from '../plan/ports-status.js';
 import { EXIT, type Context } from './common.js';
 import { reportProblem } from './report.js';
+import { conflictLines } from '../plan/format-conflicts.js';
 
 export async function planCommand(ctx: Context): Promise<number> {
   const o = await runPass({ dir: ctx.opts.dir, host: ctx.opts.host, allowEmpty: ctx.opts.allowEmpty, dryRun: true, runner: ctx.runner, log: ctx.log });
@@ -27,10 +28,13 @@ export async function planCommand(ctx: Context): Promise<number> {
       ],
       iptables: o.extra,
     };
-    ctx.out(JSON.stringify({ changes: o.plan.changes, conflicts: [], warnings: o.plan.warnings ?? [], commands, chosenPorts: chosenPorts(o.topo) }, null, 2) + '\n');
+    ctx.out(JSON.stringify({ changes: o.plan.changes, conflicts: o.plan.conflicts, warnings: o.plan.warnings ?? [], commands, chosenPorts: chosenPorts(o.topo) }, null, 2) + '\n');
   } else {
+    // conflicts hold back what they touch (listed with them); the rest is the plan
+    for (const c of o.plan.conflicts) for (const l of conflictLines(c, 'error')) ctx.err(`${l}\n`);
     const chosen = formatChosenPorts(chosenPorts(o.topo));
-    ctx.out(formatPlan(o.plan) + (chosen.length ? chosen.join('\n') + '\n' : ''));
+    ctx.out(formatPlan(o.plan, false) + (chosen.length ? chosen.join('\n') + '\n' : ''));
   }
+  if (o.plan.conflicts.length) return EXIT.failed;
   return o.plan.changes.length ? EXIT.changes : EXIT.ok;
 }

@@ -1,13 +1,14 @@
 // Turning a pass outcome into output and an exit code, shared by plan, reconcile and destroy.
 import { formatDiagnostic } from '../model/diagnostic.js';
 import { formatPlan, summary } from '../plan/format.js';
+import { conflictLines, heldBackCount } from '../plan/format-conflicts.js';
 import type { PassOutcome } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';
 
-/** What the pass noticed and leaves alone: `warning:` lines, nothing blocks. */
+/** What the pass noticed and leaves alone, or cannot reach (with what that holds back): `warning:` lines, nothing blocks. */
 export function reportWarnings(ctx: Context, o: PassOutcome): void {
   if (!('plan' in o)) return;
-  for (const w of o.plan.warnings ?? []) ctx.err(`warning: ${formatDiagnostic(w)}\n`);
+  for (const w of o.plan.warnings ?? []) for (const l of conflictLines(w, 'warning')) ctx.err(`${l}\n`);
 }
 
 /** `applying`: the command would have changed the kernel (reconcile, destroy); plan only reports. */
@@ -33,16 +34,30 @@ export function reportProblem(ctx: Context, o: PassOutcome, applying = true): nu
   return undefined;
 }
 
+/**
+ * Conflicts held back what they touch and the rest was applied: each is an `error:`
+ * line with what it holds back, and the exit code is 1. Warnings (reportWarnings:
+ * a user's NK-* chain, an adopted namespace that is gone) do not change it.
+ */
 export function reportApplied(ctx: Context, o: Extract<PassOutcome, { status: 'applied' }>, verb: string): number {
   const { plan, report, remaining } = o;
-  if (plan.changes.length === 0) {
-    ctx.out('In sync: nothing to do.\n');
-    return EXIT.ok;
+  // the state after the pass: conflicts as the verify found them (warnings: reportWarnings)
+  for (const c of remaining.conflicts) for (const l of conflictLines(c, 'error')) ctx.err(`${l}\n`);
+  const conflicts = remaining.conflicts.length;
+  const except = conflicts ? `; in sync except what the ${conflicts === 1 ? 'conflict' : `${conflicts} conflicts`} above hold${conflicts === 1 ? 's' : ''} back (${heldBackCount(remaining)} changes)\n` : '';
+  if (plan.changes.length === 0 && remaining.changes.length === 0) {
+    if (conflicts) ctx.err(`nothing else to do${except}`);
+    else ctx.out('In sync: nothing to do.\n');
+    return conflicts ? EXIT.failed : EXIT.ok;
   }
-  ctx.out(formatPlan(plan));
+  ctx.out(formatPlan({ changes: plan.changes, conflicts: [] }));
   for (const f of report.failed) ctx.err(`failed: ${f.key}: ${f.command}: ${f.error}\n`);
-  if (remaining.changes.length || remaining.conflicts.length) {
-    ctx.err(`not in sync after ${verb}; still pending:\n${formatPlan(remaining)}`);
+  if (remaining.changes.length) {
+    ctx.err(`not in sync after ${verb}; still pending:\n${formatPlan({ changes: remaining.changes, conflicts: [] })}`);
+    return EXIT.failed;
+  }
+  if (conflicts) {
+    ctx.err(`${verb}: ${summary(plan.changes)}${except}`);
     return EXIT.failed;
   }
   ctx.out(`${verb}: ${summary(plan.changes)}; in sync.\n`);

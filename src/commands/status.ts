@@ -8,6 +8,7 @@ import { formatPorts, publishedPorts } from '../plan/ports-status.js';
 import { EXIT, type Context } from './common.js';
 import { runDir } from '../shell/lock.js';
 import { formatWatcherState, readLiveState } from '../shell/state-file.js';
+import { formatGone, goneAdopted } from '../plan/adopted-status.js';
 
 export async function statusCommand(ctx: Context): Promise<number> {
   // the files only tell which adopted namespaces and router namespaces to read; a broken directory still shows status
@@ -25,7 +26,9 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const ports = publishedPorts(owned, new Map(config.containers.flatMap((c) => (c.netns.type === 'named' ? [[c.netns.name, c.name] as const] : []))));
   // a running watcher's last pass (state file beside the lock; ignored once its pid is gone)
   const watcher = await readLiveState(runDir());
-  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, overlays, macvlans, ports, watcher: watcher ?? null }, null, 2) + '\n');
-  else ctx.out(formatStatus(owned, [...formatL2Status(overlays, macvlans), ...formatPorts(ports)]) + (watcher ? formatWatcherState(watcher) : ''));
+  // adopted namespaces whose process exited: what was made in them is gone with them
+  const gone = topo.ok ? goneAdopted(topo.value, observed) : [];
+  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, overlays, macvlans, ports, gone, watcher: watcher ?? null }, null, 2) + '\n');
+  else ctx.out(formatStatus(owned, [...formatL2Status(overlays, macvlans), ...formatPorts(ports), ...formatGone(gone)]) + (watcher ? formatWatcherState(watcher) : ''));
   return EXIT.ok;
 }

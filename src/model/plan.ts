@@ -12,12 +12,31 @@ export interface Change {
   reason: string;
 }
 
+/**
+ * A problem with some objects of the plan (see src/plan/hold-back.ts). With `keys`,
+ * those objects and what depends on them are held back and the rest of the plan is
+ * applied; without, nothing at all may be applied.
+ */
+export interface Conflict extends Diagnostic {
+  /** keys of the objects it is about */
+  keys?: string[];
+  /** keys of the changes held back by it (filled by holdBack) */
+  heldBack?: string[];
+}
+
 export interface Plan {
   changes: Change[];
-  /** conflicts with unowned objects: the plan must not be applied */
-  conflicts: Diagnostic[];
-  /** what netkeeper noticed and leaves alone (e.g. a user's NK-* chain); nothing blocks */
-  warnings?: Diagnostic[];
+  /**
+   * conflicts with unowned objects: errors. Those with `keys` hold back what they
+   * touch (their changes are not in `changes`); one without blocks the whole plan.
+   */
+  conflicts: Conflict[];
+  /**
+   * not errors: what netkeeper noticed and leaves alone (a user's NK-* chain), and
+   * what it cannot reach (an adopted namespace that is gone: with `keys`, what it
+   * names is held back as by a conflict)
+   */
+  warnings?: Conflict[];
 }
 
 /** A route of the host's main table that netkeeper did not make. */

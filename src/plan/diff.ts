@@ -2,11 +2,11 @@
 
 import { HOST_NS } from '../model/resources.js';
 import type { LinkRes, Resource, ResourceMap } from '../model/resources.js';
-import type { Change, Desired, Observed, Plan } from '../model/plan.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { Change, Conflict, Desired, Observed, Plan } from '../model/plan.js';
 import { chainRuleDiff } from './firewall-render.js';
 import { routeDepths } from './route-order.js';
 import { outlivesItsNetns } from './netns-leftovers.js';
+import { holdBack } from './hold-back.js';
 
 export interface DiffOptions {
   /** remove owned objects that left the files (Settings.prune) */
@@ -110,8 +110,11 @@ function describe(r: Resource): string {
   switch (r.kind) {
     case 'netns':
       return r.broken ? `${r.path} (a file with no namespace mounted on it)` : `namespace ${r.name}`;
-    case 'link':
-      return `interface ${r.ifname}${r.ns === HOST_NS ? '' : ` in namespace ${r.ns}`}`;
+    case 'link': {
+      // a declared veth says where it leads: the user sees whose interface waits
+      const to = r.peer ? ` (veth to ${r.peer.ns === HOST_NS ? 'the host' : `namespace ${r.peer.ns}`}, ${r.peer.ifname})` : '';
+      return `interface ${r.ifname}${r.ns === HOST_NS ? '' : ` in namespace ${r.ns}`}${to}`;
+    }
     case 'file':
       return `file ${r.path}`;
     case 'chain':
@@ -142,7 +145,9 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
   const D = desired.resources;
   const O = observed.resources;
   const changes = new Map<string, Change>();
-  const conflicts: Diagnostic[] = [];
+  // each names the object it is about: it and what depends on it are held back (hold-back.ts)
+  const conflicts: Conflict[] = [];
+  const warnings: Conflict[] = [];
 
   // 1. namespaces and links first: what is made anew takes its addresses, routes
   //    and bridge ports with it, so those must be created again even if observed.
@@ -153,7 +158,13 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
     if (!o) {
       if (d.kind === 'link' && d.type === 'loopback') continue; // lo comes with its namespace
       if (d.kind === 'netns' && d.origin === 'adopted') {
-        conflicts.push({ code: 'netns-missing', message: `adopted namespace ${d.path} does not exist`, object: `Container ${d.name}` });
+        // its process exited (or the path went): what netkeeper made in it went with it
+        warnings.push({
+          code: 'adopted-netns-gone',
+          message: `the adopted namespace ${d.path} no longer exists (its process exited?); nothing is made for it until it exists again`,
+          object: `Container ${d.name}`,
+          keys: [d.key],
+        });
         continue;
       }
       changes.set(d.key, { action: 'create', key: d.key, after: d, reason: 'declared' });
@@ -165,6 +176,7 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
         code: 'unowned-in-the-way',
         message: `${describe(o)} exists and is not netkeeper's; remove or rename it, or change the files`,
         object: describe(d),
+        keys: [d.key],
       });
       continue;
     }
@@ -219,7 +231,7 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
       continue;
     }
     if (!o.owned && !mayAdopt(d)) {
-      conflicts.push({ code: 'unowned-in-the-way', message: `${describe(o)} exists and is not netkeeper's`, object: describe(d) });
+      conflicts.push({ code: 'unowned-in-the-way', message: `${describe(o)} exists and is not netkeeper's; remove or rename it, or change the files`, object: describe(d), keys: [d.key] });
       continue;
     }
     let reasons = mutableDiff(d, o);
@@ -253,7 +265,8 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
     }
   }
 
-  return { changes: orderChanges([...changes.values()]), conflicts };
+  const plan: Plan = { changes: orderChanges([...changes.values()]), conflicts, ...(warnings.length ? { warnings } : {}) };
+  return holdBack(plan, [...D.values(), ...O.values()]);
 }
 
 /** A deletion another deletion already does: objects inside a namespace or on an interface that goes. */

@@ -2,7 +2,7 @@
 
 import type { Change, Plan } from '../model/plan.js';
 import type { Resource } from '../model/resources.js';
-import { formatDiagnostic } from '../model/diagnostic.js';
+import { heldBackCount, planProblemLines } from './format-conflicts.js';
 
 const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', replace: '±', delete: '-' };
 
@@ -17,15 +17,24 @@ export function summary(changes: Change[]): string {
   return `${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${n('delete')} to delete`;
 }
 
-export function formatPlan(plan: Plan): string {
+/** `problems`: false when the caller prints the conflicts and warnings itself (on stderr). */
+export function formatPlan(plan: Plan, problems = true): string {
   const out: string[] = [];
-  for (const c of plan.conflicts) out.push(`error: ${formatDiagnostic(c)}`);
+  if (problems) out.push(...planProblemLines(plan));
+  const blocked = plan.conflicts.length > 0;
   if (plan.changes.length === 0) {
-    out.push(plan.conflicts.length ? 'Nothing can be applied until the conflicts above are resolved.' : 'No changes: the kernel matches networks.d.');
+    out.push(
+      !blocked
+        ? 'No changes: the kernel matches networks.d.'
+        : plan.conflicts.some((c) => !c.keys)
+          ? 'Nothing can be applied until the conflicts above are resolved.'
+          : 'No other changes: what the conflicts above do not hold back matches networks.d.',
+    );
     return out.join('\n') + '\n';
   }
   out.push(...table(plan.changes.map((c) => [` ${SYMBOL[c.action]}`, c.key, c.reason])));
-  out.push('', `Plan: ${summary(plan.changes)}.`);
+  const held = blocked && !plan.conflicts.some((c) => !c.keys) ? `; ${heldBackCount(plan)} held back by the conflicts` : '';
+  out.push('', `Plan: ${summary(plan.changes)}${held}.`);
   return out.join('\n') + '\n';
 }
 
@@ -62,7 +71,7 @@ function describeRes(r: Resource): string[] {
 
 /** `status`: what netkeeper owns, as the kernel has it now. */
 export function formatStatus(owned: Resource[], extra: string[] = []): string {
-  if (owned.length === 0) return 'netkeeper owns nothing on this host.\n' + extra.join('\n');
+  if (owned.length === 0) return 'netkeeper owns nothing on this host.\n' + extra.map((l) => `${l}\n`).join('');
   const order = ['netns', 'link', 'addr', 'route', 'neigh', 'fdb', 'chain', 'hook', 'sysctl', 'file'];
   const rows = [...owned]
     .filter((r) => r.kind !== 'sysctl')

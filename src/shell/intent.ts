@@ -126,9 +126,11 @@ export function fileIntent(dir: string = runDir()): Intent {
       await save(next);
     },
     async settle(remaining) {
-      if (remaining.changes.length || remaining.conflicts.length) return;
-      listed = new Set();
-      live = new Set();
+      if (remaining.changes.length || remaining.conflicts.some((c) => !c.keys)) return;
+      // in sync but for what conflicts hold back: that is still to be made (or marked), its entries stay
+      const held = new Set([...remaining.conflicts, ...(remaining.warnings ?? [])].flatMap((c) => c.heldBack ?? []));
+      listed = new Set([...(await load())].filter((k) => held.has(k)));
+      live = new Set([...live].filter((k) => held.has(k)));
       await save(listed);
     },
   };

@@ -31,6 +31,8 @@ import { routeProblems } from '../plan/route-check.js';
 import { netnsPath, specNetnsPath } from '../model/netns-path.js';
 import { adoptedNetnsErrors } from '../plan/adopted-netns.js';
 import { readNetnsIdentity } from './netns-identity.js';
+import { blocksAll, holdBack } from '../plan/hold-back.js';
+import { fileRecord, type FileRecord } from './file-record.js';
 
 export interface PassOptions {
   dir: string;
@@ -45,10 +47,18 @@ export interface PassOptions {
   config?: Config;
   /** crash journal of what a pass is making (default: <run dir>/intent.json; see intent.ts) */
   intent?: Intent;
+  /** what netkeeper wrote under /etc/netns (default: <run dir>/files.json; see file-record.ts) */
+  files?: FileRecord;
   runner: Runner;
   log: Logger;
 }
 
+/**
+ * 'conflict': a conflict that blocks the whole pass (one without keys): nothing was
+ * applied. Conflicts about single objects hold back only those (and what depends on
+ * them, see hold-back.ts): the pass applies the rest and ends 'applied' (or
+ * 'planned'), its plan and `remaining` listing the conflicts with what they hold back.
+ */
 export type PassOutcome =
   | { status: 'invalid'; errors: Diagnostic[] }
   | { status: 'refused'; reason: string }
@@ -125,6 +135,7 @@ async function compute(
     await p.observe?.(observed, opts.runner, config, unchanged);
   }
   await opts.intent?.adopt(observed);
+  await opts.files?.adopt(observed);
   const t1 = performance.now();
   let topo: Topology;
   let desired: Desired;
@@ -144,10 +155,10 @@ async function compute(
     desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
   }
   await observeHostSysctls(desired, observed);
-  const plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
-  if (!opts.destroy) plan.conflicts.push(...macvlanConflicts(topo, observed));
-  const warnings = foreignChainWarnings(observed.resources.values());
-  if (warnings.length > 0) plan.warnings = warnings;
+  let plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
+  if (!opts.destroy) plan = holdBack({ ...plan, conflicts: [...plan.conflicts, ...macvlanConflicts(topo, observed)] }, [...desired.resources.values(), ...observed.resources.values()]);
+  const foreign = foreignChainWarnings(observed.resources.values());
+  if (foreign.length > 0) plan.warnings = [...(plan.warnings ?? []), ...foreign];
   const ms = (a: number, b: number) => Math.round(b - a);
   opts.log.debug({ observeMs: ms(t0, t1), planMs: ms(t1, performance.now()), resources: desired.resources.size }, 'observed and planned');
   return { topo, desired, observed, plan };
@@ -175,7 +186,7 @@ function touchedPaths(touched: Set<string>, nsPaths: Record<string, string>): Se
 }
 
 export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
-  const opts = { ...passOpts, intent: passOpts.intent ?? fileIntent() };
+  const opts = { ...passOpts, intent: passOpts.intent ?? fileIntent(), files: passOpts.files ?? fileRecord() };
   const tLoad = performance.now();
   const loaded = opts.destroy ? EMPTY_CONFIG : (opts.config ?? (await loadConfig(opts.dir, opts.allowEmpty ?? false)));
   if ('status' in loaded) return loaded;
@@ -187,7 +198,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   if ('status' in first) return first;
   const { plan, observed } = first;
   if (!opts.destroy) plan.conflicts.push(...(await raGuard(plan.changes, opts.runner)));
-  if (plan.conflicts.length) return { status: 'conflict', plan };
+  if (blocksAll(plan)) return { status: 'conflict', plan };
   const known = [...observed.resources.values(), ...first.desired.resources.values()];
   const program = render(plan.changes, known);
   if (opts.dryRun) {
@@ -196,6 +207,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   }
   await sweepTrash(ETC_NETNS_DIR);
   if (plan.changes.length === 0) {
+    await opts.files.note([], new Set(), observed);
     await opts.intent.settle(plan);
     return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan };
   }
@@ -213,6 +225,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
     }
   }
   opts.log.debug({ ms: Math.round(performance.now() - t0), processes: report.processes }, 'applied');
+  await opts.files.note(plan.changes, new Set(report.done), observed);
   // verify: namespaces the apply touched were read back by the process that changed
   // them (or are read now); the others were read by this pass a moment ago
   const stale = touchedPaths(touched, program.nsPaths);

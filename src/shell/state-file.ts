@@ -25,7 +25,7 @@ export type PassResult =
   | 'invalid'
   /** missing or empty directory: deletion guard */
   | 'refused'
-  /** an unowned object is in the way */
+  /** unowned objects are in the way: what they touch is held back, the rest applied (or, for one that blocks everything, nothing) */
   | 'conflict'
   /** the lock was not free in time, or a command netkeeper needs failed */
   | 'error';
@@ -43,6 +43,8 @@ export interface PassSummary {
   pending: number;
   /** errors (file:line:col) or the failure, truncated */
   errors: string[];
+  /** warnings (an adopted namespace that is gone: what is in it is held back), truncated */
+  warnings?: string[];
   /** the pass ran against the last good files because the current ones are broken */
   usedLastGood: boolean;
 }
@@ -110,6 +112,7 @@ export function formatWatcherState(s: WatcherState, now = new Date()): string {
     lines.push(`last pass: #${p.id} (${p.trigger}) at ${p.startedAt} (${ago(p.startedAt, now)}), ${p.ms} ms: ${what}`);
     if (p.keys.length && p.result !== 'in-sync') lines.push(`  changed: ${p.keys.join(', ')}`);
     for (const e of p.errors) lines.push(`  ${e}`);
+    for (const w of p.warnings ?? []) lines.push(`  ${w}`);
   } else lines.push('last pass: none yet');
   if (s.brokenSince)
     lines.push(

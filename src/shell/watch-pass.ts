@@ -3,18 +3,25 @@
 // the state file, and tell the scheduler what to do next.
 //
 // Broken files (do not parse or validate, a missing or empty directory, an IPAM
-// error) and conflicts (an unowned object in the way) apply nothing from the new
+// error) and a conflict that blocks a whole pass apply nothing from the new
 // files. If an earlier configuration was applied in this run, the pass reconciles
 // against it instead, so its state stays in force and drift is still healed; the
 // scheduler then waits for a file change (or the periodic resync), it does not
 // retry. The same problem seen again is logged at debug, not again at error.
+//
+// A conflict about one object (an unowned interface in the way, see
+// src/plan/hold-back.ts) holds back that object and what depends on it; the rest
+// of the files is applied. The pass ends `conflict`, lists the conflicts, and the
+// next pass comes at the usual resync (it notices when the object is gone). An
+// adopted namespace that is gone is a warning: logged once, kept in the summary.
 //
 // Dependencies come in as parameters so that a unit test can drive this with
 // fakes; the kernel tests run it for real through `netkeeper reconcile`.
 
 import type { Config } from '../model/config.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
-import type { Change } from '../model/plan.js';
+import { conflictLines } from '../plan/format-conflicts.js';
+import type { Change, Plan } from '../model/plan.js';
 import type { Logger } from './log.js';
 import type { PassOptions, PassOutcome } from './pass.js';
 import type { Trigger, Verdict } from './loop.js';
@@ -67,6 +74,8 @@ export class WatchPass {
   private lastProblem: string | undefined;
   /** the warnings last logged (logged again only when they change) */
   private lastWarnings = '[]';
+  /** conflicts and warnings of the last pass, as logged (the same again is logged at debug) */
+  private lastHeld: string | undefined;
   readonly state: WatcherState;
 
   constructor(
@@ -172,7 +181,8 @@ export class WatchPass {
 
     if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);
     const { plan, report, remaining } = outcome;
-    const warnings = (plan.warnings ?? []).map(formatDiagnostic);
+    // what it leaves alone (keyless warnings); what warnings hold back is noted by noteHeld
+    const warnings = (plan.warnings ?? []).filter((w) => !w.keys).map(formatDiagnostic);
     if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, 'left alone: not netkeeper\'s');
     this.lastWarnings = JSON.stringify(warnings);
     summary.counts = countChanges(plan.changes);
@@ -181,18 +191,37 @@ export class WatchPass {
       MAX_KEYS,
     );
     summary.failed = report.failed.length;
-    summary.pending = remaining.changes.length + remaining.conflicts.length;
+    summary.pending = remaining.changes.length;
     const ok = summary.failed === 0 && summary.pending === 0;
-    if (!problem) summary.result = plan.changes.length === 0 ? 'in-sync' : ok ? 'applied' : 'failed';
+    const held = this.noteHeld(log, remaining, summary);
+    if (!problem) summary.result = held ? 'conflict' : plan.changes.length === 0 ? 'in-sync' : ok ? 'applied' : 'failed';
     if (!ok) {
       const failures = report.failed.map((f) => `${f.key}: ${f.command}: ${f.error}`);
       const pending = remaining.changes.map((c) => `still pending: ${c.action} ${c.key}`);
       summary.errors.push(...truncate([...failures, ...pending], MAX_ERRORS));
       log.warn({ failed: truncate(failures, MAX_ERRORS), pending: truncate(pending, MAX_ERRORS) }, 'not in sync after the pass; retrying with backoff');
-      if (summary.result === 'in-sync') summary.result = 'failed';
+      if (summary.result === 'in-sync' || summary.result === 'conflict') summary.result = 'failed';
       return 'retry';
     }
     return problem ? 'wait' : 'ok';
+  }
+
+  /** Conflicts that hold back single objects and warnings: into the summary, logged when they change. Returns whether any conflict holds something back. */
+  private noteHeld(log: Logger, remaining: Plan, summary: PassSummary): boolean {
+    const errors = remaining.conflicts.flatMap((c) => conflictLines(c, 'error'));
+    const all = remaining.warnings ?? [];
+    if (all.length) summary.warnings = truncate(all.flatMap((w) => conflictLines(w, 'warning')), MAX_ERRORS);
+    summary.errors.push(...truncate(errors, MAX_ERRORS));
+    // warnings that hold something back (an adopted namespace that is gone); the others are logged as left alone
+    const warnings = all.filter((w) => w.keys).flatMap((w) => conflictLines(w, 'warning'));
+    const key = JSON.stringify([errors, warnings]);
+    if (key !== this.lastHeld) {
+      if (errors.length) log.error({ conflicts: errors }, 'conflicts hold back the objects they name; everything else is applied');
+      if (warnings.length) log.warn({ warnings }, 'held back: adopted namespaces that are gone');
+      if (!errors.length && !warnings.length && this.lastHeld !== undefined) log.info('nothing is held back any more');
+    } else if (errors.length || warnings.length) log.debug({ conflicts: errors, warnings }, 'still held back (unchanged)');
+    this.lastHeld = errors.length || warnings.length ? key : undefined;
+    return remaining.conflicts.length > 0;
   }
 
   private noteProblem(log: Logger, problem: Problem, summary: PassSummary): void {

@@ -149,19 +149,32 @@ describe('ownership', () => {
     }
   });
 
-  it('stops with an error naming an unowned interface or namespace in the way, and changes nothing', async () => {
+  it('reports an unowned interface or namespace in the way, never touches it, and holds back only what depends on it', async () => {
     await sh('ip link add br-frontend type bridge');
     await files({ 'net.yaml': NET, 'web.yaml': WEB, 'settings.yaml': NOFW });
-    const before = await snapshot();
+    const bridge = () => sh('ip -br addr show br-frontend; ip link show br-frontend; ip -o link show master br-frontend');
+    const before = await bridge();
     const r = await nk('reconcile', '--once');
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("interface br-frontend exists and is not netkeeper's");
-    expect(await snapshot()).toBe(before);
-    await sh('ip link del br-frontend; ip netns add web');
+    expect(r.stderr).toMatch(/held back: .*link:web\/eth0/);
+    // the user's bridge as it was: no address, alias or port of netkeeper's; web waits without interfaces
+    expect(await bridge()).toBe(before);
+    expect(await inNs('web', 'ip -br link | cut -d" " -f1')).toBe('lo');
+    await sh('ip link del br-frontend');
+    expect((await nk('reconcile', '--once')).exitCode).toBe(0);
+    expect(await sb.ping(undefined, '172.18.0.10')).toBe(true);
+    expect((await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn'])).exitCode).toBe(0);
+    // a namespace of the user's: everything in it is held back, nothing in it touched
+    await sh('ip netns add web');
     const r2 = await nk('reconcile', '--once');
     expect(r2.exitCode).toBe(1);
     expect(r2.stderr).toContain("namespace web exists and is not netkeeper's");
+    expect(await inNs('web', 'ip -br link | cut -d" " -f1')).toBe('lo');
+    expect(await sh('ls /etc/netns')).toBe('');
+    expect(await sh('ip -br link show br-frontend | cut -d" " -f1')).toBe('br-frontend');
     await sh('ip netns del web');
+    expect((await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn'])).exitCode).toBe(0);
   });
 
   it('a namespace file left by a killed `ip netns add` is refused unless its own journal names it, then made again', async () => {
@@ -169,11 +182,12 @@ describe('ownership', () => {
     // second: killed in between, it leaves a plain file that cannot be entered
     await files({ 'net.yaml': NET, 'web.yaml': WEB, 'settings.yaml': NOFW });
     await sh('rm -f /run/netkeeper/intent.json; touch /run/netns/web');
-    const before = await snapshot();
     const r = await nk('reconcile', '--once');
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("/run/netns/web (a file with no namespace mounted on it) exists and is not netkeeper's");
-    expect(await snapshot()).toBe(before);
+    // the file is left as it is, and what would be in that namespace is held back
+    expect(await sh('wc -c < /run/netns/web; grep -c " /run/netns/web " /proc/self/mountinfo')).toBe('0\n0');
+    expect(await sh('ls /etc/netns; ip -br link | grep -cE "^nk[0-9a-f]{10}"')).toBe('0');
     // the crash journal of the killed pass says netkeeper was making it: made again
     await sh(`mkdir -p /run/netkeeper && echo '{"keys":["netns:web"]}' > /run/netkeeper/intent.json`);
     const p = await nk('plan');

@@ -268,7 +268,7 @@ describe('exact ownership in iptables (issue 8 item 4)', () => {
   });
 
   it('destroy removes netkeeper’s chains and jumps, and leaves the user’s chain and rule', async () => {
-    const r = await sb.netkeeper(['destroy']);
+    const r = await sb.netkeeper(['destroy', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
     const save = (await sb.exec('iptables-save', ['-t', 'filter'])).stdout;
     expect(save).toContain(`-A NK-MYDROP -s ${OUT}/32 -d 172.30.0.11/32 -p tcp -m tcp --dport 80 -j DROP`);

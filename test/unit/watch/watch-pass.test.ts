@@ -162,6 +162,43 @@ describe('watcher pass', () => {
     expect(t.saved.at(-1)?.last).toMatchObject({ result: 'conflict', usedLastGood: true });
   });
 
+  it('a conflict about one object holds back only it: the rest is applied, the result is conflict, the next pass comes at the resync', async () => {
+    const t = setup();
+    const held = {
+      code: 'unowned-in-the-way',
+      message: "interface nkapp0 exists and is not netkeeper's; remove or rename it, or change the files",
+      object: 'interface nkapp0',
+      keys: ['link:host/nkapp0'],
+      heldBack: ['link:host/nkapp0', 'link:app/eth0'],
+    };
+    const gone = { code: 'adopted-netns-gone', message: 'the adopted namespace /proc/9/ns/net no longer exists', object: 'Container ext', keys: ['netns:ext'], heldBack: [] };
+    const withHeld = (changes: Change[]): PassOutcome => {
+      const o = applied(changes) as Extract<PassOutcome, { status: 'applied' }>;
+      return { ...o, plan: { ...o.plan, conflicts: [held], warnings: [gone] }, remaining: { changes: [], conflicts: [held], warnings: [gone] } };
+    };
+    t.setNext(() => withHeld([change('create', 'chain:host/filter/NK-ISOLATION')]));
+    expect(await t.wp.run('start')).toBe('ok');
+    expect(t.ran).toEqual([configA]);
+    const last = t.saved.at(-1)!;
+    expect(last.last).toMatchObject({ result: 'conflict', pending: 0, failed: 0, counts: { create: 1 } });
+    expect(last.last!.errors).toEqual([
+      "error: interface nkapp0: interface nkapp0 exists and is not netkeeper's; remove or rename it, or change the files [unowned-in-the-way]",
+      '  held back: link:host/nkapp0, link:app/eth0',
+    ]);
+    expect(last.last!.warnings).toEqual(['warning: Container ext: the adopted namespace /proc/9/ns/net no longer exists [adopted-netns-gone]']);
+    expect(last.brokenSince).toBeUndefined();
+    expect(t.logs.filter((l) => l.level === 50 && /hold back/.test(l.msg))).toHaveLength(1);
+    expect(t.logs.filter((l) => l.level === 40 && /adopted namespaces that are gone/.test(l.msg))).toHaveLength(1);
+    // the same again: logged at debug only; once it is gone, said so
+    t.setNext(() => withHeld([]));
+    expect(await t.wp.run('resync')).toBe('ok');
+    expect(t.logs.filter((l) => l.level >= 40 && /hold back|gone/.test(l.msg))).toHaveLength(2);
+    t.setNext(() => applied([change('create', 'link:host/nkapp0')]));
+    expect(await t.wp.run('resync')).toBe('ok');
+    expect(t.saved.at(-1)?.last).toMatchObject({ result: 'applied', errors: [] });
+    expect(t.logs.some((l) => l.msg === 'nothing is held back any more')).toBe(true);
+  });
+
   it('failed commands or pending changes ask for a retry', async () => {
     const t = setup();
     t.setNext(() => applied([change('create', 'netns:web')], 1));
