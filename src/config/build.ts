@@ -18,7 +18,8 @@ import type {
   SettingsSpec,
   SubnetSpec,
 } from '../model/config.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { DEFAULT_VXLAN_PORT } from '../model/defaults.js';
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { canonicalIP, formatAddrPrefix, formatNetwork, hostBitsSet, parseCidr, parseIP } from '../model/ip.js';
 import type { Locator } from './locator.js';
 import { echo } from '../model/diagnostic-bounds.js';
@@ -38,7 +39,7 @@ export class Builder {
   readonly errors: Diagnostic[] = [];
   constructor(private readonly loc: Locator) {}
 
-  private err(td: TypedDoc, code: string, path: Path, message: string): void {
+  private err(td: TypedDoc, code: DiagnosticCode, path: Path, message: string): void {
     const field = fieldName(path);
     this.errors.push({
       code,
@@ -54,7 +55,7 @@ export class Builder {
   }
 
   /** A CIDR whose host bits must be zero; normalized, host bits cleared after the error. */
-  private prefix(td: TypedDoc, path: Path, text: string, code: string, what: string): string {
+  private prefix(td: TypedDoc, path: Path, text: string, code: DiagnosticCode, what: string): string {
     const c = parseCidr(text)!;
     if (hostBitsSet(c)) {
       this.err(td, code, path, `invalid ${what} ${text}: it has host bits set (did you mean ${formatNetwork(c)}?)`);
@@ -99,7 +100,7 @@ export class Builder {
     else if (driver === 'macvlan') n.mode = 'bridge';
     if (d.vni !== undefined) n.vni = d.vni as number;
     if (d.port !== undefined) n.port = d.port as number;
-    else if (driver === 'overlay') n.port = 4789;
+    else if (driver === 'overlay') n.port = DEFAULT_VXLAN_PORT;
     return this.track(n, td, []);
   }
 
@@ -301,4 +302,3 @@ export function parseMode(m: string | undefined): ContainerMode {
   return { type: 'container', container: m.slice('container:'.length) };
 }
 
-export const DEFAULT_SETTINGS: SettingsSpec = { kind: 'Settings', ipForward: true, iptables: true, prune: true };

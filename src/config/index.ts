@@ -4,13 +4,16 @@
 
 import type { Config, SettingsSpec } from '../model/config.js';
 import type { Diagnostic, Result } from '../model/diagnostic.js';
-import { Builder, DEFAULT_SETTINGS } from './build.js';
+import { DEFAULT_SETTINGS } from '../model/defaults.js';
+import { Builder } from './build.js';
 import { readDocuments, type SourceFile } from './documents.js';
 import { boundDiagnostics, MAX_DIAGNOSTICS } from '../model/diagnostic-bounds.js';
 import { Locator } from './locator.js';
 import { RuleCtx } from './rules-context.js';
+import { checkCapacity } from './rules-capacity.js';
 import { checkContainers } from './rules-containers.js';
 import { checkAddressClasses } from './rules-addresses.js';
+import { checkHostNameClashes, checkReservedIfnames } from './rules-host-names.js';
 import { checkDuplicateNames, checkHosts, checkLinks, checkNetworks, checkSettings } from './rules-objects.js';
 import { checkSchema, type TypedDoc } from './validate-schema.js';
 
@@ -89,6 +92,9 @@ export function parseConfig(files: SourceFile[]): Result<Config> {
   checkLinks(ctx);
   checkContainers(ctx);
   checkAddressClasses(ctx);
+  checkReservedIfnames(ctx);
+  checkHostNameClashes(ctx);
+  checkCapacity(ctx);
 
   const errors = [...build.errors, ...ctx.errors];
   const allWarnings = [...warnings, ...ctx.warnings];

@@ -1,9 +1,11 @@
 // Rules on Containers: modes, references, addresses, interface names, ports (pure).
 
 import type { AttachmentSpec, ContainerSpec, NetworkSpec, PortSpec, SourcePos } from '../model/config.js';
+import type { DiagnosticCode } from '../model/diagnostic.js';
 import { cidrContains, firstHost, formatIP, isNetworkOrBroadcast, parseCidr, parseIP, type IP } from '../model/ip.js';
 import { attachmentIfnames, where, type RuleCtx } from './rules-context.js';
 import { noPortsReason } from './ports.js';
+import { RESERVED_IFNAMES } from './rules-host-names.js';
 
 export const AUTO_SUBNET_MESSAGE = 'user specified IP address is supported only on networks with user configured subnets';
 
@@ -43,8 +45,8 @@ export function checkContainers(ctx: RuleCtx): void {
         ctx.error('netns-taken', c, ctx.pos(c, 'netns'), `namespace ${key.slice(key.indexOf(':') + 1)} is already Container ${prev.name}'s (to share it, use mode: container:${prev.name})`);
       } else if (!prev) netns.set(key, c);
     }
-    if (c.host !== undefined && ctx.hostNames.size > 0 && !ctx.hostNames.has(c.host)) {
-      ctx.error('unknown-reference', c, ctx.pos(c, 'host'), `Host "${c.host}" is not declared`);
+    if (c.host !== undefined && !ctx.hostNames.has(c.host)) {
+      ctx.error('unknown-reference', c, ctx.pos(c, 'host'), `Host "${c.host}" is not declared (declare it with kind: Host, or drop "host" to run the container on every host)`);
     }
     for (const l of c.links) {
       const target = ctx.containers.get(l.container);
@@ -108,6 +110,7 @@ function checkMode(ctx: RuleCtx, c: ContainerSpec): void {
 function checkInterfaces(ctx: RuleCtx): void {
   const names = new Map<string, Map<string, string>>(); // namespace owner → ifname → what uses it
   const take = (ns: string, ifname: string, what: string, owner: { kind: string; name?: string }, at: SourcePos | undefined) => {
+    if (RESERVED_IFNAMES.has(ifname)) return; // reserved-ifname
     let m = names.get(ns);
     if (!m) names.set(ns, (m = new Map([['lo', 'the loopback interface']])));
     const prev = m.get(ifname);
@@ -284,7 +287,7 @@ function checkAddresses(ctx: RuleCtx): void {
   checkMacs(ctx, macs);
 }
 
-function addressProblem(n: NonNullable<ReturnType<RuleCtx['network']>>, ip: IP): { code: string; message: string } | null {
+function addressProblem(n: NonNullable<ReturnType<RuleCtx['network']>>, ip: IP): { code: DiagnosticCode; message: string } | null {
   const subnets = n.subnets ?? [];
   const s = subnets.find((x) => {
     const cidr = parseCidr(x.subnet);

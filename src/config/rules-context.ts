@@ -1,23 +1,13 @@
 // Shared state and helpers of the semantic rules (pure).
 
 import type { Config, ContainerSpec, LinkSpec, NetworkSpec, SourcePos } from '../model/config.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { DEFAULT_NETWORK, IMPLICIT_BRIDGE } from '../model/defaults.js';
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import type { Path } from './documents.js';
 import type { Locator } from './locator.js';
 
 type Named = { kind: string; name?: string };
 
-/** The implicit default network, as rules see it when no Network "bridge" is declared. */
-export const IMPLICIT_BRIDGE: NetworkSpec = {
-  kind: 'Network',
-  name: 'bridge',
-  driver: 'bridge',
-  gatewayMode: 'nat',
-  icc: true,
-  internal: false,
-  implicit: true,
-  pos: { file: '', line: 0, col: 0 },
-};
 
 export function label(o: Named): string {
   return o.name !== undefined ? `${o.kind} ${o.name}` : o.kind;
@@ -55,25 +45,25 @@ export class RuleCtx {
 
   /** A declared network, or the implicit `bridge`. */
   network(name: string): NetworkSpec | undefined {
-    return this.networks.get(name) ?? (name === 'bridge' ? IMPLICIT_BRIDGE : undefined);
+    return this.networks.get(name) ?? (name === DEFAULT_NETWORK ? IMPLICIT_BRIDGE : undefined);
   }
 
   pos(obj: object, ...sub: Path): SourcePos | undefined {
     return this.loc.pos(obj, ...sub);
   }
 
-  error(code: string, owner: Named, at: SourcePos | undefined, message: string): void {
+  error(code: DiagnosticCode, owner: Named, at: SourcePos | undefined, message: string): void {
     this.errors.push({ code, message, object: label(owner), ...(at ? { pos: at } : {}) });
   }
 
-  warn(code: string, owner: Named, at: SourcePos | undefined, message: string): void {
+  warn(code: DiagnosticCode, owner: Named, at: SourcePos | undefined, message: string): void {
     this.warnings.push({ code, message, object: label(owner), ...(at ? { pos: at } : {}) });
   }
 
   /** Networks the container's own namespace joins (declared, or the implicit `bridge`). */
   networksOf(c: ContainerSpec): string[] {
     if (c.mode.type !== 'bridge') return c.networks.map((a) => a.network);
-    return c.networksDeclared ? c.networks.map((a) => a.network) : ['bridge'];
+    return c.networksDeclared ? c.networks.map((a) => a.network) : [DEFAULT_NETWORK];
   }
 
   /** The container owning the namespace `c` lives in (follows container:<x>; undefined on a cycle or dangling name). */

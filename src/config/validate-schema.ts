@@ -52,7 +52,7 @@ export function checkSchemas(docs: RawDoc[]): { typed: TypedDoc[]; errors: Diagn
 /** One document against its kind's schema: typed when valid, else its errors (at most `limit` described, the rest counted). */
 export function checkSchema(raw: RawDoc, limit = Infinity): { typed?: TypedDoc; errors: Diagnostic[]; more: number } {
   const v = raw.value;
-  const fail = (message: string, pos: Diagnostic['pos']) => ({ errors: [{ code: 'schema', message, ...(pos ? { pos } : {}) }], more: 0 });
+  const fail = (message: string, pos: Diagnostic['pos']) => ({ errors: [{ code: 'schema' as const, message, ...(pos ? { pos } : {}) }], more: 0 });
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('a document must be a mapping with `kind` and `name`', posAt(raw, []));
   const data = v as Record<string, unknown>;
   const kind = data.kind;

@@ -1,11 +1,15 @@
 import type { SourcePos } from './config.js';
+import type { DiagnosticCode } from './diagnostic-codes.js';
+
+export type { DiagnosticCode } from './diagnostic-codes.js';
 
 /**
  * An expected problem, returned as a value. `code` is stable (tests and scripts
- * may match on it); `message` is for people.
+ * may match on it; every code is listed, with its meaning, in diagnostic-codes.ts);
+ * `message` is for people.
  */
 export interface Diagnostic {
-  code: string;
+  code: DiagnosticCode;
   message: string;
   /** "Network frontend", "Container web", ... when an object is concerned */
   object?: string;

@@ -10,7 +10,7 @@
 //   observe could not enter it, and every change into it would fail half-way.
 
 import type { Config, SourcePos } from '../model/config.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import type { Observed } from '../model/plan.js';
 import { key } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
@@ -36,7 +36,7 @@ export function adoptedNetnsErrors(topo: Topology, config: Config, ids: NetnsIde
   for (const c of topo.containers) {
     if (c.netnsOrigin !== 'adopted' || !c.local || !c.netns) continue;
     const path = c.netnsPath ?? '';
-    const refuse = (code: string, message: string) => {
+    const refuse = (code: DiagnosticCode, message: string) => {
       const pos = posOf.get(c.name);
       out.push({ code, object: `Container ${c.name}`, message, ...(pos ? { pos } : {}) });
     };

@@ -8,7 +8,7 @@ import type { Desired } from '../model/plan.js';
 import type { TAttachment, TContainer, TNetwork, Topology } from '../model/topology.js';
 import { BITS, formatIP, parseCidr } from '../model/ip.js';
 import { buildFiles } from './desired-files.js';
-import { overlayGatewayMac } from './names.js';
+import { overlayGatewayMac } from '../model/names.js';
 import { namedNetnsPath } from '../model/netns-path.js';
 
 /** Extra builders (firewall, overlay) plug in here. */

@@ -16,7 +16,8 @@ import {
   parseCidr,
   parseIP,
 } from '../model/ip.js';
-import { sha1hex } from './names.js';
+import type { DiagnosticCode } from '../model/diagnostic.js';
+import { sha1hex } from '../model/names.js';
 
 // ---------------------------------------------------------------------------
 // Automatic subnets
@@ -53,7 +54,7 @@ export interface AutoSubnetChoice {
 
 export interface AutoSubnetError {
   network: string;
-  code: string;
+  code: DiagnosticCode;
   message: string;
 }
 
@@ -192,7 +193,7 @@ export interface IpamAssignment {
 
 export interface IpamError {
   id?: string;
-  code: string;
+  code: DiagnosticCode;
   message: string;
 }
 
@@ -275,15 +276,15 @@ export function allocate(
         const text = formatIP(family, ip.value);
         const st = states.find((s) => cidrContains(s.subnet, ip));
         if (!st) {
-          errors.push({ id: r.id, code: 'ip-outside-subnet', message: `address ${text} is in none of the network's subnets` });
+          errors.push({ id: r.id, code: 'address-outside-subnet', message: `address ${text} is in none of the network's subnets` });
         } else if (taken.has(ip.value)) {
-          errors.push({ id: r.id, code: 'ip-taken', message: `address ${text} is taken twice` });
+          errors.push({ id: r.id, code: 'address-taken', message: `address ${text} is taken twice` });
         } else if (st.hostHasGateway && st.gateway === ip.value) {
-          errors.push({ id: r.id, code: 'ip-is-gateway', message: `address ${text} is the network's gateway (the host's address)` });
+          errors.push({ id: r.id, code: 'address-taken', message: `address ${text} is the network's gateway (the host's address)` });
         } else if (isNetworkOrBroadcast(st.subnet, ip.value)) {
-          errors.push({ id: r.id, code: 'ip-not-host', message: `address ${text} is the network or broadcast address of ${formatNetwork(st.subnet)}` });
+          errors.push({ id: r.id, code: 'address-unusable', message: `address ${text} is the network or broadcast address of ${formatNetwork(st.subnet)}` });
         } else if (has(r.id)) {
-          errors.push({ id: r.id, code: 'ip-taken', message: `more than one fixed IPv${family} address` });
+          errors.push({ id: r.id, code: 'address-taken', message: `more than one fixed IPv${family} address` });
         } else {
           put(r.id, st, ip.value);
         }

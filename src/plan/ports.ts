@@ -18,6 +18,7 @@
 //   socket on the host is bound to.
 
 import type { ContainerSpec, PortProtocol, PortSpec, SourcePos } from '../model/config.js';
+import type { DiagnosticCode } from '../model/diagnostic.js';
 import type { IptFamily, Resource } from '../model/resources.js';
 import { HOST_NS } from '../model/resources.js';
 import type { TAttachment, TNetwork, TPort } from '../model/topology.js';
@@ -167,7 +168,7 @@ export interface PortsInput {
   observed: Iterable<Resource>;
   /** ports bound on the host (observe's boundPorts; absent: none known) */
   bound?: { tcp: number[]; udp: number[] };
-  error(code: string, container: string, message: string, pos?: SourcePos): void;
+  error(code: DiagnosticCode, container: string, message: string, pos?: SourcePos): void;
 }
 
 interface Target {

@@ -39,7 +39,7 @@ import type {
   SourcePos,
   SubnetSpec,
 } from '../model/config.js';
-import type { Diagnostic, Result } from '../model/diagnostic.js';
+import type { Diagnostic, DiagnosticCode, Result } from '../model/diagnostic.js';
 import type { Observed } from '../model/plan.js';
 import { HOST_NS, key } from '../model/resources.js';
 import type {
@@ -55,20 +55,18 @@ import { namedNetnsPath, specNetnsPath } from '../model/netns-path.js';
 import { hostOverlapErrors } from './host-overlap.js';
 import { allocate, chooseAutoSubnets, type AutoSubnetRequest, type IpamRequest } from './ipam.js';
 import { buildPorts } from './ports.js';
+import { DEFAULT_MTU, DEFAULT_NETWORK, DEFAULT_VXLAN_PORT, IMPLICIT_BRIDGE, VXLAN_OVERHEAD } from '../model/defaults.js';
 import {
-  DEFAULT_BRIDGE_IFNAME,
-  DEFAULT_NETWORK,
-  IFNAMSIZ,
-  bridgeName,
-  byteLength,
   defaultVni,
+  ipv4OfDefaultMacs,
   macFromIPv4,
   macFromName,
+  networkBridgeName,
   normalizeMac,
   overlayGatewayMac,
   vethHostName,
   vxlanName,
-} from './names.js';
+} from '../model/names.js';
 import {
   type Cidr,
   canonicalIP,
@@ -83,28 +81,6 @@ import {
   parseIP,
 } from '../model/ip.js';
 
-/** A Linux bridge takes at most 1023 ports. */
-export const MAX_BRIDGE_PORTS = 1023;
-export const DEFAULT_MTU = 1500;
-/** VXLAN over IPv4 costs 50 bytes of the underlay's MTU. */
-export const VXLAN_OVERHEAD = 50;
-export const DEFAULT_VXLAN_PORT = 4789;
-
-/** The implicit default network, as if it had been declared. */
-export function implicitBridgeSpec(): NetworkSpec {
-  return {
-    kind: 'Network',
-    name: DEFAULT_NETWORK,
-    driver: 'bridge',
-    interface: DEFAULT_BRIDGE_IFNAME,
-    gatewayMode: 'nat',
-    icc: true,
-    internal: false,
-    implicit: true,
-    pos: { file: '(implicit)', line: 0, col: 0 },
-  };
-}
-
 interface Ctx {
   config: Config;
   observed: Observed;
@@ -113,7 +89,7 @@ interface Ctx {
   warnings: Diagnostic[];
 }
 
-function err(ctx: Ctx, code: string, object: string, message: string, pos?: SourcePos): void {
+function err(ctx: Ctx, code: DiagnosticCode, object: string, message: string, pos?: SourcePos): void {
   ctx.errors.push({ code, object, message, ...(pos ? { pos } : {}) });
 }
 
@@ -152,35 +128,25 @@ interface NsInfo {
   sharedWith?: string;
 }
 
-function resolveRoot(ctx: Ctx, byName: Map<string, ContainerSpec>, c: ContainerSpec): string | undefined {
+/** The container owning the namespace `c` shares (config refuses cycles, dangling names and mode-host targets). */
+function resolveRoot(byName: Map<string, ContainerSpec>, c: ContainerSpec): string | undefined {
   const seen = new Set<string>([c.name]);
   let cur = c;
   while (cur.mode.type === 'container') {
     const next = byName.get(cur.mode.container);
-    if (!next) {
-      err(ctx, 'unknown-container', ctrObj(c.name), `mode container:${cur.mode.container}: no such container`, c.pos);
-      return undefined;
-    }
-    if (seen.has(next.name)) {
-      err(ctx, 'container-mode-cycle', ctrObj(c.name), `mode container: forms a cycle through ${[...seen].join(' → ')}`, c.pos);
-      return undefined;
-    }
+    if (!next || seen.has(next.name)) return undefined;
     seen.add(next.name);
     cur = next;
   }
-  if (cur.mode.type === 'host') {
-    err(ctx, 'container-mode-host', ctrObj(c.name), `mode container: leads to ${cur.name}, which uses the host's namespace`, c.pos);
-    return undefined;
-  }
-  return cur.name;
+  return cur.mode.type === 'host' ? undefined : cur.name;
 }
 
-function nsInfo(ctx: Ctx, byName: Map<string, ContainerSpec>, c: ContainerSpec): NsInfo {
+function nsInfo(byName: Map<string, ContainerSpec>, c: ContainerSpec): NsInfo {
   switch (c.mode.type) {
     case 'host':
       return { netnsOrigin: 'host' };
     case 'container': {
-      const root = resolveRoot(ctx, byName, c);
+      const root = resolveRoot(byName, c);
       return { netns: c.name, netnsOrigin: 'shared', netnsPath: namedNetnsPath(c.name), sharedWith: root };
     }
     default:
@@ -197,26 +163,15 @@ interface AttDraft {
   ifname: string;
 }
 
-function attachmentDrafts(ctx: Ctx, c: ContainerSpec, ns: string | undefined, local: boolean, nets: Map<string, NetworkSpec>): AttDraft[] {
+function attachmentDrafts(c: ContainerSpec, ns: string | undefined, local: boolean, nets: Map<string, NetworkSpec>): AttDraft[] {
   if (c.mode.type !== 'bridge') return [];
   const specs: AttachmentSpec[] = c.networksDeclared
     ? c.networks
     : [{ network: DEFAULT_NETWORK, aliases: [], pos: c.pos }];
-  const explicit = new Set<string>();
-  for (const a of specs) {
-    if (!a.ifname) continue;
-    if (explicit.has(a.ifname)) {
-      err(ctx, 'duplicate-ifname', ctrObj(c.name), `interface name ${a.ifname} is used twice`, a.pos);
-    }
-    explicit.add(a.ifname);
-  }
-  const used = new Set<string>(explicit);
+  const used = new Set<string>(specs.flatMap((a) => (a.ifname ? [a.ifname] : [])));
   const out: AttDraft[] = [];
   specs.forEach((a, i) => {
-    if (!nets.has(a.network)) {
-      err(ctx, 'unknown-network', ctrObj(c.name), `network ${a.network} is not declared`, a.pos);
-      return;
-    }
+    if (!nets.has(a.network)) return; // unknown-reference (config)
     let ifname = a.ifname;
     if (!ifname) {
       let n = i;
@@ -295,23 +250,10 @@ export function buildTopology(config: Config, observed: Observed, self: string):
   const declared = config.networks.filter((n) => !n.implicit).sort((a, b) => cmp(a.name, b.name));
   const specs: NetworkSpec[] = declared.some((n) => n.name === DEFAULT_NETWORK)
     ? declared
-    : [implicitBridgeSpec(), ...declared];
+    : [IMPLICIT_BRIDGE, ...declared];
   const specByName = new Map(specs.map((s) => [s.name, s]));
 
-  // --- host-namespace interface names must not clash
-  const hostNames = new Map<string, string>();
-  const claim = (name: string, owner: string, pos?: SourcePos) => {
-    const prev = hostNames.get(name);
-    if (prev && prev !== owner) {
-      err(ctx, 'name-clash', owner, `interface name ${name} is also used by ${prev}`, pos);
-    } else if (byteLength(name) > IFNAMSIZ) {
-      err(ctx, 'name-too-long', owner, `interface name ${name} is longer than ${IFNAMSIZ} bytes`, pos);
-    }
-    hostNames.set(name, owner);
-  };
-
   const nets = new Map<string, TNetwork>();
-  const vnis = new Map<number, string>();
   for (const s of specs) {
     const pos = s.implicit ? undefined : s.pos;
     const t: TNetwork = {
@@ -327,8 +269,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
       ...(pos ? { pos } : {}),
     };
     if (s.driver !== 'macvlan') {
-      t.bridge = bridgeName(s.name, s.interface ?? (s.name === DEFAULT_NETWORK ? DEFAULT_BRIDGE_IFNAME : undefined));
-      claim(t.bridge, netObj(s.name), pos);
+      t.bridge = networkBridgeName(s);
     } else {
       t.parent = s.parent;
       t.macvlanMode = s.mode ?? 'bridge';
@@ -337,10 +278,6 @@ export function buildTopology(config: Config, observed: Observed, self: string):
       t.vni = s.vni ?? defaultVni(s.name);
       t.vxlanPort = s.port ?? DEFAULT_VXLAN_PORT;
       t.vxlanDev = vxlanName(s.name);
-      claim(t.vxlanDev, netObj(s.name), pos);
-      const other = vnis.get(t.vni);
-      if (other) err(ctx, 'duplicate-vni', netObj(s.name), `VNI ${t.vni} is also used by network ${other}`, pos);
-      vnis.set(t.vni, s.name);
     }
     nets.set(s.name, t);
   }
@@ -354,17 +291,13 @@ export function buildTopology(config: Config, observed: Observed, self: string):
   // --- containers: namespaces and attachment skeletons
   const ctrs = [...config.containers].sort((a, b) => cmp(a.name, b.name));
   const ctrByName = new Map(ctrs.map((c) => [c.name, c]));
-  const hostNamesOfHosts = new Set(config.hosts.map((h) => h.name));
   const nsByName = new Map<string, NsInfo>();
   const drafts: AttDraft[] = [];
   for (const c of ctrs) {
     const host = c.host ?? self;
-    if (host !== self && !hostNamesOfHosts.has(host)) {
-      err(ctx, 'unknown-host', ctrObj(c.name), `host ${host} is not declared (kind: Host)`, c.pos);
-    }
-    const ns = nsInfo(ctx, ctrByName, c);
+    const ns = nsInfo(ctrByName, c);
     nsByName.set(c.name, ns);
-    drafts.push(...attachmentDrafts(ctx, c, ns.netns, host === self, specByName));
+    drafts.push(...attachmentDrafts(c, ns.netns, host === self, specByName));
   }
 
   // --- subnets: declared ones, then automatic ones
@@ -413,8 +346,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
     if (s.subnets && s.subnets.length > 0) {
       for (const sub of s.subnets) {
         const ts = toTSubnet(s, sub, false);
-        if (ts) t.subnets.push(ts);
-        else err(ctx, 'bad-subnet', netObj(s.name), `subnet ${sub.subnet} is not a CIDR`, s.pos);
+        if (ts) t.subnets.push(ts); // (the schema refuses a subnet that is not a CIDR)
       }
     } else {
       const choice = auto.chosen.get(s.name);
@@ -431,22 +363,11 @@ export function buildTopology(config: Config, observed: Observed, self: string):
     const t = nets.get(s.name)!;
     const global = t.driver === 'overlay';
     const members = drafts.filter((d) => d.spec.network === s.name);
-    const isAuto = t.subnets.every((x) => x.auto);
     const macBlocked = ipv4OfDefaultMacs(members.filter((d) => global || d.local).map((d) => d.spec.mac));
     const byId = new Map<string, AttDraft>();
     const reqs: IpamRequest[] = [];
     for (const d of members) {
-      const fixed = [d.spec.ip, d.spec.ip6].filter((x): x is string => !!x);
-      if (fixed.length > 0 && isAuto) {
-        err(
-          ctx,
-          'fixed-ip-on-auto-subnet',
-          ctrObj(d.container.name),
-          `network ${s.name}: user specified IP address is supported only on networks with user configured subnets`,
-          d.spec.pos,
-        );
-        continue;
-      }
+      const fixed = [d.spec.ip, d.spec.ip6].filter((x): x is string => !!x); // (config: none on an automatic subnet)
       if (!global && !d.local) {
         // another host's bridge: carry fixed addresses only
         assigned.set(d, carryFixed(t.subnets, fixed));
@@ -477,13 +398,6 @@ export function buildTopology(config: Config, observed: Observed, self: string):
       }
     }
     for (const [id, a] of res.assignments) assigned.set(byId.get(id)!, a);
-
-    if (t.bridge) {
-      const ports = members.filter((d) => d.local).length + (t.vxlanDev ? 1 : 0);
-      if (ports > MAX_BRIDGE_PORTS) {
-        err(ctx, 'bridge-full', netObj(s.name), `${ports} ports on bridge ${t.bridge}; a Linux bridge takes at most ${MAX_BRIDGE_PORTS}`, s.implicit ? undefined : s.pos);
-      }
-    }
   }
 
   // --- containers
@@ -504,7 +418,6 @@ export function buildTopology(config: Config, observed: Observed, self: string):
       mtu: t.mtu,
       aliases: [...d.spec.aliases],
     };
-    if (att.hostIfname && d.local) claim(att.hostIfname, ctrObj(d.container.name), d.spec.pos);
     (attsByCtr.get(d.container.name) ?? attsByCtr.set(d.container.name, []).get(d.container.name)!).push(att);
   }
 
@@ -557,7 +470,7 @@ export function buildTopology(config: Config, observed: Observed, self: string):
   // --- point-to-point links
   const links: TLink[] = [];
   for (const l of [...config.links].sort((a, b) => cmp(a.name, b.name))) {
-    const t = buildLink(ctx, l, ctrByName, nsByName, claim);
+    const t = buildLink(l, ctrByName, nsByName);
     if (t) links.push(t);
   }
 
@@ -581,22 +494,6 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/**
- * The IPv4 addresses whose default MAC (02:42 + the address's bytes) one of
- * these explicit MACs already is: handing them out would put one MAC twice on
- * the network. (Fixed addresses against explicit MACs are refused by the
- * config rules, mac-taken.)
- */
-export function ipv4OfDefaultMacs(macs: (string | undefined)[]): string[] {
-  const out: string[] = [];
-  for (const m of macs) {
-    const b = m?.toLowerCase().split(':');
-    if (!b || b.length !== 6 || b[0] !== '02' || b[1] !== '42') continue;
-    out.push(b.slice(2).map((x) => String(parseInt(x, 16))).join('.'));
-  }
-  return out;
-}
-
 /** Fixed addresses of an attachment on another host's bridge, with their subnet's prefix. */
 function carryFixed(subnets: TSubnet[], fixed: string[]) {
   const out: { ip4?: string; prefix4?: number; ip6?: string; prefix6?: number } = {};
@@ -618,33 +515,18 @@ function carryFixed(subnets: TSubnet[], fixed: string[]) {
   return out;
 }
 
-function buildLink(
-  ctx: Ctx,
-  l: LinkSpec,
-  ctrByName: Map<string, ContainerSpec>,
-  nsByName: Map<string, NsInfo>,
-  claim: (name: string, owner: string, pos?: SourcePos) => void,
-): TLink | undefined {
-  const obj = `Link ${l.name}`;
+/** A Link's ends in their namespaces (config refuses unknown containers and ends on different hosts). */
+function buildLink(l: LinkSpec, ctrByName: Map<string, ContainerSpec>, nsByName: Map<string, NsInfo>): TLink | undefined {
   const ends: TLinkEnd[] = [];
-  const hosts = new Set<string>();
-  const hostEnds: LinkSpec['endpoints'][number][] = [];
   for (const e of l.endpoints) {
     let ns: string | undefined;
     if (e.container === 'host') {
       ns = HOST_NS;
-      hostEnds.push(e);
     } else {
-      const c = ctrByName.get(e.container);
       const info = nsByName.get(e.container);
-      if (!c || !info) {
-        err(ctx, 'unknown-container', obj, `endpoint container ${e.container} is not declared`, e.pos);
-        return undefined;
-      }
-      hosts.add(c.host ?? ctx.self);
+      if (!ctrByName.has(e.container) || !info) return undefined;
       if (info.netnsOrigin === 'host') {
         ns = HOST_NS;
-        hostEnds.push(e);
       } else if (info.netnsOrigin === 'shared') {
         // the interface lives in the namespace this container shares
         const root = info.sharedWith ? nsByName.get(info.sharedWith) : undefined;
@@ -662,11 +544,5 @@ function buildLink(
       ...(e.mac ? { mac: normalizeMac(e.mac) } : {}),
     });
   }
-  if (hosts.size > 1) {
-    err(ctx, 'link-across-hosts', obj, `its endpoints run on different hosts (${[...hosts].sort().join(', ')})`, l.pos);
-    return undefined;
-  }
-  // the host's own namespace is only ours to name on the host the link runs on
-  if (hosts.size === 0 || hosts.has(ctx.self)) for (const e of hostEnds) claim(e.ifname, obj, e.pos);
   return { name: l.name, mtu: l.mtu ?? DEFAULT_MTU, ends: [ends[0], ends[1]] };
 }

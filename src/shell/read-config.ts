@@ -5,7 +5,7 @@
 
 import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 
 export interface ConfigFiles {
   files: { path: string; text: string }[];
@@ -52,7 +52,7 @@ function why(e: unknown): string {
   }
 }
 
-function problem(c: string, path: string, message: string, inside = true): Diagnostic {
+function problem(c: DiagnosticCode, path: string, message: string, inside = true): Diagnostic {
   return { code: c, object: path, message: inside ? `${message}; what it declared is unknown: fix or remove it` : message };
 }
 

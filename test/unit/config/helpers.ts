@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { parseConfig } from '../../../src/config/index.js';
 import type { Config, SourcePos } from '../../../src/model/config.js';
-import { formatDiagnostic, type Diagnostic } from '../../../src/model/diagnostic.js';
+import { formatDiagnostic, type Diagnostic, type DiagnosticCode } from '../../../src/model/diagnostic.js';
 
 export const MARK = '»';
 
@@ -46,7 +46,7 @@ export function errors(files: Record<string, string> | string): Diagnostic[] {
  */
 export function refused(
   files: Record<string, string> | string,
-  code: string,
+  code: DiagnosticCode,
   opts: { message?: string | RegExp; object?: string; others?: boolean } = {},
 ): Diagnostic {
   const m = marked(typeof files === 'string' ? { 'networks.d/a.yaml': files } : files);

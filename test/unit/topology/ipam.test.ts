@@ -46,8 +46,8 @@ describe('allocate', () => {
   it('refuses a fixed address twice, or the host gateway', () => {
     const r = allocate([v4()], [req('a', ['10.1.0.9']), req('b', ['10.1.0.9']), req('c', ['10.1.0.1'])]);
     expect(r.errors.map((e) => [e.id, e.code])).toEqual([
-      ['b', 'ip-taken'],
-      ['c', 'ip-is-gateway'],
+      ['b', 'address-taken'],
+      ['c', 'address-taken'],
     ]);
   });
 

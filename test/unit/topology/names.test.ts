@@ -7,7 +7,7 @@ import {
   overlayGatewayMac,
   vethHostName,
   vxlanName,
-} from '../../../src/plan/names.js';
+} from '../../../src/model/names.js';
 
 describe('derived names', () => {
   it('bridge names: interface, br-<name>, or a hashed short form', () => {

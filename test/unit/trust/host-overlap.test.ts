@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hostOverlapErrors } from '../../../src/plan/host-overlap.js';
 import { foreignRoutes } from '../../../src/observe/routes.js';
 import { buildTopology } from '../../../src/plan/topology.js';
-import { implicitBridgeSpec } from '../../../src/plan/topology.js';
+import { IMPLICIT_BRIDGE } from '../../../src/model/defaults.js';
 import type { HostRoute } from '../../../src/model/plan.js';
 import { config, net, observed, ownedBridge } from '../topology/fixtures.js';
 
@@ -36,7 +36,7 @@ describe('hostOverlapErrors', () => {
 
   it("refuses a declared subnet inside a live automatic subnet, whatever the opt-in says", () => {
     const errs = run(
-      [implicitBridgeSpec(), net('a', { subnets: [{ subnet: '172.18.3.0/24' }], allowHostOverlap: true }), net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '172.18.0.0/16' }] })],
+      [{ ...IMPLICIT_BRIDGE }, net('a', { subnets: [{ subnet: '172.18.3.0/24' }], allowHostOverlap: true }), net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '172.18.0.0/16' }] })],
       [],
       [{ network: 'bridge', scope: 'local', reuse: { subnet: '172.18.0.0/16', gateway: '172.18.0.1' } }, { network: 'x', scope: 'local' }],
     );

@@ -3,14 +3,12 @@
 // run finds what an earlier one made. node:crypto is used only for SHA-1.
 
 import { createHash } from 'node:crypto';
-import { parseIP } from '../model/ip.js';
+import { DEFAULT_BRIDGE_IFNAME, DEFAULT_NETWORK } from './defaults.js';
+import { parseIP } from './ip.js';
 
 /** Linux interface names are at most 15 bytes (IFNAMSIZ - 1). */
 export const IFNAMSIZ = 15;
 
-/** Kernel name of the implicit default network's bridge (like docker0). */
-export const DEFAULT_BRIDGE_IFNAME = 'nk0';
-export const DEFAULT_NETWORK = 'bridge';
 
 export function sha1hex(s: string): string {
   return createHash('sha1').update(s).digest('hex');
@@ -31,6 +29,11 @@ function fitted(prefix: string, name: string): string {
 export function bridgeName(network: string, iface?: string): string {
   if (iface) return iface;
   return fitted('br-', network);
+}
+
+/** The bridge of a bridge/overlay Network: its `interface`, nk0 for the default network `bridge`, else br-<name>. */
+export function networkBridgeName(n: { name: string; interface?: string }): string {
+  return bridgeName(n.name, n.interface ?? (n.name === DEFAULT_NETWORK ? DEFAULT_BRIDGE_IFNAME : undefined));
 }
 
 /** VXLAN device of an overlay network: `vx-<name>` (hashed when too long). */
@@ -68,6 +71,22 @@ export function overlayGatewayMac(network: string): string {
 export function defaultVni(network: string): number {
   const h = parseInt(sha1hex(`vni/${network}`).slice(0, 8), 16);
   return 4096 + (h % (0xffffff - 4096));
+}
+
+/**
+ * The IPv4 addresses whose default MAC (02:42 + the address's bytes) one of
+ * these explicit MACs already is: handing them out would put one MAC twice on
+ * the network. (Fixed addresses against explicit MACs are refused by the
+ * config rules, mac-taken.)
+ */
+export function ipv4OfDefaultMacs(macs: (string | undefined)[]): string[] {
+  const out: string[] = [];
+  for (const m of macs) {
+    const b = m?.toLowerCase().split(':');
+    if (!b || b.length !== 6 || b[0] !== '02' || b[1] !== '42') continue;
+    out.push(b.slice(2).map((x) => String(parseInt(x, 16))).join('.'));
+  }
+  return out;
 }
 
 export function normalizeMac(mac: string): string {

@@ -1,0 +1,33 @@
+// Defaults that more than one stage needs, said once: the implicit default
+// network, MTUs, the VXLAN port, the bridge port limit, Settings.
+
+import type { NetworkSpec, SettingsSpec } from './config.js';
+
+/** The network a container without `networks` joins (like Docker's default bridge). */
+export const DEFAULT_NETWORK = 'bridge';
+/** Kernel name of the default network's bridge (like docker0), unless its Network says `interface`. */
+export const DEFAULT_BRIDGE_IFNAME = 'nk0';
+export const DEFAULT_MTU = 1500;
+/** VXLAN over IPv4 costs 50 bytes of the underlay's MTU. */
+export const VXLAN_OVERHEAD = 50;
+export const DEFAULT_VXLAN_PORT = 4789;
+/** A Linux bridge takes at most 1023 ports ("Exchange full" at the 1024th). */
+export const MAX_BRIDGE_PORTS = 1023;
+
+export const DEFAULT_SETTINGS: Readonly<SettingsSpec> = Object.freeze({ kind: 'Settings', ipForward: true, iptables: true, prune: true });
+
+/**
+ * The implicit default network, as if it had been declared: bridge nk0, an
+ * automatic subnet, nat, icc. Present unless a Network named `bridge` is declared.
+ */
+export const IMPLICIT_BRIDGE: Readonly<NetworkSpec> = Object.freeze({
+  kind: 'Network',
+  name: DEFAULT_NETWORK,
+  driver: 'bridge',
+  interface: DEFAULT_BRIDGE_IFNAME,
+  gatewayMode: 'nat',
+  icc: true,
+  internal: false,
+  implicit: true,
+  pos: Object.freeze({ file: '(implicit)', line: 0, col: 0 }),
+} as const);
