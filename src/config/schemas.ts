@@ -6,7 +6,7 @@
 
 type Schema = Record<string, unknown>;
 
-export const NAME_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,62}$';
+export const NAME_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$';
 export const IFNAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]*$';
 export const MAC_PATTERN = '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$';
 export const PORT_STRING_PATTERN =
@@ -18,7 +18,8 @@ const DEFS: Record<string, Schema> = {
     type: 'string',
     pattern: NAME_PATTERN,
     description:
-      'An object name: lowercase letters, digits, "_", "." and "-", starting with a letter or digit, at most 63 characters.',
+      'An object name as Docker allows it: letters (either case), digits, "_", "." and "-", starting with a letter or digit, at most 63 characters. ' +
+      'Names are case-sensitive: homeA and homea are two objects.',
   },
   ifname: {
     type: 'string',
@@ -179,7 +180,7 @@ export const containerSchema = schema(
       },
       mode: {
         type: 'string',
-        pattern: '^(bridge|none|host|container:[a-z0-9][a-z0-9_.-]{0,62})$',
+        pattern: '^(bridge|none|host|container:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62})$',
         default: 'bridge',
         description:
           'bridge: join `networks` (default). none: own namespace with only lo up. host: the host\'s own namespace (no interfaces made, no ports). ' +
@@ -255,7 +256,7 @@ export const containerSchema = schema(
           if: { type: 'string' },
           then: {
             type: 'string',
-            pattern: '^[a-z0-9][a-z0-9_.-]{0,62}(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$',
+            pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$',
             description: 'a link is "container" or "container:alias"',
           },
           else: {

@@ -221,7 +221,7 @@ function describe(e: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnostic, 'ob
       if (def === 'name') {
         return {
           code: 'invalid-name',
-          message: `${pre}${show(data)} is not a valid name: use lowercase letters, digits, "_", "." and "-", start with a letter or digit, at most 63 characters`,
+          message: `${pre}${show(data)} is not a valid name: use letters, digits, "_", "." and "-", start with a letter or digit, at most 63 characters`,
           pos: at(),
         };
       }

@@ -96,7 +96,7 @@ describe('document shape', () => {
 });
 
 describe('names', () => {
-  for (const bad of ['Web', '-web', 'web site', 'a'.repeat(64), 'wéb']) {
+  for (const bad of ['-web', '_web', '.web', 'web site', 'web/a', 'web:a', 'a'.repeat(64), 'wéb']) {
     test(`name ${JSON.stringify(bad)} is refused`, () => {
       refused(`kind: Container\nname: »"${bad}"\n`, 'invalid-name', { message: /is not a valid name/ });
     });
@@ -104,8 +104,23 @@ describe('names', () => {
   test('names up to 63 characters with _ . - are fine', () => {
     expect(errors(`kind: Container\nname: ${'a'.repeat(63)}\n---\nkind: Network\nname: a_b.c-d\n`)).toEqual([]);
   });
+  test('names as Docker allows them: either case (homeA, modemA, exampleCOM), in every kind and every reference', () => {
+    expect(
+      errors(
+        'kind: Network\nname: modemA\n---\nkind: Host\nname: NodeA\naddress: 192.168.9.1\n---\n' +
+          'kind: Container\nname: homeA\nhost: NodeA\nnetworks: [{network: modemA}]\nlinks: [exampleCOM]\n---\n' +
+          'kind: Container\nname: exampleCOM\nhost: NodeA\nnetworks: [modemA]\n---\n' +
+          'kind: Container\nname: Side\nmode: container:homeA\n---\n' +
+          'kind: Link\nname: P2P\nendpoints: [{container: homeA, ifname: p0}, {container: host, ifname: p-homeA}]\n',
+      ),
+    ).toEqual([]);
+  });
+  test('names are case-sensitive: homeA and homea are two containers', () => {
+    expect(errors('kind: Container\nname: homeA\n---\nkind: Container\nname: homea\n')).toEqual([]);
+    refused('kind: Container\nname: homeA\n---\nkind: Container\nname: »homeA\n', 'duplicate-name');
+  });
   test('references are names too', () => {
-    refused('kind: Container\nname: a\nnetworks: [{network: »Front}]\n', 'invalid-name');
+    refused('kind: Container\nname: a\nnetworks: [{network: »-front}]\n', 'invalid-name');
   });
 });
 

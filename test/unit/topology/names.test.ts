@@ -50,3 +50,40 @@ describe('derived names', () => {
     }
   });
 });
+
+describe('names as Docker allows them (either case)', () => {
+  it("today's lowercase names keep exactly their kernel names (no churn on existing hosts)", () => {
+    expect(bridgeName('frontend')).toBe('br-frontend');
+    expect(bridgeName('a-very-long-network-name')).toBe('br-a-very-22b4');
+    expect(vxlanName('a-very-long-network-name')).toBe('vx-a-very-22b4');
+    expect(vethHostName('web', 'eth0')).toBe('nkf92296c170');
+    expect(vethHostName('db', 'eth1')).toBe('nk6320e25e6e');
+    expect(macFromName('web', 'eth1')).toBe('02:42:69:64:72:77');
+  });
+
+  it('mixed-case names are kept as written, within 15 bytes', () => {
+    expect(bridgeName('modemA')).toBe('br-modemA');
+    expect(vxlanName('exampleCOM')).toBe('vx-exampleCOM');
+    const long = bridgeName('ExampleNetworkWithCaps');
+    expect(long).toMatch(/^br-Exampl-[0-9a-f]{4}$/);
+    for (const n of ['homeA', 'ExampleNetworkWithCaps', 'A'.repeat(63)]) {
+      for (const d of [bridgeName(n), vxlanName(n), vethHostName(n, 'eth0')]) expect(Buffer.byteLength(d)).toBeLessThanOrEqual(15);
+    }
+  });
+
+  it('two names differing only in case never share a derived kernel name', () => {
+    const pairs = [
+      ['homeA', 'homea'],
+      ['modemA', 'modema'],
+      ['ExampleNetworkWithCaps', 'examplenetworkwithcaps'], // hashed forms: same first six letters up to case
+      ['LongNetworkNameA', 'LongNetworkNamea'], // hashed forms with the same first six characters
+    ];
+    for (const [a, b] of pairs) {
+      expect(bridgeName(a)).not.toBe(bridgeName(b));
+      expect(vxlanName(a)).not.toBe(vxlanName(b));
+      expect(vethHostName(a, 'eth0')).not.toBe(vethHostName(b, 'eth0'));
+      expect(macFromName(a, 'eth0')).not.toBe(macFromName(b, 'eth0'));
+      expect(overlayGatewayMac(a)).not.toBe(overlayGatewayMac(b));
+    }
+  });
+});

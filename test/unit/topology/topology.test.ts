@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Config, ContainerSpec } from '../../../src/model/config.js';
 import type { Observed } from '../../../src/model/plan.js';
 import type { Topology } from '../../../src/model/topology.js';
+import { buildDesired } from '../../../src/plan/desired.js';
 import { buildTopology } from '../../../src/plan/topology.js';
 import { macFromIPv4 } from '../../../src/model/names.js';
 import {
@@ -580,5 +581,25 @@ describe('buildTopology: links and hosts', () => {
       },
     ]);
     expect(t.hosts).toEqual([{ name: 'node-a', address: '192.168.1.180' }]);
+  });
+});
+
+describe('buildTopology: names differing only in case', () => {
+  it('homeA and homea on modemA and modema get distinct namespaces, bridges, veths and /etc/netns directories', () => {
+    const t = ok(
+      config({
+        networks: [net('modemA', { subnets: [{ subnet: '10.1.0.0/24' }] }), net('modema', { subnets: [{ subnet: '10.2.0.0/24' }] })],
+        containers: [on('homeA', [att('modemA')]), on('homea', [att('modema')])],
+      }),
+    );
+    expect(netOf(t, 'modemA').bridge).toBe('br-modemA');
+    expect(netOf(t, 'modema').bridge).toBe('br-modema');
+    expect(ctrOf(t, 'homeA')).toMatchObject({ netns: 'homeA', netnsPath: '/run/netns/homeA' });
+    expect(ctrOf(t, 'homea')).toMatchObject({ netns: 'homea', netnsPath: '/run/netns/homea' });
+    expect(ctrOf(t, 'homeA').attachments[0].hostIfname).not.toBe(ctrOf(t, 'homea').attachments[0].hostIfname);
+    const keys = [...buildDesired(t, 'nameserver 10.0.0.2\n').resources.keys()];
+    const dirs = (n: string) => keys.filter((k) => k.includes(`/etc/netns/${n}/`));
+    expect(dirs('homeA').length).toBeGreaterThan(0);
+    expect(dirs('homea').length).toBe(dirs('homeA').length);
   });
 });
