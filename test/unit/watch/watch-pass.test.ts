@@ -12,7 +12,7 @@ const configB: Config = { ...EMPTY_CONFIG, documentCount: 2 };
 
 const invalid: PassOutcome = {
   status: 'invalid',
-  errors: [{ code: 'yaml-syntax', message: 'bad indentation', pos: { file: 'networks.d/web.yaml', line: 3, col: 5 } }],
+  errors: [{ code: 'yaml', message: 'bad indentation', pos: { file: 'networks.d/web.yaml', line: 3, col: 5 } }],
 };
 
 const change = (action: Change['action'], key: string): Change => ({ action, key, reason: 'test' });
@@ -104,10 +104,10 @@ describe('watcher pass', () => {
     expect(t.ran).toEqual([configA, configA]);
     const errs = t.logs.filter((l) => l.level === 50);
     expect(errs).toHaveLength(1);
-    expect(errs[0].errors).toEqual(['networks.d/web.yaml:3:5: bad indentation [yaml-syntax]']);
+    expect(errs[0].errors).toEqual(['networks.d/web.yaml:3:5: bad indentation [yaml]']);
     expect(errs[0].msg).toContain('the last good state stays in force');
     const st = t.saved.at(-1)!;
-    expect(st.last).toMatchObject({ result: 'invalid', usedLastGood: true, errors: ['networks.d/web.yaml:3:5: bad indentation [yaml-syntax]'] });
+    expect(st.last).toMatchObject({ result: 'invalid', usedLastGood: true, errors: ['networks.d/web.yaml:3:5: bad indentation [yaml]'] });
     expect(st.brokenSince).toBeDefined();
     // the resync sees the same broken files: not logged at error again
     expect(await t.wp.run('resync')).toBe('wait');
@@ -155,7 +155,7 @@ describe('watcher pass', () => {
     t.setFiles(configB);
     t.setNext((c) =>
       c === configB
-        ? { status: 'conflict', plan: { changes: [], conflicts: [{ code: 'unowned', message: 'link br-x exists and is not netkeeper\'s', object: 'Network x' }] } }
+        ? { status: 'conflict', plan: { changes: [], conflicts: [{ code: 'unowned-in-the-way', message: 'link br-x exists and is not netkeeper\'s', object: 'Network x' }] } }
         : applied([]),
     );
     expect(await t.wp.run('change')).toBe('wait');
