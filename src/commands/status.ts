@@ -2,7 +2,7 @@ import { observe } from '../shell/observe.js';
 import { firewallPlugin } from '../shell/plugins.js';
 import { EMPTY_CONFIG, loadConfig, observeOptionsFor } from '../shell/pass.js';
 import { formatStatus } from '../plan/format.js';
-import { buildTopology } from '../plan/topology.js';
+import { buildTopology } from '../plan/topology/index.js';
 import { formatL2Status, macvlanStatus, namesFromTopology, overlayStatus } from '../plan/overlay-status.js';
 import { formatPorts, publishedPorts } from '../plan/ports-status.js';
 import { EXIT, type Context } from './common.js';

@@ -79,17 +79,4 @@ export class RuleCtx {
   }
 }
 
-/**
- * Interface names of a container's attachments: as written, else eth<i> by
- * position, skipping names written elsewhere in the list (as topology derives them).
- */
-export function attachmentIfnames(atts: { ifname?: string }[]): string[] {
-  const used = new Set(atts.flatMap((a) => (a.ifname ? [a.ifname] : [])));
-  return atts.map((a, i) => {
-    if (a.ifname) return a.ifname;
-    let n = i;
-    while (used.has(`eth${n}`)) n++;
-    used.add(`eth${n}`);
-    return `eth${n}`;
-  });
-}
+export { attachmentIfnames } from '../model/names.js';

@@ -4,6 +4,8 @@
 // Custom formats (registered in validate-schema.ts): "ipv4", "ipv6", "ip-address"
 // (IPv4 or IPv6 literal), "cidr" (address/prefix), "route-destination" ("default" or a CIDR).
 
+import { DEFAULT_VXLAN_PORT } from '../model/defaults.js';
+
 type Schema = Record<string, unknown>;
 
 export const NAME_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$';
@@ -141,7 +143,7 @@ export const networkSchema = schema(
         description: 'macvlan only: the macvlan mode.',
       },
       vni: { type: 'integer', minimum: 1, maximum: 16777215, description: 'overlay only (required): the VXLAN network identifier, unique across networks.' },
-      port: { type: 'integer', minimum: 1, maximum: 65535, default: 4789, description: 'overlay only: the VXLAN UDP port.' },
+      port: { type: 'integer', minimum: 1, maximum: 65535, default: DEFAULT_VXLAN_PORT, description: 'overlay only: the VXLAN UDP port.' },
     },
   },
   ['name', 'ifname', 'ipAddress', 'cidr', 'mtu'],

@@ -1,6 +1,7 @@
 // The validated contents of networks.d: one typed object per YAML document.
-// Produced by src/config (parse → schema → rules); consumed by src/plan/topology.ts.
-// Defaults are NOT filled here (except where noted); topology.ts derives them.
+// Produced by src/config (parse → schema → rules); consumed by src/plan/topology/.
+// Defaults are NOT filled here (except where noted); src/plan/topology/ derives them
+// (shared defaults: src/model/defaults.ts).
 
 /** Where an object or a field was written: file path, 1-based line and column. */
 export interface SourcePos {

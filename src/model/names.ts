@@ -89,6 +89,22 @@ export function ipv4OfDefaultMacs(macs: (string | undefined)[]): string[] {
   return out;
 }
 
+/**
+ * Interface names of a container's attachments: as written, else eth<i> by
+ * position, skipping names written elsewhere in the list. The one eth<N> rule:
+ * config rules and topology both use it.
+ */
+export function attachmentIfnames(atts: { ifname?: string }[]): string[] {
+  const used = new Set(atts.flatMap((a) => (a.ifname ? [a.ifname] : [])));
+  return atts.map((a, i) => {
+    if (a.ifname) return a.ifname;
+    let n = i;
+    while (used.has(`eth${n}`)) n++;
+    used.add(`eth${n}`);
+    return `eth${n}`;
+  });
+}
+
 export function normalizeMac(mac: string): string {
   return mac.toLowerCase();
 }

@@ -1,5 +1,5 @@
 // The resolved model: config with every default derived and every address allocated.
-// Built by src/plan/topology.ts from Config + Observed; read by the desired-state
+// Built by src/plan/topology/ from Config + Observed; read by the desired-state
 // builders (interfaces, routes, files, firewall, overlay) and by `status`.
 
 import type { GatewayMode, NetworkDriver, PortProtocol, SourcePos } from './config.js';

@@ -10,6 +10,7 @@ import { BITS, formatIP, parseCidr } from '../model/ip.js';
 import { buildFiles } from './desired-files.js';
 import { overlayGatewayMac } from '../model/names.js';
 import { namedNetnsPath } from '../model/netns-path.js';
+import { DEFAULT_VXLAN_PORT } from '../model/defaults.js';
 
 /** Extra builders (firewall, overlay) plug in here. */
 export type ResourceBuilder = (topo: Topology) => Resource[];
@@ -85,7 +86,7 @@ function networkResources(n: TNetwork, topo: Topology): Resource[] {
         addrgenNone: true,
         // static bridge entries point remote MACs at this port (src/plan/overlay.ts): never learn here
         portLearning: false,
-        vxlan: { vni: n.vni, local: self?.address ?? '', port: n.vxlanPort ?? 4789, learning: false, proxy: true },
+        vxlan: { vni: n.vni, local: self?.address ?? '', port: n.vxlanPort ?? DEFAULT_VXLAN_PORT, learning: false, proxy: true },
       }),
     );
   }

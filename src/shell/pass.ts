@@ -8,7 +8,7 @@ import { ETC_NETNS_DIR } from '../plan/desired-files.js';
 import type { Runner } from './runner.js';
 import type { Logger } from './log.js';
 import { parseConfig } from '../config/index.js';
-import { buildTopology } from '../plan/topology.js';
+import { buildTopology } from '../plan/topology/index.js';
 import { buildDesired, type ResourceBuilder } from '../plan/desired.js';
 import { diff, observedPeer } from '../plan/diff.js';
 import { render, type Program } from '../plan/render.js';

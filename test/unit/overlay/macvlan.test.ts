@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/model/config.js';
 import type { Observed } from '../../../src/model/plan.js';
 import { key } from '../../../src/model/resources.js';
-import { buildTopology } from '../../../src/plan/topology.js';
+import { buildTopology } from '../../../src/plan/topology/index.js';
 import { macvlanConflicts } from '../../../src/plan/macvlan.js';
 import { att, config, host, net, observed, on } from '../topology/fixtures.js';
 

@@ -3,7 +3,7 @@ import type { Config, ContainerSpec } from '../../../src/model/config.js';
 import type { FdbRes, NeighRes, Resource } from '../../../src/model/resources.js';
 import { toMap } from '../../../src/model/resources.js';
 import type { Topology } from '../../../src/model/topology.js';
-import { buildTopology } from '../../../src/plan/topology.js';
+import { buildTopology } from '../../../src/plan/topology/index.js';
 import { buildDesired } from '../../../src/plan/desired.js';
 import { diff } from '../../../src/plan/diff.js';
 import { FLOOD_MAC, buildOverlay, overlayMembers } from '../../../src/plan/overlay.js';

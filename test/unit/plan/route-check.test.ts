@@ -2,7 +2,7 @@
 // subnets: what validate cannot see from the files alone.
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/index.js';
-import { buildTopology } from '../../../src/plan/topology.js';
+import { buildTopology } from '../../../src/plan/topology/index.js';
 import { routeProblems } from '../../../src/plan/route-check.js';
 import { observedFrom } from './fixtures.js';
 

@@ -2,7 +2,7 @@
 // file that is no network namespace is refused, naming the document.
 import { describe, expect, it } from 'vitest';
 import { adoptedNetnsErrors, type NetnsIdentity } from '../../../src/plan/adopted-netns.js';
-import { buildTopology } from '../../../src/plan/topology.js';
+import { buildTopology } from '../../../src/plan/topology/index.js';
 import { readNetnsIdentity } from '../../../src/shell/netns-identity.js';
 import type { ObserveFs } from '../../../src/shell/observe.js';
 import type { Config } from '../../../src/model/config.js';

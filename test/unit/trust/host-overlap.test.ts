@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostOverlapErrors } from '../../../src/plan/host-overlap.js';
 import { foreignRoutes } from '../../../src/observe/routes.js';
-import { buildTopology } from '../../../src/plan/topology.js';
+import { buildTopology } from '../../../src/plan/topology/index.js';
 import { IMPLICIT_BRIDGE } from '../../../src/model/defaults.js';
 import type { HostRoute } from '../../../src/model/plan.js';
 import { config, net, observed, ownedBridge } from '../topology/fixtures.js';
