@@ -5,6 +5,7 @@ import { LockAbortedError, LockTimeoutError, type Lock, type LockOptions } from 
 import { EMPTY_CONFIG, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Config } from '../../../src/model/config.js';
 import type { Change } from '../../../src/model/plan.js';
+import type { Diagnostic } from '../../../src/model/diagnostic.js';
 import type { WatcherState } from '../../../src/shell/state-file.js';
 
 const configA: Config = { ...EMPTY_CONFIG, documentCount: 1 };
@@ -239,8 +240,8 @@ describe('watcher pass', () => {
 describe('watcher pass: warnings', () => {
   it('logs what it leaves alone (a user’s NK-* chain) once, and again only when it changes', async () => {
     const t = setup();
-    const w = { code: 'foreign-chain', object: 'iptables chain filter/NK-MYDROP', message: 'is not one netkeeper makes' };
-    const withWarnings = (ws: (typeof w)[]): PassOutcome => {
+    const w: Diagnostic = { code: 'foreign-chain', object: 'iptables chain filter/NK-MYDROP', message: 'is not one netkeeper makes' };
+    const withWarnings = (ws: Diagnostic[]): PassOutcome => {
       const o = applied([]);
       return o.status === 'applied' ? { ...o, plan: { ...o.plan, warnings: ws } } : o;
     };
