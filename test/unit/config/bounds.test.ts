@@ -28,7 +28,7 @@ describe('clip and echo', () => {
     expect(() => encodeURIComponent(c)).not.toThrow();
   });
   test('boundDiagnostics keeps the first ones and counts the rest', () => {
-    const ds = Array.from({ length: 953_250 }, (_, i) => ({ code: 'x', message: `m${i}` }));
+    const ds: Diagnostic[] = Array.from({ length: 953_250 }, (_, i) => ({ code: 'schema', message: `m${i}` }));
     const b = boundDiagnostics(ds);
     expect(b).toHaveLength(MAX_DIAGNOSTICS + 1);
     expect(b[MAX_DIAGNOSTICS]).toEqual({ code: 'too-many-diagnostics', message: '… and 953,200 more errors' });
