@@ -101,7 +101,7 @@ export const DIAGNOSTIC_CODES = {
   'ipv6-forwarding-drops-ra-route': { stage: 'kernel', meaning: 'Turning IPv6 forwarding on would drop a default route learned from router advertisements.' },
   'overlay-no-self-host': { stage: 'kernel', meaning: 'Warning: overlays are declared but no Host is this host (--host).' },
   'unowned-in-the-way': { stage: 'kernel', meaning: "An object netkeeper would make exists and is not netkeeper's; nothing is applied." },
-  'netns-missing': { stage: 'kernel', meaning: 'An adopted namespace (path or pid) does not exist.' },
+  'adopted-netns-gone': { stage: 'kernel', meaning: 'Warning: an adopted namespace (path or pid) no longer exists; nothing is made for it until it exists again.' },
   'netns-is-host': { stage: 'kernel', meaning: "An adopted namespace is the host's own network namespace." },
   'netns-not-network': { stage: 'kernel', meaning: 'An adopted namespace path is not a network namespace.' },
   'netns-shared-twice': { stage: 'kernel', meaning: 'An adopted namespace is already another container\'s (share it with mode container:<name>).' },

@@ -87,7 +87,7 @@ describe('the crash journal with a conflict', () => {
     const p = fileIntent(d);
     await p.adopt(observed([]));
     await p.record([create(netns('web')), create(link('app', 'eth0'))]);
-    const held = { code: 'unowned-in-the-way', message: 'x', keys: ['link:host/nkapp0'], heldBack: ['link:app/eth0'] };
+    const held = { code: 'unowned-in-the-way' as const, message: 'x', keys: ['link:host/nkapp0'], heldBack: ['link:app/eth0'] };
     await p.settle({ changes: [], conflicts: [held] });
     expect(JSON.parse(await readFile(join(d, 'intent.json'), 'utf8')).keys).toEqual(['link:app/eth0']);
     // a conflict that blocks everything: nothing settles

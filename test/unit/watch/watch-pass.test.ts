@@ -166,13 +166,13 @@ describe('watcher pass', () => {
   it('a conflict about one object holds back only it: the rest is applied, the result is conflict, the next pass comes at the resync', async () => {
     const t = setup();
     const held = {
-      code: 'unowned-in-the-way',
+      code: 'unowned-in-the-way' as const,
       message: "interface nkapp0 exists and is not netkeeper's; remove or rename it, or change the files",
       object: 'interface nkapp0',
       keys: ['link:host/nkapp0'],
       heldBack: ['link:host/nkapp0', 'link:app/eth0'],
     };
-    const gone = { code: 'adopted-netns-gone', message: 'the adopted namespace /proc/9/ns/net no longer exists', object: 'Container ext', keys: ['netns:ext'], heldBack: [] };
+    const gone = { code: 'adopted-netns-gone' as const, message: 'the adopted namespace /proc/9/ns/net no longer exists', object: 'Container ext', keys: ['netns:ext'], heldBack: [] };
     const withHeld = (changes: Change[]): PassOutcome => {
       const o = applied(changes) as Extract<PassOutcome, { status: 'applied' }>;
       return { ...o, plan: { ...o.plan, conflicts: [held], warnings: [gone] }, remaining: { changes: [], conflicts: [held], warnings: [gone] } };
