@@ -3,31 +3,21 @@
 // touching anything: the kernel is unchanged (each of these used to pass validate
 // and fail half-way, or be applied meaninglessly).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { writeFiles, kernelSnapshot } from '../helpers/workdir.js';
 
 let sb: Sandbox;
 let dir: string;
 
-async function files(contents: Record<string, string>): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const [name, text] of Object.entries(contents)) await writeFile(join(dir, name), text);
-}
+const files = (contents: Record<string, string>) => writeFiles(dir, contents);
 
 const nk = (...args: string[]) => sb.netkeeper([...args, '--dir', dir, '--log-level', 'warn']);
 const sh = async (script: string) => (await sb.sh(script)).stdout.trim();
 
-/** Everything in the sandbox's kernel that a user could see, for "nothing changed" checks. */
-async function snapshot(): Promise<string> {
-  return sh(
-    'ip -br link | sort; ip -br addr | sort; ip route; ip -6 route; ip netns list | sort; ' +
-      'for n in $(ip netns list | cut -d" " -f1); do echo "[$n]"; ip -n $n -br addr | sort; ip -n $n route; ip -n $n -6 route; done; ' +
-      'iptables-save -t nat | grep -v "^[#:]"; ls -R /etc/netns',
-  );
-}
+const snapshot = () => kernelSnapshot(sb);
 
 /** A converged baseline, so that "unchanged" means something. */
 const BASE = `kind: Network

@@ -1,32 +1,23 @@
 // Issue 2 in a private sandbox with real traffic: networks, containers, links,
 // drift, ownership and bad input, through the real CLI against the real kernel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { writeFiles, kernelSnapshot } from '../helpers/workdir.js';
 
 let sb: Sandbox;
 let dir: string;
 
-async function files(contents: Record<string, string>): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const [name, text] of Object.entries(contents)) await writeFile(join(dir, name), text);
-}
+const files = (contents: Record<string, string>) => writeFiles(dir, contents);
 
 const nk = (...args: string[]) => sb.netkeeper([...args, '--dir', dir, '--log-level', 'warn']);
 const sh = async (script: string) => (await sb.sh(script)).stdout.trim();
 const netnsList = () => sh('ip netns list | cut -d" " -f1 | sort');
 const inNs = (ns: string, cmd: string) => sh(`ip netns exec ${ns} ${cmd}`);
 
-/** Everything in the sandbox's kernel that a user could see, for "nothing changed" checks. */
-async function snapshot(): Promise<string> {
-  return sh(
-    'ip -br link | sort; ip -br addr | sort; ip netns list | sort; ' +
-      'for n in $(ip netns list | cut -d" " -f1); do echo "[$n]"; ip -n $n -br addr | sort; ip -n $n route; done; ls -R /etc/netns',
-  );
-}
+const snapshot = () => kernelSnapshot(sb);
 
 const NET = `kind: Network
 name: frontend

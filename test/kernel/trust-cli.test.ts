@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_PATH, createSandbox, type ExecResult, type Sandbox } from '../helpers/sandbox.js';
+import { writeFiles, kernelSnapshot } from '../helpers/workdir.js';
 
 let sb: Sandbox;
 let root: string;
@@ -42,24 +43,14 @@ name: s6
 networks: [six]
 `;
 
-async function files(contents: Record<string, string>): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const [name, text] of Object.entries(contents)) await writeFile(join(dir, name), text);
-}
+const files = (contents: Record<string, string>) => writeFiles(dir, contents);
 
 const nk = (...args: string[]) => sb.netkeeper([...args, '--dir', dir, '--log-level', 'warn']);
 const sh = async (script: string) => (await sb.sh(script)).stdout.trim();
 const netnsList = () => sh('ip netns list | cut -d" " -f1 | sort');
 const sysctl = (name: string) => sh(`cat /proc/sys/${name.replace(/\./g, '/')}`);
 
-/** Everything in the sandbox's kernel a user could see, for "nothing changed" checks. */
-async function snapshot(): Promise<string> {
-  return sh(
-    'ip -br link | sort; ip -br addr | sort; ip netns list | sort; ip route; ip -6 route; iptables-save | grep -v "^#"; ' +
-      'sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding; ls -R /etc/netns',
-  );
-}
+const snapshot = () => kernelSnapshot(sb);
 
 /** One `error:` line, no stack trace. */
 function oneErrorLine(r: ExecResult): void {

@@ -2,19 +2,16 @@
 // wrote stays its own, an adopted namespace that died is a warning. Each in its own
 // sandbox, through the real CLI against the real kernel, with real traffic.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { writeFiles } from '../helpers/workdir.js';
 
 let sb: Sandbox;
 let dir: string;
 
-async function files(contents: Record<string, string>): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const [name, text] of Object.entries(contents)) await writeFile(join(dir, name), text);
-}
+const files = (contents: Record<string, string>) => writeFiles(dir, contents);
 
 const nk = (...args: string[]) => sb.netkeeper([...args, '--dir', dir, '--log-level', 'warn']);
 const sh = async (script: string) => (await sb.sh(script)).stdout.trim();

@@ -4,32 +4,23 @@
 // bridge, never leaves a macvlan on the LAN inside a namespace a process still
 // holds, and reads an adopted router's iptables where its namespace really is.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, type Background, type Sandbox } from '../helpers/sandbox.js';
+import { writeFiles, kernelSnapshot } from '../helpers/workdir.js';
 
 let sb: Sandbox;
 let dir: string;
 
-async function files(contents: Record<string, string>): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const [name, text] of Object.entries(contents)) await writeFile(join(dir, name), text);
-}
+const files = (contents: Record<string, string>) => writeFiles(dir, contents);
 
 const nk = (...args: string[]) => sb.netkeeper([...args, '--dir', dir, '--log-level', 'warn']);
 const destroy = () => sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
 const sh = async (script: string) => (await sb.sh(script)).stdout.trim();
 const inPid = (pid: number | string, cmd: string) => sh(`nsenter --net=/proc/${pid}/ns/net ${cmd}`);
 
-/** What a user would notice of the host (the sandbox's root namespace), for "nothing changed" checks. */
-async function snapshot(): Promise<string> {
-  return sh(
-    'ip -br link | sort; ip -br addr | sort; ip route; ip netns list | sort; ls -R /etc/netns; ' +
-      'cat /proc/sys/net/ipv4/ip_forward; iptables-save | grep -v "^#"',
-  );
-}
+const snapshot = () => kernelSnapshot(sb);
 
 /** A process in a network namespace of its own (like a container runtime's), and the pid that holds it. */
 async function holder(): Promise<{ bg: Background; pid: number }> {

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { kernelSnapshot } from '../helpers/workdir.js';
 
 let sb: Sandbox;
 let dir: string;
@@ -56,12 +57,7 @@ async function files(extra: Record<string, string> = {}): Promise<void> {
 const nk = (...args: string[]) => sb.netkeeper([...args, '--dir', dir, '--log-level', 'warn'], { timeoutMs: 120_000 });
 const sh = async (script: string) => (await sb.sh(script)).stdout.trim();
 
-async function snapshot(): Promise<string> {
-  return sh(
-    'ip -br link | sort; ip -br addr | sort; ip route; ip netns list | sort; ' +
-      'for n in $(ip netns list | cut -d" " -f1); do echo "[$n]"; ip -n $n -br link | sort; ip -n $n -br addr | sort; ip -n $n route; done; ls -R /etc/netns',
-  );
-}
+const snapshot = () => kernelSnapshot(sb);
 
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error: '));
 
