@@ -1,6 +1,6 @@
 import { runPass } from '../shell/pass.js';
 import { formatPlan } from '../plan/format.js';
-import { chosenPorts, formatChosenPorts } from '../plan/ports-status.js';
+import { chosenPorts, formatChosenPorts } from '../status/ports.js';
 import { EXIT, type Context } from './common.js';
 import { reportProblem } from './report.js';
 import { conflictLines } from '../plan/format-conflicts.js';

@@ -3,12 +3,12 @@ import { firewallPlugin } from '../shell/plugins.js';
 import { EMPTY_CONFIG, loadConfig, observeOptionsFor } from '../shell/pass.js';
 import { formatStatus } from '../plan/format.js';
 import { buildTopology } from '../plan/topology/index.js';
-import { formatL2Status, macvlanStatus, namesFromTopology, overlayStatus } from '../plan/overlay-status.js';
-import { formatPorts, publishedPorts } from '../plan/ports-status.js';
+import { formatL2Status, macvlanStatus, namesFromTopology, overlayStatus } from '../status/overlay.js';
+import { formatPorts, publishedPorts } from '../status/ports.js';
 import { EXIT, type Context } from './common.js';
 import { runDir } from '../shell/lock.js';
 import { formatWatcherState, readLiveState } from '../shell/state-file.js';
-import { formatGone, goneAdopted } from '../plan/adopted-status.js';
+import { formatGone, goneAdopted } from '../status/adopted.js';
 
 export async function statusCommand(ctx: Context): Promise<number> {
   // the files only tell which adopted namespaces and router namespaces to read; a broken directory still shows status

@@ -11,6 +11,7 @@
 
 import type { Change } from '../model/plan.js';
 import type { ChainRes, HookRes, IptFamily } from '../model/resources.js';
+import { parseDnat } from '../observe/dnat.js';
 
 export interface IptablesBatch {
   ns: string;
@@ -111,21 +112,13 @@ export interface StaleUdpPort {
   port: number;
 }
 
-const DNAT_RE = /^(?:-d (\S+) )?-p udp -m udp --dport (\d+)(?::(\d+))? -j DNAT --to-destination (\S+)$/;
-
+/** by "<-d match> <host port>": where each UDP host port of these rules leads */
 function udpTargets(rules: string[]): Map<string, string> {
   const m = new Map<string, string>();
-  for (const r of rules) {
-    const x = DNAT_RE.exec(r);
-    if (!x) continue;
-    const [, d, a, b, to] = x;
-    const from = Number(a);
-    const end = b ? Number(b) : from;
-    for (let p = from; p <= end; p++) {
-      // a range DNAT'ed without a port keeps the port
-      const target = b && !to.includes(']:') && !/^[\d.]+:\d/.test(to) ? `${to}:${p}` : to;
-      m.set(`${d ?? ''} ${p}`, target);
-    }
+  for (const rule of rules) {
+    const r = parseDnat(rule);
+    if (!r || r.protocol !== 'udp') continue;
+    for (let p = r.hostPort; p <= r.hostPortEnd; p++) m.set(`${r.dest ?? ''} ${p}`, `${r.containerIP} ${r.containerPort + (p - r.hostPort)}`);
   }
   return m;
 }

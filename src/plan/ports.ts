@@ -23,7 +23,7 @@ import type { IptFamily, Resource } from '../model/resources.js';
 import { HOST_NS } from '../model/resources.js';
 import type { TAttachment, TNetwork, TPort } from '../model/topology.js';
 import { noPortsReason } from '../config/ports.js';
-import { parseDnatRule } from './ports-status.js';
+import { dnatHostIP, parseDnat } from '../observe/dnat.js';
 
 export const EPHEMERAL_LO = 49153;
 export const EPHEMERAL_HI = 65535;
@@ -141,12 +141,13 @@ export function existingMappings(resources: Iterable<Resource>): DnatMapping[] {
     if (r.kind !== 'chain' || r.ns !== HOST_NS || r.table !== 'nat' || !r.chain.startsWith('NK-PORTS-')) continue;
     const bridge = r.chain.slice('NK-PORTS-'.length);
     for (const rule of r.rules) {
-      const p = parseDnatRule(rule, r.family, bridge);
+      const p = parseDnat(rule);
       if (!p) continue;
+      const hostIP = dnatHostIP(p, r.family);
       for (let h = p.hostPort; h <= p.hostPortEnd; h++) {
         const i = h - p.hostPort;
         const containerPort = p.containerPort === p.containerPortEnd ? p.containerPort : p.containerPort + i;
-        out.push({ protocol: p.protocol, family: p.family, hostIP: p.hostIP, bridge, hostPort: h, containerIP: p.containerIP, containerPort });
+        out.push({ protocol: p.protocol, family: r.family, hostIP, bridge, hostPort: h, containerIP: p.containerIP, containerPort });
       }
     }
   }

@@ -7,7 +7,7 @@ import { chainRes } from '../../../src/model/resources.js';
 import type { Topology } from '../../../src/model/topology.js';
 import { buildFirewall } from '../../../src/plan/firewall.js';
 import { chooseHostPorts, EPHEMERAL_HI, EPHEMERAL_LO, type AutoRequest, type HostPortFacts } from '../../../src/plan/ports.js';
-import { chosenPorts, formatChosenPorts } from '../../../src/plan/ports-status.js';
+import { chosenPorts, formatChosenPorts } from '../../../src/status/ports.js';
 import { buildTopology } from '../../../src/plan/topology/index.js';
 import { boundPorts, parseProcNet } from '../../../src/observe/sockets.js';
 import { att, config, net, observed, on, port } from '../topology/fixtures.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseIptablesSave } from '../../../src/observe/iptables.js';
 import { dnatRules } from '../../../src/plan/firewall.js';
-import { formatPorts, parseDnatRule, publishedPorts, type PublishedPort } from '../../../src/plan/ports-status.js';
+import { formatPorts, parseDnatRule, publishedPorts, type PublishedPort } from '../../../src/status/ports.js';
 import { HOST_NS, key, type ChainRes, type Resource } from '../../../src/model/resources.js';
 import type { TPort, Topology } from '../../../src/model/topology.js';
 

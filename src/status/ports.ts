@@ -12,6 +12,7 @@
 
 import type { TPort, Topology } from '../model/topology.js';
 import { HOST_NS } from '../model/resources.js';
+import { dnatHostIP, parseDnat } from '../observe/dnat.js';
 import type { AddrRes, ChainRes, IptFamily, LinkRes, NetnsRes, Resource } from '../model/resources.js';
 
 /** A published port as the kernel has it: a declared port's fields, read back from its DNAT rule. */
@@ -27,45 +28,12 @@ export interface PublishedPort extends Omit<TPort, 'network'> {
 }
 
 const PORTS_PREFIX = 'NK-PORTS-';
-const DNAT_RE = /^(?:-d (\S+) )?-p (tcp|udp) -m (?:tcp|udp) --dport (\d+)(?::(\d+))? -j DNAT --to-destination (\S+)$/;
-
-/** "10.0.0.2", "10.0.0.2:80", "10.0.0.2:80-81", "[fd00::2]:80", "fd00::2" → address and port range. */
-function parseTarget(t: string): { ip: string; port?: number; portEnd?: number } {
-  let ip: string;
-  let ports: string | undefined;
-  const v6 = /^\[([^\]]+)\](?::(.+))?$/.exec(t);
-  if (v6) [, ip, ports] = v6;
-  else if (t.includes(':') && t.indexOf(':') === t.lastIndexOf(':')) [ip, ports] = t.split(':');
-  else ip = t; // IPv4 without port, or bare IPv6
-  if (ports === undefined) return { ip };
-  const [a, b] = ports.split('-').map(Number);
-  return { ip, port: a, portEnd: b ?? a };
-}
-
-const stripPrefix = (a: string) => a.replace(/\/(32|128)$/, '');
-
 /** One DNAT rule of an NK-PORTS-<bridge> chain → a published port (undefined: not a DNAT rule). */
 export function parseDnatRule(rule: string, family: IptFamily, bridge: string): PublishedPort | undefined {
-  const m = DNAT_RE.exec(rule);
-  if (!m) return undefined;
-  const [, d, protocol, a, b, to] = m;
-  const hostPort = Number(a);
-  const hostPortEnd = b ? Number(b) : hostPort;
-  const t = parseTarget(to);
-  // a range DNAT'ed without a port keeps the port
-  const containerPort = t.port ?? hostPort;
-  const containerPortEnd = t.port === undefined ? hostPortEnd : (t.portEnd ?? t.port);
-  return {
-    bridge,
-    family,
-    protocol: protocol as 'tcp' | 'udp',
-    hostIP: d ? stripPrefix(d) : family === 'ipv6' ? '::' : '0.0.0.0',
-    hostPort,
-    hostPortEnd,
-    containerIP: t.ip.toLowerCase(),
-    containerPort,
-    containerPortEnd,
-  };
+  const r = parseDnat(rule);
+  if (!r) return undefined;
+  const { dest: _dest, ...rest } = r;
+  return { bridge, family, ...rest, hostIP: dnatHostIP(r, family) };
 }
 
 /** `next` continues `prev`: one mapped range that netkeeper wrote as single-port rules. */

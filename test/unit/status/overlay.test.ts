@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Resource } from '../../../src/model/resources.js';
 import { key } from '../../../src/model/resources.js';
-import { formatL2Status, macvlanStatus, overlayStatus } from '../../../src/plan/overlay-status.js';
+import { formatL2Status, macvlanStatus, overlayStatus } from '../../../src/status/overlay.js';
 
 const H = 'host';
 const link = (ns: string, ifname: string, extra: Record<string, unknown>): Resource =>
