@@ -3,14 +3,9 @@
 import type { Change, Plan } from '../model/plan.js';
 import type { Resource } from '../model/resources.js';
 import { heldBackCount, planProblemLines } from './format-conflicts.js';
+import { textTable } from '../model/text-table.js';
 
 const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', replace: '±', delete: '-' };
-
-function table(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
-}
 
 export function summary(changes: Change[]): string {
   const n = (a: Change['action']) => changes.filter((c) => c.action === a).length;
@@ -32,7 +27,7 @@ export function formatPlan(plan: Plan, problems = true): string {
     );
     return out.join('\n') + '\n';
   }
-  out.push(...table(plan.changes.map((c) => [` ${SYMBOL[c.action]}`, c.key, c.reason])));
+  out.push(...textTable(plan.changes.map((c) => [` ${SYMBOL[c.action]}`, c.key, c.reason])));
   const held = blocked && !plan.conflicts.some((c) => !c.keys) ? `; ${heldBackCount(plan)} held back by the conflicts` : '';
   out.push('', `Plan: ${summary(plan.changes)}${held}.`);
   return out.join('\n') + '\n';
@@ -77,5 +72,5 @@ export function formatStatus(owned: Resource[], extra: string[] = []): string {
     .filter((r) => r.kind !== 'sysctl')
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.key.localeCompare(b.key))
     .map(describeRes);
-  return [...table([['KIND', 'WHERE', 'WHAT', 'NOTE'], ...rows]), ...extra].join('\n') + '\n';
+  return [...textTable([['KIND', 'WHERE', 'WHAT', 'NOTE'], ...rows]), ...extra].join('\n') + '\n';
 }

@@ -8,6 +8,7 @@
 import { HOST_NS, MARK } from '../model/resources.js';
 import type { AddrRes, FdbRes, LinkRes, NeighRes, Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
+import { textTable } from '../model/text-table.js';
 
 export interface MemberStatus {
   /** container name (local: its namespace; remote: from the files, when known) */
@@ -158,12 +159,6 @@ export function macvlanStatus(resources: Resource[]): MacvlanStatus[] {
   return [...nets.values()].sort((a, b) => a.network.localeCompare(b.network));
 }
 
-function table(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
-}
-
 const hostLabel = (h: { address: string; host?: string }) => (h.host ? `${h.host} (${h.address})` : h.address);
 
 /** Text sections for `status`, after the resource table. */
@@ -183,13 +178,13 @@ export function formatL2Status(overlays: OverlayStatus[], macvlans: MacvlanStatu
       m.mac ?? '–',
       m.local ? (m.where ?? '') : `via ${m.vtep ?? '?'}${m.incomplete ? ` (incomplete: ${m.incomplete})` : ''}`,
     ]);
-    if (rows.length) out.push(...table([['  MEMBER', 'HOST', 'WHERE', 'ADDRESS', 'MAC', 'PATH'], ...rows]));
+    if (rows.length) out.push(...textTable([['  MEMBER', 'HOST', 'WHERE', 'ADDRESS', 'MAC', 'PATH'], ...rows]));
     out.push(`  floods to: ${o.floods.length ? o.floods.map(hostLabel).join(', ') : 'no peer host'}`);
   }
   for (const m of macvlans) {
     out.push('', `macvlan ${m.network}: parent ${m.parent || '?'}, mode ${m.mode}; ${m.members.length} member(s)`);
     const rows = m.members.map((x) => [`  ${x.container}`, x.where, [x.ip4, x.ip6].filter(Boolean).join(' ') || '–', x.mac ?? '–']);
-    if (rows.length) out.push(...table([['  MEMBER', 'INTERFACE', 'ADDRESS', 'MAC'], ...rows]));
+    if (rows.length) out.push(...textTable([['  MEMBER', 'INTERFACE', 'ADDRESS', 'MAC'], ...rows]));
   }
   return out;
 }

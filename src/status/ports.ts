@@ -14,6 +14,7 @@ import type { TPort, Topology } from '../model/topology.js';
 import { HOST_NS } from '../model/resources.js';
 import { dnatHostIP, parseDnat } from '../observe/dnat.js';
 import type { AddrRes, ChainRes, IptFamily, LinkRes, NetnsRes, Resource } from '../model/resources.js';
+import { textTable } from '../model/text-table.js';
 
 /** A published port as the kernel has it: a declared port's fields, read back from its DNAT rule. */
 export interface PublishedPort extends Omit<TPort, 'network'> {
@@ -145,12 +146,6 @@ export function publishedPorts(resources: Iterable<Resource>, names: ReadonlyMap
 const range = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
 const hostPart = (ip: string, family: IptFamily) => (family === 'ipv6' ? `[${ip}]` : ip);
 
-function table(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
-}
-
 /** The `status` section: one row per published port (range), or nothing when there is none. */
 export function formatPorts(ports: PublishedPort[]): string[] {
   if (ports.length === 0) return [];
@@ -161,7 +156,7 @@ export function formatPorts(ports: PublishedPort[]): string[] {
     `${hostPart(p.containerIP, p.family)}:${range(p.containerPort, p.containerPortEnd)}`,
     p.network ?? p.bridge,
   ]);
-  return ['', `Published ports: ${ports.length}`, ...table([['  CONTAINER', 'HOST', 'PROTO', 'CONTAINER ADDRESS', 'NETWORK'], ...rows])];
+  return ['', `Published ports: ${ports.length}`, ...textTable([['  CONTAINER', 'HOST', 'PROTO', 'CONTAINER ADDRESS', 'NETWORK'], ...rows])];
 }
 
 /** A port declared without a host port, with the host port chosen for it (for `plan`). */
@@ -196,5 +191,5 @@ export function chosenPorts(topo: Topology): ChosenPort[] {
 export function formatChosenPorts(ports: ChosenPort[]): string[] {
   if (ports.length === 0) return [];
   const rows = ports.map((p) => [`  ${p.container}`, `${range(p.containerPort, p.containerPortEnd)}/${p.protocol}`, p.host.join(', '), p.network]);
-  return ['', 'Host ports chosen by netkeeper (ports declared without one):', ...table([['  CONTAINER', 'PORT', 'HOST', 'NETWORK'], ...rows])];
+  return ['', 'Host ports chosen by netkeeper (ports declared without one):', ...textTable([['  CONTAINER', 'PORT', 'HOST', 'NETWORK'], ...rows])];
 }
