@@ -3,13 +3,25 @@ import type { Diagnostic } from './diagnostic.js';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
 
-export interface Change {
-  action: ChangeAction;
+interface ChangeBase {
   key: string;
-  before?: Resource;
-  after?: Resource;
   /** human reason, e.g. "declared in networks.d", "mtu 1400 → 1500", "no longer declared" */
   reason: string;
+}
+
+/**
+ * One step of a plan, by action: what is made (`after`; `before` when an object of
+ * that key goes first, e.g. a route made again after an address it hung on), what
+ * is changed or made anew (`before` → `after`), what is removed (`before`).
+ */
+export type Change =
+  | (ChangeBase & { action: 'create'; after: Resource; before?: Resource })
+  | (ChangeBase & { action: 'update' | 'replace'; before: Resource; after: Resource })
+  | (ChangeBase & { action: 'delete'; before: Resource; after?: undefined });
+
+/** The object a change is about: what it makes or changes, or what it removes. */
+export function changeSubject(c: Change): Resource {
+  return c.action === 'delete' ? c.before : c.after;
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { HOST_NS } from '../model/resources.js';
 import type { LinkRes, Resource, ResourceMap } from '../model/resources.js';
-import type { Change, Conflict, Desired, Observed, Plan } from '../model/plan.js';
+import { changeSubject, type Change, type Conflict, type Desired, type Observed, type Plan } from '../model/plan.js';
 import { chainRuleDiff } from './firewall-render.js';
 import { routeDepths } from './route-order.js';
 import { outlivesItsNetns } from './netns-leftovers.js';
@@ -297,7 +297,7 @@ const PHASE_CREATE: Record<string, number> = {
 const LINK_ORDER: Record<string, number> = { bridge: 0, vxlan: 1, macvlan: 2, veth: 2, loopback: 3 };
 
 function phase(c: Change): number {
-  const r = (c.after ?? c.before)!;
+  const r = changeSubject(c);
   if (c.action === 'delete') return PHASE_DELETE[r.kind] * 10 + (r.kind === 'link' ? 3 - (LINK_ORDER[r.type] ?? 2) : 0);
   return PHASE_CREATE[r.kind] * 10 + (r.kind === 'link' ? (LINK_ORDER[r.type] ?? 2) : 0);
 }

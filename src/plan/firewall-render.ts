@@ -9,7 +9,7 @@
 // them any more: iptables-nft wants a chain unreferenced when the transaction
 // that deletes it starts (Felix does the same).
 
-import type { Change } from '../model/plan.js';
+import { changeSubject, type Change } from '../model/plan.js';
 import type { ChainRes, HookRes, IptFamily } from '../model/resources.js';
 import { parseDnat } from '../observe/dnat.js';
 
@@ -26,8 +26,8 @@ const TABLE_ORDER = ['raw', 'mangle', 'nat', 'filter', 'security'];
 type FwRes = ChainRes | HookRes;
 
 function fwRes(c: Change): FwRes | undefined {
-  const r = c.after ?? c.before;
-  return r && (r.kind === 'chain' || r.kind === 'hook') ? r : undefined;
+  const r = changeSubject(c);
+  return (r.kind === 'chain' || r.kind === 'hook') ? r : undefined;
 }
 
 interface Group {

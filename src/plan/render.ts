@@ -5,7 +5,7 @@
 
 import { HOST_NS, MARK } from '../model/resources.js';
 import type { LinkRes, Resource } from '../model/resources.js';
-import type { Change } from '../model/plan.js';
+import { changeSubject, type Change } from '../model/plan.js';
 import { isPrimaryEnd, observedPeer } from './diff.js';
 import { netnsPath } from '../model/netns-path.js';
 import { outlivesItsNetns } from './netns-leftovers.js';
@@ -104,7 +104,7 @@ export function render(changes: Change[], known: Resource[]): Program {
   const paths: Record<string, string> = {};
   for (const r of known) if (r.kind === 'netns') paths[r.name] = r.path;
   for (const c of changes) {
-    const r = (c.after ?? c.before)!;
+    const r = changeSubject(c);
     if (r.kind === 'netns') paths[r.name] = r.path;
   }
   const prog: Program = {

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Change, Observed } from '../model/plan.js';
+import { changeSubject, type Change, type Observed } from '../model/plan.js';
 import { runDir } from './lock.js';
 
 export const FILES_FILE = 'files.json';
@@ -55,8 +55,8 @@ export function nextRecord(recorded: ReadonlyMap<string, string>, changes: Chang
   const next = new Map([...recorded].filter(([path]) => present.has(path)));
   for (const r of observed.resources.values()) if (r.kind === 'file' && r.owned && !next.has(r.path)) next.set(r.path, contentHash(r.content));
   for (const c of changes) {
-    const r = c.after ?? c.before;
-    if (r?.kind !== 'file' || !done.has(c.key)) continue;
+    const r = changeSubject(c);
+    if (r.kind !== 'file' || !done.has(c.key)) continue;
     if (c.action === 'delete') next.delete(r.path);
     else if (c.after?.kind === 'file') next.set(r.path, contentHash(c.after.content));
   }

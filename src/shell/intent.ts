@@ -26,7 +26,7 @@
 
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Change, Observed, Plan } from '../model/plan.js';
+import { changeSubject, type Change, type Observed, type Plan } from '../model/plan.js';
 import { runDir } from './lock.js';
 
 export const INTENT_FILE = 'intent.json';
@@ -51,7 +51,7 @@ const JOURNALED = new Set(['netns', 'link']);
 export function intendedKeys(changes: Change[]): string[] {
   return changes
     .filter((c) => {
-      const r = (c.after ?? c.before)!;
+      const r = changeSubject(c);
       if (!JOURNALED.has(r.kind) || (r.kind === 'netns' && r.origin === 'adopted')) return false;
       return c.action !== 'update' && (c.action !== 'delete' || r.kind === 'netns');
     })

@@ -4,7 +4,7 @@
 import type { Runner } from './runner.js';
 import type { StepFailure } from './apply.js';
 import type { Config } from '../model/config.js';
-import type { Change, Observed } from '../model/plan.js';
+import { changeSubject, type Change, type Observed } from '../model/plan.js';
 import type { Topology } from '../model/topology.js';
 import type { Resource } from '../model/resources.js';
 import { HOST_NS, MARK } from '../model/resources.js';
@@ -74,15 +74,15 @@ export const firewallPlugin: Plugin = {
     }
   },
   // its rules, and which namespaces hold rules of their own
-  affects: (c) => FIREWALL_KINDS.has((c.after ?? c.before)!.kind) || (c.after ?? c.before)!.kind === 'netns',
+  affects: (c) => FIREWALL_KINDS.has(changeSubject(c).kind) || changeSubject(c).kind === 'netns',
   build: (topo) => buildFirewall(topo),
   async prepare(changes, runner) {
     // net.bridge.* sysctls exist only once br_netfilter is loaded (built in on some kernels)
     if (changes.some((c) => c.after?.kind === 'sysctl' && c.after.name.startsWith('net.bridge.'))) await loadBrNetfilter(runner);
   },
-  render: (changes) => renderIptables(changes.filter((c) => FIREWALL_KINDS.has((c.after ?? c.before)!.kind))),
+  render: (changes) => renderIptables(changes.filter((c) => FIREWALL_KINDS.has(changeSubject(c).kind))),
   async apply(changes, _topo, runner, nsPaths) {
-    const fw = changes.filter((c) => FIREWALL_KINDS.has((c.after ?? c.before)!.kind));
+    const fw = changes.filter((c) => FIREWALL_KINDS.has(changeSubject(c).kind));
     if (fw.length === 0) return { failed: [], processes: 0 };
     try {
       // one iptables-restore per table, then conntrack entries of UDP ports that moved

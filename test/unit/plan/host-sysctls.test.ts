@@ -4,13 +4,10 @@ import { key, type SysctlRes } from '../../../src/model/resources.js';
 import type { Change } from '../../../src/model/plan.js';
 
 const res = (name: string, value: string, ns = 'host'): SysctlRes => ({ kind: 'sysctl', key: key.sysctl(ns, name), ns, owned: true, name, value });
-const set = (name: string, from: string | undefined, to: string, ns = 'host'): Change => ({
-  action: from === undefined ? 'create' : 'update',
-  key: key.sysctl(ns, name),
-  before: from === undefined ? undefined : res(name, from, ns),
-  after: res(name, to, ns),
-  reason: '',
-});
+const set = (name: string, from: string | undefined, to: string, ns = 'host'): Change =>
+  from === undefined
+    ? { action: 'create', key: key.sysctl(ns, name), after: res(name, to, ns), reason: '' }
+    : { action: 'update', key: key.sysctl(ns, name), before: res(name, from, ns), after: res(name, to, ns), reason: '' };
 
 describe('host sysctls netkeeper changes are recorded before the first change', () => {
   test('the value before the first change is kept; later changes only move what netkeeper set', () => {
@@ -24,7 +21,7 @@ describe('host sysctls netkeeper changes are recorded before the first change', 
       recordSysctlChanges({}, [
         set('net.ipv4.ip_forward', '0', '1', 'web'),
         set('net.bridge.bridge-nf-call-iptables', undefined, '1'),
-        { ...set('net.ipv4.ip_forward', '0', '1'), action: 'delete', after: undefined },
+        { action: 'delete', key: key.sysctl('host', 'net.ipv4.ip_forward'), before: res('net.ipv4.ip_forward', '1'), reason: '' },
       ]),
     ).toBeUndefined();
   });

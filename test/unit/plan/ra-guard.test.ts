@@ -4,13 +4,10 @@ import { key, type SysctlRes } from '../../../src/model/resources.js';
 import type { Change } from '../../../src/model/plan.js';
 
 const fwd = (value: string, ns = 'host'): SysctlRes => ({ kind: 'sysctl', key: key.sysctl(ns, 'net.ipv6.conf.all.forwarding'), ns, owned: true, name: 'net.ipv6.conf.all.forwarding', value });
-const change = (before: string | undefined, after: string, ns = 'host'): Change => ({
-  action: 'update',
-  key: key.sysctl(ns, 'net.ipv6.conf.all.forwarding'),
-  before: before === undefined ? undefined : fwd(before, ns),
-  after: fwd(after, ns),
-  reason: '',
-});
+const change = (before: string | undefined, after: string, ns = 'host'): Change =>
+  before === undefined
+    ? { action: 'create', key: key.sysctl(ns, 'net.ipv6.conf.all.forwarding'), after: fwd(after, ns), reason: '' }
+    : { action: 'update', key: key.sysctl(ns, 'net.ipv6.conf.all.forwarding'), before: fwd(before, ns), after: fwd(after, ns), reason: '' };
 
 describe('IPv6 forwarding on a host that takes its default route from router advertisements', () => {
   test('only a plan turning host IPv6 forwarding on is checked', () => {

@@ -25,7 +25,10 @@ const observed = (rs: Resource[]): Observed => ({
 });
 const RESOLV = '/etc/netns/web/resolv.conf';
 const HOSTS = '/etc/netns/web/hosts';
-const write = (path: string, content: string, action: Change['action'] = 'create'): Change => ({ action, key: `file:${path}`, after: file(path, content, true), reason: 'declared' });
+const write = (path: string, content: string, action: 'create' | 'update' = 'create'): Change =>
+  action === 'create'
+    ? { action, key: `file:${path}`, after: file(path, content, true), reason: 'declared' }
+    : { action, key: `file:${path}`, before: file(path, '', false), after: file(path, content, true), reason: 'declared' };
 
 describe('files netkeeper wrote', () => {
   it('a recorded path is netkeeper\'s whatever its content; an unrecorded one without the header is not', () => {

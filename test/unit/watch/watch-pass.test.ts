@@ -5,6 +5,7 @@ import { LockAbortedError, LockTimeoutError, type Lock, type LockOptions } from 
 import { EMPTY_CONFIG, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Config } from '../../../src/model/config.js';
 import type { Change } from '../../../src/model/plan.js';
+import type { Resource } from '../../../src/model/resources.js';
 import type { Diagnostic } from '../../../src/model/diagnostic.js';
 import type { WatcherState } from '../../../src/shell/state-file.js';
 
@@ -16,7 +17,10 @@ const invalid: PassOutcome = {
   errors: [{ code: 'yaml', message: 'bad indentation', pos: { file: 'networks.d/web.yaml', line: 3, col: 5 } }],
 };
 
-const change = (action: Change['action'], key: string): Change => ({ action, key, reason: 'test' });
+// the watcher only counts and names changes: any resource stands in for what they are about
+const stand: Resource = { kind: 'netns', key: 'netns:x', ns: 'x', owned: true, name: 'x', path: '/run/netns/x', origin: 'named' };
+const change = (action: 'create' | 'delete', key: string): Change =>
+  action === 'create' ? { action, key, after: stand, reason: 'test' } : { action, key, before: stand, reason: 'test' };
 
 function applied(changes: Change[], failed = 0, pending: Change[] = []): PassOutcome {
   return {
