@@ -59,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
         'lock-timeout': { type: 'string', default: '60' },
         'log-level': { type: 'string', default: 'info' },
         yes: { type: 'boolean', short: 'y', default: false },
+        detail: { type: 'boolean', default: false },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -120,6 +122,9 @@ async function main(argv: string[]): Promise<number> {
     lockTimeout,
     logLevel: values['log-level']!,
     yes: values.yes!,
+    detail: values.detail!,
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    args: positionals.slice(1),
   };
   const log = createLogger(opts.logLevel);
   const ctx: Context = {

@@ -13,6 +13,12 @@ export interface CommonOptions {
   logLevel: string;
   /** destroy: do not ask (needed without a terminal) */
   yes?: boolean;
+  /** plan/status: kernel-level detail instead of the per-object view */
+  detail?: boolean;
+  /** plan: write the plan to this file (a saved plan, applied with `netkeeper apply FILE`) */
+  out?: string;
+  /** words after the command (e.g. `status networks`, `status web`, `apply FILE`) */
+  args: string[];
 }
 
 export interface Context {
