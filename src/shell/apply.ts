@@ -1,8 +1,8 @@
 // Runs a rendered Program against the kernel. The only place that changes it.
 
-import { mkdir, readdir, rename, rm, rmdir, writeFile, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Runner } from './runner.js';
+import { nodeHostFs, type HostFs } from './host-fs.js';
 import type { Line, Program } from '../plan/render.js';
 import { HOST_NS } from '../model/resources.js';
 import { NS_BATCH } from '../observe/batch.js';
@@ -31,6 +31,8 @@ export interface ApplyDeps {
   runner: Runner;
   /** shell workers running namespace batches (default 2) */
   concurrency?: number;
+  /** the host's files: /etc/netns and /proc/sys (default nodeHostFs) */
+  fs?: HostFs;
   /** root of the filesystem (tests) — default '' */
   root?: string;
 }
@@ -109,11 +111,11 @@ async function runNsJobs(runner: Runner, jobs: BatchJob[], nsPaths: Record<strin
   todo.forEach((j, i) => settle(j, paths[i], results[i], report, failedKeys));
 }
 
-async function writeAtomic(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+async function writeAtomic(fs: HostFs, path: string, content: string): Promise<void> {
+  await fs.mkdir(dirname(path));
   const tmp = `${path}${TMP_MARK}${process.pid}`;
-  await writeFile(tmp, content, { mode: 0o644 });
-  await rename(tmp, path);
+  await fs.writeFile(tmp, content, { mode: 0o644 });
+  await fs.rename(tmp, path);
 }
 
 /** Prefix of a namespace's /etc/netns directory on its way out: a name only netkeeper gives. */
@@ -126,10 +128,10 @@ const TMP_MARK = '.nk-tmp-';
  * no directory `ip netns exec` would use and nothing that looks like a container's;
  * sweepTrash removes what a killed run left.
  */
-async function removeDir(path: string): Promise<void> {
+async function removeDir(fs: HostFs, path: string): Promise<void> {
   const trash = `${dirname(path)}/${TRASH_PREFIX}${path.slice(dirname(path).length + 1)}-${process.pid}`;
-  await rename(path, trash);
-  await rm(trash, { recursive: true, force: true });
+  await fs.rename(path, trash);
+  await fs.rm(trash);
 }
 
 /**
@@ -137,23 +139,21 @@ async function removeDir(path: string): Promise<void> {
  * and temporary files it wrote but did not rename (writeAtomic). Call under the lock:
  * then no other writer's temporary file can be there.
  */
-export async function sweepTrash(dir: string): Promise<void> {
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
+export async function sweepTrash(dir: string, fs: HostFs = nodeHostFs): Promise<void> {
+  for (const f of await fs.readdir(dir)) {
     if (f.startsWith(TRASH_PREFIX)) {
-      await rm(`${dir}/${f}`, { recursive: true, force: true });
+      await fs.rm(`${dir}/${f}`);
       continue;
     }
-    for (const g of await readdir(`${dir}/${f}`).catch(() => [] as string[]))
-      if (g.includes(TMP_MARK)) await rm(`${dir}/${f}/${g}`, { force: true });
+    for (const g of await fs.readdir(`${dir}/${f}`)) if (g.includes(TMP_MARK)) await fs.rm(`${dir}/${f}/${g}`);
   }
 }
 
-async function removeFile(path: string): Promise<void> {
-  await rm(path, { force: true });
+async function removeFile(fs: HostFs, path: string): Promise<void> {
+  await fs.rm(path);
   // a write killed between its temporary file and the rename leaves one behind
-  for (const f of await readdir(dirname(path)).catch(() => [] as string[]))
-    if (f.includes(TMP_MARK)) await rm(`${dirname(path)}/${f}`, { force: true });
-  await rmdir(dirname(path)).catch(() => undefined); // only when empty
+  for (const f of await fs.readdir(dirname(path))) if (f.includes(TMP_MARK)) await fs.rm(`${dirname(path)}/${f}`);
+  await fs.rmdir(dirname(path)).catch(() => undefined); // only when empty
 }
 
 /** /proc/sys path of a dotted sysctl name; the interface part of net.ipv{4,6}.conf.<if>.<key> may hold dots. */
@@ -163,15 +163,9 @@ export function sysctlPath(name: string): string {
   return `/proc/sys/${parts.join('/')}`;
 }
 
-async function writeSysctl(runner: Runner, ns: string, nsPath: string | undefined, name: string, value: string, report: ApplyReport) {
-  const file = sysctlPath(name);
+async function writeSysctl(runner: Runner, fs: HostFs, ns: string, nsPath: string | undefined, name: string, value: string, report: ApplyReport) {
   if (ns === HOST_NS) {
-    const fh = await open(file, 'w');
-    try {
-      await fh.write(`${value}\n`);
-    } finally {
-      await fh.close();
-    }
+    await fs.writeFile(sysctlPath(name), `${value}\n`);
     return;
   }
   report.processes++;
@@ -186,6 +180,7 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   const { runner } = deps;
   const conc = deps.concurrency ?? 2;
   const root = deps.root ?? '';
+  const fs = deps.fs ?? nodeHostFs;
   const report: ApplyReport = { done: [], failed: [], processes: 0, readBack: new Map() };
   const failedKeys = new Set<string>();
   const allKeys = new Set<string>();
@@ -206,7 +201,7 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   for (const m of prog.mounts) {
     allKeys.add(m.key);
     try {
-      await writeFile(root + m.target, '', { flag: 'a' });
+      await fs.writeFile(root + m.target, '', { append: true });
       report.processes++;
       await runner.run('mount', ['--bind', m.source, m.target]);
     } catch (e) {
@@ -219,7 +214,7 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   for (const s of prog.sysctls) {
     allKeys.add(s.key);
     try {
-      await writeSysctl(runner, s.ns, prog.nsPaths[s.ns], s.name, s.value, report);
+      await writeSysctl(runner, fs, s.ns, prog.nsPaths[s.ns], s.name, s.value, report);
     } catch (e) {
       failedKeys.add(s.key);
       report.failed.push({ key: s.key, command: `sysctl ${s.name}=${s.value}`, error: String((e as Error).message) });
@@ -238,7 +233,7 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   for (const d of prog.dirs) {
     for (const k of d.keys) allKeys.add(k);
     try {
-      await removeDir(root + d.path);
+      await removeDir(fs, root + d.path);
     } catch (e) {
       for (const k of d.keys) failedKeys.add(k);
       report.failed.push({ key: d.keys[0], command: `remove ${d.path}`, error: String((e as Error).message) });
@@ -247,8 +242,8 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   for (const f of prog.files) {
     allKeys.add(f.key);
     try {
-      if (f.content === null) await removeFile(root + f.path);
-      else await writeAtomic(root + f.path, f.content);
+      if (f.content === null) await removeFile(fs, root + f.path);
+      else await writeAtomic(fs, root + f.path, f.content);
     } catch (e) {
       failedKeys.add(f.key);
       report.failed.push({ key: f.key, command: `write ${f.path}`, error: String((e as Error).message) });

@@ -14,10 +14,10 @@
 // changed since.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { changeSubject, type Change, type Observed } from '../model/plan.js';
 import { runDir } from './lock.js';
+import { nodeHostFs, type HostFs } from './host-fs.js';
 
 export const FILES_FILE = 'files.json';
 
@@ -64,14 +64,14 @@ export function nextRecord(recorded: ReadonlyMap<string, string>, changes: Chang
 }
 
 /** The record in `dir` (default: the run dir, /run/netkeeper or $NETKEEPER_RUN_DIR). */
-export function fileRecord(dir: string = runDir()): FileRecord {
+export function fileRecord(dir: string = runDir(), fs: HostFs = nodeHostFs): FileRecord {
   const path = join(dir, FILES_FILE);
   let recorded: Map<string, string> | undefined;
 
   const load = async (): Promise<Map<string, string>> => {
     if (recorded) return recorded;
     try {
-      const j = JSON.parse(await readFile(path, 'utf8')) as { files?: unknown };
+      const j = JSON.parse((await fs.readFile(path)) ?? '{}') as { files?: unknown };
       const files = j.files && typeof j.files === 'object' ? Object.entries(j.files as Record<string, unknown>) : [];
       recorded = new Map(files.filter((e): e is [string, string] => typeof e[1] === 'string'));
     } catch {
@@ -82,14 +82,14 @@ export function fileRecord(dir: string = runDir()): FileRecord {
 
   const save = async (files: Map<string, string>): Promise<void> => {
     if (files.size === 0) {
-      await rm(path, { force: true });
+      await fs.rm(path);
       return;
     }
-    await mkdir(dir, { recursive: true, mode: 0o755 });
+    await fs.mkdir(dir, { mode: 0o755 });
     const tmp = `${path}.${process.pid}.tmp`;
     const sorted = Object.fromEntries([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    await writeFile(tmp, JSON.stringify({ files: sorted }, null, 1) + '\n', { mode: 0o644 });
-    await rename(tmp, path);
+    await fs.writeFile(tmp, JSON.stringify({ files: sorted }, null, 1) + '\n', { mode: 0o644 });
+    await fs.rename(tmp, path);
   };
 
   return {

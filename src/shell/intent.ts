@@ -24,10 +24,10 @@
 // only way to adopt something that is not ours is for someone to create an
 // object of that very name by hand between a killed run and the next run.
 
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { changeSubject, type Change, type Observed, type Plan } from '../model/plan.js';
 import { runDir } from './lock.js';
+import { nodeHostFs, type HostFs } from './host-fs.js';
 
 export const INTENT_FILE = 'intent.json';
 
@@ -84,7 +84,7 @@ export function adoptIntended(observed: Observed, keys: ReadonlySet<string>): Se
 }
 
 /** The journal in `dir` (default: the run dir, /run/netkeeper or $NETKEEPER_RUN_DIR). */
-export function fileIntent(dir: string = runDir()): Intent {
+export function fileIntent(dir: string = runDir(), fs: HostFs = nodeHostFs): Intent {
   const path = join(dir, INTENT_FILE);
   let listed: Set<string> | undefined;
   /** listed keys that were adopted by this pass's first observe: they still matter */
@@ -94,7 +94,7 @@ export function fileIntent(dir: string = runDir()): Intent {
   const load = async (): Promise<Set<string>> => {
     if (listed) return listed;
     try {
-      const j = JSON.parse(await readFile(path, 'utf8')) as { keys?: unknown };
+      const j = JSON.parse((await fs.readFile(path)) ?? '{}') as { keys?: unknown };
       listed = new Set(Array.isArray(j.keys) ? j.keys.filter((k): k is string => typeof k === 'string') : []);
     } catch {
       listed = new Set();
@@ -104,13 +104,13 @@ export function fileIntent(dir: string = runDir()): Intent {
 
   const save = async (keys: Set<string>): Promise<void> => {
     if (keys.size === 0) {
-      await rm(path, { force: true });
+      await fs.rm(path);
       return;
     }
-    await mkdir(dir, { recursive: true, mode: 0o755 });
+    await fs.mkdir(dir, { mode: 0o755 });
     const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ pid: process.pid, at: new Date().toISOString(), keys: [...keys].sort() }) + '\n');
-    await rename(tmp, path);
+    await fs.writeFile(tmp, JSON.stringify({ pid: process.pid, at: new Date().toISOString(), keys: [...keys].sort() }) + '\n');
+    await fs.rename(tmp, path);
   };
 
   return {

@@ -7,7 +7,7 @@
 import type { Config } from '../model/config.js';
 import { namedNetnsPath, specNetnsPath } from '../model/netns-path.js';
 import type { NetnsIdentity, NsId } from '../plan/adopted-netns.js';
-import { nodeFs, type ObserveFs } from './observe.js';
+import { nodeHostFs, type ObserveFs } from './host-fs.js';
 
 /** This process's own network namespace: the host's, as far as netkeeper is concerned. */
 export const SELF_NETNS = '/proc/self/ns/net';
@@ -17,7 +17,7 @@ export const SELF_NETNS = '/proc/self/ns/net';
  * adopts a namespace; otherwise the host's, each adopted one's, and those of the
  * named namespaces of the other containers (one stat each).
  */
-export async function readNetnsIdentity(config: Config, fs: ObserveFs = nodeFs): Promise<NetnsIdentity> {
+export async function readNetnsIdentity(config: Config, fs: ObserveFs = nodeHostFs): Promise<NetnsIdentity> {
   const adopting = config.containers.filter((c) => c.netns.type !== 'named' && (c.mode.type === 'bridge' || c.mode.type === 'none'));
   const out: NetnsIdentity = { adopted: new Map(), named: new Map() };
   if (adopting.length === 0) return out;

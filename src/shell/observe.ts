@@ -2,7 +2,6 @@
 // `bridge -batch` for owned VXLAN FDBs), read the files, and hand everything to the
 // pure assembler in src/observe/observed.ts.
 
-import { readFile as fsReadFile, readdir as fsReaddir, stat as fsStat } from 'node:fs/promises';
 import { availableParallelism, hostname as osHostname } from 'node:os';
 import type { Observed } from '../model/plan.js';
 import { HOST_BATCH, IP_BATCH_ARGS, NS_BATCH, batchInput, fdbBatchInput } from '../observe/batch.js';
@@ -11,47 +10,10 @@ import { groupNetns, type NetnsFile } from '../observe/netns.js';
 import { assembleObserved, ownedVxlanDevs, parseNsBatch, type NsCapture } from '../observe/observed.js';
 import { CommandError, type Runner } from './runner.js';
 import { runNsBatches } from './ns-batches.js';
+import { nodeHostFs, type ObserveFs } from './host-fs.js';
 import { NETNS_DIR } from '../model/netns-path.js';
 
-/** The file-system reads observe needs; injectable so tests can read inside a sandbox. */
-export interface ObserveFs {
-  /** file text, or undefined when it does not exist / cannot be read */
-  readFile(path: string): Promise<string | undefined>;
-  /** entry names of a directory ([] when it does not exist) */
-  readdir(path: string): Promise<string[]>;
-  /** device and inode (following bind mounts/symlinks), undefined when missing */
-  stat(path: string): Promise<{ dev: number; ino: number } | undefined>;
-}
-
-export const nodeFs: ObserveFs = {
-  readFile: (p) => fsReadFile(p, 'utf8').catch(() => undefined),
-  readdir: (p) => fsReaddir(p).catch(() => []),
-  stat: (p) =>
-    fsStat(p).then(
-      (s) => ({ dev: s.dev, ino: s.ino }),
-      () => undefined,
-    ),
-};
-
-/** ObserveFs through a Runner (e.g. inside a test sandbox's mount namespace). Slow: one process per call. */
-export function runnerFs(runner: Runner): ObserveFs {
-  return {
-    async readFile(p) {
-      const r = await runner.run('cat', ['--', p], { allowFail: true });
-      return r.exitCode === 0 ? r.stdout : undefined;
-    },
-    async readdir(p) {
-      const r = await runner.run('ls', ['-A1', '--', p], { allowFail: true });
-      return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
-    },
-    async stat(p) {
-      const r = await runner.run('stat', ['-L', '-c', '%d %i', '--', p], { allowFail: true });
-      if (r.exitCode !== 0) return undefined;
-      const [dev, ino] = r.stdout.trim().split(' ').map(Number);
-      return { dev, ino };
-    },
-  };
-}
+export { nodeFs, runnerFs, type ObserveFs } from './host-fs.js';
 
 export interface ObserveOptions {
   /** named namespaces (default /run/netns) */
@@ -66,7 +28,7 @@ export interface ObserveOptions {
   resolvConfPath?: string;
   /** default os.hostname() */
   hostname?: string;
-  /** default: node:fs */
+  /** default: nodeHostFs */
   fs?: ObserveFs;
   /** shell workers reading namespaces in parallel (default one per CPU, at most 4) */
   concurrency?: number;
@@ -84,7 +46,7 @@ function isEnterFailure(stderr: string): boolean {
 }
 
 export async function observe(runner: Runner, opts: ObserveOptions = {}): Promise<Observed> {
-  const fs = opts.fs ?? nodeFs;
+  const fs = opts.fs ?? nodeHostFs;
   const netnsDir = opts.netnsDir ?? NETNS_DIR;
   const etcNetnsDir = opts.etcNetnsDir ?? '/etc/netns';
 

@@ -17,7 +17,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { Change, Desired, Observed, Plan } from '../model/plan.js';
 import type { Topology } from '../model/topology.js';
 import { HOST_NS, toMap } from '../model/resources.js';
-import { readFile } from 'node:fs/promises';
+import { nodeHostFs, type HostFs } from './host-fs.js';
 import { firewallPlugin, type Plugin } from './plugins.js';
 import { fileIntent, type Intent } from './intent.js';
 import { buildOverlay } from '../plan/overlay.js';
@@ -50,6 +50,8 @@ export interface PassOptions {
   /** what netkeeper wrote under /etc/netns (default: <run dir>/files.json; see file-record.ts) */
   files?: FileRecord;
   runner: Runner;
+  /** every file the pass reads or writes (default nodeHostFs; see host-fs.ts) */
+  fs?: HostFs;
   log: Logger;
 }
 
@@ -105,10 +107,10 @@ export async function loadConfig(dir: string, allowEmpty: boolean): Promise<Pass
 }
 
 /** Host sysctls the desired state names (route_localnet, bridge-nf-call-*): read from /proc/sys. */
-async function observeHostSysctls(desired: Desired, observed: Observed): Promise<void> {
+async function observeHostSysctls(desired: Desired, observed: Observed, fs: HostFs): Promise<void> {
   for (const d of desired.resources.values()) {
     if (d.kind !== 'sysctl' || d.ns !== HOST_NS || observed.resources.has(d.key)) continue;
-    const value = await readFile(sysctlPath(d.name), 'utf8').catch(() => undefined);
+    const value = await fs.readFile(sysctlPath(d.name));
     if (value !== undefined) observed.resources.set(d.key, { ...d, value: value.trim() });
   }
 }
@@ -122,14 +124,14 @@ interface Computed {
 
 async function compute(
   config: Config,
-  opts: PassOptions,
+  opts: PassOptions & { fs: HostFs },
   plugins: Plugin[],
   reads: { reuse?: Map<string, string>; record?: Map<string, string> } = {},
   /** verify: the state this pass set out to make, compared with the kernel as it is now */
   target?: { topo: Topology; desired: Desired; before: Observed; applied: Change[] },
 ): Promise<Computed | PassOutcome> {
   const t0 = performance.now();
-  const observed = await observe(opts.runner, { ...reads, ...observeOptionsFor(config) });
+  const observed = await observe(opts.runner, { ...reads, ...observeOptionsFor(config), fs: opts.fs });
   for (const p of plugins) {
     const unchanged = target && p.affects && !target.applied.some(p.affects) ? target.before : undefined;
     await p.observe?.(observed, opts.runner, config, unchanged);
@@ -149,12 +151,12 @@ async function compute(
     topo = topoRes.value;
     const unreachable = opts.destroy ? [] : routeProblems(config, topo);
     if (unreachable.length > 0) return { status: 'invalid', errors: boundDiagnostics(unreachable) };
-    const nsErrors = adoptedNetnsErrors(topo, config, await readNetnsIdentity(config), observed);
+    const nsErrors = adoptedNetnsErrors(topo, config, await readNetnsIdentity(config, opts.fs), observed);
     if (nsErrors.length) return { status: 'invalid', errors: boundDiagnostics(nsErrors) };
     const builders: ResourceBuilder[] = plugins.flatMap((p) => (p.build ? [p.build] : []));
     desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, builders);
   }
-  await observeHostSysctls(desired, observed);
+  await observeHostSysctls(desired, observed, opts.fs);
   let plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
   if (!opts.destroy) plan = holdBack({ ...plan, conflicts: [...plan.conflicts, ...macvlanConflicts(topo, observed)] }, [...desired.resources.values(), ...observed.resources.values()]);
   const foreign = foreignChainWarnings(observed.resources.values());
@@ -186,7 +188,8 @@ function touchedPaths(touched: Set<string>, nsPaths: Record<string, string>): Se
 }
 
 export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
-  const opts = { ...passOpts, intent: passOpts.intent ?? fileIntent(), files: passOpts.files ?? fileRecord() };
+  const fs = passOpts.fs ?? nodeHostFs;
+  const opts = { ...passOpts, fs, intent: passOpts.intent ?? fileIntent(undefined, fs), files: passOpts.files ?? fileRecord(undefined, fs) };
   const tLoad = performance.now();
   const loaded = opts.destroy ? EMPTY_CONFIG : (opts.config ?? (await loadConfig(opts.dir, opts.allowEmpty ?? false)));
   if ('status' in loaded) return loaded;
@@ -197,7 +200,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const first = await compute(config, opts, plugins, { record: firstReads });
   if ('status' in first) return first;
   const { plan, observed } = first;
-  if (!opts.destroy) plan.conflicts.push(...(await raGuard(plan.changes, opts.runner)));
+  if (!opts.destroy) plan.conflicts.push(...(await raGuard(plan.changes, opts.runner, fs)));
   if (blocksAll(plan)) return { status: 'conflict', plan };
   const known = [...observed.resources.values(), ...first.desired.resources.values()];
   const program = render(plan.changes, known);
@@ -205,7 +208,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
     const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
     return { status: 'planned', plan, program, extra, topo: first.topo };
   }
-  await sweepTrash(ETC_NETNS_DIR);
+  await sweepTrash(ETC_NETNS_DIR, fs);
   if (plan.changes.length === 0) {
     await opts.files.note([], new Set(), observed);
     await opts.intent.settle(plan);
@@ -213,10 +216,10 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   }
   const t0 = performance.now();
   await opts.intent.record(plan.changes);
-  await rememberHostSysctls(plan.changes); // destroy gives them back
+  await rememberHostSysctls(plan.changes, undefined, fs); // destroy gives them back
   const touched = touchedNamespaces(plan);
   for (const p of plugins) await p.prepare?.(plan.changes, opts.runner);
-  const report = await applyProgram(program, { runner: opts.runner, readBack: touched });
+  const report = await applyProgram(program, { runner: opts.runner, fs, readBack: touched });
   for (const p of plugins) {
     if (p.apply) {
       const r = await p.apply(plan.changes, first.topo, opts.runner, program.nsPaths);

@@ -1,13 +1,13 @@
 // The shell side of src/plan/ra-guard.ts: read the host's IPv6 default routes and
 // accept_ra, only when a plan is about to turn IPv6 forwarding on.
 
-import { readFile } from 'node:fs/promises';
 import type { Change } from '../model/plan.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { raConflicts, raRouteDevices, turnsOnIpv6Forwarding, type DefaultRoute } from '../plan/ra-guard.js';
 import type { Runner } from './runner.js';
+import { nodeHostFs, type ObserveFs } from './host-fs.js';
 
-export async function raGuard(changes: readonly Change[], runner: Runner): Promise<Diagnostic[]> {
+export async function raGuard(changes: readonly Change[], runner: Runner, fs: ObserveFs = nodeHostFs): Promise<Diagnostic[]> {
   if (!turnsOnIpv6Forwarding(changes)) return [];
   const r = await runner.run('ip', ['-6', '-j', 'route', 'show', 'default'], { allowFail: true });
   if (r.exitCode !== 0) return [];
@@ -19,7 +19,7 @@ export async function raGuard(changes: readonly Change[], runner: Runner): Promi
   }
   const acceptRa = new Map<string, string | undefined>();
   for (const dev of raRouteDevices(routes)) {
-    acceptRa.set(dev, (await readFile(`/proc/sys/net/ipv6/conf/${dev}/accept_ra`, 'utf8').catch(() => undefined))?.trim());
+    acceptRa.set(dev, (await fs.readFile(`/proc/sys/net/ipv6/conf/${dev}/accept_ra`))?.trim());
   }
   return raConflicts(routes, acceptRa);
 }

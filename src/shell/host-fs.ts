@@ -1,0 +1,92 @@
+// The host's file system as a pass sees it: every file a pass reads or writes
+// (observe's /run/netns, /etc/netns and /proc reads, the netns identity check,
+// apply's /etc/netns files and /proc/sys writes, the crash journal, the files
+// record, the host sysctls record, the RA guard) goes through one HostFs given to
+// runPass — so a pass runs entirely against a fake (runner, fs) pair in tests.
+//
+// Reads never throw (a missing or unreadable file is `undefined`, a missing
+// directory `[]`); writes throw as node:fs does.
+
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import type { Runner } from './runner.js';
+
+/** The reads observe needs (a HostFs is one). */
+export interface ObserveFs {
+  /** file text, or undefined when it does not exist / cannot be read */
+  readFile(path: string): Promise<string | undefined>;
+  /** entry names of a directory ([] when it does not exist) */
+  readdir(path: string): Promise<string[]>;
+  /** device and inode (following bind mounts/symlinks), undefined when missing */
+  stat(path: string): Promise<{ dev: number; ino: number } | undefined>;
+}
+
+export interface WriteOptions {
+  /** permission bits of a file created (default 0o666 & ~umask) */
+  mode?: number;
+  /** append instead of replacing (creates the file when missing: a `touch`) */
+  append?: boolean;
+}
+
+export interface HostFs extends ObserveFs {
+  /** write (create or truncate) a file; also how a /proc/sys value is set */
+  writeFile(path: string, content: string, opts?: WriteOptions): Promise<void>;
+  /** make a directory and its parents (no error when it exists) */
+  mkdir(path: string, opts?: { mode?: number }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** remove a file, or a directory with everything in it; nothing when missing */
+  rm(path: string): Promise<void>;
+  /** remove a directory only when it is empty (throws otherwise) */
+  rmdir(path: string): Promise<void>;
+}
+
+export const nodeHostFs: HostFs = {
+  readFile: (p) => readFile(p, 'utf8').catch(() => undefined),
+  readdir: (p) => readdir(p).catch(() => []),
+  stat: (p) =>
+    stat(p).then(
+      (s) => ({ dev: s.dev, ino: s.ino }),
+      () => undefined,
+    ),
+  writeFile: (p, content, opts = {}) => writeFile(p, content, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), flag: opts.append ? 'a' : 'w' }),
+  mkdir: async (p, opts = {}) => {
+    await mkdir(p, { recursive: true, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) });
+  },
+  rename: (a, b) => rename(a, b),
+  rm: (p) => rm(p, { recursive: true, force: true }),
+  rmdir: (p) => rmdir(p),
+};
+
+/** The former name of nodeHostFs's reads. */
+export const nodeFs: ObserveFs = nodeHostFs;
+
+/**
+ * HostFs through a Runner (e.g. inside a test sandbox's mount namespace, which
+ * node's own fs calls do not see). Slow: one process per call.
+ */
+export function runnerFs(runner: Runner): HostFs {
+  const sh = async (script: string, args: string[], input?: string): Promise<void> => {
+    await runner.run('sh', ['-c', script, 'sh', ...args], input !== undefined ? { input } : {});
+  };
+  return {
+    async readFile(p) {
+      const r = await runner.run('cat', ['--', p], { allowFail: true });
+      return r.exitCode === 0 ? r.stdout : undefined;
+    },
+    async readdir(p) {
+      const r = await runner.run('ls', ['-A1', '--', p], { allowFail: true });
+      return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+    },
+    async stat(p) {
+      const r = await runner.run('stat', ['-L', '-c', '%d %i', '--', p], { allowFail: true });
+      if (r.exitCode !== 0) return undefined;
+      const [dev, ino] = r.stdout.trim().split(' ').map(Number);
+      return { dev, ino };
+    },
+    writeFile: (p, content, opts = {}) =>
+      sh(`${opts.mode !== undefined ? `umask ${(0o777 & ~opts.mode).toString(8)}; ` : ''}cat ${opts.append ? '>>' : '>'} "$1"`, [p], content),
+    mkdir: (p, opts = {}) => sh(`mkdir -p ${opts.mode !== undefined ? `-m ${opts.mode.toString(8)} ` : ''}-- "$1"`, [p]),
+    rename: (a, b) => sh('mv -fT -- "$1" "$2"', [a, b]),
+    rm: (p) => sh('rm -rf -- "$1"', [p]),
+    rmdir: (p) => sh('rmdir -- "$1"', [p]),
+  };
+}
