@@ -24,7 +24,7 @@ export function buildPort(b: Builder, td: TypedDoc<'Container'>, p: RawPort, i: 
     }
     return [b.track({ ...r.value, pos }, td, path)];
   }
-  const range = (field: 'hostPort' | 'containerPort', v: number | string | undefined, what: string): [number, number] | null => {
+  const range = (field: 'hostPort' | 'containerPort', v: number | string, what: string): [number, number] | null => {
     const r = parseRange(String(v), what);
     if (typeof r === 'string') {
       b.err(td, 'invalid-port', [...path, field], r);
@@ -34,7 +34,9 @@ export function buildPort(b: Builder, td: TypedDoc<'Container'>, p: RawPort, i: 
   };
   const protocol = p.protocol ?? CONTAINER_DEFAULTS.protocol;
   const cont = range('containerPort', p.containerPort, 'container port');
-  if (p.hostPort === undefined && cont) {
+  if (p.hostPort === undefined) {
+    // no host port written: netkeeper chooses one (nothing more to report when the container port is bad)
+    if (!cont) return [];
     const auto: PortSpec = { ...autoPort(p.hostIP, cont, protocol), pos };
     if (p.network !== undefined) auto.network = p.network;
     return [b.track(auto, td, path)];
