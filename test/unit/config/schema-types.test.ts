@@ -20,6 +20,17 @@ describe('raw document types follow the schemas', () => {
     expectTypeOf<RawLink['endpoints'][number]['ifname']>().toEqualTypeOf<string>();
   });
 
+  test('no field falls through to unknown (every schema construct is understood)', () => {
+    type Unknowns<T> = unknown extends T
+      ? 'unknown'
+      : T extends (infer I)[]
+        ? Unknowns<I>
+        : T extends object
+          ? { [K in keyof T]-?: Unknowns<T[K]> }[keyof T]
+          : never;
+    expectTypeOf<Unknowns<RawNetwork | RawContainer | RawLink | RawHost | RawSettings>>().toEqualTypeOf<never>();
+  });
+
   test('if/then/else unions give both shapes', () => {
     expectTypeOf<RawContainer['netns']>().toEqualTypeOf<string | { path?: string; pid?: number } | undefined>();
     expectTypeOf<NonNullable<RawContainer['networks']>[number]>().toExtend<string | { network: string }>();
