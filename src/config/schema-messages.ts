@@ -2,7 +2,7 @@
 // The code a user sees (schema, invalid-name, ifname-too-long, invalid-port, ...)
 // is chosen here from the definition the failing value was checked against.
 
-import type { ErrorObject } from 'ajv';
+import type { DefinedError, ErrorObject } from 'ajv';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { clip, echo, MAX_ECHO } from '../model/diagnostic-bounds.js';
 import { closest } from './did-you-mean.js';
@@ -54,7 +54,9 @@ function show(v: unknown): string {
 }
 
 /** One ajv error in the user's words, at the position of the value (or key) it is about; null: not worth a line. */
-export function describe(e: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnostic, 'object'> | null {
+export function describe(err: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnostic, 'object'> | null {
+  // the schemas use only ajv's own keywords, whose errors ajv types by keyword (as its docs show)
+  const e = err as DefinedError;
   if (e.keyword === 'if') return null; // the failing then/else branch reports the detail
   const path = toPath(e.instancePath);
   const field = fieldName(path);
@@ -66,7 +68,7 @@ export function describe(e: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnost
 
   switch (e.keyword) {
     case 'additionalProperties': {
-      const extra = String((e.params as { additionalProperty: string }).additionalProperty);
+      const extra = e.params.additionalProperty;
       const allowed = Object.keys((parent.properties as Record<string, unknown>) ?? {});
       const guess = closest(extra, allowed);
       return {
@@ -76,11 +78,11 @@ export function describe(e: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnost
       };
     }
     case 'required': {
-      const missing = String((e.params as { missingProperty: string }).missingProperty);
+      const missing = e.params.missingProperty;
       return { code: 'schema', message: `${pre}missing required field "${missing}"`, pos: at() };
     }
     case 'type': {
-      let want = typeWord((e.params as { type: unknown }).type);
+      let want = typeWord(e.params.type);
       const elseAt = e.schemaPath.lastIndexOf('/else/');
       if (elseAt >= 0) {
         const alt = schemaAt(kind, e.schemaPath.slice(0, elseAt) + '/if') as { type?: unknown } | undefined;
@@ -93,9 +95,9 @@ export function describe(e: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnost
       return { code: 'schema', message: `${pre}must be ${want}, not ${show(data)}`, pos: at() };
     }
     case 'const':
-      return { code: 'schema', message: `${pre}must be ${show((e.params as { allowedValue: unknown }).allowedValue)}`, pos: at() };
+      return { code: 'schema', message: `${pre}must be ${show(e.params.allowedValue)}`, pos: at() };
     case 'enum': {
-      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      const allowed = e.params.allowedValues.map(String);
       const guess = typeof data === 'string' ? closest(data, allowed) : undefined;
       return {
         code: 'schema',
@@ -104,7 +106,7 @@ export function describe(e: ErrorObject, kind: Kind, raw: RawDoc): Omit<Diagnost
       };
     }
     case 'format': {
-      const fmt = (e.params as { format: string }).format;
+      const fmt = e.params.format;
       const what: Record<string, string> = {
         ipv4: 'an IPv4 address',
         ipv6: 'an IPv6 address',
