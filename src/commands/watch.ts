@@ -5,7 +5,7 @@
 
 import { Loop, realTimers } from '../shell/loop.js';
 import { watchDir } from '../shell/watch.js';
-import { acquireLock, runDir } from '../shell/lock.js';
+import { acquireLock, LockAbortedError, runDir } from '../shell/lock.js';
 import { writeState } from '../shell/state-file.js';
 import { processStart } from '../shell/proc.js';
 import { WatchPass } from '../shell/watch-pass.js';
@@ -46,7 +46,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
     intervalMs: opts.interval * 1000,
     pass: (trigger) => passes.run(trigger),
     onError: (e) => {
-      if ((e as Error).name !== 'LockAbortedError') log.error({ err: e }, 'pass crashed; retrying with backoff');
+      if (!(e instanceof LockAbortedError)) log.error({ err: e }, 'pass crashed; retrying with backoff');
     },
     onSchedule: (what, ms) => log.trace({ what, inMs: ms }, 'scheduled'),
   });

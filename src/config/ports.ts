@@ -1,6 +1,7 @@
 // Published-port and link-port syntax (pure).
 
 import type { GatewayMode, NetworkDriver, PortProtocol } from '../model/config.js';
+import { CONTAINER_DEFAULTS } from '../model/defaults.js';
 import { canonicalIP, parseIP } from '../model/ip.js';
 
 export interface ParsedPort {
@@ -47,7 +48,7 @@ export function pairRanges(host: [number, number], cont: [number, number], text:
 export function parsePortString(text: string): PortParse {
   const fail = (message: string): PortParse => ({ ok: false, message });
   let rest = String(text).trim();
-  let protocol: PortProtocol = 'tcp';
+  let protocol: PortProtocol = CONTAINER_DEFAULTS.protocol;
   const slash = rest.lastIndexOf('/');
   if (slash >= 0) {
     const proto = rest.slice(slash + 1);
@@ -113,13 +114,13 @@ export function autoPort(hostIP: string | undefined, cont: [number, number], pro
 export function parseLinkPort(v: number | string): { port: number; protocol: PortProtocol } | string {
   if (typeof v === 'number') {
     if (!Number.isInteger(v) || v < 1 || v > 65535) return `port ${v} is outside 1-65535`;
-    return { port: v, protocol: 'tcp' };
+    return { port: v, protocol: CONTAINER_DEFAULTS.protocol };
   }
   const m = /^([0-9]{1,5})(?:\/(tcp|udp))?$/.exec(v);
   if (!m) return `"${v}" is not a port like 5432 or "5432/tcp"`;
   const port = Number(m[1]);
   if (port < 1 || port > 65535) return `port ${port} is outside 1-65535`;
-  return { port, protocol: (m[2] as PortProtocol | undefined) ?? 'tcp' };
+  return { port, protocol: (m[2] as PortProtocol | undefined) ?? CONTAINER_DEFAULTS.protocol };
 }
 
 /**

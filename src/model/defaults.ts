@@ -17,17 +17,41 @@ export const MAX_BRIDGE_PORTS = 1023;
 export const DEFAULT_SETTINGS: Readonly<SettingsSpec> = Object.freeze({ kind: 'Settings', ipForward: true, iptables: true, prune: true });
 
 /**
+ * What a Network document means where a field is left out: the loader fills these
+ * in (src/config/build-network.ts) and the schemas publish them as `default`.
+ */
+export const NETWORK_DEFAULTS = Object.freeze({
+  driver: 'bridge',
+  gatewayMode: 'nat',
+  icc: true,
+  internal: false,
+  allowHostOverlap: false,
+  /** macvlan only */
+  macvlanMode: 'bridge',
+  /** overlay only */
+  port: DEFAULT_VXLAN_PORT,
+} as const);
+
+/** What a Container document means where a field is left out (loader and schema `default`s). */
+export const CONTAINER_DEFAULTS = Object.freeze({
+  mode: 'bridge',
+  forwarding: false,
+  /** of a published port and of a Link's port */
+  protocol: 'tcp',
+} as const);
+
+/**
  * The implicit default network, as if it had been declared: bridge nk0, an
  * automatic subnet, nat, icc. Present unless a Network named `bridge` is declared.
  */
 export const IMPLICIT_BRIDGE: Readonly<NetworkSpec> = Object.freeze({
   kind: 'Network',
   name: DEFAULT_NETWORK,
-  driver: 'bridge',
+  driver: NETWORK_DEFAULTS.driver,
   interface: DEFAULT_BRIDGE_IFNAME,
-  gatewayMode: 'nat',
-  icc: true,
-  internal: false,
+  gatewayMode: NETWORK_DEFAULTS.gatewayMode,
+  icc: NETWORK_DEFAULTS.icc,
+  internal: NETWORK_DEFAULTS.internal,
   implicit: true,
   pos: Object.freeze({ file: '(implicit)', line: 0, col: 0 }),
 } as const);

@@ -212,6 +212,12 @@ describe('ports', () => {
   test('a range that ends before it starts', () => {
     refused('kind: Container\nname: a\nports: [»"9003-9000:9003-9000"]\n', 'invalid-port', { message: /ends before it starts/ });
   });
+  test('a bad containerPort without a hostPort is one error, at the containerPort', () => {
+    refused('kind: Container\nname: a\nports: [{containerPort: »"9-3"}]\n', 'invalid-port', {
+      message: 'ports[0].containerPort: container port range "9-3" ends before it starts',
+    });
+    refused('kind: Container\nname: a\nports: [{containerPort: »"70000"}]\n', 'invalid-port', { message: /container port 70000 is outside 1-65535/ });
+  });
   test('the long form needs containerPort', () => {
     refused('kind: Container\nname: a\nports: [»{hostPort: 80}]\n', 'schema', { message: 'ports[0]: missing required field "containerPort"' });
   });
