@@ -47,7 +47,7 @@ export const EXIT_CODES: { code: number; short: string; long: string }[] = [
   {
     code: EXIT.conflict,
     short: 'a conflict: an object netkeeper does not own is in the way',
-    long: 'A conflict: an interface, namespace or file netkeeper would make exists and is not its own (or a macvlan parent is missing). What it touches is held back and listed; reconcile applied everything else. Remove or rename the object, or change the files.',
+    long: "A conflict with what is on the host: an interface, namespace or file netkeeper would make exists and is not its own, a macvlan parent is missing, or IPv6 forwarding would drop a default route learned from router advertisements. What it touches is held back and listed (reconcile applied everything else) or, when it touches everything, nothing was applied. Each is an error: line saying what to do.",
   },
   {
     code: EXIT.lockBusy,
