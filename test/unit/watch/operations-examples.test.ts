@@ -12,7 +12,8 @@ const read = (p: string) => readFile(new URL(p, root), 'utf8');
 /** netkeeper argv in a line: everything after "netkeeper" (bare, or a path ending in it), up to a pipe or redirection */
 function netkeeperArgs(line: string): string[] | undefined {
   const m = /(?:^|[\s/=])netkeeper\s+((?:reconcile|plan|validate|status|destroy)\b[^|>]*)/.exec(line);
-  return m ? m[1].trim().split(/\s+/) : undefined;
+  // `2>&1` leaves its `2` behind
+  return m ? m[1].trim().replace(/\s\d$/, '').split(/\s+/) : undefined;
 }
 
 /** Parse argv with the real command definitions: the error message, or undefined when it parses. */
@@ -48,7 +49,8 @@ describe('examples/operations', () => {
       ...(await read('examples/operations/netkeeper.service')).split('\n'),
       ...(await read('examples/operations/netkeeper.cron')).split('\n'),
     ];
-    const invocations = lines.map(netkeeperArgs).filter((a): a is string[] => a !== undefined);
+    // commands, and commented-out cron lines (`#* * * * * root netkeeper …`); not the prose comments
+    const invocations = lines.filter((l) => !l.startsWith('# ')).map(netkeeperArgs).filter((a): a is string[] => a !== undefined);
     expect(invocations.length).toBeGreaterThanOrEqual(2);
     for (const args of invocations) {
       expect(parseError(args), args.join(' ')).toBeUndefined();
