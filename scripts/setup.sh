@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what netkeeper needs on a fresh Debian/Ubuntu machine (run as root):
-# the kernel tools through apt when missing, then the npm packages, then the build.
+# the kernel tools through apt when missing, then the npm packages, then the build,
+# and puts the `netkeeper` command on the PATH (a global npm link to this checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,8 @@ command -v traceroute >/dev/null || need+=(traceroute)   # the router tests trac
 command -v nsenter >/dev/null   || need+=(util-linux)
 command -v modprobe >/dev/null  || need+=(kmod)
 command -v sysctl >/dev/null    || need+=(procps)
+command -v systemd-analyze >/dev/null || need+=(systemd)   # the tests verify the example units
+command -v groff >/dev/null     || need+=(groff-base)      # the tests render the man page
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -39,3 +42,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
+
+# `netkeeper` on the PATH: npm links its global prefix's bin/netkeeper (/usr/bin or
+# /usr/local/bin, both on systemd's and the cron example's PATH) to this checkout's
+# dist/cli.js, and its man page (man netkeeper). Done again only when it points elsewhere.
+here=$(pwd -P)
+if [ "$(readlink -f "$(command -v netkeeper 2>/dev/null || echo none)")" != "$here/dist/cli.js" ]; then
+  npm install -g --no-audit --no-fund --loglevel=error "$here" >/dev/null
+fi

@@ -1,34 +1,66 @@
 #!/usr/bin/env node
 // argv → command. The only place that sets the process exit code.
-import { parseArgs } from 'node:util';
-import { createRunner } from './shell/runner.js';
-import { createLogger } from './shell/log.js';
-import type { CommonOptions, Context } from './commands/common.js';
-import { validateCommand } from './commands/validate.js';
-import { planCommand } from './commands/plan.js';
-import { reconcileOnce } from './commands/reconcile.js';
-import { destroyCommand } from './commands/destroy.js';
-import { statusCommand } from './commands/status.js';
-import { commandUsage, USAGE } from './commands/usage.js';
-import { checkTools, CORE_TOOLS, missingToolError } from './shell/tools.js';
+import { CommanderError, type Command } from 'commander';
+// The commands and what they need (pino, execa, ...) are imported only when one
+// runs: --help, --version and usage errors answer at once.
+import { EXIT, type CommonOptions, type Context } from './commands/common.js';
+import { buildProgram, KERNEL_COMMANDS } from './cli/program.js';
 import { readFileSync } from 'node:fs';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-/** commands that read or change the kernel: root only (validate reads files only) */
-const KERNEL_COMMANDS = new Set(['plan', 'reconcile', 'status', 'destroy']);
-const COMMAND_NAMES = { validate: 1, plan: 1, reconcile: 1, status: 1, destroy: 1 };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
   return pkg.version ?? 'unknown';
 }
 
-/** parseArgs' messages, as one line saying what to do. */
-function argError(e: unknown): string {
-  const err = e as Error & { code?: string };
-  const m = /^Unknown option '([^']+)'/.exec(err.message);
-  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && m) return `unknown option ${m[1]} (netkeeper --help lists the options)`;
-  return `${err.message.split('\n')[0].replace(/\.$/, '')} (netkeeper --help lists the options)`;
+interface Invocation {
+  name: string;
+  opts: Record<string, unknown>;
+  args: string[];
+  cmd: Command;
+}
+
+/** commander's message as one line: `error: unknown command 'plna'\n(Did you mean plan?)` → `… 'plna'; did you mean plan?` */
+function oneLine(text: string): string {
+  const [first, ...rest] = text.trim().split('\n');
+  const hint = /\(Did you mean (.+)\?\)/.exec(rest.join(' '));
+  return `${first.replace(/\.$/, '')}${hint ? `; did you mean ${hint[1]}?` : ''}`;
+}
+
+/** Parse argv: the command to run, or the exit code when there is nothing to run (help, version, a usage error). */
+function parse(argv: string[]): Invocation | number {
+  let invocation: Invocation | undefined;
+  const program = buildProgram(version(), (name, opts, args, cmd) => {
+    invocation = { name, opts, args, cmd };
+  });
+  // commander's messages: one `error:` line, with where to look
+  for (const c of [program, ...program.commands]) {
+    const where = c === program ? 'netkeeper --help' : `netkeeper ${c.name()} --help`;
+    c.exitOverride().configureOutput({
+      writeOut: (t) => process.stdout.write(t),
+      writeErr: (t) => process.stderr.write(t),
+      outputError: (t, write) => write(`${oneLine(t)} (${where})\n`),
+    });
+  }
+  if (argv.length === 0) {
+    process.stderr.write('error: no command given\n');
+    program.outputHelp({ error: true });
+    return EXIT.failed;
+  }
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.failed;
+    throw e;
+  }
+  return invocation ?? EXIT.ok;
+}
+
+/** Options that mean something only together (each command's own options are checked by the parser). */
+function combinationError(i: Invocation): string | undefined {
+  if (i.name === 'reconcile' && i.opts.once && i.cmd.getOptionValueSource('interval') === 'cli')
+    return '--interval is for the watcher; reconcile --once runs one pass';
+  if (i.name === 'reconcile' && !i.opts.once && i.opts.json) return '--json goes with reconcile --once (the watcher logs JSON lines on stderr)';
+  return undefined;
 }
 
 /** One line from the terminal (the question goes to stderr: stdout may be piped). */
@@ -44,88 +76,45 @@ async function ask(question: string): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dir: { type: 'string', default: 'networks.d' },
-        host: { type: 'string' },
-        'allow-empty': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        once: { type: 'boolean', default: false },
-        interval: { type: 'string', default: '30' },
-        'lock-timeout': { type: 'string', default: '60' },
-        'log-level': { type: 'string', default: 'info' },
-        yes: { type: 'boolean', short: 'y', default: false },
-        detail: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`error: ${argError(e)}\n`);
-    return 1;
+  const parsed = parse(argv);
+  if (typeof parsed === 'number') return parsed;
+  const { name: command, opts: v, args } = parsed;
+  const bad = combinationError(parsed);
+  if (bad) {
+    process.stderr.write(`error: ${bad} (netkeeper ${command} --help)\n`);
+    return EXIT.failed;
   }
-  const { values, positionals } = parsed;
-  const command = positionals[0];
-  if (values.version) {
-    process.stdout.write(`netkeeper ${version()}\n`);
-    return 0;
-  }
-  if (values.help) {
-    process.stdout.write(command ? commandUsage(command) : USAGE);
-    return 0;
-  }
-  if (!command) {
-    process.stderr.write(`error: no command given\n${USAGE}`);
-    return 1;
-  }
-  if (!(command in COMMAND_NAMES)) {
-    process.stderr.write(`error: unknown command ${command} (one of: ${Object.keys(COMMAND_NAMES).join(', ')}; netkeeper --help)\n`);
-    return 1;
-  }
-  if (!LOG_LEVELS.includes(values['log-level']!)) {
-    process.stderr.write(`error: --log-level must be one of ${LOG_LEVELS.join(', ')} (got ${values['log-level']})\n`);
-    return 1;
-  }
-  const interval = Number(values.interval);
-  if (!Number.isFinite(interval) || interval <= 0) {
-    process.stderr.write(`error: --interval must be a positive number of seconds\n`);
-    return 1;
-  }
-  const lockTimeout = Number(values['lock-timeout']);
-  if (!Number.isFinite(lockTimeout) || lockTimeout < 0) {
-    process.stderr.write(`error: --lock-timeout must be a number of seconds\n`);
-    return 1;
+  if (command === 'completion') {
+    process.stdout.write((await import('./cli/completion.js')).completionScript(args[0]!));
+    return EXIT.ok;
   }
   if (KERNEL_COMMANDS.has(command)) {
     if (process.geteuid?.() !== 0) {
       process.stderr.write(`error: netkeeper ${command} must run as root (it reads and changes the kernel's network state): run it with sudo\n`);
-      return 1;
+      return EXIT.failed;
     }
+    const { checkTools, CORE_TOOLS } = await import('./shell/tools.js');
     const missing = checkTools(CORE_TOOLS);
     if (missing) {
       process.stderr.write(`error: ${missing}\n`);
-      return 1;
+      return EXIT.failed;
     }
   }
   const opts: CommonOptions = {
-    dir: values.dir!,
-    host: values.host,
-    allowEmpty: values['allow-empty']!,
-    json: values.json!,
-    once: values.once!,
-    interval,
-    lockTimeout,
-    logLevel: values['log-level']!,
-    yes: values.yes!,
-    detail: values.detail!,
-    ...(values.out !== undefined ? { out: values.out } : {}),
-    args: positionals.slice(1),
+    dir: (v.dir as string | undefined) ?? 'networks.d',
+    host: v.host as string | undefined,
+    allowEmpty: v.allowEmpty === true,
+    json: v.json === true,
+    once: v.once === true,
+    interval: (v.interval as number | undefined) ?? 30,
+    lockTimeout: (v.lockTimeout as number | undefined) ?? 60,
+    logLevel: (v.logLevel as string | undefined) ?? 'info',
+    yes: v.yes === true,
+    detail: v.detail === true,
+    ...(v.out !== undefined ? { out: v.out as string } : {}),
+    args,
   };
+  const [{ createLogger }, { createRunner }] = await Promise.all([import('./shell/log.js'), import('./shell/runner.js')]);
   const log = createLogger(opts.logLevel);
   const ctx: Context = {
     opts,
@@ -137,18 +126,20 @@ async function main(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'validate':
-      return validateCommand(ctx);
+      return (await import('./commands/validate.js')).validateCommand(ctx);
     case 'plan':
-      return planCommand(ctx);
+      return (await import('./commands/plan.js')).planCommand(ctx);
+    case 'apply':
+      return (await import('./commands/apply.js')).applyCommand(ctx);
     case 'reconcile':
-      if (opts.once) return reconcileOnce(ctx);
+      if (opts.once) return (await import('./commands/reconcile.js')).reconcileOnce(ctx);
       return (await import('./commands/watch.js')).watchCommand(ctx);
     case 'status':
-      return statusCommand(ctx);
+      return (await import('./commands/status.js')).statusCommand(ctx);
     case 'destroy':
-      return destroyCommand(ctx);
+      return (await import('./commands/destroy.js')).destroyCommand(ctx);
     default:
-      return 1; // unreachable: checked above
+      return EXIT.failed; // unreachable: the parser knows every command
   }
 }
 
@@ -156,9 +147,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
     // an expected problem that surfaced as an exception: one line, no stack
-    const tool = missingToolError(e);
+    const tool = (await import('./shell/tools.js')).missingToolError(e);
     if (tool) {
       process.stderr.write(`error: ${tool}\n`);
       process.exitCode = 1;

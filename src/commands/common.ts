@@ -1,3 +1,4 @@
+import { LOCK_BUSY_EXIT } from '../shell/lock.js';
 import type { Runner } from '../shell/runner.js';
 import type { Logger } from '../shell/log.js';
 
@@ -31,5 +32,26 @@ export interface Context {
   ask?: (question: string) => Promise<string>;
 }
 
-/** Exit codes (SPEC §4). */
-export const EXIT = { ok: 0, failed: 1, changes: 2 } as const;
+/** Exit codes (SPEC §4), told apart by scripts: documented in EXIT_CODES below, the help, the man page and the README. */
+export const EXIT = { ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: LOCK_BUSY_EXIT } as const;
+
+/** What each exit code means: the one text for `--help`, the man page and the README (a test keeps the README in step). */
+export const EXIT_CODES: { code: number; short: string; long: string }[] = [
+  { code: EXIT.ok, short: 'success: valid, nothing to do, in sync', long: 'Success: the files are valid (validate), there is nothing to do (plan), the kernel is in sync (reconcile, apply, destroy).' },
+  {
+    code: EXIT.failed,
+    short: 'error (nothing more was applied)',
+    long: 'An error: invalid files, a usage error, not root, a missing tool, a refused deletion, a command that failed, a cancelled destroy. Nothing was applied — or, when a command failed during an apply, the rest is still pending.',
+  },
+  { code: EXIT.changes, short: 'plan: changes pending', long: 'plan only: the plan has changes; reconcile would apply them.' },
+  {
+    code: EXIT.conflict,
+    short: 'a conflict: an object netkeeper does not own is in the way',
+    long: "A conflict with what is on the host: an interface, namespace or file netkeeper would make exists and is not its own, a macvlan parent is missing, or IPv6 forwarding would drop a default route learned from router advertisements. What it touches is held back and listed (reconcile applied everything else) or, when it touches everything, nothing was applied. Each is an error: line saying what to do.",
+  },
+  {
+    code: EXIT.lockBusy,
+    short: 'lock busy: another run held it for --lock-timeout seconds',
+    long: 'The lock was busy: another netkeeper (a watcher pass, a reconcile --once, a destroy) held /run/netkeeper/lock for --lock-timeout seconds. Nothing was applied; try again later.',
+  },
+];

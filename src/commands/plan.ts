@@ -35,6 +35,6 @@ export async function planCommand(ctx: Context): Promise<number> {
     const chosen = formatChosenPorts(chosenPorts(o.topo));
     ctx.out(formatPlan(o.plan, false) + (chosen.length ? chosen.join('\n') + '\n' : ''));
   }
-  if (o.plan.conflicts.length) return EXIT.failed;
+  if (o.plan.conflicts.length) return EXIT.conflict;
   return o.plan.changes.length ? EXIT.changes : EXIT.ok;
 }

@@ -29,14 +29,14 @@ export function reportProblem(ctx: Context, o: PassOutcome, applying = true): nu
   if (o.status === 'conflict') {
     for (const e of o.plan.conflicts) ctx.err(`error: ${formatDiagnostic(e)}\n`);
     nothing();
-    return EXIT.failed;
+    return EXIT.conflict;
   }
   return undefined;
 }
 
 /**
  * Conflicts held back what they touch and the rest was applied: each is an `error:`
- * line with what it holds back, and the exit code is 1. Warnings (reportWarnings:
+ * line with what it holds back, and the exit code is 3 (EXIT.conflict). Warnings (reportWarnings:
  * a user's NK-* chain, an adopted namespace that is gone) do not change it.
  */
 export function reportApplied(ctx: Context, o: Extract<PassOutcome, { status: 'applied' }>, verb: string): number {
@@ -48,7 +48,7 @@ export function reportApplied(ctx: Context, o: Extract<PassOutcome, { status: 'a
   if (plan.changes.length === 0 && remaining.changes.length === 0) {
     if (conflicts) ctx.err(`nothing else to do${except}`);
     else ctx.out('In sync: nothing to do.\n');
-    return conflicts ? EXIT.failed : EXIT.ok;
+    return conflicts ? EXIT.conflict : EXIT.ok;
   }
   ctx.out(formatPlan({ changes: plan.changes, conflicts: [] }));
   for (const f of report.failed) ctx.err(`failed: ${f.key}: ${f.command}: ${f.error}\n`);
@@ -58,7 +58,7 @@ export function reportApplied(ctx: Context, o: Extract<PassOutcome, { status: 'a
   }
   if (conflicts) {
     ctx.err(`${verb}: ${summary(plan.changes)}${except}`);
-    return EXIT.failed;
+    return EXIT.conflict;
   }
   ctx.out(`${verb}: ${summary(plan.changes)}; in sync.\n`);
   return EXIT.ok;

@@ -11,6 +11,7 @@ import { processStart } from '../shell/proc.js';
 import { WatchPass } from '../shell/watch-pass.js';
 import { loadConfig, runPass } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';
+import { createNotifier, systemdNotify } from '../shell/notify.js';
 
 export async function watchCommand(ctx: Context): Promise<number> {
   const { opts, log } = ctx;
@@ -41,10 +42,17 @@ export async function watchCommand(ctx: Context): Promise<number> {
   );
   await writeState(run, passes.state).catch((e: unknown) => log.warn({ err: e, dir: run }, 'cannot write the watcher state file'));
 
+  // under systemd (Type=notify): READY=1 after the first converged pass, STATUS= after each
+  const send = systemdNotify();
+  const notifier = send ? createNotifier(send, log) : undefined;
   const loop = new Loop({
     timers: realTimers,
     intervalMs: opts.interval * 1000,
-    pass: (trigger) => passes.run(trigger),
+    pass: async (trigger) => {
+      const verdict = await passes.run(trigger);
+      if (notifier && passes.state.last) await notifier.passDone(passes.state.last);
+      return verdict;
+    },
     onError: (e) => {
       if (!(e instanceof LockAbortedError)) log.error({ err: e }, 'pass crashed; retrying with backoff');
     },
@@ -65,6 +73,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
       stopped = true;
       log.info({ signal, passRunning: loop.busy }, 'stopping: finishing the running pass; the network stays as it is');
       stopping.abort(); // only a wait for the lock is abandoned; a running apply finishes
+      await notifier?.stopping();
       await loop.stop();
       await watcher.close();
       process.off('SIGHUP', onHup);

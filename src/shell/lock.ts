@@ -208,8 +208,11 @@ export async function withLock<T>(opts: LockOptions, fn: (lock: Lock) => Promise
   }
 }
 
+/** The exit code of a command that gave up waiting for the lock (EXIT.lockBusy in commands/common.ts). */
+export const LOCK_BUSY_EXIT = 4;
+
 /**
- * A command under the lock: on timeout, say who holds it and return exit code 1
+ * A command under the lock: on timeout, say who holds it and return exit code 4 (LOCK_BUSY_EXIT)
  * (SPEC §3 "One writer": the second waits, bounded, then a clear error).
  */
 export async function underLock(
@@ -221,7 +224,7 @@ export async function underLock(
   } catch (e) {
     if (e instanceof LockTimeoutError) {
       opts.err(`error: ${e.message}\nnothing was applied\n`);
-      return 1;
+      return LOCK_BUSY_EXIT;
     }
     throw e;
   }

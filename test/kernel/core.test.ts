@@ -146,7 +146,7 @@ describe('ownership', () => {
     const bridge = () => sh('ip -br addr show br-frontend; ip link show br-frontend; ip -o link show master br-frontend');
     const before = await bridge();
     const r = await nk('reconcile', '--once');
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain("interface br-frontend exists and is not netkeeper's");
     expect(r.stderr).toMatch(/held back: .*link:web\/eth0/);
     // the user's bridge as it was: no address, alias or port of netkeeper's; web waits without interfaces
@@ -159,7 +159,7 @@ describe('ownership', () => {
     // a namespace of the user's: everything in it is held back, nothing in it touched
     await sh('ip netns add web');
     const r2 = await nk('reconcile', '--once');
-    expect(r2.exitCode).toBe(1);
+    expect(r2.exitCode).toBe(3);
     expect(r2.stderr).toContain("namespace web exists and is not netkeeper's");
     expect(await inNs('web', 'ip -br link | cut -d" " -f1')).toBe('lo');
     expect(await sh('ls /etc/netns')).toBe('');
@@ -174,7 +174,7 @@ describe('ownership', () => {
     await files({ 'net.yaml': NET, 'web.yaml': WEB, 'settings.yaml': NOFW });
     await sh('rm -f /run/netkeeper/intent.json; touch /run/netns/web');
     const r = await nk('reconcile', '--once');
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain("/run/netns/web (a file with no namespace mounted on it) exists and is not netkeeper's");
     // the file is left as it is, and what would be in that namespace is held back
     expect(await sh('wc -c < /run/netns/web; grep -c " /run/netns/web " /proc/self/mountinfo')).toBe('0\n0');

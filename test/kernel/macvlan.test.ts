@@ -123,7 +123,7 @@ describe('macvlan', () => {
     writeFileSync(f, readFileSync(f, 'utf8').replace('parent: lan0', 'parent: lan9'));
     for (const cmd of [['plan', '--dir', dir], ['reconcile', '--once', '--dir', dir]]) {
       const r = await run(cmd);
-      expect(r.exitCode).toBe(1);
+      expect(r.exitCode).toBe(3);
       expect(r.stderr).toMatch(/lan\.yaml:\d+:\d+: Network lan: macvlan parent interface lan9 does not exist on this host/);
       expect(r.stderr).toMatch(/printer-proxy, sensor/);
       // plan applies nothing anyway: only reconcile says so

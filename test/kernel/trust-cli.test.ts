@@ -245,12 +245,12 @@ describe('host settings are given back (item 6)', () => {
     await files({ 'v6.yaml': V6 });
     const before = await snapshot();
     const r = await nk('reconcile', '--once');
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('net.ipv6.conf.ra0.accept_ra=2');
     expect(r.stderr).toContain('[ipv6-forwarding-drops-ra-route]');
     expect(await snapshot()).toBe(before);
     const p = await nk('plan');
-    expect(p.exitCode).toBe(1);
+    expect(p.exitCode).toBe(3);
     expect(p.stderr).toContain('accept_ra=2');
     // the fix the message gives
     await sh('sysctl -qw net.ipv6.conf.ra0.accept_ra=2');
@@ -311,6 +311,6 @@ describe('cron and scripts (item 12)', () => {
     expect(v.stdout).toMatch(/^netkeeper \d+\.\d+\.\d+/);
     const h = await sb.netkeeper(['destroy', '--help']);
     expect(h.exitCode).toBe(0);
-    expect(h.stdout).toContain('usage: netkeeper destroy');
+    expect(h.stdout).toContain('Usage: netkeeper destroy');
   });
 });

@@ -101,7 +101,7 @@ describe('a conflict blocks only what it touches', () => {
     const before = await userLink();
 
     const r = await nk('reconcile', '--once');
-    expect(r.exitCode, hostEnd + r.stdout + r.stderr).toBe(1);
+    expect(r.exitCode, hostEnd + r.stdout + r.stderr).toBe(3);
     expect(r.stderr).toContain(`error: interface ${hostEnd} (veth to namespace app, eth0): interface ${hostEnd} exists and is not netkeeper's; remove or rename it, or change the files [unowned-in-the-way]`);
     expect(r.stderr).toMatch(/held back: .*link:app\/eth0/);
     expect(r.stderr).toMatch(/addr:app\/eth0\/172\.18\.0\.11\/24/);
@@ -123,7 +123,7 @@ describe('a conflict blocks only what it touches', () => {
     expect((await sb.tcpConnect('web', '172.19.0.10', 5433, { timeoutMs: 2000 })).ok).toBe(true);
     await sh('ip -n web addr flush dev eth0');
     const again = await nk('reconcile', '--once');
-    expect(again.exitCode).toBe(1);
+    expect(again.exitCode).toBe(3);
     expect(again.stdout).toMatch(/\+\s+chain:host\/filter\/NK-ISOLATION/);
     expect(again.stdout).toMatch(/~\s+chain:host\/filter\/NK-FORWARD/);
     expect(again.stdout).toMatch(/addr:web\/eth0\/172\.18\.0\.10\/24/);
@@ -133,7 +133,7 @@ describe('a conflict blocks only what it touches', () => {
 
     // plan shows the conflict and what it holds back, and nothing else to do
     const p = await nk('plan');
-    expect(p.exitCode).toBe(1);
+    expect(p.exitCode).toBe(3);
     expect(p.stderr).toContain(`interface ${hostEnd} exists and is not netkeeper's`);
     expect(p.stdout).toContain('No other changes');
 

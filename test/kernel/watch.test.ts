@@ -214,7 +214,7 @@ describe('netkeeper reconcile (watch mode)', () => {
     const t0 = Date.now();
     const r = await sb.netkeeper(['reconcile', '--once', '--dir', dir, '--lock-timeout', '1'], { env: env() });
     const took = Date.now() - t0;
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(4);
     expect(r.stderr).toMatch(/holds .*\/lock; gave up waiting after 1 s/);
     expect(took).toBeGreaterThanOrEqual(900);
     await holder.kill();
