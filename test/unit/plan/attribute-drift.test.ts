@@ -8,7 +8,7 @@ import { buildFirewall } from '../../../src/plan/firewall.js';
 import { diff } from '../../../src/plan/diff.js';
 import { render } from '../../../src/plan/render.js';
 import { toMap, type LinkRes, type Resource } from '../../../src/model/resources.js';
-import { port } from '../firewall/topo.js';
+import { port } from './firewall-fixtures.js';
 import { container, observedFrom, topology } from './fixtures.js';
 
 const RESOLV = 'nameserver 10.0.0.2\n';

@@ -10,7 +10,7 @@ import { chooseHostPorts, EPHEMERAL_HI, EPHEMERAL_LO, type AutoRequest, type Hos
 import { chosenPorts, formatChosenPorts } from '../../../src/status/ports.js';
 import { buildTopology } from '../../../src/plan/topology/index.js';
 import { boundPorts, parseProcNet } from '../../../src/observe/sockets.js';
-import { att, config, net, observed, on, port } from '../topology/fixtures.js';
+import { att, config, net, observed, on, port } from './topology/fixtures.js';
 
 function ok(cfg: Config, obs: Observed = observed()): Topology {
   const r = buildTopology(cfg, obs, 'node-a');

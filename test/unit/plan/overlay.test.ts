@@ -7,7 +7,7 @@ import { buildTopology } from '../../../src/plan/topology/index.js';
 import { buildDesired } from '../../../src/plan/desired.js';
 import { diff } from '../../../src/plan/diff.js';
 import { FLOOD_MAC, buildOverlay, overlayMembers } from '../../../src/plan/overlay.js';
-import { att, config, host, net, observed, on } from '../topology/fixtures.js';
+import { att, config, host, net, observed, on } from './topology/fixtures.js';
 
 const A = '192.168.1.1';
 const B = '192.168.1.2';

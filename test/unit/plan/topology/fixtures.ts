@@ -8,9 +8,9 @@ import type {
   NetworkSpec,
   PortSpec,
   SourcePos,
-} from '../../../src/model/config.js';
-import type { Observed } from '../../../src/model/plan.js';
-import { type Resource, key, toMap } from '../../../src/model/resources.js';
+} from '../../../../src/model/config.js';
+import type { Observed } from '../../../../src/model/plan.js';
+import { type Resource, key, toMap } from '../../../../src/model/resources.js';
 
 export const pos = (line = 1): SourcePos => ({ file: 'networks.d/test.yaml', line, col: 1 });
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Config, ContainerSpec } from '../../../src/model/config.js';
-import type { Observed } from '../../../src/model/plan.js';
-import type { Topology } from '../../../src/model/topology.js';
-import { buildDesired } from '../../../src/plan/desired.js';
-import { buildTopology } from '../../../src/plan/topology/index.js';
-import { macFromIPv4 } from '../../../src/model/names.js';
+import type { Config, ContainerSpec } from '../../../../src/model/config.js';
+import type { Observed } from '../../../../src/model/plan.js';
+import type { Topology } from '../../../../src/model/topology.js';
+import { buildDesired } from '../../../../src/plan/desired.js';
+import { buildTopology } from '../../../../src/plan/topology/index.js';
+import { macFromIPv4 } from '../../../../src/model/names.js';
 import {
   att,
   config,

@@ -4,7 +4,7 @@ import { diff } from '../../../src/plan/diff.js';
 import { render } from '../../../src/plan/render.js';
 import { outlivesItsNetns } from '../../../src/plan/netns-leftovers.js';
 import type { LinkRes, Resource } from '../../../src/model/resources.js';
-import { observedFrom } from '../plan/fixtures.js';
+import { observedFrom } from './fixtures.js';
 
 const netns = (name: string): Resource => ({ kind: 'netns', key: `netns:${name}`, ns: name, owned: true, name, origin: 'named', path: `/run/netns/${name}` });
 const lo = (ns: string): LinkRes => ({ kind: 'link', key: `link:${ns}/lo`, ns, owned: true, ifname: 'lo', type: 'loopback', up: true, alias: 'nk:netns' });

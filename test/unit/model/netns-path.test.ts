@@ -6,7 +6,7 @@ import { NETNS_DIR, namedNetnsPath, netnsPath, netnsPaths, specNetnsPath } from 
 import { firewallPlugin } from '../../../src/shell/plugins.js';
 import type { Runner } from '../../../src/shell/runner.js';
 import type { Resource } from '../../../src/model/resources.js';
-import { config, ctr, observed } from '../topology/fixtures.js';
+import { config, ctr, observed } from '../plan/topology/fixtures.js';
 
 describe('namespace paths', () => {
   it('named, by path and by pid', () => {

@@ -6,7 +6,7 @@ import { foreignRoutes } from '../../../src/observe/routes.js';
 import { buildTopology } from '../../../src/plan/topology/index.js';
 import { IMPLICIT_BRIDGE } from '../../../src/model/defaults.js';
 import type { HostRoute } from '../../../src/model/plan.js';
-import { config, net, observed, ownedBridge } from '../topology/fixtures.js';
+import { config, net, observed, ownedBridge } from './topology/fixtures.js';
 
 const DOCKER0: HostRoute = { dst: '172.17.0.0/16', dev: 'docker0' };
 const VPN: HostRoute = { dst: '10.8.0.0/16', dev: 'tun0', via: '10.250.0.1' };

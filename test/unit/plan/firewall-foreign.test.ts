@@ -9,7 +9,7 @@ import { foreignChainWarnings } from '../../../src/plan/firewall-foreign.js';
 import { diff } from '../../../src/plan/diff.js';
 import { renderIptables } from '../../../src/plan/firewall-render.js';
 import { toMap, type Resource } from '../../../src/model/resources.js';
-import { container, network, port, topology } from './topo.js';
+import { container, network, port, topology } from './firewall-fixtures.js';
 
 const front = network('front', 'br-front', ['172.18.0.0/24']);
 const web = container('web', [{ network: 'front', ip4: '172.18.0.10' }], { ports: [port('8080:80', '172.18.0.10', 'front')] });

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { buildProgram } from '../../../src/cli/program.js';
 
-const root = new URL('../../../', import.meta.url);
+const root = new URL('../../', import.meta.url);
 const read = (p: string) => readFile(new URL(p, root), 'utf8');
 
 /** netkeeper argv in a line: everything after "netkeeper" (bare, or a path ending in it), up to a pipe or redirection */

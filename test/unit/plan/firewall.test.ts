@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildFirewall, CHAINS } from '../../../src/plan/firewall.js';
 import { key } from '../../../src/model/resources.js';
 import type { ChainRes, HookRes, Resource, SysctlRes } from '../../../src/model/resources.js';
-import { container, network, port, topology } from './topo.js';
+import { container, network, port, topology } from './firewall-fixtures.js';
 
 const chains = (rs: Resource[]) => rs.filter((r): r is ChainRes => r.kind === 'chain');
 const hooks = (rs: Resource[]) => rs.filter((r): r is HookRes => r.kind === 'hook');

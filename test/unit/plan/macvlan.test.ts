@@ -4,7 +4,7 @@ import type { Observed } from '../../../src/model/plan.js';
 import { key } from '../../../src/model/resources.js';
 import { buildTopology } from '../../../src/plan/topology/index.js';
 import { macvlanConflicts } from '../../../src/plan/macvlan.js';
-import { att, config, host, net, observed, on } from '../topology/fixtures.js';
+import { att, config, host, net, observed, on } from './topology/fixtures.js';
 
 const lan = net('lan', { driver: 'macvlan', parent: 'lan0', subnets: [{ subnet: '192.168.9.0/24', gateway: '192.168.9.1' }] });
 const parent = { kind: 'link' as const, key: key.link('host', 'lan0'), ns: 'host', owned: false, ifname: 'lan0', type: 'veth' as const, up: true };

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildFirewall } from '../../../src/plan/firewall.js';
 import { key, type Resource, type SysctlRes } from '../../../src/model/resources.js';
-import { container, network, topology } from './topo.js';
+import { container, network, topology } from './firewall-fixtures.js';
 
 function rulesOf(rs: Resource[], name: string, family: 'ipv4' | 'ipv6'): string[] | undefined {
   const c = rs.find((r) => r.key === key.chain('host', family, 'filter', name));
