@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { ignoredPath, relevantEvent, watchDir } from '../../../src/shell/watch.js';
 
+// watchDir is chokidar on a real directory: these tests use real file events and
+// real time. They wait for the events themselves (polling until a deadline, never
+// asserting how fast); the two fixed pauses let chokidar finish scanning a directory
+// that just appeared, which it reports by no event.
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nk-watch-'));
@@ -72,7 +76,7 @@ describe('watchDir on a directory that comes and goes', () => {
     };
     await mkdir(root);
     await wait(() => seen.includes('addDir '), 'event for the new directory');
-    await new Promise((r) => setTimeout(r, 200)); // chokidar's initial scan
+    await new Promise((r) => setTimeout(r, 200)); // chokidar's initial scan of it (no event says it is done)
     await writeFile(join(root, 'a.yaml'), 'x: 1\n');
     await wait(() => seen.includes('add a.yaml'), 'event for a file in it');
     await rm(root, { recursive: true });
