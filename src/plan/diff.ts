@@ -1,6 +1,7 @@
 // (desired, observed) → Plan: the smallest ordered set of changes. Pure.
 
 import { HOST_NS } from '../model/resources.js';
+import { vethPeer } from '../model/marks.js';
 import type { LinkRes, Resource, ResourceMap } from '../model/resources.js';
 import { changeSubject, type Change, type Conflict, type Desired, type Observed, type Plan } from '../model/plan.js';
 import { chainRuleDiff } from './firewall-render.js';
@@ -132,12 +133,8 @@ export function isPrimaryEnd(l: LinkRes): boolean {
   return `${l.ns}/${l.ifname}` < `${l.peer.ns}/${l.peer.ifname}`;
 }
 
-/** Where the other end of an observed veth is, from its kernel alias mark (nk:veth:NS/IF). */
-export function observedPeer(l: LinkRes): { ns: string; ifname: string } | undefined {
-  if (l.peer) return l.peer;
-  const m = l.alias && /^nk:veth:([^/]+)\/(.+)$/.exec(l.alias);
-  return m ? { ns: m[1], ifname: m[2] } : undefined;
-}
+/** Where the other end of an observed veth is: observed, else from its kernel alias mark (nk:veth:NS/IF). */
+export const observedPeer: (l: LinkRes) => { ns: string; ifname: string } | undefined = vethPeer;
 
 const linkKey = (ns: string, ifname: string) => `link:${ns}/${ifname}`;
 

@@ -8,7 +8,7 @@
 // test/fixtures/iptables/roundtrip-*.txt and test/unit/firewall/roundtrip.test.ts.
 
 import type { IptFamily } from '../model/resources.js';
-import { MARK } from '../model/resources.js';
+import { MARK } from '../model/marks.js';
 
 export interface RuleParts {
   /** source address or CIDR; a leading '!' negates */
