@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { IpLink } from '../../../src/observe/ip-json.js';
-import { linkType, parseLinks } from '../../../src/observe/links.js';
+import { linkType, parseLink, parseLinks } from '../../../src/observe/links.js';
 import { parseNsBatch } from '../../../src/observe/observed.js';
 import { fixture, sample } from './fixtures.js';
 
@@ -71,5 +71,24 @@ describe('links', () => {
     expect(eth0).toMatchObject({ key: 'link:c1/eth0', type: 'veth', addrgenNone: false, master: null });
     expect(linkType({ ifname: 'wg0', linkinfo: { info_kind: 'wireguard' } })).toBe('other');
     expect(linkType({ ifname: 'eth9' })).toBe('other');
+  });
+});
+
+describe('overlay VXLAN port', () => {
+  it('reads proxy and the bridge port learning flag', () => {
+    const l = parseLink(
+      {
+        ifname: 'vx-ov', ifindex: 5, mtu: 1450, flags: ['UP'], master: 'br-ov', ifalias: 'nk:vxlan:ov',
+        linkinfo: {
+          info_kind: 'vxlan',
+          info_data: { id: 4097, local: '192.168.50.1', port: 4789, learning: false, proxy: true },
+          info_slave_kind: 'bridge',
+          info_slave_data: { state: 'forwarding', learning: false, flood: true },
+        },
+      },
+      'host',
+    );
+    expect(l?.vxlan).toMatchObject({ vni: 4097, learning: false, proxy: true });
+    expect(l?.portLearning).toBe(false);
   });
 });

@@ -7,6 +7,8 @@ import type { FdbEntry, IpNeigh } from '../../../src/observe/ip-json.js';
 import { parseJsonArray } from '../../../src/observe/ip-json.js';
 import { parseFdb, parseNeigh } from '../../../src/observe/neigh.js';
 import { parseNsBatch } from '../../../src/observe/observed.js';
+import type { FdbRes } from '../../../src/model/resources.js';
+import { key } from '../../../src/model/resources.js';
 import { fixture, fixtureJson, sample } from './fixtures.js';
 
 const host = parseNsBatch(fixture('host_batch.txt'), true);
@@ -41,5 +43,27 @@ describe('neighbours and FDB', () => {
       '02:42:ac:11:00:02',
       '00:00:00:00:00:00',
     ]);
+  });
+});
+
+describe('overlay FDB entries', () => {
+  const master: FdbRes = { kind: 'fdb', key: key.fdbMaster('host', 'vx-ov', '02:42:0a:32:00:14'), ns: 'host', owned: true, dev: 'vx-ov', mac: '02:42:0a:32:00:14', dst: '', master: true };
+  // `bridge -j fdb show dev vx-ov` as iproute2 6.1 prints it (captured in a sandbox)
+  const dump = [
+    { mac: '02:42:0a:32:00:14', flags: [], master: 'br-ov', state: 'static' },
+    { mac: '5a:1d:52:b4:cb:c0', flags: [], master: 'br-ov', state: 'permanent' },
+    { mac: '02:42:0a:32:00:99', flags: [], master: 'br-ov', state: '' },
+    { mac: '02:42:0a:32:00:14', dst: '192.168.50.2', flags: ['self'], state: 'permanent' },
+    { mac: '00:00:00:00:00:00', dst: '192.168.50.2', flags: ['self'], state: 'permanent' },
+  ];
+
+  it('reads static bridge entries and VXLAN entries; skips learned ones and the port\'s own MAC', () => {
+    const rs = parseFdb(dump, 'host', { ownedIfnames: new Set(['vx-ov']), nsOwned: false }, 'vx-ov');
+    expect(rs.map((r) => r.key).sort()).toEqual([
+      'fdb:host/vx-ov/00:00:00:00:00:00/192.168.50.2',
+      'fdb:host/vx-ov/02:42:0a:32:00:14/192.168.50.2',
+      'fdb:host/vx-ov/02:42:0a:32:00:14/master',
+    ]);
+    expect(rs.find((r) => r.master)).toEqual(master);
   });
 });

@@ -1,13 +1,11 @@
 // The overlay's L2 pieces through the shared engine: render lines for FDB entries
-// (VXLAN `self` and bridge `master`), the VXLAN port's learning flag, and the
-// parsers that read them back (so a converged host plans nothing).
+// (VXLAN `self` and bridge `master`) and the VXLAN port's learning flag. The parsers
+// that read them back are tested in test/unit/observe/{neigh,links}.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../../src/model/plan.js';
 import type { FdbRes, LinkRes } from '../../../src/model/resources.js';
 import { key } from '../../../src/model/resources.js';
 import { render } from '../../../src/plan/render.js';
-import { parseFdb } from '../../../src/observe/neigh.js';
-import { parseLink } from '../../../src/observe/links.js';
 
 const master: FdbRes = { kind: 'fdb', key: key.fdbMaster('host', 'vx-ov', '02:42:0a:32:00:14'), ns: 'host', owned: true, dev: 'vx-ov', mac: '02:42:0a:32:00:14', dst: '', master: true };
 const self: FdbRes = { kind: 'fdb', key: key.fdb('host', 'vx-ov', '02:42:0a:32:00:14', '192.168.50.2'), ns: 'host', owned: true, dev: 'vx-ov', mac: '02:42:0a:32:00:14', dst: '192.168.50.2' };
@@ -50,43 +48,5 @@ describe('render', () => {
       'link set dev vx-ov master br-ov',
       'link set dev vx-ov type bridge_slave learning off',
     ]);
-  });
-});
-
-describe('observe', () => {
-  // `bridge -j fdb show dev vx-ov` as iproute2 6.1 prints it (captured in a sandbox)
-  const dump = [
-    { mac: '02:42:0a:32:00:14', flags: [], master: 'br-ov', state: 'static' },
-    { mac: '5a:1d:52:b4:cb:c0', flags: [], master: 'br-ov', state: 'permanent' },
-    { mac: '02:42:0a:32:00:99', flags: [], master: 'br-ov', state: '' },
-    { mac: '02:42:0a:32:00:14', dst: '192.168.50.2', flags: ['self'], state: 'permanent' },
-    { mac: '00:00:00:00:00:00', dst: '192.168.50.2', flags: ['self'], state: 'permanent' },
-  ];
-
-  it('reads static bridge entries and VXLAN entries; skips learned ones and the port\'s own MAC', () => {
-    const rs = parseFdb(dump, 'host', { ownedIfnames: new Set(['vx-ov']), nsOwned: false }, 'vx-ov');
-    expect(rs.map((r) => r.key).sort()).toEqual([
-      'fdb:host/vx-ov/00:00:00:00:00:00/192.168.50.2',
-      'fdb:host/vx-ov/02:42:0a:32:00:14/192.168.50.2',
-      'fdb:host/vx-ov/02:42:0a:32:00:14/master',
-    ]);
-    expect(rs.find((r) => r.master)).toEqual(master);
-  });
-
-  it('reads proxy and the bridge port learning flag', () => {
-    const l = parseLink(
-      {
-        ifname: 'vx-ov', ifindex: 5, mtu: 1450, flags: ['UP'], master: 'br-ov', ifalias: 'nk:vxlan:ov',
-        linkinfo: {
-          info_kind: 'vxlan',
-          info_data: { id: 4097, local: '192.168.50.1', port: 4789, learning: false, proxy: true },
-          info_slave_kind: 'bridge',
-          info_slave_data: { state: 'forwarding', learning: false, flood: true },
-        },
-      },
-      'host',
-    );
-    expect(l?.vxlan).toMatchObject({ vni: 4097, learning: false, proxy: true });
-    expect(l?.portLearning).toBe(false);
   });
 });
