@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { adoptedNetnsErrors, type NetnsIdentity } from '../../../src/plan/adopted-netns.js';
 import { buildTopology } from '../../../src/plan/topology/index.js';
+import { readNetnsIdentity } from '../../../src/shell/netns-identity.js';
+import type { ObserveFs } from '../../../src/shell/observe.js';
 import type { Config } from '../../../src/model/config.js';
 import type { Observed } from '../../../src/model/plan.js';
 import type { Resource } from '../../../src/model/resources.js';
@@ -58,5 +60,37 @@ describe('adoptedNetnsErrors', () => {
       containers: [byPid('a', 10), byPid('b', 11), byPid('gone', 12), { ...byPid('far', 1), host: 'node-b' }],
     });
     expect(check(cfg, ids('4:1', { a: '4:10', b: '4:11', gone: undefined, far: '4:1' }))).toEqual([]);
+  });
+});
+
+describe('readNetnsIdentity', () => {
+  const fakeFs = (stats: Record<string, [number, number]>): ObserveFs & { asked: string[] } => {
+    const asked: string[] = [];
+    return {
+      asked,
+      readFile: async () => undefined,
+      readdir: async () => [],
+      stat: async (p) => {
+        asked.push(p);
+        const s = stats[p];
+        return s ? { dev: s[0], ino: s[1] } : undefined;
+      },
+    };
+  };
+
+  it('reads nothing when no container adopts a namespace', async () => {
+    const fs = fakeFs({});
+    const r = await readNetnsIdentity(config({ containers: [ctr('web')] }), fs);
+    expect(fs.asked).toEqual([]);
+    expect(r.adopted.size).toBe(0);
+  });
+
+  it("compares device and inode: the host's (/proc/self/ns/net), each adopted one, and the named ones", async () => {
+    const fs = fakeFs({ '/proc/self/ns/net': [4, 1], '/proc/9/ns/net': [4, 1], '/run/netns/web-ns': [4, 7] });
+    const cfg = config({ containers: [byPid('ext', 9), byPath('gone', '/nope'), ctr('web', { netns: { type: 'named', name: 'web-ns' } })] });
+    const r = await readNetnsIdentity(cfg, fs);
+    expect(r.host).toBe('4:1');
+    expect([...r.adopted]).toEqual(expect.arrayContaining([['ext', '4:1'], ['gone', undefined]]));
+    expect([...r.named]).toEqual([['web', '4:7']]);
   });
 });
