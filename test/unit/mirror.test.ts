@@ -12,16 +12,20 @@ const ROOT = join(import.meta.dirname, '../..');
 const UNIT = join(ROOT, 'test/unit');
 
 /** Cross-cutting tests that check the whole tree rather than one file. Keep it short. */
-export const CROSS_CUTTING = new Set([
+const CROSS_CUTTING = new Set([
   'purity.test.ts', // pure folders import no side effects
   'mirror.test.ts', // this file
   'operations-examples.test.ts', // examples/operations against the built CLI
   'plan/golden.test.ts', // golden scenario folders through the whole plan stage
   'fake-kernel/observe-roundtrip.test.ts', // the fake kernel's answers read back by src/observe
+  'lint.test.ts', // biome over the tree
+  'cli/command-line.test.ts', // the built command line as a user meets it (src/cli.ts, src/cli/)
+  'cli/exit-codes.test.ts', // exit codes of the built command line
+  'cli/run-cli.ts', // their helper: runs dist/cli.js
 ]);
 
 /** Helpers beside the tests: fixtures.ts, *-fixtures.ts, helpers.ts, *-setup.ts, fake-*.ts. */
-export const HELPER = /(^|\/|-)fixtures\.ts$|(^|\/)helpers\.ts$|-setup\.ts$|(^|\/)fake-[a-z0-9-]+\.ts$/;
+const HELPER = /(^|\/|-)fixtures\.ts$|(^|\/)helpers\.ts$|-setup\.ts$|(^|\/)fake-[a-z0-9-]+\.ts$/;
 
 /** The source files a test may stand for: the same path, the folder's index, and without trailing -aspects. */
 function candidates(stem: string): string[] {
@@ -41,7 +45,7 @@ function walk(dir: string): string[] {
 }
 
 /** Why a file under test/unit does not mirror src/, or undefined when it does. */
-export function mirrorProblem(rel: string, srcExists: (p: string) => boolean): string | undefined {
+function mirrorProblem(rel: string, srcExists: (p: string) => boolean): string | undefined {
   if (CROSS_CUTTING.has(rel)) return undefined;
   if (!rel.endsWith('.ts')) return `${rel}: not a TypeScript file (fixtures live in test/fixtures/)`;
   if (!rel.endsWith('.test.ts')) return HELPER.test(rel) ? undefined : `${rel}: a helper must be named fixtures.ts, *-fixtures.ts, helpers.ts, *-setup.ts or fake-*.ts`;

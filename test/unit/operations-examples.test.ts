@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { buildProgram } from '../../../src/cli/program.js';
+import { buildProgram } from '../../src/cli/program.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (p: string) => readFile(new URL(p, root), 'utf8');

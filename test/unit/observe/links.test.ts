@@ -9,7 +9,6 @@ import { fixture, sample } from './fixtures.js';
 
 const host = parseNsBatch(fixture('host_batch.txt'), true);
 const web = parseNsBatch(fixture('ns_web_batch.txt'));
-const foreign = parseNsBatch(fixture('ns_foreign_batch.txt'));
 const byName = <T extends { ifname: string }>(xs: T[]) => new Map(xs.map((x) => [x.ifname, x]));
 
 describe('links', () => {

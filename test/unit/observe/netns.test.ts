@@ -4,12 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEtcNetnsFiles, type EtcNetnsFile } from '../../../src/observe/files.js';
 import { groupNetns, parseNetnsList } from '../../../src/observe/netns.js';
-import { parseNsBatch } from '../../../src/observe/observed.js';
 import { fixture, fixtureJson, sample } from './fixtures.js';
-
-const web = parseNsBatch(fixture('ns_web_batch.txt'));
-const foreign = parseNsBatch(fixture('ns_foreign_batch.txt'));
-const r1 = parseNsBatch(fixture('ns_r1_batch.txt'));
 
 describe('namespaces and files', () => {
   it('ip -j netns list', () => {

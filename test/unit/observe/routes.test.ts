@@ -10,7 +10,6 @@ import { fixture, fixtureJson, sample } from './fixtures.js';
 
 const host = parseNsBatch(fixture('host_batch.txt'), true);
 const web = parseNsBatch(fixture('ns_web_batch.txt'));
-const foreign = parseNsBatch(fixture('ns_foreign_batch.txt'));
 const r1 = parseNsBatch(fixture('ns_r1_batch.txt'));
 
 describe('routes', () => {
