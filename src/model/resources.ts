@@ -4,23 +4,8 @@
 
 export const HOST_NS = 'host';
 
-/** Ownership marks netkeeper writes into the kernel itself. */
-export const MARK = {
-  /** ifalias prefix of every interface netkeeper made ("nk:" + role) */
-  aliasPrefix: 'nk:',
-  /** ifalias of `lo` inside a namespace netkeeper created */
-  nsAlias: 'nk:netns',
-  /** ifalias of `lo` in a namespace netkeeper created and keeps iptables rules in (a router container) */
-  nsAliasFirewall: 'nk:netns:fw',
-  /** route protocol number of every route netkeeper adds */
-  routeProto: 77,
-  /** IPv4 label of loopback addresses netkeeper adds (label must start with the ifname) */
-  loLabel: 'lo:nk',
-  /** first line of files netkeeper writes under /etc/netns */
-  fileHeader: '# managed by netkeeper; edits are overwritten',
-  /** comment on netkeeper's jump rules in built-in chains */
-  ruleComment: 'netkeeper',
-} as const;
+/** Ownership marks and their parsing live in ./marks.ts; re-exported for callers of MARK here. */
+export { MARK } from './marks.js';
 
 export type LinkType = 'bridge' | 'veth' | 'vxlan' | 'macvlan' | 'dummy' | 'loopback' | 'other';
 

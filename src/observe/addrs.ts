@@ -1,9 +1,9 @@
 // `ip -j addr show` → AddrRes. Skips what the kernel adds by itself: IPv6 link-local
 // (fe80::/10) and the loopback's 127.0.0.1/8 and ::1/128.
 
-import { MARK, key, type AddrRes } from '../model/resources.js';
+import { key, type AddrRes } from '../model/resources.js';
 import type { IpAddrInfo, IpLink } from './ip-json.js';
-import { isOwnedAlias } from './links.js';
+import { isOwnedAlias, isOwnedLoLabel } from '../model/marks.js';
 
 export interface AddrOwnership {
   /** the namespace was created by netkeeper (lo carries MARK.nsAlias): every address is owned */
@@ -32,7 +32,7 @@ export function parseAddrs(raw: IpLink[], ns: string, own: AddrOwnership): AddrR
       if (a.family === 'inet6' && isLinkLocal6(a)) continue;
       if (isKernelLoopback(a)) continue;
       const cidr = `${a.local.toLowerCase()}/${a.prefixlen}`;
-      const loMarked = ifname === 'lo' && a.label === MARK.loLabel;
+      const loMarked = ifname === 'lo' && isOwnedLoLabel(a.label);
       out.push({
         kind: 'addr',
         key: key.addr(ns, ifname, cidr),

@@ -2,7 +2,7 @@
 // command prints exactly one JSON array on its own line (verified with iproute2 6.1).
 // `ip -batch` stops at the first failing command, so a short output means a failure.
 
-import { MARK } from '../model/resources.js';
+import { MARK } from '../model/marks.js';
 
 /**
  * Read lines for every namespace: links, addresses, netkeeper's routes (both families:

@@ -1,8 +1,9 @@
 // Files under /etc/netns/<name>/ → FileRes. A file is netkeeper's when it starts with
-// MARK.fileHeader; `hostname` (one bare line, no room for a header) is netkeeper's when
+// MARK.fileHeader (model/marks.ts); `hostname` (one bare line, no room for a header) is netkeeper's when
 // the hosts file of the same directory is (or, without a hosts file, the resolv.conf).
 
-import { MARK, key, type FileRes } from '../model/resources.js';
+import { key, type FileRes } from '../model/resources.js';
+import { isOwnedFileContent } from '../model/marks.js';
 
 export const NETNS_FILES = ['resolv.conf', 'hosts', 'hostname'] as const;
 
@@ -16,10 +17,6 @@ export interface EtcNetnsFile {
   content: string;
 }
 
-export function isMarked(content: string | undefined): boolean {
-  return content !== undefined && content.startsWith(MARK.fileHeader);
-}
-
 export function parseEtcNetnsFiles(files: EtcNetnsFile[]): FileRes[] {
   const byNs = new Map<string, Map<string, EtcNetnsFile>>();
   for (const f of files) {
@@ -31,9 +28,9 @@ export function parseEtcNetnsFiles(files: EtcNetnsFile[]): FileRes[] {
   for (const [ns, m] of byNs) {
     const hosts = m.get('hosts');
     const resolv = m.get('resolv.conf');
-    const hostnameOwned = hosts ? isMarked(hosts.content) : isMarked(resolv?.content);
+    const hostnameOwned = hosts ? isOwnedFileContent(hosts.content) : isOwnedFileContent(resolv?.content);
     for (const f of m.values()) {
-      const owned = f.name === 'hostname' ? hostnameOwned : isMarked(f.content);
+      const owned = f.name === 'hostname' ? hostnameOwned : isOwnedFileContent(f.content);
       out.push({ kind: 'file', key: key.file(f.path), ns, owned, path: f.path, content: f.content });
     }
   }

@@ -13,7 +13,8 @@
 //   comment is not one.
 // Other tools' chains and the user's rules elsewhere are not returned.
 
-import { HOST_NS, MARK, chainRes, key } from '../model/resources.js';
+import { HOST_NS, chainRes, key } from '../model/resources.js';
+import { isOwnedRuleComment } from '../model/marks.js';
 import type { ChainRes, HookRes, IptFamily, Resource } from '../model/resources.js';
 
 export const OWNED_CHAIN_PREFIX = 'NK-';
@@ -31,10 +32,6 @@ export function ruleComment(rule: string): string | undefined {
   const m = /(?:^| )--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(rule);
   if (!m) return undefined;
   return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
-}
-
-export function isOwnComment(comment: string | undefined): boolean {
-  return comment === MARK.ruleComment;
 }
 
 /** The chains netkeeper makes under fixed names, per table: on the host, and in a router container's namespace. */
@@ -106,7 +103,7 @@ export function parseIptablesSave(text: string, family: IptFamily, ns: string, b
     }
     const index = seenInChain.get(`${table}/${name}`) ?? 0;
     seenInChain.set(`${table}/${name}`, index + 1);
-    if (BUILTIN_CHAINS.has(name) && isOwnComment(ruleComment(rule))) candidates.push({ table, chain: name, rule, index });
+    if (BUILTIN_CHAINS.has(name) && isOwnedRuleComment(ruleComment(rule))) candidates.push({ table, chain: name, rule, index });
   }
 
   // which NK-* chains are netkeeper's

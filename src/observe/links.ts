@@ -1,6 +1,7 @@
 // `ip -j -d link show` (or `ip -j -d addr show`, which carries the same link fields) → LinkRes.
 
-import { MARK, key, type LinkRes, type LinkType } from '../model/resources.js';
+import { key, type LinkRes, type LinkType } from '../model/resources.js';
+import { isOwnedAlias } from '../model/marks.js';
 import type { IpLink } from './ip-json.js';
 
 const KINDS: ReadonlySet<string> = new Set(['bridge', 'veth', 'vxlan', 'macvlan', 'dummy']);
@@ -10,10 +11,6 @@ export function linkType(l: IpLink): LinkType {
   if (kind && KINDS.has(kind)) return kind as LinkType;
   if (l.ifname === 'lo' || l.flags?.includes('LOOPBACK') || l.link_type === 'loopback') return 'loopback';
   return 'other';
-}
-
-export function isOwnedAlias(alias: string | undefined): boolean {
-  return alias !== undefined && alias.startsWith(MARK.aliasPrefix);
 }
 
 /**

@@ -1,8 +1,9 @@
 // Turn the captured outputs of one observe pass into Observed. Pure: the shell part
 // (src/shell/observe.ts) only runs the commands and reads the files listed here.
 
-import { HOST_NS, MARK, key, toMap, type LinkRes, type NetnsRes, type Resource } from '../model/resources.js';
+import { HOST_NS, key, toMap, type LinkRes, type NetnsRes, type Resource } from '../model/resources.js';
 import type { HostFacts, Observed } from '../model/plan.js';
+import { isNetnsAlias } from '../model/marks.js';
 import { parseAddrs } from './addrs.js';
 import { HOST_BATCH, NS_BATCH, splitBatch } from './batch.js';
 import { parseEtcNetnsFiles, type EtcNetnsFile } from './files.js';
@@ -65,7 +66,7 @@ export interface NsObservation {
 export function observeNs(ns: string, b: NsBatch, opts: { netkeeperNs: boolean }): NsObservation {
   const links = parseLinks(b.links, ns);
   const lo = links.find((l) => l.ifname === 'lo');
-  const loMarked = lo?.alias === MARK.nsAlias || lo?.alias === MARK.nsAliasFirewall;
+  const loMarked = isNetnsAlias(lo?.alias);
   const nsOwned = opts.netkeeperNs && loMarked;
   const ownedIfnames = new Set(links.filter((l) => l.owned).map((l) => l.ifname));
   const other: Resource[] = [

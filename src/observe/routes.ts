@@ -1,7 +1,8 @@
 // `ip -N -j route show table all proto 77` (or `table main proto 77`) → RouteRes,
 // and `ip -N -j route show table main` → the host's foreign route destinations.
 
-import { MARK, key, type RouteRes } from '../model/resources.js';
+import { key, type RouteRes } from '../model/resources.js';
+import { isOwnedRouteProtocol } from '../model/marks.js';
 import type { IpRoute } from './ip-json.js';
 import type { HostRoute } from '../model/plan.js';
 import { formatAddrPrefix, parseCidrOrHost } from '../model/ip.js';
@@ -39,9 +40,8 @@ export interface RouteFilter {
  */
 export function parseRoutes(raw: IpRoute[], ns: string, filter: RouteFilter = {}): RouteRes[] {
   const out: RouteRes[] = [];
-  const proto = String(MARK.routeProto);
   for (const r of raw) {
-    if (r.protocol !== undefined && r.protocol !== proto) continue;
+    if (r.protocol !== undefined && !isOwnedRouteProtocol(r.protocol)) continue;
     if ((filter.mainOnly ?? true) && !MAIN.has(r.table)) continue;
     if (!UNICAST.has(r.type)) continue;
     const dst = normalizeDst(r);
@@ -58,10 +58,9 @@ export function parseRoutes(raw: IpRoute[], ns: string, filter: RouteFilter = {}
 
 /** Routes not made by netkeeper and not on a netkeeper interface, with device and gateway (defaults left out). */
 export function foreignRoutes(raw: IpRoute[], ownedIfnames: ReadonlySet<string>): HostRoute[] {
-  const proto = String(MARK.routeProto);
   const out = new Map<string, HostRoute>();
   for (const r of raw) {
-    if (r.protocol === proto || (r.dev && ownedIfnames.has(r.dev)) || !MAIN.has(r.table)) continue;
+    if (isOwnedRouteProtocol(r.protocol) || (r.dev && ownedIfnames.has(r.dev)) || !MAIN.has(r.table)) continue;
     const dst = normalizeDst(r);
     if (!dst || dst === 'default' || dst === 'default6' || out.has(dst)) continue;
     const via = r.gateway ?? r.via?.host;
@@ -76,10 +75,9 @@ export function foreignRoutes(raw: IpRoute[], ownedIfnames: ReadonlySet<string>)
  * private ranges are in use.
  */
 export function foreignRouteDsts(raw: IpRoute[], ownedIfnames: ReadonlySet<string>): string[] {
-  const proto = String(MARK.routeProto);
   const seen = new Set<string>();
   for (const r of raw) {
-    if (r.protocol === proto) continue;
+    if (isOwnedRouteProtocol(r.protocol)) continue;
     if (r.dev && ownedIfnames.has(r.dev)) continue;
     if (!MAIN.has(r.table)) continue;
     const dst = normalizeDst(r);

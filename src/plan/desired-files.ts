@@ -1,7 +1,8 @@
 // /etc/netns/<name>/{hosts,resolv.conf,hostname}: what `ip netns exec <name>`
 // bind-mounts over /etc inside the container.
 
-import { MARK, key } from '../model/resources.js';
+import { key } from '../model/resources.js';
+import { MARK } from '../model/marks.js';
 import type { FileRes } from '../model/resources.js';
 import type { TAttachment, TContainer, Topology } from '../model/topology.js';
 

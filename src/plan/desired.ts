@@ -3,6 +3,7 @@
 // entries come from their own builders and are merged by buildDesired.
 
 import { HOST_NS, MARK, key, toMap } from '../model/resources.js';
+import { makeAlias as alias } from '../model/marks.js';
 import type { AddrRes, LinkRes, NetnsRes, Resource, RouteRes, SysctlRes } from '../model/resources.js';
 import type { Desired } from '../model/plan.js';
 import type { TAttachment, TContainer, TNetwork, Topology } from '../model/topology.js';
@@ -17,9 +18,7 @@ export type ResourceBuilder = (topo: Topology) => Resource[];
 
 export { NETNS_DIR } from '../model/netns-path.js';
 
-export function alias(role: string, detail: string): string {
-  return `${MARK.aliasPrefix}${role}:${detail}`;
-}
+export { alias };
 
 /** `sharedWith` names a container; the namespace resource names that container's namespace. */
 function netnsRes(c: TContainer, nsOf: Map<string, string | undefined>): NetnsRes | undefined {

@@ -1,12 +1,15 @@
 // (desired, observed) → Plan: the smallest ordered set of changes. Pure.
 
 import { HOST_NS } from '../model/resources.js';
+import { vethPeer } from '../model/marks.js';
 import type { LinkRes, Resource, ResourceMap } from '../model/resources.js';
-import { changeSubject, type Change, type Conflict, type Desired, type Observed, type Plan } from '../model/plan.js';
-import { chainRuleDiff } from './firewall-render.js';
-import { routeDepths } from './route-order.js';
+import type { Change, Conflict, Desired, Observed, Plan } from '../model/plan.js';
+import { describe, immutableDiff, mayAdopt, mutableDiff, neverDelete } from './diff-attributes.js';
+import { orderChanges } from './change-order.js';
 import { outlivesItsNetns } from './netns-leftovers.js';
 import { holdBack } from './hold-back.js';
+
+export { orderChanges } from './change-order.js';
 
 export interface DiffOptions {
   /** remove owned objects that left the files (Settings.prune) */
@@ -20,110 +23,6 @@ const NEW_LINK_SYSCTLS: Record<string, string> = { route_localnet: '0' };
 /** The interface and key of a per-interface sysctl. */
 const ifSysctl = (name: string) => /^net\.ipv[46]\.conf\.(.+)\.([^.]+)$/.exec(name);
 
-const show = (v: unknown): string => (v === undefined || v === null ? '–' : String(v));
-
-/** Fields whose change needs the object made anew. */
-function immutableDiff(d: Resource, o: Resource): string | undefined {
-  if (d.kind === 'link' && o.kind === 'link') {
-    if (d.type !== o.type) return `type ${o.type} → ${d.type}`;
-    if (d.vxlan && JSON.stringify(d.vxlan) !== JSON.stringify(o.vxlan)) return 'vxlan settings changed';
-    if (d.macvlan && JSON.stringify(d.macvlan) !== JSON.stringify(o.macvlan)) return 'macvlan settings changed';
-    if (d.peer && o.peer && (d.peer.ns !== o.peer.ns || d.peer.ifname !== o.peer.ifname))
-      return `peer ${o.peer.ns}/${o.peer.ifname} → ${d.peer.ns}/${d.peer.ifname}`;
-  }
-  if (d.kind === 'netns' && o.kind === 'netns') {
-    // ours (an interrupted run of ours left it, see the crash journal): made again
-    if (o.broken && d.origin !== 'adopted') return `${o.path} holds no namespace`;
-    if (d.origin === 'shared' && o.sharedWith !== d.sharedWith) return `shares ${show(o.sharedWith)} → ${d.sharedWith}`;
-  }
-  if (d.kind === 'route' && o.kind === 'route') {
-    // `ip route replace` changes a route in place; nothing is immutable
-  }
-  return undefined;
-}
-
-/** Fields that can be changed in place; returns human reasons, empty when equal. */
-function mutableDiff(d: Resource, o: Resource): string[] {
-  const r: string[] = [];
-  const cmp = (name: string, dv: unknown, ov: unknown) => {
-    if (dv !== undefined && dv !== ov) r.push(`${name} ${show(ov)} → ${show(dv)}`);
-  };
-  switch (d.kind) {
-    case 'link': {
-      const ol = o as LinkRes;
-      cmp('mtu', d.mtu, ol.mtu);
-      cmp('mac', d.mac?.toLowerCase(), ol.mac?.toLowerCase());
-      cmp('master', d.master, ol.master ?? null);
-      cmp('up', d.up, ol.up);
-      cmp('alias', d.alias, ol.alias);
-      if (d.addrgenNone && !ol.addrgenNone) r.push('ipv6 autoconf → off');
-      if (d.portLearning !== undefined && d.portLearning !== (ol.portLearning ?? true))
-        r.push(`port learning ${ol.portLearning === false ? 'off' : 'on'} → ${d.portLearning ? 'on' : 'off'}`);
-      if (d.hairpin !== undefined && d.hairpin !== (ol.hairpin ?? false)) r.push(`hairpin ${ol.hairpin ? 'on' : 'off'} → ${d.hairpin ? 'on' : 'off'}`);
-      break;
-    }
-    case 'route':
-      if (o.kind === 'route') {
-        cmp('via', d.via ?? null, o.via ?? null);
-        cmp('dev', d.dev, o.dev);
-        cmp('onlink', !!d.onlink, !!o.onlink);
-      }
-      break;
-    case 'sysctl':
-      if (o.kind === 'sysctl') cmp('value', d.value, o.value);
-      break;
-    case 'file':
-      if (o.kind === 'file' && d.content !== o.content) r.push('content differs');
-      break;
-    case 'chain':
-      if (o.kind === 'chain' && !d.userOwned && JSON.stringify(d.rules) !== JSON.stringify(o.rules))
-        r.push(chainRuleDiff(o.rules, d.rules).join('; ') || `rules reordered (${d.rules.length})`);
-      break;
-    case 'hook':
-      // position is not compared: read back, it only says whether the jump is first in its chain
-      if (o.kind === 'hook' && d.rule !== o.rule) r.push(`rule ${o.rule} → ${d.rule}`);
-      break;
-    case 'neigh':
-      if (o.kind === 'neigh') cmp('lladdr', d.mac.toLowerCase(), o.mac.toLowerCase());
-      break;
-    default:
-      break;
-  }
-  return r;
-}
-
-/** Objects that exist without netkeeper's mark but may be used as they are. */
-function mayAdopt(d: Resource): boolean {
-  if (d.kind === 'link') return d.type === 'loopback';
-  if (d.kind === 'netns') return d.origin === 'adopted';
-  return d.kind === 'addr' || d.kind === 'sysctl' || d.kind === 'route';
-}
-
-function neverDelete(o: Resource): boolean {
-  if (o.kind === 'sysctl') return true;
-  if (o.kind === 'link' && o.type === 'loopback') return true;
-  if (o.kind === 'netns' && o.origin === 'adopted') return true;
-  return false;
-}
-
-function describe(r: Resource): string {
-  switch (r.kind) {
-    case 'netns':
-      return r.broken ? `${r.path} (a file with no namespace mounted on it)` : `namespace ${r.name}`;
-    case 'link': {
-      // a declared veth says where it leads: the user sees whose interface waits
-      const to = r.peer ? ` (veth to ${r.peer.ns === HOST_NS ? 'the host' : `namespace ${r.peer.ns}`}, ${r.peer.ifname})` : '';
-      return `interface ${r.ifname}${r.ns === HOST_NS ? '' : ` in namespace ${r.ns}`}${to}`;
-    }
-    case 'file':
-      return `file ${r.path}`;
-    case 'chain':
-      return `iptables chain ${r.table}/${r.chain}`;
-    default:
-      return r.key;
-  }
-}
-
 /** The veth end that renders the `ip link add … peer …` for a pair: the host end, else the smaller key. */
 export function isPrimaryEnd(l: LinkRes): boolean {
   if (!l.peer) return true;
@@ -132,12 +31,8 @@ export function isPrimaryEnd(l: LinkRes): boolean {
   return `${l.ns}/${l.ifname}` < `${l.peer.ns}/${l.peer.ifname}`;
 }
 
-/** Where the other end of an observed veth is, from its kernel alias mark (nk:veth:NS/IF). */
-export function observedPeer(l: LinkRes): { ns: string; ifname: string } | undefined {
-  if (l.peer) return l.peer;
-  const m = l.alias && /^nk:veth:([^/]+)\/(.+)$/.exec(l.alias);
-  return m ? { ns: m[1], ifname: m[2] } : undefined;
-}
+/** Where the other end of an observed veth is: observed, else from its kernel alias mark (nk:veth:NS/IF). */
+export const observedPeer: (l: LinkRes) => { ns: string; ifname: string } | undefined = vethPeer;
 
 const linkKey = (ns: string, ifname: string) => `link:${ns}/${ifname}`;
 
@@ -289,23 +184,3 @@ function covered(o: Resource, deleting: Set<string>, O: ResourceMap): boolean {
   }
   return false;
 }
-
-const PHASE_DELETE: Record<string, number> = { hook: 1, chain: 2, route: 3, neigh: 4, fdb: 4, addr: 5, link: 6, netns: 8, file: 9 };
-const PHASE_CREATE: Record<string, number> = {
-  netns: 20, link: 21, addr: 25, route: 26, neigh: 27, fdb: 27, sysctl: 28, chain: 29, hook: 30, file: 31,
-};
-const LINK_ORDER: Record<string, number> = { bridge: 0, vxlan: 1, macvlan: 2, veth: 2, loopback: 3 };
-
-function phase(c: Change): number {
-  const r = changeSubject(c);
-  if (c.action === 'delete') return PHASE_DELETE[r.kind] * 10 + (r.kind === 'link' ? 3 - (LINK_ORDER[r.type] ?? 2) : 0);
-  return PHASE_CREATE[r.kind] * 10 + (r.kind === 'link' ? (LINK_ORDER[r.type] ?? 2) : 0);
-}
-
-export function orderChanges(changes: Change[]): Change[] {
-  // routes within a phase: those a gateway stands on first when made, last when removed (route-order.ts)
-  const depth = routeDepths(changes);
-  const dep = (c: Change) => (c.action === 'delete' ? -1 : 1) * (depth.get(c) ?? 0);
-  return changes.sort((a, b) => phase(a) - phase(b) || dep(a) - dep(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-

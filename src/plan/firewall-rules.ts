@@ -5,10 +5,10 @@
 // iptables-save's order: -s, -d, -i, -o, -p, then matches in the order given
 // (`-p tcp` implies `-m tcp` before --dport), then -j. Addresses carry their
 // prefix (/32, /128). Verified against iptables 1.8.9 (nf_tables) and legacy:
-// test/fixtures/iptables/roundtrip-*.txt and test/unit/firewall/roundtrip.test.ts.
+// test/fixtures/iptables/{nft,legacy}-save-*.txt and test/unit/observe/iptables.test.ts.
 
 import type { IptFamily } from '../model/resources.js';
-import { MARK } from '../model/resources.js';
+import { MARK } from '../model/marks.js';
 
 export interface RuleParts {
   /** source address or CIDR; a leading '!' negates */

@@ -33,143 +33,19 @@
 // Router containers: nat POSTROUTING (last) ─▶ NK-POSTROUTING with -o IF -j MASQUERADE
 // inside the container's namespace.
 
-import { HOST_NS, chainRes, key } from '../model/resources.js';
-import type { ChainRes, HookRes, IptFamily, Resource, SysctlRes } from '../model/resources.js';
-import type { TContainer, TNetwork, TPort, Topology } from '../model/topology.js';
-import { dnatTarget, familyOf, rule } from './firewall-rules.js';
+import { HOST_NS, chainRes as chain } from '../model/resources.js';
+import type { IptFamily, Resource, SysctlRes } from '../model/resources.js';
+import type { TNetwork, Topology } from '../model/topology.js';
+import { CHAINS, CT_DNAT, CT_ESTABLISHED, bridged, fam, forwards, hook, sysctl } from './firewall-common.js';
+import { guardOnly, iccRules } from './firewall-guards.js';
+import { dnatRules, localnetBridges, localPorts, type LocalPort } from './firewall-ports.js';
+import { routerFamily, routerMasquerade } from './firewall-router.js';
+import { familyOf, rule } from './firewall-rules.js';
 
 export { chainRuleDiff, renderIptables, staleUdpPorts } from './firewall-render.js';
 export type { IptablesBatch } from './firewall-render.js';
-
-export const CHAINS = {
-  forward: 'NK-FORWARD',
-  user: 'NK-USER',
-  isolation: 'NK-ISOLATION',
-  ports: 'NK-PORTS',
-  portsOf: (bridge: string) => `NK-PORTS-${bridge}`,
-  postrouting: 'NK-POSTROUTING',
-  raw: 'NK-RAW',
-} as const;
-
-const CT_ESTABLISHED = '-m conntrack --ctstate RELATED,ESTABLISHED';
-/** ICMPv6 neighbour discovery: router solicitation/advertisement, neighbour solicitation/advertisement, redirect */
-const ND_TYPES = [133, 134, 135, 136, 137];
-const CT_DNAT = '-m conntrack --ctstate DNAT';
-
-const chain = chainRes;
-
-function hook(ns: string, family: IptFamily, table: string, builtin: string, target: string, r: string, position: 'first' | 'last'): HookRes {
-  return { kind: 'hook', key: key.hook(ns, family, table, builtin, target), ns, owned: true, family, table, chain: builtin, rule: r, position };
-}
-
-function sysctl(name: string, value: string, ns = HOST_NS): SysctlRes {
-  return { kind: 'sysctl', key: key.sysctl(ns, name), ns, owned: true, name, value };
-}
-
-const fam = (f: IptFamily): 4 | 6 => (f === 'ipv6' ? 6 : 4);
-const isLoopback4 = (ip: string) => /^127\./.test(ip);
-const isAny = (ip: string) => ip === '0.0.0.0' || ip === '::';
-
-/** Networks with a bridge on this host that the firewall handles (bridge and overlay drivers). */
-function bridged(topo: Topology): (TNetwork & { bridge: string })[] {
-  return topo.networks.filter((n): n is TNetwork & { bridge: string } => !!n.bridge && n.driver !== 'macvlan');
-}
-
-/** The host routes for it: nat or routed, not internal, host holds the gateway. */
-function forwards(n: TNetwork, f: 4 | 6): boolean {
-  return n.gatewayMode !== 'isolated' && !n.internal && n.subnets.some((s) => s.family === f && s.hostHasGateway);
-}
-
-/** Published ports this host serves, with the bridge they lead into. */
-interface LocalPort extends TPort {
-  bridge: string;
-  container: TContainer;
-}
-
-function localPorts(topo: Topology): LocalPort[] {
-  const nets = new Map(bridged(topo).map((n) => [n.name, n]));
-  const out: LocalPort[] = [];
-  for (const c of topo.containers) {
-    if (!c.local) continue;
-    for (const p of c.ports) {
-      const n = nets.get(p.network);
-      // isolated: the host routes nothing there; internal: no published ports
-      if (!n || n.gatewayMode === 'isolated' || n.internal) continue;
-      if (familyOf(p.containerIP) !== familyOf(isAny(p.hostIP) ? p.containerIP : p.hostIP)) continue;
-      out.push({ ...p, bridge: n.bridge, container: c });
-    }
-  }
-  return out;
-}
-
-/** Bridges that need route_localnet: a port reachable at 127.0.0.1 leads into them. */
-function localnetBridges(ports: LocalPort[]): string[] {
-  const s = new Set<string>();
-  for (const p of ports) if (familyOf(p.containerIP) === 'ipv4' && (isAny(p.hostIP) || isLoopback4(p.hostIP))) s.add(p.bridge);
-  return [...s];
-}
-
-const portRange = (a: number, b: number) => (a === b ? `${a}` : `${a}:${b}`);
-
-/** DNAT rules for one published port (range). */
-export function dnatRules(p: TPort): string[] {
-  const d = isAny(p.hostIP) ? undefined : p.hostIP;
-  const len = p.hostPortEnd - p.hostPort;
-  if (len === 0)
-    return [rule({ d, p: p.protocol, dport: `${p.hostPort}`, j: `DNAT --to-destination ${dnatTarget(p.containerIP, `${p.containerPort}`)}` })];
-  if (p.containerPort === p.hostPort && p.containerPortEnd === p.hostPortEnd)
-    return [rule({ d, p: p.protocol, dport: portRange(p.hostPort, p.hostPortEnd), j: `DNAT --to-destination ${dnatTarget(p.containerIP)}` })];
-  const out: string[] = [];
-  for (let i = 0; i <= len; i++) {
-    const cport = p.containerPortEnd === p.containerPort ? p.containerPort : p.containerPort + i;
-    out.push(rule({ d, p: p.protocol, dport: `${p.hostPort + i}`, j: `DNAT --to-destination ${dnatTarget(p.containerIP, `${cport}`)}` }));
-  }
-  return out;
-}
-
-function addrOn(c: TContainer, network: string, f: 4 | 6): string | undefined {
-  const a = c.attachments.find((x) => x.network === network);
-  return f === 4 ? a?.ip4 : a?.ip6;
-}
-
-/** The icc part of a bridge's section: accept all, or links and self-hairpin then drop. */
-function iccRules(n: TNetwork & { bridge: string }, f: 4 | 6, topo: Topology, ports: LocalPort[]): string[] {
-  const br = n.bridge;
-  if (n.icc) return [rule({ i: br, o: br, j: 'ACCEPT' })];
-  const out: string[] = [];
-  const byName = new Map(topo.containers.map((c) => [c.name, c]));
-  // a container reaching its own published port is not container-to-container traffic
-  const selfs = new Set<string>();
-  for (const p of ports) {
-    if (p.bridge !== br || familyOf(p.containerIP) !== (f === 6 ? 'ipv6' : 'ipv4')) continue;
-    selfs.add(p.containerIP);
-  }
-  for (const ip of selfs) out.push(rule({ s: ip, d: ip, i: br, o: br, j: 'ACCEPT' }));
-  for (const c of topo.containers) {
-    for (const l of c.links) {
-      const t = byName.get(l.container);
-      const src = addrOn(c, n.name, f);
-      const dst = t && addrOn(t, n.name, f);
-      if (!src || !dst) continue;
-      if (l.ports.length === 0) out.push(rule({ s: src, d: dst, i: br, o: br, j: 'ACCEPT' }));
-      for (const p of l.ports) out.push(rule({ s: src, d: dst, i: br, o: br, p: p.protocol, dport: `${p.port}`, j: 'ACCEPT' }));
-    }
-  }
-  // neighbour discovery (router/neighbour solicitation and advertisement, redirect)
-  // is not container-to-container traffic: without it no IPv6 link works
-  if (f === 6) for (const t of ND_TYPES) out.push(rule({ i: br, o: br, m: [`-p ipv6-icmp -m icmp6 --icmpv6-type ${t}`], j: 'ACCEPT' }));
-  out.push(rule({ i: br, o: br, j: 'DROP' }));
-  return out;
-}
-
-/**
- * A network without a subnet of this family still gets this family's guards
- * (internal, isolation, icc: false), so that a member that gives itself
- * addresses of that family cannot go around them. Nothing is accepted for it.
- */
-function guardOnly(n: TNetwork, family: IptFamily): boolean {
-  return !n.subnets.some((s) => s.family === fam(family));
-}
+export { CHAINS } from './firewall-common.js';
+export { dnatRules } from './firewall-ports.js';
 
 function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Resource[] {
   const f = fam(family);
@@ -252,40 +128,6 @@ function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Reso
     out.push(chain(HOST_NS, family, 'raw', CHAINS.raw, localnet.map((b) => rule({ d: '127.0.0.0/8', i: b, j: 'DROP' }))));
     out.push(hook(HOST_NS, family, 'raw', 'PREROUTING', CHAINS.raw, rule({ mark: true, j: CHAINS.raw }), 'first'));
     for (const b of localnet) out.push(sysctl(`net.ipv4.conf.${b}.route_localnet`, '1'));
-  }
-  return out;
-}
-
-/** The namespace a container's own rules live in (a shared namespace belongs to its owner). */
-function nsOf(c: TContainer, topo: Topology): string {
-  if (c.mode === 'host') return HOST_NS;
-  if (c.netnsOrigin === 'shared' && c.sharedWith) {
-    const owner = topo.containers.find((x) => x.name === c.sharedWith);
-    if (owner?.netns) return owner.netns;
-  }
-  return c.netns ?? c.name;
-}
-
-function routerMasquerade(topo: Topology, ns: string): string[] {
-  const out: string[] = [];
-  for (const c of topo.containers) {
-    if (!c.local || nsOf(c, topo) !== ns) continue;
-    for (const ifname of c.masquerade) {
-      const r = rule({ o: ifname, j: 'MASQUERADE' });
-      if (!out.includes(r)) out.push(r);
-    }
-  }
-  return out;
-}
-
-/** MASQUERADE rules inside router containers' namespaces (IPv4). */
-function routerFamily(topo: Topology): Resource[] {
-  const out: Resource[] = [];
-  const spaces = new Set<string>();
-  for (const c of topo.containers) if (c.local && c.masquerade.length > 0 && nsOf(c, topo) !== HOST_NS) spaces.add(nsOf(c, topo));
-  for (const ns of spaces) {
-    out.push(chain(ns, 'ipv4', 'nat', CHAINS.postrouting, routerMasquerade(topo, ns)));
-    out.push(hook(ns, 'ipv4', 'nat', 'POSTROUTING', CHAINS.postrouting, rule({ mark: true, j: CHAINS.postrouting }), 'last'));
   }
   return out;
 }

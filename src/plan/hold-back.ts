@@ -18,14 +18,12 @@
 
 import type { Conflict, Plan } from '../model/plan.js';
 import { HOST_NS, key, type Resource } from '../model/resources.js';
+import { vethPeer } from '../model/marks.js';
 import { cidrContains, parseCidr, parseIP, type Cidr } from '../model/ip.js';
 
 /** The veth peer of a link: declared, or from its kernel alias mark (nk:veth:NS/IF). */
 function peerOf(r: Resource): { ns: string; ifname: string } | undefined {
-  if (r.kind !== 'link') return undefined;
-  if (r.peer) return r.peer;
-  const m = r.alias && /^nk:veth:([^/]+)\/(.+)$/.exec(r.alias);
-  return m ? { ns: m[1], ifname: m[2] } : undefined;
+  return r.kind === 'link' ? vethPeer(r) : undefined;
 }
 
 /** net.ipv4.conf.<if>.<key> (and ipv6, neigh): the interface it belongs to. */

@@ -15,7 +15,7 @@
 import type { NetworkSpec } from '../model/config.js';
 import type { HostRoute } from '../model/plan.js';
 import { cidrOverlaps, formatNetwork, parseCidr } from '../model/ip.js';
-import type { AutoSubnetRequest } from './ipam.js';
+import type { AutoSubnetRequest } from './ipam/index.js';
 
 export interface HostOverlapError {
   /** the network whose declared subnet is refused */

@@ -5,7 +5,8 @@
 // host names taken from the Host objects and container names, where the files
 // are readable, from the topology. Per macvlan network: its members and parent.
 
-import { HOST_NS, MARK } from '../model/resources.js';
+import { HOST_NS } from '../model/resources.js';
+import { aliasDetail, vethPeer } from '../model/marks.js';
 import type { AddrRes, FdbRes, LinkRes, NeighRes, Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 import { textTable } from '../model/text-table.js';
@@ -63,11 +64,6 @@ export function namesFromTopology(topo: Topology | undefined, hosts: { name: str
   return { hosts: topo.hosts.length ? topo.hosts : hosts, containers };
 }
 
-const roleOf = (alias: string | undefined, role: string): string | undefined => {
-  const p = `${MARK.aliasPrefix}${role}:`;
-  return alias?.startsWith(p) ? alias.slice(p.length) : undefined;
-};
-
 function addrsOf(resources: Resource[], ns: string, ifname: string): { ip4?: string; ip6?: string } {
   const out: { ip4?: string; ip6?: string } = {};
   for (const r of resources) {
@@ -85,7 +81,7 @@ export function overlayStatus(resources: Resource[], names: StatusNames): Overla
   const links = resources.filter((r): r is LinkRes => r.kind === 'link');
   const out: OverlayStatus[] = [];
   for (const vx of links) {
-    const network = roleOf(vx.alias, 'vxlan');
+    const network = aliasDetail(vx.alias, 'vxlan');
     if (vx.ns !== HOST_NS || vx.type !== 'vxlan' || !network || !vx.vxlan) continue;
     const byIp = names.containers?.get(network);
     const members: MemberStatus[] = [];
@@ -93,8 +89,7 @@ export function overlayStatus(resources: Resource[], names: StatusNames): Overla
     const bridge = vx.master ?? undefined;
     for (const l of links) {
       if (!bridge || l.ns !== HOST_NS || l.type !== 'veth' || l.master !== bridge) continue;
-      const m = /^([^/]+)\/(.+)$/.exec(roleOf(l.alias, 'veth') ?? '');
-      const peer = l.peer ?? (m ? { ns: m[1], ifname: m[2] } : undefined);
+      const peer = vethPeer(l);
       if (!peer) continue;
       const inner = links.find((x) => x.ns === peer.ns && x.ifname === peer.ifname);
       const a = addrsOf(resources, peer.ns, peer.ifname);
@@ -149,7 +144,7 @@ export function macvlanStatus(resources: Resource[]): MacvlanStatus[] {
   const nets = new Map<string, MacvlanStatus>();
   for (const r of resources) {
     if (r.kind !== 'link' || r.type !== 'macvlan') continue;
-    const network = roleOf(r.alias, 'macvlan');
+    const network = aliasDetail(r.alias, 'macvlan');
     if (!network) continue;
     const s = nets.get(network) ?? nets.set(network, { network, parent: r.macvlan?.parent ?? '', mode: r.macvlan?.mode ?? '', members: [] }).get(network)!;
     if (!s.parent && r.macvlan?.parent) s.parent = r.macvlan.parent;

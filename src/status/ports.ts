@@ -12,6 +12,7 @@
 
 import type { TPort, Topology } from '../model/topology.js';
 import { HOST_NS } from '../model/resources.js';
+import { aliasDetail, vethPeer } from '../model/marks.js';
 import { dnatHostIP, parseDnat } from '../observe/dnat.js';
 import type { AddrRes, ChainRes, IptFamily, LinkRes, NetnsRes, Resource } from '../model/resources.js';
 import { textTable } from '../model/text-table.js';
@@ -55,12 +56,6 @@ function extends_(prev: PublishedPort, next: PublishedPort): boolean {
   return shifting || toOne;
 }
 
-/** the other end of a host veth, from its nk:veth:<ns>/<ifname> mark */
-function aliasPeer(alias: string | undefined): { ns: string; ifname: string } | undefined {
-  const m = alias && /^nk:veth:([^/]+)\/(.+)$/.exec(alias);
-  return m ? { ns: m[1], ifname: m[2] } : undefined;
-}
-
 interface Where {
   ns: string;
   /** the interface holding the address is a port of this bridge (through its veth peer) */
@@ -80,9 +75,10 @@ export function publishedPorts(resources: Iterable<Resource>, names: ReadonlyMap
   for (const r of all) {
     if (r.kind !== 'link' || r.ns !== HOST_NS) continue;
     const l = r as LinkRes;
-    if (l.type === 'bridge' && l.alias?.startsWith('nk:net:')) networkOfBridge.set(l.ifname, l.alias.slice('nk:net:'.length));
+    const network = l.type === 'bridge' ? aliasDetail(l.alias, 'net') : undefined;
+    if (network !== undefined) networkOfBridge.set(l.ifname, network);
     if (!l.master) continue;
-    const peer = l.peer ?? aliasPeer(l.alias);
+    const peer = vethPeer(l);
     if (peer) bridgeOfEnd.set(`${peer.ns}/${peer.ifname}`, l.master);
   }
   // container address → where it lives

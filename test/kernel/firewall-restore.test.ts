@@ -13,7 +13,7 @@ import { diff } from '../../src/plan/diff.js';
 import { toMap } from '../../src/model/resources.js';
 import type { Change, Observed } from '../../src/model/plan.js';
 import type { Topology } from '../../src/model/topology.js';
-import { container, network, port, topology } from '../unit/firewall/topo.js';
+import { container, network, port, topology } from '../unit/plan/firewall-fixtures.js';
 
 function topo(udpTo: 'a' | 'b' | 'none'): Topology {
   const front = network('front', 'br0', ['172.30.0.0/24']);

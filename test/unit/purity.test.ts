@@ -7,9 +7,10 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '../../src');
-const MODULES = String.raw`(node:)?(fs|fs\/promises|child_process|os|worker_threads|net|dgram)|execa|chokidar|pino|pino-pretty`;
-const IMPORTS = new RegExp(String.raw`(from\s+|import\s*\(\s*|require\s*\(\s*)['"](${MODULES})['"]`);
-const AMBIENT = /process\.env|process\.(argv|cwd|exit|hrtime)|Date\.now|new Date\(|performance\.now|Math\.random/;
+const MODULES = String.raw`(node:)?(fs|fs\/promises|child_process|os|worker_threads|net|dgram|process|timers|timers\/promises|module)|execa|chokidar|pino|pino-pretty`;
+// `from 'x'` (import and export), a bare `import 'x'`, `import('x')` and `require('x')`, in any quotes
+const IMPORTS = new RegExp(String.raw`(from\s+|import\s+|import\s*\(\s*|require\s*\(\s*)['"\`](${MODULES})['"\`]`);
+const AMBIENT = /process\.|globalThis\.process|Date\.now|new Date\(|performance\.now|Math\.random|setTimeout|setInterval|setImmediate/;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -23,8 +24,13 @@ describe('the purity check itself', () => {
     `const { execa } = await import('execa');`,
     `const cp = require("child_process");`,
     `import os from 'os';`,
+    `import 'node:fs';`,
+    `export { readFile } from "fs";`,
+    'const t = await import(`node:timers/promises`);',
+    `const { createRequire } = await import ( 'node:module' );`,
   ])('catches %s', (line) => expect(line).toMatch(IMPORTS));
   it('lets model imports through', () => expect(`import { x } from '../model/ip.js';`).not.toMatch(IMPORTS));
+  it.each([`process.env.HOME`, `setTimeout(f, 10)`, `Date.now()`])('catches ambient %s', (line) => expect(line).toMatch(AMBIENT));
 });
 
 describe.each(['model', 'config', 'observe', 'plan', 'status'])('src/%s is pure', (folder) => {

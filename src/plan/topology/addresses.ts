@@ -8,7 +8,7 @@ import type { NetworkSpec } from '../../model/config.js';
 import { cidrContains, formatIP, parseCidr, parseIP } from '../../model/ip.js';
 import { ipv4OfDefaultMacs } from '../../model/names.js';
 import type { TNetwork, TSubnet } from '../../model/topology.js';
-import { allocate, type IpamAssignment, type IpamRequest } from '../ipam.js';
+import { allocate, type IpamAssignment, type IpamRequest } from '../ipam/index.js';
 import type { AttDraft } from './attachments.js';
 import { ctrObj, declaredAt, err, netObj, type Ctx } from './context.js';
 

@@ -5,7 +5,7 @@
 import type { ContainerSpec } from '../../model/config.js';
 import { macFromIPv4, macFromName, normalizeMac, vethHostName } from '../../model/names.js';
 import type { TAttachment, TContainer, TNetwork } from '../../model/topology.js';
-import type { IpamAssignment } from '../ipam.js';
+import type { IpamAssignment } from '../ipam/index.js';
 import type { AttDraft } from './attachments.js';
 import { buildPorts } from '../ports.js';
 import { ctrObj, err, type Ctx } from './context.js';

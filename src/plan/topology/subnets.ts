@@ -9,7 +9,7 @@ import { overlayGatewayMac } from '../../model/names.js';
 import { HOST_NS, key } from '../../model/resources.js';
 import type { TNetwork, TSubnet } from '../../model/topology.js';
 import { hostOverlapErrors } from '../host-overlap.js';
-import { chooseAutoSubnets, type AutoSubnetRequest } from '../ipam.js';
+import { chooseAutoSubnets, type AutoSubnetRequest } from '../ipam/index.js';
 import type { AttDraft } from './attachments.js';
 import { declaredAt, err, firstV4, netObj, type Ctx } from './context.js';
 import { gatewayRule } from './networks.js';

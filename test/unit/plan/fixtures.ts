@@ -2,7 +2,7 @@
 import type { Topology, TContainer, TNetwork } from '../../../src/model/topology.js';
 import type { Observed } from '../../../src/model/plan.js';
 import type { Resource } from '../../../src/model/resources.js';
-import { container as bareContainer, network as bareNetwork } from '../firewall/topo.js';
+import { container as bareContainer, network as bareNetwork } from './firewall-fixtures.js';
 
 export function network(over: Partial<TNetwork> = {}): TNetwork {
   return bareNetwork('frontend', 'br-frontend', ['172.18.0.0/24'], over);
