@@ -3,7 +3,7 @@
 // The kinds live in schema-network.ts, schema-container.ts, schema-small-kinds.ts;
 // shared definitions and patterns in schema-defs.ts; defaults in src/model/defaults.ts.
 // schemas/*.schema.json are the editor form of these (editor-schema.ts; a unit test
-// keeps them equal; regenerate with `NK_WRITE_SCHEMAS=1 npx vitest run test/unit/config/schema-files.test.ts`).
+// keeps them equal; regenerate with `NK_WRITE_SCHEMAS=1 npx vitest run test/unit/config/schemas.test.ts`).
 // Custom formats (registered in validate-schema.ts): "ip-address" (IPv4 or IPv6
 // literal), "cidr" (address/prefix), "route-destination" ("default" or a CIDR).
 
