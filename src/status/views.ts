@@ -249,7 +249,14 @@ export function statusViews(input: StatusInput): StatusViews {
     networks: [...networks.values()].sort(byName),
     containers,
     links: [...linkViews.values()].sort(byName),
-    ports: ports.sort((a, b) => naturalCompare(a.container ?? '\uffff', b.container ?? '\uffff') || a.hostPort - b.hostPort || a.protocol.localeCompare(b.protocol)),
+    ports: ports.sort(
+      (a, b) =>
+        naturalCompare(a.container ?? '\uffff', b.container ?? '\uffff') ||
+        (a.family === b.family ? 0 : a.family === 'ipv4' ? -1 : 1) ||
+        a.hostPort - b.hostPort ||
+        a.protocol.localeCompare(b.protocol) ||
+        a.hostIP.localeCompare(b.hostIP),
+    ),
     host: files ? syncOf(true, true, drift.get('host:')) : null,
     index: idx,
   };
