@@ -88,23 +88,44 @@ export interface StatusViews {
 }
 
 const links = (rs: Resource[]) => rs.filter((r): r is LinkRes => r.kind === 'link');
-const addrsOf = (rs: Resource[], ns: string, ifname: string) =>
-  rs.filter((r): r is AddrRes => r.kind === 'addr' && r.ns === ns && r.ifname === ifname).map((a) => a.cidr);
 const firstOf = (cidrs: string[], v6: boolean) => cidrs.map((c) => c.split('/')[0]).find((ip) => ip.includes(':') === v6 && !ip.toLowerCase().startsWith('fe80'));
 
+/** The kernel's links and addresses by where they are (one pass over the resources, not one per container). */
+export interface KernelIndex {
+  linksIn: Map<string, LinkRes[]>;
+  hostLinks: Map<string, LinkRes>;
+  /** `ns/ifname` → addresses (CIDR) */
+  addrs: Map<string, string[]>;
+}
+
+export function kernelIndex(rs: Resource[]): KernelIndex {
+  const k: KernelIndex = { linksIn: new Map(), hostLinks: new Map(), addrs: new Map() };
+  for (const r of rs) {
+    if (r.kind === 'link') {
+      (k.linksIn.get(r.ns) ?? k.linksIn.set(r.ns, []).get(r.ns)!).push(r);
+      if (r.ns === HOST_NS) k.hostLinks.set(r.ifname, r);
+    } else if (r.kind === 'addr') {
+      const id = `${r.ns}/${r.ifname}`;
+      (k.addrs.get(id) ?? k.addrs.set(id, []).get(id)!).push((r as AddrRes).cidr);
+    }
+  }
+  return k;
+}
+
+const addrsOf = (k: KernelIndex, ns: string, ifname: string) => k.addrs.get(`${ns}/${ifname}`) ?? [];
+
 /** A container's interfaces as the kernel has them, each with the network or Link it belongs to. */
-export function attachmentsIn(rs: Resource[], ns: string, c: TContainer | undefined, idx: OwnerIndex): AttachmentView[] {
-  const hostLinks = new Map(links(rs).filter((l) => l.ns === HOST_NS).map((l) => [l.ifname, l]));
+export function attachmentsIn(k: KernelIndex, ns: string, c: TContainer | undefined, idx: OwnerIndex): AttachmentView[] {
   const out: AttachmentView[] = [];
-  for (const l of links(rs)) {
-    if (l.ns !== ns || l.type === 'loopback') continue;
+  for (const l of k.linksIn.get(ns) ?? []) {
+    if (l.type === 'loopback') continue;
     const declared = c?.attachments.find((a) => a.ifname === l.ifname);
     const hostEnd = markOf(l.alias, 'veth')?.split('/').slice(1).join('/') ?? (l.peer?.ns === HOST_NS ? l.peer.ifname : undefined);
-    const bridge = hostEnd ? hostLinks.get(hostEnd)?.master : undefined;
+    const bridge = hostEnd ? k.hostLinks.get(hostEnd)?.master : undefined;
     const link = markOf(l.alias, 'link') ?? idx.linkOfEnd.get(`${ns}/${l.ifname}`);
     const network = link ? undefined : (declared?.network ?? markOf(l.alias, 'macvlan') ?? (bridge ? idx.networkOfDev.get(bridge) : undefined));
     if (!network && !link && !l.alias?.startsWith('nk:')) continue; // not netkeeper's (an adopted namespace's own)
-    const cidrs = addrsOf(rs, ns, l.ifname);
+    const cidrs = addrsOf(k, ns, l.ifname);
     const ip4 = firstOf(cidrs, false);
     const ip6 = firstOf(cidrs, true);
     out.push({
@@ -129,6 +150,7 @@ function modeOf(c: TContainer | undefined, n: NetnsRes | undefined, hasLinks: bo
 
 export function statusViews(input: StatusInput): StatusViews {
   const rs = input.resources;
+  const k = kernelIndex(rs);
   const topo = input.topo;
   const files = input.plan !== undefined;
   const idx = ownerIndex(topo, [...rs, ...(input.desired ?? [])]);
@@ -154,7 +176,7 @@ export function statusViews(input: StatusInput): StatusViews {
     const n = byNs.get(ns);
     const present = ns === HOST_NS || (!!n && n.broken === undefined);
     // mode container: shares another's interfaces (shown there, as `docker ps` does)
-    const atts = present && ns !== HOST_NS && c.mode !== 'container' ? attachmentsIn(rs, ns, c, idx) : [];
+    const atts = present && ns !== HOST_NS && c.mode !== 'container' ? attachmentsIn(k, ns, c, idx) : [];
     containers.push({
       name: c.name,
       namespace: c.mode === 'host' ? 'host' : c.netnsOrigin === 'adopted' ? (c.netnsPath ?? ns) : ns,
@@ -167,7 +189,7 @@ export function statusViews(input: StatusInput): StatusViews {
   }
   for (const n of netnsRes) {
     if (declaredNs.has(n.name) || !n.owned) continue;
-    const atts = n.sharedWith ? [] : attachmentsIn(rs, n.name, undefined, idx);
+    const atts = n.sharedWith ? [] : attachmentsIn(k, n.name, undefined, idx);
     const name = nsNames.get(n.name) ?? n.name;
     containers.push({
       name,
@@ -183,7 +205,7 @@ export function statusViews(input: StatusInput): StatusViews {
 
   // networks: declared, and bridges / macvlans marked as netkeeper's
   const networks = new Map<string, NetworkView>();
-  const hostLinks = links(rs).filter((l) => l.ns === HOST_NS);
+  const hostLinks = [...k.hostLinks.values()];
   const membersOf = (net: string) => containers.filter((c) => c.networks.some((a) => a.network === net)).map((c) => c.name);
   const portsOf = (net: string) =>
     ports.filter((p) => p.network === net && p.sync?.state !== 'missing').map((p) => `${p.hostIP === '0.0.0.0' || p.hostIP === '::' ? '' : `${p.hostIP}:`}${p.hostPort === p.hostPortEnd ? p.hostPort : `${p.hostPort}-${p.hostPortEnd}`}/${p.protocol}`);
@@ -207,7 +229,7 @@ export function statusViews(input: StatusInput): StatusViews {
     const macvlanNet = l.type === 'macvlan' ? markOf(l.alias, 'macvlan') : undefined;
     const name = bridgeNet ?? macvlanNet;
     if (!name || networks.has(name)) continue;
-    const cidrs = bridgeNet ? addrsOf(rs, HOST_NS, l.ifname) : [];
+    const cidrs = bridgeNet ? addrsOf(k, HOST_NS, l.ifname) : [];
     const overlay = hostLinks.some((x) => x.type === 'vxlan' && markOf(x.alias, 'vxlan') === name);
     networks.set(name, {
       name,
@@ -228,13 +250,13 @@ export function statusViews(input: StatusInput): StatusViews {
   // Links: declared (with an end on this host), and veths marked nk:link:NAME
   const linkViews = new Map<string, LinkView>();
   const endView = (ns: string, ifname: string, container: string) => {
-    const l = links(rs).find((x) => x.ns === ns && x.ifname === ifname);
-    return { container, interface: ifname, addresses: addrsOf(rs, ns, ifname), up: l?.up ?? false };
+    const l = k.linksIn.get(ns)?.find((x) => x.ifname === ifname);
+    return { container, interface: ifname, addresses: addrsOf(k, ns, ifname), up: l?.up ?? false };
   };
   const localNs = new Set([HOST_NS, ...(topo?.containers.filter((c) => c.local).map((c) => c.netns ?? HOST_NS) ?? [])]);
   for (const l of topo?.links ?? []) {
     if (!l.ends.every((e) => localNs.has(e.ns))) continue;
-    const present = l.ends.some((e) => links(rs).some((x) => x.ns === e.ns && x.ifname === e.ifname));
+    const present = l.ends.some((e) => k.linksIn.get(e.ns)?.some((x) => x.ifname === e.ifname));
     linkViews.set(l.name, { name: l.name, ends: l.ends.map((e) => endView(e.ns, e.ifname, e.container)), mtu: l.mtu, sync: sync(true, present, `link:${l.name}`) });
   }
   for (const l of links(rs)) {
