@@ -7,7 +7,7 @@ import { HOST_NS } from '../model/resources.js';
 import type { LinkRes, Resource } from '../model/resources.js';
 import { changeSubject, type Change, type Plan } from '../model/plan.js';
 import { chainRuleDiff } from '../plan/firewall-render.js';
-import { HOST_OWNER, ownerId, ownerOf, type Owner, type OwnerIndex } from './owners.js';
+import { SETTINGS, ownerId, ownerOf, type Owner, type OwnerIndex } from './owners.js';
 
 /** How a declared object stands against the files. */
 export type SyncState = 'in sync' | 'drifted' | 'missing' | 'not declared';
@@ -135,7 +135,7 @@ function chainRuleOwners(before: string[], after: string[], idx: OwnerIndex): Ma
   const out = new Map<string, { owner: Owner; missing: number; extra: number }>();
   for (const line of chainRuleDiff(before, after)) {
     const dev = [...line.matchAll(/(?:^|\s)-[io] (\S+)/g)].map((m) => m[1]).find((d) => idx.networkOfDev.has(d));
-    const owner: Owner = dev ? { kind: 'network', name: idx.networkOfDev.get(dev)! } : HOST_OWNER;
+    const owner: Owner = dev ? { kind: 'network', name: idx.networkOfDev.get(dev)! } : SETTINGS;
     const e = out.get(ownerId(owner)) ?? out.set(ownerId(owner), { owner, missing: 0, extra: 0 }).get(ownerId(owner))!;
     if (line.startsWith('- ')) e.extra++;
     else e.missing++; // "+ rule", or "~ same rules, new order"

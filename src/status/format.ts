@@ -60,11 +60,11 @@ export function portsTable(ports: PortView[], files: boolean): string[] {
 }
 
 /** "Against networks.d: 1 drifted, 1 missing." — or nothing when the files were not read. */
-export function againstFiles(dir: string | undefined, views: Pick<StatusViews, 'networks' | 'containers' | 'links' | 'ports' | 'host'>): string[] {
+export function againstFiles(dir: string | undefined, views: Pick<StatusViews, 'networks' | 'containers' | 'links' | 'ports' | 'settings'>): string[] {
   if (dir === undefined) return [];
   const all = [...views.networks, ...views.containers, ...views.links].map((o) => o.sync?.state);
   const n = (s: string) => all.filter((x) => x === s).length;
-  const host = views.host && views.host.state !== 'in sync' ? [`host-wide settings: ${syncText(views.host)}`] : [];
+  const host = views.settings && views.settings.state !== 'in sync' ? [`Host settings: ${syncText(views.settings)}`] : [];
   const parts = [['drifted', n('drifted')], ['missing', n('missing')], ['not declared', n('not declared')]].filter(([, k]) => k) as [string, number][];
   if (parts.length === 0 && host.length === 0) return [`Against ${dir}: everything in sync.`];
   return [...host, `Against ${dir}: ${parts.map(([s, k]) => `${k} ${s}`).join(', ') || 'objects in sync'}${parts.length || host.length ? ` (netkeeper plan --dir ${dir} shows the changes)` : ''}.`];
@@ -82,7 +82,7 @@ export function formatView(view: ListView, v: StatusViews, dir: string | undefin
   if (view === 'ports') sections.push(v.ports.length ? portsTable(v.ports, files) : ['No published ports.']);
   if (view === 'overview' && !v.networks.length && !v.containers.length) sections.splice(0, sections.length, ['netkeeper owns nothing on this host.']);
   sections.forEach((s, i) => out.push(...(i ? [''] : []), ...s));
-  const summary = againstFiles(dir, view === 'overview' ? v : { ...v, networks: view === 'networks' ? v.networks : [], containers: view === 'containers' ? v.containers : [], links: [], host: null });
+  const summary = againstFiles(dir, view === 'overview' ? v : { ...v, networks: view === 'networks' ? v.networks : [], containers: view === 'containers' ? v.containers : [], links: [], settings: null });
   if (view === 'ports' && files) {
     const bad = v.ports.filter((p) => p.sync && p.sync.state !== 'in sync').length;
     out.push('', bad ? `Against ${dir}: ${bad} port(s) differ (netkeeper plan --dir ${dir} shows the changes).` : `Against ${dir}: every port in sync.`);

@@ -2,8 +2,12 @@
 // Link, or the host-wide settings (firewall chains and jumps, host sysctls). Used
 // by `status` to mark drift per object. Pure.
 //
-// NOTE for the lead: the grouped plan (planview, src/plan/owners.ts) needs the
-// same mapping; unify the two after merging.
+// NOTE for the lead: the grouped plan (planview, src/view/owners.ts) has the same
+// mapping with the same names (Owner, OwnerKind, ownerId, ownerIndex, ownersOf,
+// SETTINGS); unify the two after merging. Differences: here overlay FDB and
+// neighbour entries belong to their network (status has no per-Host rows), there
+// to the peer Host; here NK-PORTS-* chains belong to their network (status
+// compares published ports port by port instead, ports-drift.ts).
 //
 // The index is built from the topology (the files' names: which namespace is
 // which container, which bridge is which network, which interfaces are a Link's
@@ -14,11 +18,12 @@ import { HOST_NS, MARK } from '../model/resources.js';
 import type { Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 
-export type OwnerKind = 'network' | 'container' | 'link' | 'host';
+/** host: a peer Host of an overlay (not used by status); settings: the host-wide settings */
+export type OwnerKind = 'network' | 'container' | 'link' | 'host' | 'settings';
 
 export interface Owner {
   kind: OwnerKind;
-  /** the object's name ('' for the host) */
+  /** the object's name ('' for the host-wide settings) */
   name: string;
 }
 
@@ -33,7 +38,7 @@ export interface OwnerIndex {
   nsOfHostVeth: Map<string, string>;
 }
 
-export const HOST_OWNER: Owner = { kind: 'host', name: '' };
+export const SETTINGS: Owner = { kind: 'settings', name: '' };
 
 export const ownerId = (o: Owner): string => `${o.kind}:${o.name}`;
 
@@ -87,29 +92,29 @@ export function ownerOf(r: Resource, idx: OwnerIndex): Owner {
       const peerNs = r.peer?.ns ?? markOf(r.alias, 'veth')?.split('/')[0] ?? idx.nsOfHostVeth.get(r.ifname);
       if (peerNs) return container(idx, peerNs);
       const byDev = idx.networkOfDev.get(r.ifname);
-      return byDev ? { kind: 'network', name: byDev } : HOST_OWNER;
+      return byDev ? { kind: 'network', name: byDev } : SETTINGS;
     }
     case 'addr': {
       const link = linkAt(r.ns, r.ifname);
       if (link) return { kind: 'link', name: link };
       if (r.ns !== HOST_NS) return container(idx, r.ns);
       const net = idx.networkOfDev.get(r.ifname);
-      return net ? { kind: 'network', name: net } : HOST_OWNER;
+      return net ? { kind: 'network', name: net } : SETTINGS;
     }
     case 'route': {
       const link = r.dev && !r.via ? linkAt(r.ns, r.dev) : undefined;
       if (link) return { kind: 'link', name: link };
-      return r.ns === HOST_NS ? HOST_OWNER : container(idx, r.ns);
+      return r.ns === HOST_NS ? SETTINGS : container(idx, r.ns);
     }
     case 'sysctl': {
       if (r.ns !== HOST_NS) return container(idx, r.ns);
       const dev = /^net\.ipv[46]\.conf\.(.+)\.[^.]+$/.exec(r.name)?.[1];
       const net = dev ? idx.networkOfDev.get(dev) : undefined;
-      return net ? { kind: 'network', name: net } : HOST_OWNER;
+      return net ? { kind: 'network', name: net } : SETTINGS;
     }
     case 'file': {
       const ns = fileNs(r.path);
-      return ns ? container(idx, ns) : HOST_OWNER;
+      return ns ? container(idx, ns) : SETTINGS;
     }
     case 'neigh':
     case 'fdb': {
@@ -117,15 +122,20 @@ export function ownerOf(r: Resource, idx: OwnerIndex): Owner {
       const net = idx.networkOfDev.get(r.dev);
       if (net) return { kind: 'network', name: net };
       const ns = idx.nsOfHostVeth.get(r.dev);
-      return ns ? container(idx, ns) : HOST_OWNER;
+      return ns ? container(idx, ns) : SETTINGS;
     }
     case 'chain': {
       if (r.ns !== HOST_NS) return container(idx, r.ns);
       const bridge = r.chain.startsWith('NK-PORTS-') ? r.chain.slice('NK-PORTS-'.length) : undefined;
       const net = bridge ? idx.networkOfDev.get(bridge) : undefined;
-      return net ? { kind: 'network', name: net } : HOST_OWNER;
+      return net ? { kind: 'network', name: net } : SETTINGS;
     }
     case 'hook':
-      return r.ns === HOST_NS ? HOST_OWNER : container(idx, r.ns);
+      return r.ns === HOST_NS ? SETTINGS : container(idx, r.ns);
   }
+}
+
+/** The declared objects behind one resource (planview's signature; here always one). */
+export function ownersOf(r: Resource, idx: OwnerIndex): Owner[] {
+  return [ownerOf(r, idx)];
 }

@@ -81,8 +81,8 @@ export interface StatusViews {
   containers: ContainerView[];
   links: LinkView[];
   ports: PortView[];
-  /** host-wide settings (firewall chains and jumps, host sysctls); null: the files were not read */
-  host: Sync | null;
+  /** the host-wide settings (firewall chains and jumps, host sysctls); null: the files were not read */
+  settings: Sync | null;
   /** for the detail view */
   index: OwnerIndex;
 }
@@ -279,7 +279,7 @@ export function statusViews(input: StatusInput): StatusViews {
         a.protocol.localeCompare(b.protocol) ||
         a.hostIP.localeCompare(b.hostIP),
     ),
-    host: files ? syncOf(true, true, drift.get('host:')) : null,
+    settings: files ? syncOf(true, true, drift.get('settings:')) : null,
     index: idx,
   };
 }

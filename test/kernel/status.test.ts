@@ -92,7 +92,7 @@ describe('a converged example', () => {
 
   it('--json: formatVersion 1, documents that validate against the schema', async () => {
     const all = await json();
-    expect(all).toMatchObject({ formatVersion: 1, view: 'overview', files: { dir, problem: null }, host: { state: 'in sync' } });
+    expect(all).toMatchObject({ formatVersion: 1, view: 'overview', files: { dir, problem: null }, settings: { state: 'in sync' } });
     const nets = await json('networks');
     expect(nets.networks.find((n: { name: string }) => n.name === 'frontend')).toMatchObject({
       driver: 'bridge',

@@ -32,7 +32,7 @@ describe.each(dirs)('examples/%s', (d) => {
     const v = statusViews({ resources, topo: again.topo, plan, desired: [...again.desired.resources.values()] });
     const states = [...v.networks, ...v.containers, ...v.links, ...v.ports.map((p) => ({ name: `port ${p.hostPort}`, sync: p.sync }))].map((o) => [o.name, o.sync?.state]);
     expect(states.filter(([, s]) => s !== 'in sync')).toEqual([]);
-    expect(v.host?.state).toBe('in sync');
+    expect(v.settings?.state).toBe('in sync');
     // the declared local containers are all listed, running
     const local = again.topo.containers.filter((c) => c.local).map((c) => c.name).sort();
     expect(v.containers.map((c) => c.name).sort()).toEqual(local);

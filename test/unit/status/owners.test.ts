@@ -33,7 +33,7 @@ describe('owners', () => {
     [addr('a', 'p2p0', '10.1.1.1/32'), 'link:a-b'],
     [{ kind: 'fdb', key: 'fdb:x', ns: 'host', owned: true, dev: 'vx-ov', mac: '02:00:00:00:00:01', dst: '192.168.1.2' } as Resource, 'network:ov'],
     [chainRes('host', 'ipv4', 'nat', 'NK-PORTS-br-front', []), 'network:front'],
-    [chainRes('host', 'ipv4', 'filter', 'NK-FORWARD', []), 'host:'],
+    [chainRes('host', 'ipv4', 'filter', 'NK-FORWARD', []), 'settings:'],
     [link('ghost', 'eth0', { alias: 'nk:veth:host/nkzz' }), 'container:ghost'],
   ])('%# %s', (r, want) => {
     const o = ownerOf(r, idx);

@@ -79,7 +79,7 @@ describe('in sync', () => {
       ['c10', 'c10', 'bridge', ['frontend=172.18.0.20'], [], 'running', 'in sync'],
       ['web', 'web', 'bridge', ['frontend=172.18.0.10'], ['0.0.0.0:8080->80/tcp'], 'running', 'in sync'],
     ]);
-    expect(v.host).toEqual({ state: 'in sync', drift: [] });
+    expect(v.settings).toEqual({ state: 'in sync', drift: [] });
   });
   it('prints tables with a DRIFT column and a summary line', () => {
     const text = formatView('containers', v, 'networks.d');
@@ -133,7 +133,7 @@ describe('drift, in the files words', () => {
     expect(text).toMatch(/\nbackend .* missing\n/);
     // the hosts files of the others still name c2; the firewall rules of backend are backend's (missing), not host-wide drift
     expect(v.containers.find((c) => c.name === 'web')?.sync).toEqual({ state: 'drifted', drift: ['/etc/netns/web/hosts out of date'] });
-    expect(v.host).toEqual({ state: 'in sync', drift: [] });
+    expect(v.settings).toEqual({ state: 'in sync', drift: [] });
     expect(text).toMatch(/Against nd: 2 drifted, 1 missing, 1 not declared \(netkeeper plan --dir nd shows the changes\)\./);
   });
 });
