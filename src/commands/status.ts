@@ -1,11 +1,11 @@
 // `netkeeper status [networks|containers|ports|NAME] [--json] [--detail]`: the
 // I/O of status — read the files, observe the kernel, read the watcher's state —
 // and print what src/status/ makes of it.
-import { readFile } from 'node:fs/promises';
 import { observe } from '../shell/observe.js';
 import { firewallPlugin } from '../shell/plugins.js';
 import { EMPTY_CONFIG, loadConfig, observeOptionsFor } from '../shell/pass.js';
 import { sysctlPath } from '../shell/apply.js';
+import { nodeHostFs } from '../shell/host-fs.js';
 import { buildTopology } from '../plan/topology/index.js';
 import { HOST_NS } from '../model/resources.js';
 import type { Config } from '../model/config.js';
@@ -44,7 +44,7 @@ async function observeAll(ctx: Context, config: Config): Promise<Observed> {
 async function readHostSysctls(desired: Desired, observed: Observed): Promise<void> {
   for (const d of desired.resources.values()) {
     if (d.kind !== 'sysctl' || d.ns !== HOST_NS || observed.resources.has(d.key)) continue;
-    const value = await readFile(sysctlPath(d.name), 'utf8').catch(() => undefined);
+    const value = await nodeHostFs.readFile(sysctlPath(d.name));
     if (value !== undefined) observed.resources.set(d.key, { ...d, value: value.trim() });
   }
 }
