@@ -4,7 +4,7 @@
 
 import { textTable } from '../model/text-table.js';
 import { syncText, type Sync } from './drift.js';
-import type { ContainerDetail, NetworkDetail, ObjectDetail } from './inspect.js';
+import type { ContainerDetail, LinkDetail, NetworkDetail, ObjectDetail } from './inspect.js';
 import { portLabel, type PortView } from './ports-drift.js';
 import type { ListView } from './request.js';
 import type { AttachmentView, ContainerView, LinkView, NetworkView, StatusViews } from './views.js';
@@ -149,6 +149,16 @@ function formatContainerDetail(d: ContainerDetail, files: boolean): string[] {
   return out;
 }
 
+function formatLinkDetail(d: LinkDetail, files: boolean): string[] {
+  const out = [`Link ${d.name}`, `  ${'mtu:'.padEnd(12)}${d.mtu ?? '–'}`];
+  if (files) out.push(`  ${'drift:'.padEnd(12)}${d.sync ? syncText(d.sync) : '–'}`);
+  out.push('  ends:');
+  const rows = d.ends.map((e) => [e.container, e.interface, e.addresses.join(', ') || '–', dash(e.mac), e.mtu ? `${e.mtu}` : '–', e.up ? 'up' : 'down']);
+  out.push(...(rows.length ? indent(textTable([['CONTAINER', 'INTERFACE', 'ADDRESSES', 'MAC', 'MTU', 'STATE'], ...rows])) : ['    none']));
+  return out;
+}
+
 export function formatDetails(ds: ObjectDetail[], files: boolean): string {
-  return ds.map((d) => (d.kind === 'network' ? formatNetworkDetail(d, files) : formatContainerDetail(d, files)).join('\n')).join('\n\n') + '\n';
+  const one = (d: ObjectDetail) => (d.kind === 'network' ? formatNetworkDetail(d, files) : d.kind === 'container' ? formatContainerDetail(d, files) : formatLinkDetail(d, files));
+  return ds.map((d) => one(d).join('\n')).join('\n\n') + '\n';
 }

@@ -46,7 +46,26 @@ export interface ContainerDetail {
   sync: Sync | null;
 }
 
-export type ObjectDetail = NetworkDetail | ContainerDetail;
+export interface LinkDetail {
+  kind: 'link';
+  name: string;
+  mtu: number | null;
+  ends: { container: string; interface: string; addresses: string[]; mac: string | null; mtu: number | null; up: boolean }[];
+  sync: Sync | null;
+}
+
+export type ObjectDetail = NetworkDetail | ContainerDetail | LinkDetail;
+
+export function linkDetail(name: string, views: StatusViews, rs: Resource[]): LinkDetail | undefined {
+  const v = views.links.find((l) => l.name === name);
+  if (!v) return undefined;
+  const nsOf = (container: string) => (container === 'host' ? HOST_NS : ([...views.index.containerOfNs].find(([, c]) => c === container)?.[0] ?? container));
+  const ends = v.ends.map((e) => {
+    const l = rs.find((r): r is LinkRes => r.kind === 'link' && r.ns === nsOf(e.container) && r.ifname === e.interface);
+    return { ...e, mac: l?.mac?.toLowerCase() ?? null, mtu: l?.mtu ?? null, up: l?.up ?? false };
+  });
+  return { kind: 'link', name, mtu: v.mtu, ends, sync: v.sync };
+}
 
 const mentions = (rule: string, dev: string) => new RegExp(`(^|\\s)-[io] ${dev.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`).test(rule);
 

@@ -6,7 +6,7 @@ import type { Topology } from '../model/topology.js';
 import type { ListView, StatusRequest } from './request.js';
 import type { StatusViews } from './views.js';
 import { formatDetails, formatView } from './format.js';
-import { closeNames, containerDetail, networkDetail, type ObjectDetail } from './inspect.js';
+import { closeNames, containerDetail, linkDetail, networkDetail, type ObjectDetail } from './inspect.js';
 
 export const STATUS_FORMAT_VERSION = 1;
 
@@ -48,6 +48,8 @@ export function inspectObjects(name: string, d: StatusData): ObjectDetail[] {
   if (n) out.push(n);
   const c = containerDetail(name, d.views, d.resources, d.topo);
   if (c) out.push(c);
+  const l = linkDetail(name, d.views, d.resources);
+  if (l) out.push(l);
   return out;
 }
 
@@ -56,14 +58,14 @@ export function statusOutput(req: Exclude<StatusRequest, { view: 'detail' }>, d:
   if (req.view === 'inspect') {
     const objects = inspectObjects(req.name, d);
     if (objects.length === 0) {
-      const names = [...d.views.networks.map((n) => n.name), ...d.views.containers.map((c) => c.name)];
+      const names = [...d.views.networks.map((n) => n.name), ...d.views.containers.map((c) => c.name), ...d.views.links.map((l) => l.name)];
       const close = closeNames(req.name, names);
       const hint = close.length
         ? ` (did you mean ${close.join(' or ')}?)`
         : names.length
           ? ` (networks: ${d.views.networks.map((n) => n.name).join(', ') || 'none'}; containers: ${d.views.containers.map((c) => c.name).join(', ') || 'none'})`
           : ' (there are none here)';
-      return { ok: false, error: `no network or container named ${req.name}${hint}; status also takes networks, containers or ports` };
+      return { ok: false, error: `no network, container or link named ${req.name}${hint}; status also takes networks, containers or ports` };
     }
     if (json) return { ok: true, text: JSON.stringify({ formatVersion: STATUS_FORMAT_VERSION, view: 'inspect', files: d.files, objects }, null, 2) + '\n' };
     return { ok: true, text: formatDetails(objects, dir !== undefined) };

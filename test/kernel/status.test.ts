@@ -118,7 +118,7 @@ describe('a converged example', () => {
   it('an unknown name: an error naming the close ones, exit 1; words and options that mean nothing are refused', async () => {
     const r = await nk('status', 'webb');
     expect(r).toMatchObject({ exitCode: 1, stdout: '' });
-    expect(r.stderr).toBe('error: no network or container named webb (did you mean web?); status also takes networks, containers or ports\n');
+    expect(r.stderr).toBe('error: no network, container or link named webb (did you mean web?); status also takes networks, containers or ports\n');
     const extra = await nk('status', 'networks', 'extra');
     expect(extra.exitCode).toBe(1);
     expect(extra.stderr).toMatch(/^error: status takes at most one word/);

@@ -40,6 +40,9 @@ describe.each(dirs)('examples/%s', (d) => {
     const data = { views: v, resources, topo: again.topo, files: { dir: 'networks.d', problem: null }, warnings: [], watcher: null };
     const text = (statusOutput({ view: 'overview' }, data, false) as { text: string }).text;
     expect(text).toContain('Against networks.d: everything in sync.');
-    for (const c of v.containers) expect(statusOutput({ view: 'inspect', name: c.name }, data, false).ok).toBe(true);
+    for (const o of [...v.containers, ...v.networks, ...v.links]) {
+      const out = statusOutput({ view: 'inspect', name: o.name }, data, false) as { ok: true; text: string };
+      expect(out.text).toMatch(/drift: {6}in sync\n/);
+    }
   });
 });

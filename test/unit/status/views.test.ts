@@ -189,9 +189,21 @@ describe('requests and one object in detail', () => {
   it('an unknown name: an error naming the close ones', () => {
     expect(statusOutput({ view: 'inspect', name: 'webb' }, data(), false)).toEqual({
       ok: false,
-      error: 'no network or container named webb (did you mean web?); status also takes networks, containers or ports',
+      error: 'no network, container or link named webb (did you mean web?); status also takes networks, containers or ports',
     });
     expect(statusOutput({ view: 'inspect', name: 'zzz' }, data(), false)).toMatchObject({ ok: false, error: expect.stringContaining('(networks: bridge, frontend; containers: c2, c10, web)') });
+  });
+
+  it('a Link: its two ends, and drift when one end's MTU differs', () => {
+    const yaml = readFileSync(join(import.meta.dirname, '../../../examples/p2p-links/links.yaml'), 'utf8');
+    const { v, resources, topo } = views(kernel((m) => (link(m, 'r2', 'p21').mtu = 1500), yaml), yaml);
+    expect(v.links.find((l) => l.name === 'r1-r2')?.sync).toEqual({ state: 'drifted', drift: ['r2:p21 mtu 1500, want 9000'] });
+    const d: StatusData = { views: v, resources, topo, files: { dir: 'nd', problem: null }, warnings: [], watcher: null };
+    const out = statusOutput({ view: 'inspect', name: 'r1-r2' }, d, false) as { ok: true; text: string };
+    expect(out.text).toMatch(/^Link r1-r2\n {2}mtu: {8}9000\n {2}drift: {6}drifted: r2:p21 mtu 1500, want 9000\n {2}ends:\n/);
+    expect(out.text).toMatch(/\n {4}r1\s+p12\s+10\.0\.12\.1\/32\s+\S+\s+9000\s+up\n {4}r2\s+p21\s+10\.0\.12\.2\/32\s+\S+\s+1500\s+up\n/);
+    const validate = new Ajv({ allowUnionTypes: true }).compile(JSON.parse(readFileSync(join(import.meta.dirname, '../../../schemas/status-output.schema.json'), 'utf8')));
+    expect(validate(JSON.parse((statusOutput({ view: 'inspect', name: 'r1-r2' }, d, true) as { text: string }).text))).toBe(true);
   });
 
   it('every --json document validates against schemas/status-output.schema.json', () => {
