@@ -206,6 +206,17 @@ describe('requests and one object in detail', () => {
     expect(validate(JSON.parse((statusOutput({ view: 'inspect', name: 'r1-r2' }, d, true) as { text: string }).text))).toBe(true);
   });
 
+  it('files that cannot be compared: the kernel view without DRIFT, and why in files.problem', () => {
+    const { v, resources } = views(kernel(), null);
+    const d: StatusData = { views: v, resources, files: { dir: 'nd', problem: 'the files do not validate' }, warnings: [], watcher: null };
+    const text = (statusOutput({ view: 'networks' }, d, false) as { text: string }).text;
+    expect(text).not.toContain('DRIFT');
+    expect(text).not.toContain('Against');
+    const doc = JSON.parse((statusOutput({ view: 'networks' }, d, true) as { text: string }).text);
+    expect(doc.files).toEqual({ dir: 'nd', problem: 'the files do not validate' });
+    expect(doc.networks.every((n: { sync: unknown }) => n.sync === null)).toBe(true);
+  });
+
   it('every --json document validates against schemas/status-output.schema.json', () => {
     const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../../schemas/status-output.schema.json'), 'utf8'));
     const validate = new Ajv({ allowUnionTypes: true, allErrors: true }).compile(schema);
