@@ -194,7 +194,7 @@ describe('requests and one object in detail', () => {
     expect(statusOutput({ view: 'inspect', name: 'zzz' }, data(), false)).toMatchObject({ ok: false, error: expect.stringContaining('(networks: bridge, frontend; containers: c2, c10, web)') });
   });
 
-  it('a Link: its two ends, and drift when one end's MTU differs', () => {
+  it("a Link: its two ends, and drift when one end's MTU differs", () => {
     const yaml = readFileSync(join(import.meta.dirname, '../../../examples/p2p-links/links.yaml'), 'utf8');
     const { v, resources, topo } = views(kernel((m) => (link(m, 'r2', 'p21').mtu = 1500), yaml), yaml);
     expect(v.links.find((l) => l.name === 'r1-r2')?.sync).toEqual({ state: 'drifted', drift: ['r2:p21 mtu 1500, want 9000'] });
