@@ -21,12 +21,8 @@ export const COMMANDS: Record<string, string> = {
   --once: apply once; exit 0 in sync, 1 failed.
   Without --once: watch DIR, apply on change and every S seconds (default 30); SIGHUP runs a pass.
 `,
-  status: `usage: netkeeper status [networks|containers|ports|NAME] [--json] [--dir DIR] [--host NAME]
-       netkeeper status --detail [--json]
-  Docker-like views of the kernel now: networks and containers (no word), one list,
-  or one network or container in detail (NAME). With files (--dir, or ./networks.d
-  when it exists) each object is marked in sync / drifted: what / missing / not declared.
-  --detail: every kernel object netkeeper owns.
+  status: `usage: netkeeper status [--json] [--dir DIR]
+  What netkeeper owns, as the kernel has it now.
 `,
   destroy: `usage: netkeeper destroy [--yes]
   Removes everything netkeeper owns and gives back the host settings it changed.
@@ -40,7 +36,7 @@ export const USAGE = `usage:
   netkeeper plan      [--dir DIR] [--json]        exit 0 nothing to do, 2 changes pending
   netkeeper reconcile --once [--dir DIR]          apply once, exit 0 in sync, 1 failed
   netkeeper reconcile [--dir DIR] [--interval S]  watch DIR, apply on change and every S seconds
-  netkeeper status    [networks|containers|ports|NAME] [--json] [--detail]   Docker-like views, drift against DIR
+  netkeeper status    [--json]                    what netkeeper owns, as the kernel has it now
   netkeeper destroy   [--yes]                     remove everything netkeeper owns (asks first)
   netkeeper COMMAND --help                        that command's options
 ${COMMON}`;
