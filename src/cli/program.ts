@@ -125,9 +125,9 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.lockTimeout())
     .addOption(o.json('with --once: print the result as JSON'));
 
-  add('status', 'what netkeeper owns, as the kernel has it now', [0, 1])
+  add('status', 'Docker-like views of networks, containers and ports; drift against the files', [0, 1])
     .description(
-      'Shows what netkeeper owns: `status networks`, `status containers`, `status ports`, or one network or container by NAME; with --dir, each marked against the files (in sync, drifted, missing).',
+      'Shows what netkeeper owns, like docker network ls / docker ps / docker network inspect: networks and containers (no word), `status networks`, `status containers`, `status ports`, or one network, container or Link by NAME. With files (--dir, or ./networks.d when it exists) each object is marked against them: in sync, drifted: what, missing, not declared. --detail lists the kernel objects instead and takes no view or name.',
     )
     .addArgument(new Argument('[view]', 'networks, containers, ports, or the name of a network or container'))
     .addOption(o.dir('the networks.d directory: which namespaces to read, and what to compare with'))

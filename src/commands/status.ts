@@ -1,34 +1,112 @@
+// `netkeeper status [networks|containers|ports|NAME] [--json] [--detail]`: the
+// I/O of status — read the files, observe the kernel, read the watcher's state —
+// and print what src/status/ makes of it.
 import { observe } from '../shell/observe.js';
 import { firewallPlugin } from '../shell/plugins.js';
 import { EMPTY_CONFIG, loadConfig, observeOptionsFor } from '../shell/pass.js';
-import { formatStatus } from '../plan/format.js';
+import { sysctlPath } from '../shell/apply.js';
+import { nodeHostFs } from '../shell/host-fs.js';
 import { buildTopology } from '../plan/topology/index.js';
+import { HOST_NS } from '../model/resources.js';
+import type { Config } from '../model/config.js';
+import type { Desired, Observed } from '../model/plan.js';
+import { formatStatus } from '../status/kernel-objects.js';
 import { formatL2Status, macvlanStatus, namesFromTopology, overlayStatus } from '../status/overlay.js';
 import { formatPorts, publishedPorts } from '../status/ports.js';
+import { statusRequest } from '../status/request.js';
+import { statusViews } from '../status/views.js';
+import { statusOutput, type StatusData } from '../status/output.js';
+import { driftPlan, filesDesired } from '../status/files-plan.js';
 import { EXIT, type Context } from './common.js';
 import { runDir } from '../shell/lock.js';
 import { formatWatcherState, readLiveState } from '../shell/state-file.js';
 import { formatGone, goneAdopted } from '../status/adopted.js';
 
-export async function statusCommand(ctx: Context): Promise<number> {
-  // the files only tell which adopted namespaces and router namespaces to read; a broken directory still shows status
-  const loaded = await loadConfig(ctx.opts.dir, true).catch(() => EMPTY_CONFIG);
-  const config = 'status' in loaded ? EMPTY_CONFIG : loaded;
+const DEFAULT_DIR = 'networks.d';
+
+/** The files, when they can be compared with: a missing default directory means "no files"; a missing named one is an error. */
+async function readFiles(dir: string): Promise<{ config: Config; problem: string | null; compare: boolean } | { error: string }> {
+  const loaded = await loadConfig(dir, true).catch((e: unknown) => ({ status: 'invalid' as const, errors: [{ message: (e as Error).message }] }));
+  if (!('status' in loaded)) return { config: loaded, problem: null, compare: true };
+  if (loaded.status === 'refused') return dir === DEFAULT_DIR ? { config: EMPTY_CONFIG, problem: null, compare: false } : { error: loaded.reason };
+  const first = loaded.status === 'invalid' ? loaded.errors[0] : undefined;
+  return { config: EMPTY_CONFIG, problem: `the files do not validate${first ? ` (${first.message})` : ''}; netkeeper validate --dir ${dir} says why`, compare: true };
+}
+
+/** The kernel as netkeeper sees it: the one place status observes (interfaces, addresses, routes, files, then the firewall). */
+async function observeAll(ctx: Context, config: Config): Promise<Observed> {
   const observed = await observe(ctx.runner, observeOptionsFor(config));
   await firewallPlugin.observe?.(observed, ctx.runner, config);
+  return observed;
+}
+
+/** Host sysctls the files name are read from /proc/sys (as a pass does), so they are compared, not reported missing. */
+async function readHostSysctls(desired: Desired, observed: Observed): Promise<void> {
+  for (const d of desired.resources.values()) {
+    if (d.kind !== 'sysctl' || d.ns !== HOST_NS || observed.resources.has(d.key)) continue;
+    const value = await nodeHostFs.readFile(sysctlPath(d.name));
+    if (value !== undefined) observed.resources.set(d.key, { ...d, value: value.trim() });
+  }
+}
+
+export async function statusCommand(ctx: Context): Promise<number> {
+  const req = statusRequest(ctx.opts.args, ctx.opts);
+  if (!req.ok) {
+    ctx.err(`error: ${req.error}\n`);
+    return EXIT.failed;
+  }
+  const dir = ctx.opts.dir;
+  const files = await readFiles(dir);
+  if ('error' in files) {
+    ctx.err(`error: ${files.error}\n`);
+    return EXIT.failed;
+  }
+  const config = files.config;
+  const observed = await observeAll(ctx, config);
+  const self = ctx.opts.host ?? observed.facts.hostname;
   const owned = [...observed.resources.values()].filter((r) => r.owned);
-  // overlay and macvlan members; names of hosts and remote containers come from the files when they are valid
-  const topo = buildTopology(config, observed, ctx.opts.host ?? observed.facts.hostname);
-  const names = namesFromTopology(topo.ok ? topo.value : undefined, config.hosts);
-  const overlays = overlayStatus(owned, names);
-  const macvlans = macvlanStatus(owned);
-  // published ports from the NK-PORTS-* DNAT rules; a netns named apart from its container is named by the files
-  const ports = publishedPorts(owned, new Map(config.containers.flatMap((c) => (c.netns.type === 'named' ? [[c.netns.name, c.name] as const] : []))));
   // a running watcher's last pass (state file beside the lock; ignored once its pid is gone)
   const watcher = await readLiveState(runDir());
-  // adopted namespaces whose process exited: what was made in them is gone with them
-  const gone = topo.ok ? goneAdopted(topo.value, observed) : [];
-  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, overlays, macvlans, ports, gone, watcher: watcher ?? null }, null, 2) + '\n');
-  else ctx.out(formatStatus(owned, [...formatL2Status(overlays, macvlans), ...formatPorts(ports), ...formatGone(gone)]) + (watcher ? formatWatcherState(watcher) : ''));
+
+  if (req.value.view === 'detail') {
+    // the kernel-object dump: overlay and macvlan members, published ports, gone adopted namespaces
+    const topo = buildTopology(config, observed, self);
+    const names = namesFromTopology(topo.ok ? topo.value : undefined, config.hosts);
+    const overlays = overlayStatus(owned, names);
+    const macvlans = macvlanStatus(owned);
+    const ports = publishedPorts(owned, new Map(config.containers.flatMap((c) => (c.netns.type === 'named' ? [[c.netns.name, c.name] as const] : []))));
+    const gone = topo.ok ? goneAdopted(topo.value, observed) : [];
+    if (ctx.opts.json)
+      ctx.out(JSON.stringify({ formatVersion: 1, view: 'detail', resources: owned, overlays, macvlans, ports, gone, watcher: watcher ?? null }, null, 2) + '\n');
+    else ctx.out(formatStatus(owned, [...formatL2Status(overlays, macvlans), ...formatPorts(ports), ...formatGone(gone)]) + (watcher ? formatWatcherState(watcher) : ''));
+    return EXIT.ok;
+  }
+
+  // the files' plan against the kernel now: drift per object
+  let problem = files.problem;
+  const fd = files.compare && problem === null ? filesDesired(config, observed, self) : undefined;
+  if (fd && !fd.ok) problem = `the files cannot be compared here: ${fd.problem}`;
+  if (fd?.ok) await readHostSysctls(fd.desired, observed);
+  const plan = fd?.ok ? driftPlan(fd.topo, fd.desired, observed) : undefined;
+  // names come from the files only when they were read and hold (else from the kernel's marks)
+  const topo = fd?.ok ? fd.topo : undefined;
+  const declaredNs = new Set(topo?.containers.filter((c) => c.local && c.netns).map((c) => c.netns!) ?? []);
+  const resources = [...observed.resources.values()].filter((r) => r.owned || declaredNs.has(r.ns) || (r.kind === 'netns' && declaredNs.has(r.name)));
+  const views = statusViews({ resources, topo, plan, desired: fd?.ok ? [...fd.desired.resources.values()] : undefined });
+  if (problem) ctx.err(`warning: ${problem}; drift is not shown\n`);
+  const data: StatusData = {
+    views,
+    resources,
+    topo,
+    files: files.compare ? { dir, problem } : null,
+    warnings: topo ? formatGone(goneAdopted(topo, observed)) : [],
+    watcher: watcher ? { state: watcher, text: formatWatcherState(watcher) } : null,
+  };
+  const out = statusOutput(req.value, data, ctx.opts.json);
+  if (!out.ok) {
+    ctx.err(`error: ${out.error}\n`);
+    return EXIT.failed;
+  }
+  ctx.out(out.text);
   return EXIT.ok;
 }

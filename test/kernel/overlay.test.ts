@@ -136,7 +136,7 @@ describe('overlay across three hosts', () => {
   });
 
   it('status shows, per overlay, the local and remote members with their hosts', async () => {
-    const r = await H['node-a'].netkeeper(['status', '--dir', dir, '--json']);
+    const r = await H['node-a'].netkeeper(['status', '--detail', '--dir', dir, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const ov = JSON.parse(r.stdout).overlays.find((o: { network: string }) => o.network === 'ov');
     expect(ov).toMatchObject({ vxlanDev: 'vx-ov', bridge: 'br-ov', vni: 4097, port: 4789, local: { address: ADDR['node-a'], host: 'node-a' } });
@@ -147,7 +147,13 @@ describe('overlay across three hosts', () => {
       ['db', 'node-c', false, IP.db, ADDR['node-c']],
     ]);
     expect(ov.floods.map((f: { host: string }) => f.host)).toEqual(['node-b', 'node-c']);
-    const text = await H['node-b'].netkeeper(['status', '--dir', dir, '--host', 'node-b']);
+    // the same, for one network: `status ov` (like docker network inspect)
+    const ins = JSON.parse((await H['node-a'].netkeeper(['status', 'ov', '--dir', dir, '--json'])).stdout);
+    expect(ins.objects[0]).toMatchObject({ kind: 'network', name: 'ov', driver: 'overlay', interface: 'br-ov', options: { vni: 4097, port: 4789 }, sync: { state: 'in sync' } });
+    expect(ins.objects[0].overlay.members.map((m: { container: string; local: boolean }) => [m.container, m.local])).toEqual([['web', true], ['api', false], ['db', false]]);
+    const nets = await H['node-a'].netkeeper(['status', 'networks', '--dir', dir]);
+    expect(nets.stdout).toMatch(/\nov\s+overlay\s+10\.50\.0\.0\/24\s+\S+\s+br-ov\s+web\s+.*in sync\n/);
+    const text = await H['node-b'].netkeeper(['status', '--detail', '--dir', dir, '--host', 'node-b']);
     expect(text.stdout).toMatch(/Overlay ov: vni 4097, port 4789, vx-ov on br-ov, this host node-b \(192\.168\.50\.2\); 1 local, 2 remote/);
     expect(text.stdout).toMatch(/\n\s+api\s+node-b\s+local\s+10\.50\.0\.20\s+02:42:0a:32:00:14\s+api\/eth0\n/);
     expect(text.stdout).toMatch(/\n\s+web\s+node-a\s+remote\s+10\.50\.0\.10\s+02:42:0a:32:00:0a\s+via 192\.168\.50\.1\n/);

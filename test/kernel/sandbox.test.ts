@@ -76,7 +76,7 @@ describe('sandbox isolation', () => {
 describe('netkeeper helper', () => {
   it('runs the built CLI inside the sandbox: it sees the sandbox kernel, not this machine', async () => {
     await sb.sh('ip link add nk-sbx-br type bridge && ip link set nk-sbx-br alias nk:net:sbx', { check: true });
-    const r = await sb.netkeeper(['status', '--json'], { cwd: '/tmp' });
+    const r = await sb.netkeeper(['status', '--detail', '--json'], { cwd: '/tmp' });
     expect(r.stderr).not.toMatch(/Cannot find module/);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('link:host/nk-sbx-br');

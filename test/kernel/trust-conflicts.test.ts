@@ -171,7 +171,7 @@ describe('an adopted namespace that died', () => {
     const st = await nk('status');
     expect(st.exitCode).toBe(0);
     expect(st.stdout).toContain(`Container ext: the adopted namespace /proc/${pid}/ns/net no longer exists`);
-    const js = JSON.parse((await nk('status', '--json')).stdout);
+    const js = JSON.parse((await nk('status', '--detail', '--json')).stdout);
     expect(js.gone).toEqual([{ container: 'ext', path: `/proc/${pid}/ns/net` }]);
 
     const p = await nk('plan');
