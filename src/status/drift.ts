@@ -5,6 +5,7 @@
 
 import { HOST_NS } from '../model/resources.js';
 import type { LinkRes, Resource } from '../model/resources.js';
+import { vethPeer } from '../model/marks.js';
 import { changeSubject, type Change, type Plan } from '../model/plan.js';
 import { chainRuleDiff } from '../plan/firewall-render.js';
 import { SETTINGS, ownerId, ownerOf, type Owner, type OwnerIndex } from './owners.js';
@@ -30,7 +31,7 @@ export const IN_SYNC: Sync = { state: 'in sync', drift: [] };
 /** A container-side name for an interface: the container end of a host veth. */
 function ifLabel(l: LinkRes, idx: OwnerIndex): string {
   if (l.ns === HOST_NS && l.type === 'veth' && !idx.networkOfDev.has(l.ifname)) {
-    const peer = l.peer ?? (l.alias?.startsWith('nk:veth:') ? { ifname: l.alias.split('/').slice(1).join('/') } : undefined);
+    const peer = vethPeer(l);
     return peer ? `${peer.ifname} (host end ${l.ifname})` : l.ifname;
   }
   return l.ifname;
