@@ -11,7 +11,7 @@ import { container, observedFrom, topology } from './fixtures.js';
 
 const RESOLV = 'nameserver 10.0.0.2\n';
 const topo = topology([container('web', '172.18.0.10'), container('app', '172.18.0.11')]);
-const desired = buildDesired(topo, RESOLV, [buildFirewall]);
+const desired = buildDesired(topo, RESOLV, { firewall: true });
 const all = () => [...desired.resources.values()];
 const keys = (p: Plan) => p.changes.map((c) => c.key);
 

@@ -3,11 +3,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeHostFs, type HostFs } from '../../../src/shell/host-fs.js';
-import { applyProgram, sweepTrash, TRASH_PREFIX } from '../../../src/shell/apply.js';
+import { applyProgram, sweepTrash, TRASH_PREFIX } from '../../../src/shell/apply/index.js';
 import { fileIntent } from '../../../src/shell/intent.js';
 import { fileRecord } from '../../../src/shell/file-record.js';
 import { rememberHostSysctls, restoreHostSysctls } from '../../../src/shell/host-sysctls.js';
-import type { Program } from '../../../src/plan/render.js';
+import { render } from '../../../src/render/index.js';
 import type { Runner } from '../../../src/shell/runner.js';
 import type { Change, Observed } from '../../../src/model/plan.js';
 
@@ -60,7 +60,7 @@ const noRunner: Runner = {
   },
 };
 
-const emptyProgram = (): Program => ({ nsPre: new Map(), host: [], mounts: [], nsPost: new Map(), bridge: new Map(), sysctls: [], files: [], dirs: [], nsPaths: {} });
+const emptyProgram = () => render([], []);
 
 describe('HostFs', () => {
   it('nodeHostFs: reads never throw, rm of a missing path is no error', async () => {
