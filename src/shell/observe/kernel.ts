@@ -1,6 +1,6 @@
-// Observe the kernel: run the few read commands (one `ip -batch` per namespace, one
-// `bridge -batch` for owned VXLAN FDBs), read the files, and hand everything to the
-// pure assembler in src/observe/observed.ts.
+// Observe the kernel (one part of the observe stage, see index.ts): run the few read
+// commands (one `ip -batch` per namespace, one `bridge -batch` for owned VXLAN FDBs),
+// read the files, and hand everything to the pure assembler in src/observe/observed.ts.
 
 import { availableParallelism, hostname as osHostname } from 'node:os';
 import type { Observed } from '../../model/plan.js';
@@ -12,8 +12,6 @@ import { CommandError, type Runner } from '../runner.js';
 import { runNsBatches } from '../ns-batches.js';
 import { nodeHostFs, type ObserveFs } from '../host-fs.js';
 import { NETNS_DIR } from '../../model/netns-path.js';
-
-export { nodeFs, runnerFs, type ObserveFs } from '../host-fs.js';
 
 export interface ObserveOptions {
   /** named namespaces (default /run/netns) */
