@@ -4,7 +4,6 @@
 
 import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/plan/desired.js';
-import { buildFirewall } from '../../../src/plan/firewall.js';
 import { diff } from '../../../src/plan/diff.js';
 import { render } from '../../../src/plan/render.js';
 import { toMap, type LinkRes, type Resource } from '../../../src/model/resources.js';

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/plan/desired.js';
 import { diff } from '../../../src/plan/diff.js';
 import { blocksAll, dependents, holdBack } from '../../../src/plan/hold-back.js';
-import { buildFirewall } from '../../../src/plan/firewall.js';
 import type { Plan } from '../../../src/model/plan.js';
 import type { Resource } from '../../../src/model/resources.js';
 import { container, observedFrom, topology } from './fixtures.js';

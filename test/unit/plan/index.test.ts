@@ -6,7 +6,7 @@ import { parseConfig } from '../../../src/config/index.js';
 import type { Config } from '../../../src/model/config.js';
 import type { ObservedHost } from '../../../src/model/observed-host.js';
 import { key } from '../../../src/model/resources.js';
-import { observed } from '../topology/fixtures.js';
+import { observed } from './topology/fixtures.js';
 
 function files(text: string): Config {
   const r = parseConfig([{ path: 'networks.d/a.yaml', text }]);

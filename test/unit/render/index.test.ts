@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { render } from '../../../src/render/index.js';
 import { planPass } from '../../../src/plan/index.js';
 import { parseConfig } from '../../../src/config/index.js';
-import { observed } from '../topology/fixtures.js';
+import { observed } from '../plan/topology/fixtures.js';
 
 function planOf(text: string) {
   const r = parseConfig([{ path: 'networks.d/a.yaml', text }]);

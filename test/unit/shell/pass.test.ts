@@ -36,7 +36,6 @@ function fakeHost(v6forwarding: 0 | 1): Runner & { calls: string[][] } {
 }
 
 const WEB = 'kind: Network\nname: front\nsubnets:\n  - subnet: 172.30.0.0/24\n---\nkind: Container\nname: web\nnetworks: [{network: front}]\n';
-const V6 = 'kind: Network\nname: six\nsubnets:\n  - subnet: fd00:30::/64\n';
 
 describe('runPass against fakes', () => {
   it('a dry run plans from (runner, fs) alone and carries the typed program, iptables included', async () => {
