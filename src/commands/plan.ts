@@ -26,7 +26,9 @@ export async function planCommand(ctx: Context): Promise<number> {
         ...p.files.map((f) => ({ path: f.path, action: f.content === null ? 'delete' : 'write' })),
         ...p.dirs.map((d) => ({ path: d.path, action: 'delete directory' })),
       ],
-      iptables: o.extra,
+      iptables: p.iptables,
+      conntrack: p.conntrack,
+      brNetfilter: p.brNetfilter,
     };
     ctx.out(JSON.stringify({ changes: o.plan.changes, conflicts: o.plan.conflicts, warnings: o.plan.warnings ?? [], commands, chosenPorts: chosenPorts(o.topo) }, null, 2) + '\n');
   } else {

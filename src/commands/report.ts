@@ -51,7 +51,11 @@ export function reportApplied(ctx: Context, o: Extract<PassOutcome, { status: 'a
     return conflicts ? EXIT.conflict : EXIT.ok;
   }
   ctx.out(formatPlan({ changes: plan.changes, conflicts: [] }));
-  for (const f of report.failed) ctx.err(`failed: ${f.key}: ${f.command}: ${f.error}\n`);
+  for (const f of report.failed) {
+    ctx.err(`failed: ${f.key}: ${f.command}: ${f.error}\n`);
+    // what was run, in full (--log-level debug): argv, exit code, stderr and the batch line, or the file
+    ctx.log.debug(f, 'apply failure');
+  }
   if (remaining.changes.length) {
     ctx.err(`not in sync after ${verb}; still pending:\n${formatPlan({ changes: remaining.changes, conflicts: [] })}`);
     return EXIT.failed;

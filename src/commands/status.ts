@@ -1,11 +1,10 @@
 // `netkeeper status [networks|containers|ports|NAME] [--json] [--detail]`: the
 // I/O of status — read the files, observe the kernel, read the watcher's state —
 // and print what src/status/ makes of it.
-import { observe } from '../shell/observe.js';
-import { firewallPlugin } from '../shell/plugins.js';
-import { EMPTY_CONFIG, loadConfig, observeOptionsFor } from '../shell/pass.js';
-import { sysctlPath } from '../shell/apply.js';
+import { observeHost, observeOptionsFor } from '../shell/observe/index.js';
+import { EMPTY_CONFIG, loadConfig } from '../shell/load.js';
 import { nodeHostFs } from '../shell/host-fs.js';
+import type { ObservedHost } from '../model/observed-host.js';
 import { buildTopology } from '../plan/topology/index.js';
 import { HOST_NS } from '../model/resources.js';
 import type { Config } from '../model/config.js';
@@ -26,26 +25,25 @@ const DEFAULT_DIR = 'networks.d';
 
 /** The files, when they can be compared with: a missing default directory means "no files"; a missing named one is an error. */
 async function readFiles(dir: string): Promise<{ config: Config; problem: string | null; compare: boolean } | { error: string }> {
-  const loaded = await loadConfig(dir, true).catch((e: unknown) => ({ status: 'invalid' as const, errors: [{ message: (e as Error).message }] }));
-  if (!('status' in loaded)) return { config: loaded, problem: null, compare: true };
-  if (loaded.status === 'refused') return dir === DEFAULT_DIR ? { config: EMPTY_CONFIG, problem: null, compare: false } : { error: loaded.reason };
-  const first = loaded.status === 'invalid' ? loaded.errors[0] : undefined;
+  const loaded = await loadConfig(dir, true).catch((e: unknown) => ({ ok: false as const, outcome: { status: 'invalid' as const, errors: [{ message: (e as Error).message }] } }));
+  if (loaded.ok) return { config: loaded.config, problem: null, compare: true };
+  const o = loaded.outcome;
+  if (o.status === 'refused') return dir === DEFAULT_DIR ? { config: EMPTY_CONFIG, problem: null, compare: false } : { error: o.reason };
+  const first = o.errors[0];
   return { config: EMPTY_CONFIG, problem: `the files do not validate${first ? ` (${first.message})` : ''}; netkeeper validate --dir ${dir} says why`, compare: true };
 }
 
-/** The kernel as netkeeper sees it: the one place status observes (interfaces, addresses, routes, files, then the firewall). */
-async function observeAll(ctx: Context, config: Config): Promise<Observed> {
-  const observed = await observe(ctx.runner, observeOptionsFor(config));
-  await firewallPlugin.observe?.(observed, ctx.runner, config);
-  return observed;
+/** The kernel as netkeeper sees it: the same observe stage as a pass (interfaces, addresses, routes, files, firewall, host sysctls). */
+async function observeAll(ctx: Context, config: Config): Promise<ObservedHost> {
+  return observeHost(ctx.runner, nodeHostFs, observeOptionsFor(config));
 }
 
-/** Host sysctls the files name are read from /proc/sys (as a pass does), so they are compared, not reported missing. */
-async function readHostSysctls(desired: Desired, observed: Observed): Promise<void> {
+/** Host sysctls the files name, as observe read them (as a pass does), so they are compared, not reported missing. */
+function readHostSysctls(desired: Desired, observed: Observed, values: ReadonlyMap<string, string>): void {
   for (const d of desired.resources.values()) {
     if (d.kind !== 'sysctl' || d.ns !== HOST_NS || observed.resources.has(d.key)) continue;
-    const value = await nodeHostFs.readFile(sysctlPath(d.name));
-    if (value !== undefined) observed.resources.set(d.key, { ...d, value: value.trim() });
+    const value = values.get(d.name);
+    if (value !== undefined) observed.resources.set(d.key, { ...d, value });
   }
 }
 
@@ -62,7 +60,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
     return EXIT.failed;
   }
   const config = files.config;
-  const observed = await observeAll(ctx, config);
+  const { observed, hostSysctls } = await observeAll(ctx, config);
   const self = ctx.opts.host ?? observed.facts.hostname;
   const owned = [...observed.resources.values()].filter((r) => r.owned);
   // a running watcher's last pass (state file beside the lock; ignored once its pid is gone)
@@ -86,7 +84,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   let problem = files.problem;
   const fd = files.compare && problem === null ? filesDesired(config, observed, self) : undefined;
   if (fd && !fd.ok) problem = `the files cannot be compared here: ${fd.problem}`;
-  if (fd?.ok) await readHostSysctls(fd.desired, observed);
+  if (fd?.ok) readHostSysctls(fd.desired, observed, hostSysctls);
   const plan = fd?.ok ? driftPlan(fd.topo, fd.desired, observed) : undefined;
   // names come from the files only when they were read and hold (else from the kernel's marks)
   const topo = fd?.ok ? fd.topo : undefined;

@@ -1,5 +1,5 @@
 // Turn the captured outputs of one observe pass into Observed. Pure: the shell part
-// (src/shell/observe.ts) only runs the commands and reads the files listed here.
+// (src/shell/observe/kernel.ts) only runs the commands and reads the files listed here.
 
 import { HOST_NS, key, toMap, type LinkRes, type NetnsRes, type Resource } from '../model/resources.js';
 import type { HostFacts, Observed } from '../model/plan.js';

@@ -1,6 +1,6 @@
 // Adopted namespaces (`netns: {pid}` / `{path}`) that netkeeper must refuse to
 // plumb, checked before anything is planned. Pure: the identities (device and
-// inode of each namespace file) are read by src/shell/netns-identity.ts.
+// inode of each namespace file) are read by src/shell/observe/netns-identity.ts.
 //
 // - the namespace netkeeper itself runs in (the host's): plumbing it would put a
 //   container's eth0, default route and forwarding on the host;
@@ -15,17 +15,9 @@ import type { Observed } from '../model/plan.js';
 import { key } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 
-/** Identity of a namespace file: "device:inode" of the nsfs inode it leads to. */
-export type NsId = string;
+import type { NetnsIdentity, NsId } from '../model/observed-host.js';
 
-export interface NetnsIdentity {
-  /** the namespace netkeeper runs in (/proc/self/ns/net) */
-  host?: NsId;
-  /** by container name: its adopted namespace (undefined: the path does not exist) */
-  adopted: Map<string, NsId | undefined>;
-  /** by container name: the named namespace it owns, when it exists */
-  named: Map<string, NsId>;
-}
+export type { NetnsIdentity, NsId } from '../model/observed-host.js';
 
 export function adoptedNetnsErrors(topo: Topology, config: Config, ids: NetnsIdentity, observed: Observed): Diagnostic[] {
   const out: Diagnostic[] = [];

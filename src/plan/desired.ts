@@ -1,6 +1,6 @@
-// Topology → the desired kernel resources for interfaces, addresses, routes,
-// namespaces, sysctls and /etc/netns files. Firewall and overlay forwarding
-// entries come from their own builders and are merged by buildDesired.
+// Topology → the desired kernel resources: interfaces, addresses, routes,
+// namespaces, sysctls and /etc/netns files (here), the firewall's chains, hooks and
+// sysctls (firewall.ts) and the overlays' static forwarding entries (overlay.ts).
 
 import { HOST_NS, MARK, key, toMap } from '../model/resources.js';
 import { makeAlias as alias } from '../model/marks.js';
@@ -12,9 +12,16 @@ import { buildFiles } from './desired-files.js';
 import { overlayGatewayMac } from '../model/names.js';
 import { namedNetnsPath } from '../model/netns-path.js';
 import { DEFAULT_VXLAN_PORT } from '../model/defaults.js';
+import { buildFirewall } from './firewall.js';
+import { buildOverlay } from './overlay.js';
 
-/** Extra builders (firewall, overlay) plug in here. */
-export type ResourceBuilder = (topo: Topology) => Resource[];
+/** Which parts besides the core a desired state holds (a pass asks for both; tests for what they look at). */
+export interface DesiredParts {
+  /** the firewall's chains, hooks and sysctls (firewall.ts) */
+  firewall?: boolean;
+  /** the overlays' static FDB and neighbour entries (overlay.ts) */
+  overlay?: boolean;
+}
 
 export { NETNS_DIR } from '../model/netns-path.js';
 
@@ -216,7 +223,7 @@ function linkResources(topo: Topology): Resource[] {
 }
 
 /** Every resource this host should have, keyed. */
-export function buildDesired(topo: Topology, hostResolvConf: string, extra: ResourceBuilder[] = []): Desired {
+export function buildDesired(topo: Topology, hostResolvConf: string, parts: DesiredParts = {}): Desired {
   const nets = new Map(topo.networks.map((n) => [n.name, n]));
   const all: Resource[] = [];
   for (const n of topo.networks) all.push(...networkResources(n, topo));
@@ -224,12 +231,13 @@ export function buildDesired(topo: Topology, hostResolvConf: string, extra: Reso
   for (const c of topo.containers) if (c.local) all.push(...containerResources(c, nets, nsOf));
   all.push(...linkResources(topo));
   all.push(...buildFiles(topo, hostResolvConf));
-  for (const b of extra) all.push(...b(topo));
+  if (parts.firewall) all.push(...buildFirewall(topo));
+  if (parts.overlay) all.push(...buildOverlay(topo));
   const m = toMap([]);
   for (const r of all) {
     const prev = m.get(r.key);
     // the same address on several links of a router container is keyed per link;
-    // an identical resource from two builders (e.g. a sysctl) is kept once
+    // an identical resource from two parts (e.g. a sysctl) is kept once
     if (prev && r.kind === 'sysctl' && prev.kind === 'sysctl') {
       if (r.value === '1') m.set(r.key, r);
       continue;

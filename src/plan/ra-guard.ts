@@ -6,17 +6,11 @@
 import { HOST_NS } from '../model/resources.js';
 import type { Change } from '../model/plan.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import type { DefaultRoute } from '../model/observed-host.js';
 
 export const IPV6_FORWARDING = 'net.ipv6.conf.all.forwarding';
 
-/** A default route of the host as `ip -6 -j route show default` prints it. */
-export interface DefaultRoute {
-  dst?: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string | number;
-  nexthops?: { gateway?: string; dev?: string }[];
-}
+export type { DefaultRoute } from '../model/observed-host.js';
 
 /** The change that turns IPv6 forwarding on in the host namespace, if the plan has one. */
 export function turnsOnIpv6Forwarding(changes: readonly Change[]): Change | undefined {

@@ -56,9 +56,6 @@ export const nodeHostFs: HostFs = {
   rmdir: (p) => rmdir(p),
 };
 
-/** The former name of nodeHostFs's reads. */
-export const nodeFs: ObserveFs = nodeHostFs;
-
 /**
  * HostFs through a Runner (e.g. inside a test sandbox's mount namespace, which
  * node's own fs calls do not see). Slow: one process per call.

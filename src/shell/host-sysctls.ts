@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Change } from '../model/plan.js';
 import { recordSysctlChanges, sysctlRestores, type SysctlRecord, type SysctlRestore } from '../plan/host-sysctls.js';
-import { sysctlPath } from './apply.js';
+import { sysctlPath } from './apply/files.js';
 import { runDir } from './lock.js';
 import { nodeHostFs, type HostFs } from './host-fs.js';
 

@@ -24,8 +24,9 @@ import { conflictLines } from '../plan/format-conflicts.js';
 import type { Change, Plan } from '../model/plan.js';
 import type { Logger } from './log.js';
 import type { PassOptions, PassOutcome } from './pass.js';
+import type { Loaded } from './load.js';
 import type { Trigger, Verdict } from './loop.js';
-import type { Lock, LockOptions } from './lock.js';
+import { LockAbortedError, type Lock, type LockOptions } from './lock.js';
 import type { PassCounts, PassResult, PassSummary, WatcherState } from './state-file.js';
 
 export interface WatchPassDeps {
@@ -35,7 +36,7 @@ export interface WatchPassDeps {
   lockTimeoutMs: number;
   log: Logger;
   runner: PassOptions['runner'];
-  loadConfig: (dir: string, allowEmpty: boolean) => Promise<PassOutcome | Config>;
+  loadConfig: (dir: string, allowEmpty: boolean) => Promise<Loaded>;
   runPass: (opts: PassOptions) => Promise<PassOutcome>;
   acquireLock: (opts: LockOptions) => Promise<Lock>;
   /** persist the state after each pass (status reads it); failures are logged, never fatal */
@@ -50,8 +51,8 @@ const MAX_ERRORS = 10;
 
 type Problem = Extract<PassOutcome, { status: 'invalid' | 'refused' | 'conflict' }>;
 
-function isProblem(o: PassOutcome | Config): o is Problem {
-  return 'status' in o && (o.status === 'invalid' || o.status === 'refused' || o.status === 'conflict');
+function isProblem(o: PassOutcome): o is Problem {
+  return o.status === 'invalid' || o.status === 'refused' || o.status === 'conflict';
 }
 
 export function problemLines(p: Problem): string[] {
@@ -114,7 +115,7 @@ export class WatchPass {
       lock = await this.d.acquireLock({ what: `watch pass ${id}`, timeoutMs: this.d.lockTimeoutMs, log, signal: this.d.signal });
       verdict = await this.reconcile(log, summary);
     } catch (e) {
-      if ((e as Error).name === 'LockAbortedError') throw e; // stopping: no summary, no retry
+      if (e instanceof LockAbortedError) throw e; // stopping: no summary, no retry
       summary.result = 'error';
       summary.errors = [(e as Error).message];
       log.error({ err: e }, 'pass failed; retrying with backoff');
@@ -146,17 +147,16 @@ export class WatchPass {
     let problem: Problem | undefined;
     let outcome: PassOutcome;
     let fingerprint: string | undefined;
-    if (isProblem(loaded)) {
-      problem = loaded;
-      outcome = loaded;
-    } else if ('status' in loaded) {
-      throw new Error(`unexpected outcome ${loaded.status} while loading the files`);
+    if (!loaded.ok) {
+      problem = loaded.outcome;
+      outcome = loaded.outcome;
     } else {
-      fingerprint = JSON.stringify(loaded);
-      outcome = await this.d.runPass(this.passOptions(log, loaded));
+      const config = loaded.config;
+      fingerprint = JSON.stringify(config);
+      outcome = await this.d.runPass(this.passOptions(log, config));
       if (isProblem(outcome)) problem = outcome;
-      else if (this.lastGood?.fingerprint !== fingerprint) this.lastGood = { config: loaded, fingerprint, at: summary.startedAt };
-      else this.lastGood.config = loaded;
+      else if (this.lastGood?.fingerprint !== fingerprint) this.lastGood = { config, fingerprint, at: summary.startedAt };
+      else this.lastGood.config = config;
     }
 
     if (problem) {

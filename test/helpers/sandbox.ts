@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CommandError, createRunner, type Runner } from '../../src/shell/runner.js';
-import { runnerFs, type ObserveFs } from '../../src/shell/observe.js';
+import { runnerFs, type ObserveFs } from '../../src/shell/host-fs.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_PATH = `${REPO_ROOT}dist/cli.js`;

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import type { Runner } from '../../src/shell/runner.js';
-import { applyFirewallChanges, applyIptables, readIptables } from '../../src/shell/iptables.js';
+import { applyFirewallChanges, applyIptables } from '../../src/shell/apply/iptables.js';
+import { readIptables } from '../../src/shell/observe/iptables.js';
 import { buildFirewall, renderIptables } from '../../src/plan/firewall.js';
 import { diff } from '../../src/plan/diff.js';
 import { toMap } from '../../src/model/resources.js';

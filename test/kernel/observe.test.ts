@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkRes, NetnsRes, Resource } from '../../src/model/resources.js';
 import type { Observed } from '../../src/model/plan.js';
-import { observe } from '../../src/shell/observe.js';
+import { observe } from '../../src/shell/observe/kernel.js';
 import { countingRunner } from '../../src/shell/runner.js';
 import { createSandbox, type Background, type Sandbox } from '../helpers/sandbox.js';
 

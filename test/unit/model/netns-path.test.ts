@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NETNS_DIR, namedNetnsPath, netnsPath, netnsPaths, specNetnsPath } from '../../../src/model/netns-path.js';
-import { firewallPlugin } from '../../../src/shell/plugins.js';
+import { observeFirewall } from '../../../src/shell/observe/iptables.js';
+import { observeOptionsFor } from '../../../src/shell/observe/options.js';
 import type { Runner } from '../../../src/shell/runner.js';
 import type { Resource } from '../../../src/model/resources.js';
 import { config, ctr, observed } from '../plan/topology/fixtures.js';
@@ -59,7 +60,7 @@ describe('firewall plugin: an adopted router namespace', () => {
     const rt: Resource = { kind: 'netns', key: 'netns:rt', ns: 'rt', owned: true, name: 'rt', origin: 'adopted', path: '/proc/4321/ns/net' };
     const obs = observed([rt]);
     const cfg = config({ containers: [ctr('rt', { netns: { type: 'pid', pid: 4321 }, mode: { type: 'none' }, masquerade: ['up0'] })] });
-    await firewallPlugin.observe!(obs, runner, cfg);
+    await observeFirewall(runner, obs, observeOptionsFor(cfg).firewall!.routers);
     const inRt = calls.filter((c) => c[0] === 'nsenter');
     expect(inRt).toEqual([['nsenter', '--net=/proc/4321/ns/net', 'iptables-save']]);
   });
@@ -77,7 +78,7 @@ describe('firewall plugin: an adopted router namespace', () => {
         ctr('b', { netns: { type: 'path', path: '/tmp/file' }, mode: { type: 'none' } }),
       ],
     });
-    await firewallPlugin.observe!(obs, runner, cfg);
+    await observeFirewall(runner, obs, observeOptionsFor(cfg).firewall!.routers);
     expect(calls.filter((c) => c[0] === 'nsenter')).toEqual([['nsenter', '--net=/proc/7/ns/net', 'iptables-save']]);
   });
 });

@@ -5,7 +5,8 @@ import type { LinkRes, NetnsRes, Resource } from '../../../src/model/resources.j
 import { HOST_BATCH, IP_BATCH_ARGS, NS_BATCH, batchInput } from '../../../src/observe/batch.js';
 import type { EtcNetnsFile } from '../../../src/observe/files.js';
 import { assembleObserved, type NsCapture } from '../../../src/observe/observed.js';
-import { observe, type ObserveFs } from '../../../src/shell/observe.js';
+import { observe } from '../../../src/shell/observe/kernel.js';
+import type { ObserveFs } from '../../../src/shell/host-fs.js';
 import { countingRunner, type RunResult, type Runner } from '../../../src/shell/runner.js';
 import { fixture, fixtureJson } from './fixtures.js';
 

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { adoptedNetnsErrors, type NetnsIdentity } from '../../../src/plan/adopted-netns.js';
 import { buildTopology } from '../../../src/plan/topology/index.js';
-import { readNetnsIdentity } from '../../../src/shell/netns-identity.js';
-import type { ObserveFs } from '../../../src/shell/observe.js';
+import { identitySpec, readNetnsIdentity } from '../../../src/shell/observe/netns-identity.js';
+import type { ObserveFs } from '../../../src/shell/host-fs.js';
 import type { Config } from '../../../src/model/config.js';
 import type { Observed } from '../../../src/model/plan.js';
 import type { Resource } from '../../../src/model/resources.js';
@@ -80,7 +80,7 @@ describe('readNetnsIdentity', () => {
 
   it('reads nothing when no container adopts a namespace', async () => {
     const fs = fakeFs({});
-    const r = await readNetnsIdentity(config({ containers: [ctr('web')] }), fs);
+    const r = await readNetnsIdentity(identitySpec(config({ containers: [ctr('web')] })), fs);
     expect(fs.asked).toEqual([]);
     expect(r.adopted.size).toBe(0);
   });
@@ -88,7 +88,7 @@ describe('readNetnsIdentity', () => {
   it("compares device and inode: the host's (/proc/self/ns/net), each adopted one, and the named ones", async () => {
     const fs = fakeFs({ '/proc/self/ns/net': [4, 1], '/proc/9/ns/net': [4, 1], '/run/netns/web-ns': [4, 7] });
     const cfg = config({ containers: [byPid('ext', 9), byPath('gone', '/nope'), ctr('web', { netns: { type: 'named', name: 'web-ns' } })] });
-    const r = await readNetnsIdentity(cfg, fs);
+    const r = await readNetnsIdentity(identitySpec(cfg), fs);
     expect(r.host).toBe('4:1');
     expect([...r.adopted]).toEqual(expect.arrayContaining([['ext', '4:1'], ['gone', undefined]]));
     expect([...r.named]).toEqual([['web', '4:7']]);

@@ -4,7 +4,6 @@
 
 import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/plan/desired.js';
-import { buildFirewall } from '../../../src/plan/firewall.js';
 import { diff } from '../../../src/plan/diff.js';
 import { render } from '../../../src/plan/render.js';
 import { toMap, type LinkRes, type Resource } from '../../../src/model/resources.js';
@@ -19,7 +18,7 @@ function desiredOf(webPorts: boolean, apiPorts: boolean, spec = '8080:80') {
     container('web', '172.18.0.10', webPorts ? published('172.18.0.10', spec) : {}),
     container('api', '172.18.0.11', apiPorts ? published('172.18.0.11', spec) : {}),
   ]);
-  return buildDesired(topo, RESOLV, [buildFirewall]);
+  return buildDesired(topo, RESOLV, { firewall: true });
 }
 
 describe('bridge port hairpin follows the published ports', () => {

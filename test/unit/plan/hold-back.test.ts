@@ -4,14 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/plan/desired.js';
 import { diff } from '../../../src/plan/diff.js';
 import { blocksAll, dependents, holdBack } from '../../../src/plan/hold-back.js';
-import { buildFirewall } from '../../../src/plan/firewall.js';
 import type { Plan } from '../../../src/model/plan.js';
 import type { Resource } from '../../../src/model/resources.js';
 import { container, observedFrom, topology } from './fixtures.js';
 
 const RESOLV = 'nameserver 10.0.0.2\n';
 const topo = topology([container('web', '172.18.0.10'), container('app', '172.18.0.11')]);
-const desired = buildDesired(topo, RESOLV, [buildFirewall]);
+const desired = buildDesired(topo, RESOLV, { firewall: true });
 const all = () => [...desired.resources.values()];
 const keys = (p: Plan) => p.changes.map((c) => c.key);
 

@@ -129,8 +129,8 @@ describe('overlay entries', () => {
 
 /** The plan a converged host gets when the files change from `before` to `after`. */
 function replan(before: Config, after: Config, self: string) {
-  const now = buildDesired(topo(before, self), '', [buildOverlay]);
-  const want = buildDesired(topo(after, self), '', [buildOverlay]);
+  const now = buildDesired(topo(before, self), '', { overlay: true });
+  const want = buildDesired(topo(after, self), '', { overlay: true });
   const obs = observed([...now.resources.values()], { hostname: self });
   return diff(want, obs, { prune: true }).changes;
 }

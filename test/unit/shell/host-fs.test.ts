@@ -2,57 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeHostFs, type HostFs } from '../../../src/shell/host-fs.js';
-import { applyProgram, sweepTrash, TRASH_PREFIX } from '../../../src/shell/apply.js';
+import { nodeHostFs } from '../../../src/shell/host-fs.js';
+import { memoryFs } from '../../helpers/memory-fs.js';
+import { applyProgram, sweepTrash, TRASH_PREFIX } from '../../../src/shell/apply/index.js';
 import { fileIntent } from '../../../src/shell/intent.js';
 import { fileRecord } from '../../../src/shell/file-record.js';
 import { rememberHostSysctls, restoreHostSysctls } from '../../../src/shell/host-sysctls.js';
-import type { Program } from '../../../src/plan/render.js';
+import { render } from '../../../src/render/index.js';
 import type { Runner } from '../../../src/shell/runner.js';
 import type { Change, Observed } from '../../../src/model/plan.js';
-
-/** A file system in a Map: files by path, directories as a set. */
-function memoryFs(files: Record<string, string> = {}): HostFs & { files: Map<string, string>; dirs: Set<string> } {
-  const f = new Map(Object.entries(files));
-  const dirs = new Set<string>();
-  const parent = (p: string) => p.slice(0, p.lastIndexOf('/'));
-  for (const p of f.keys()) for (let d = parent(p); d; d = parent(d)) dirs.add(d);
-  const children = (d: string) => [...new Set([...f.keys(), ...dirs].filter((p) => parent(p) === d).map((p) => p.slice(d.length + 1)))];
-  return {
-    files: f,
-    dirs,
-    readFile: async (p) => f.get(p),
-    readdir: async (p) => (dirs.has(p) ? children(p) : []),
-    stat: async (p) => (f.has(p) || dirs.has(p) ? { dev: 1, ino: p.length } : undefined),
-    writeFile: async (p, c, o = {}) => {
-      if (!dirs.has(parent(p))) throw new Error(`ENOENT: ${p}`);
-      f.set(p, o.append ? (f.get(p) ?? '') + c : c);
-    },
-    mkdir: async (p) => {
-      for (let d = p; d; d = parent(d)) dirs.add(d);
-    },
-    rename: async (a, b) => {
-      if (f.has(a)) {
-        f.set(b, f.get(a)!);
-        f.delete(a);
-        return;
-      }
-      if (!dirs.has(a)) throw new Error(`ENOENT: ${a}`);
-      for (const p of [...f.keys()]) if (p.startsWith(`${a}/`)) (f.set(b + p.slice(a.length), f.get(p)!), f.delete(p));
-      dirs.delete(a);
-      dirs.add(b);
-    },
-    rm: async (p) => {
-      f.delete(p);
-      for (const q of [...f.keys()]) if (q.startsWith(`${p}/`)) f.delete(q);
-      for (const d of [...dirs]) if (d === p || d.startsWith(`${p}/`)) dirs.delete(d);
-    },
-    rmdir: async (p) => {
-      if (children(p).length) throw new Error(`ENOTEMPTY: ${p}`);
-      dirs.delete(p);
-    },
-  };
-}
 
 const noRunner: Runner = {
   run: async (cmd, args) => {
@@ -60,7 +18,7 @@ const noRunner: Runner = {
   },
 };
 
-const emptyProgram = (): Program => ({ nsPre: new Map(), host: [], mounts: [], nsPost: new Map(), bridge: new Map(), sysctls: [], files: [], dirs: [], nsPaths: {} });
+const emptyProgram = () => render([], []);
 
 describe('HostFs', () => {
   it('nodeHostFs: reads never throw, rm of a missing path is no error', async () => {

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { WatchPass } from '../../../src/shell/watch-pass.js';
 import { LockAbortedError, LockTimeoutError, type Lock, type LockOptions } from '../../../src/shell/lock.js';
 import { EMPTY_CONFIG, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
+import type { LoadProblem } from '../../../src/shell/load.js';
 import type { Config } from '../../../src/model/config.js';
 import type { Change } from '../../../src/model/plan.js';
 import type { Resource } from '../../../src/model/resources.js';
@@ -12,7 +13,7 @@ import type { WatcherState } from '../../../src/shell/state-file.js';
 const configA: Config = { ...EMPTY_CONFIG, documentCount: 1 };
 const configB: Config = { ...EMPTY_CONFIG, documentCount: 2 };
 
-const invalid: PassOutcome = {
+const invalid: PassOutcome & LoadProblem = {
   status: 'invalid',
   errors: [{ code: 'yaml', message: 'bad indentation', pos: { file: 'networks.d/web.yaml', line: 3, col: 5 } }],
 };
@@ -26,7 +27,7 @@ function applied(changes: Change[], failed = 0, pending: Change[] = []): PassOut
   return {
     status: 'applied',
     plan: { changes, conflicts: [] },
-    report: { done: [], failed: Array.from({ length: failed }, (_, i) => ({ key: `k${i}`, command: 'ip link add', error: 'File exists' })), processes: 1, readBack: new Map() },
+    report: { done: [], failed: Array.from({ length: failed }, (_, i) => ({ kind: 'batch' as const, key: `k${i}`, command: 'ip link add', error: 'File exists', argv: ['ip', '-force', '-batch', '-'], exitCode: 1, stderr: 'RTNETLINK answers: File exists', line: 1 })), processes: 1, readBack: new Map() },
     remaining: { changes: pending, conflicts: [] },
   };
 }
@@ -34,7 +35,7 @@ function applied(changes: Change[], failed = 0, pending: Change[] = []): PassOut
 function setup() {
   const logs: { level: number; msg: string; [k: string]: unknown }[] = [];
   const log = pino({ level: 'trace' }, { write: (s: string) => logs.push(JSON.parse(s)) });
-  let files: Config | PassOutcome = configA;
+  let files: Config | LoadProblem = configA;
   const ran: (Config | undefined)[] = [];
   let next: (c: Config) => PassOutcome = () => applied([]);
   const saved: WatcherState[] = [];
@@ -47,7 +48,7 @@ function setup() {
       lockTimeoutMs: 1000,
       log,
       runner: { run: async () => ({ stdout: '', stderr: '', exitCode: 0 }) },
-      loadConfig: async () => files,
+      loadConfig: async () => ('status' in files ? { ok: false, outcome: files } : { ok: true, config: files }),
       runPass: async (o: PassOptions) => {
         expect(locked).toBe(1); // passes run under the lock
         ran.push(o.config);
@@ -69,7 +70,7 @@ function setup() {
     logs,
     ran,
     saved,
-    setFiles: (f: Config | PassOutcome) => (files = f),
+    setFiles: (f: Config | LoadProblem) => (files = f),
     setNext: (f: (c: Config) => PassOutcome) => (next = f),
     setLockFail: (b: false | 'timeout' | 'abort') => (lockFail = b),
     locked: () => locked,

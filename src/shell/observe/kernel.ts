@@ -1,19 +1,17 @@
-// Observe the kernel: run the few read commands (one `ip -batch` per namespace, one
-// `bridge -batch` for owned VXLAN FDBs), read the files, and hand everything to the
-// pure assembler in src/observe/observed.ts.
+// Observe the kernel (one part of the observe stage, see index.ts): run the few read
+// commands (one `ip -batch` per namespace, one `bridge -batch` for owned VXLAN FDBs),
+// read the files, and hand everything to the pure assembler in src/observe/observed.ts.
 
 import { availableParallelism, hostname as osHostname } from 'node:os';
-import type { Observed } from '../model/plan.js';
-import { HOST_BATCH, IP_BATCH_ARGS, NS_BATCH, batchInput, fdbBatchInput } from '../observe/batch.js';
-import { NETNS_FILES, type EtcNetnsFile } from '../observe/files.js';
-import { groupNetns, type NetnsFile } from '../observe/netns.js';
-import { assembleObserved, ownedVxlanDevs, parseNsBatch, type NsCapture } from '../observe/observed.js';
-import { CommandError, type Runner } from './runner.js';
-import { runNsBatches } from './ns-batches.js';
-import { nodeHostFs, type ObserveFs } from './host-fs.js';
-import { NETNS_DIR } from '../model/netns-path.js';
-
-export { nodeFs, runnerFs, type ObserveFs } from './host-fs.js';
+import type { Observed } from '../../model/plan.js';
+import { HOST_BATCH, IP_BATCH_ARGS, NS_BATCH, batchInput, fdbBatchInput } from '../../observe/batch.js';
+import { NETNS_FILES, type EtcNetnsFile } from '../../observe/files.js';
+import { groupNetns, type NetnsFile } from '../../observe/netns.js';
+import { assembleObserved, ownedVxlanDevs, parseNsBatch, type NsCapture } from '../../observe/observed.js';
+import { CommandError, type Runner } from '../runner.js';
+import { runNsBatches } from '../ns-batches.js';
+import { nodeHostFs, type ObserveFs } from '../host-fs.js';
+import { NETNS_DIR } from '../../model/netns-path.js';
 
 export interface ObserveOptions {
   /** named namespaces (default /run/netns) */

@@ -1,22 +1,21 @@
-// The firewall's side effects: read with iptables-save, write with one
-// iptables-restore --noflush per (namespace, family, table), drop stale UDP
-// conntrack entries, load br_netfilter.
+// The firewall's side effects: one iptables-restore --noflush per (namespace,
+// family, table), conntrack deletions of UDP ports whose target moved, and
+// loading br_netfilter. The reads are in src/shell/observe/iptables.ts.
 //
-// Backend: whatever `iptables-save`/`iptables-restore` resolve to on the host
-// (Debian 12: iptables-nft through update-alternatives; iptables-legacy works
-// the same). Both print rules in the same saved form, which is what the desired
-// rules are written in (src/plan/firewall-rules.ts).
+// Backend: whatever `iptables-restore` resolves to on the host (Debian 12:
+// iptables-nft through update-alternatives; iptables-legacy works the same). Both
+// take rules in the saved form the desired rules are written in (src/plan/firewall-rules.ts).
 
-import type { Runner } from './runner.js';
-import { HOST_NS } from '../model/resources.js';
-import type { IptFamily, Resource } from '../model/resources.js';
-import { parseIptablesSave } from '../observe/iptables.js';
-import { netnsPath } from '../model/netns-path.js';
-import type { Change } from '../model/plan.js';
-import { renderIptables, staleUdpPorts } from '../plan/firewall-render.js';
-import type { IptablesBatch, StaleUdpPort } from '../plan/firewall-render.js';
+import { CommandError, type Runner } from '../runner.js';
+import { HOST_NS } from '../../model/resources.js';
+import type { IptFamily } from '../../model/resources.js';
+import { netnsPath } from '../../model/netns-path.js';
+import type { Change } from '../../model/plan.js';
+import { renderIptables, staleUdpPorts } from '../../render/iptables.js';
+import type { IptablesBatch, StaleUdpPort } from '../../render/iptables.js';
 
-const SAVE: Record<IptFamily, string> = { ipv4: 'iptables-save', ipv6: 'ip6tables-save' };
+export { readIptables } from '../observe/iptables.js';
+
 const RESTORE: Record<IptFamily, string> = { ipv4: 'iptables-restore', ipv6: 'ip6tables-restore' };
 
 /** argv that runs `cmd args` in a namespace (the host's own when path is undefined). */
@@ -24,46 +23,21 @@ function inNs(path: string | undefined, cmd: string, args: string[]): [string, s
   return path ? ['nsenter', [`--net=${path}`, cmd, ...args]] : [cmd, args];
 }
 
-function nsPath(ns: string, nsPaths: Record<string, string>): string | undefined {
-  return netnsPath(ns, nsPaths);
-}
-
-/**
- * netkeeper's chains and hooks in one namespace, for each family asked, and the
- * NK-* chains that are not netkeeper's (owned: false). `bridges`: the bridges
- * netkeeper owns on the host (see parseIptablesSave).
- */
-export async function readIptables(
-  runner: Runner,
-  ns: { name: string; path?: string },
-  families: IptFamily[],
-  bridges: ReadonlySet<string> = new Set(),
-): Promise<Resource[]> {
-  const out: Resource[] = [];
-  const path = ns.name === HOST_NS ? undefined : (ns.path ?? netnsPath(ns.name));
-  for (const family of families) {
-    const [cmd, args] = inNs(path, SAVE[family], []);
-    const r = await runner.run(cmd, args);
-    out.push(...parseIptablesSave(r.stdout, family, ns.name, bridges));
-  }
-  return out;
-}
-
-export class IptablesApplyError extends Error {
+/** A failed iptables-restore: the command (argv, exit code, stderr) and which table of which namespace. */
+export class IptablesApplyError extends CommandError {
   readonly ns: string;
   readonly family: IptFamily;
   readonly table: string;
-  readonly stderr: string;
   /** batches applied before this one failed */
   readonly applied: number;
-  constructor(b: IptablesBatch, stderr: string, exitCode: number, applied: number) {
+  constructor(b: IptablesBatch, argv: string[], stderr: string, exitCode: number, applied: number) {
+    super({ argv, exitCode, stderr });
     const where = b.ns === HOST_NS ? '' : ` in namespace ${b.ns}`;
-    super(`${RESTORE[b.family]} of table ${b.table}${where} failed (exit ${exitCode}): ${stderr.trim() || 'no message'}`);
+    this.message = `${RESTORE[b.family]} of table ${b.table}${where} failed (exit ${exitCode}): ${stderr.trim() || 'no message'}`;
     this.name = 'IptablesApplyError';
     this.ns = b.ns;
     this.family = b.family;
     this.table = b.table;
-    this.stderr = stderr;
     this.applied = applied;
   }
 }
@@ -75,9 +49,9 @@ export class IptablesApplyError extends Error {
 export async function applyIptables(runner: Runner, batches: IptablesBatch[], nsPaths: Record<string, string>): Promise<void> {
   let applied = 0;
   for (const b of batches) {
-    const [cmd, args] = inNs(nsPath(b.ns, nsPaths), RESTORE[b.family], ['--noflush', '-w', '5']);
+    const [cmd, args] = inNs(netnsPath(b.ns, nsPaths), RESTORE[b.family], ['--noflush', '-w', '5']);
     const r = await runner.run(cmd, args, { input: b.text, allowFail: true });
-    if (r.exitCode !== 0) throw new IptablesApplyError(b, r.stderr, r.exitCode, applied);
+    if (r.exitCode !== 0) throw new IptablesApplyError(b, [cmd, ...args], r.stderr, r.exitCode, applied);
     applied++;
   }
 }
@@ -85,26 +59,31 @@ export async function applyIptables(runner: Runner, batches: IptablesBatch[], ns
 /**
  * Delete the conntrack entries of UDP ports whose DNAT target moved, so the
  * next datagram is NATed anew. Needs the `conntrack` tool (conntrack-tools; the
- * setup script installs it). Returns how many entries went.
+ * setup script installs it). Returns how many entries went; throws CommandError.
  */
 export type ConntrackEntry = Pick<StaleUdpPort, 'port'> & Partial<Pick<StaleUdpPort, 'family' | 'hostIP' | 'ns'>>;
 
-export async function flushConntrack(
-  runner: Runner,
-  entries: ConntrackEntry[],
-  nsPaths: Record<string, string> = {},
-): Promise<number> {
+export async function flushConntrack(runner: Runner, entries: ConntrackEntry[], nsPaths: Record<string, string> = {}): Promise<number> {
   let deleted = 0;
   for (const e of entries) {
     const args = ['-D', ...(e.family === 'ipv6' ? ['-f', 'ipv6'] : []), '-p', 'udp', '--orig-port-dst', `${e.port}`];
     if (e.hostIP) args.push('--orig-dst', e.hostIP);
-    const [cmd, argv] = inNs(nsPath(e.ns ?? HOST_NS, nsPaths), 'conntrack', args);
+    const [cmd, argv] = inNs(netnsPath(e.ns ?? HOST_NS, nsPaths), 'conntrack', args);
     // exit 1 with "0 flow entries have been deleted" when there were none
     const r = await runner.run(cmd, argv, { allowFail: true });
-    if (r.exitCode === 127) throw new Error(`conntrack is not installed: ${r.stderr.trim()}`);
+    const failed = (message: string) => new CommandError({ argv: [cmd, ...argv], exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message });
+    if (r.exitCode === 127) {
+      const err = failed('');
+      err.message = `conntrack is not installed: ${r.stderr.trim()}`;
+      throw err;
+    }
     const m = /(\d+) flow entries have been deleted/.exec(r.stderr + r.stdout);
     if (m) deleted += Number(m[1]);
-    else if (r.exitCode !== 0) throw new Error(`conntrack ${argv.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+    else if (r.exitCode !== 0) {
+      const err = failed('');
+      err.message = `conntrack ${argv.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`;
+      throw err;
+    }
   }
   return deleted;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchErrors, sysctlPath } from '../../../src/shell/apply.js';
+import { batchErrors, sysctlPath } from '../../../../src/shell/apply/index.js';
 
 describe('batchErrors', () => {
   it('maps each "Command failed -:N" to the error text printed before it', () => {

@@ -1,0 +1,46 @@
+// What the observe stage hands the plan stage: the kernel's resources (Observed)
+// and the few host reads the checks need besides them. Filled by
+// src/shell/observe/index.ts; read by the pure plan stage (src/plan/index.ts).
+
+import type { Observed } from './plan.js';
+
+/** Identity of a namespace file: "device:inode" of the nsfs inode it leads to. */
+export type NsId = string;
+
+/** Which namespace each adopted `netns: {pid}` / `{path}` really is (src/plan/adopted-netns.ts). */
+export interface NetnsIdentity {
+  /** the namespace netkeeper runs in (/proc/self/ns/net) */
+  host?: NsId;
+  /** by container name: its adopted namespace (undefined: the path does not exist) */
+  adopted: Map<string, NsId | undefined>;
+  /** by container name: the named namespace it owns, when it exists */
+  named: Map<string, NsId>;
+}
+
+/** A default route of the host as `ip -6 -j route show default` prints it. */
+export interface DefaultRoute {
+  dst?: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string | number;
+  nexthops?: { gateway?: string; dev?: string }[];
+}
+
+/** The host's IPv6 default routes and the accept_ra of their devices (src/plan/ra-guard.ts). */
+export interface RaFacts {
+  routes: DefaultRoute[];
+  acceptRa: Map<string, string | undefined>;
+}
+
+export interface ObservedHost {
+  observed: Observed;
+  /**
+   * Host sysctls netkeeper may set that `ip netconf` does not show (route_localnet of
+   * each host bridge, net.bridge.bridge-nf-call-*), by dotted name; a setting that
+   * does not exist (br_netfilter not loaded) is absent.
+   */
+  hostSysctls: Map<string, string>;
+  identity: NetnsIdentity;
+  /** read only when the files may turn IPv6 forwarding on and it is off */
+  ra?: RaFacts;
+}

@@ -1,0 +1,31 @@
+// The load stage of a pass: read networks.d and parse it (src/config/), or say why
+// there is nothing to plan from.
+
+import { missingDirReason, readConfigDir } from './read-config.js';
+import { parseConfig } from '../config/index.js';
+import type { Config } from '../model/config.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+
+/** Why no configuration came out of the files: bad input, or a refusal (missing or empty directory). */
+export type LoadProblem = { status: 'invalid'; errors: Diagnostic[] } | { status: 'refused'; reason: string };
+
+export type Loaded = { ok: true; config: Config } | { ok: false; outcome: LoadProblem };
+
+/** What no files at all mean: the loader's own answer (default Settings, no objects). */
+export const EMPTY_CONFIG: Config = (() => {
+  const r = parseConfig([]);
+  if (!r.ok) throw new Error('an empty directory does not parse');
+  return r.value;
+})();
+
+export async function loadConfig(dir: string, allowEmpty: boolean): Promise<Loaded> {
+  const read = await readConfigDir(dir);
+  if (read.problems.length) return { ok: false, outcome: { status: 'invalid', errors: read.problems } };
+  if (!read.exists) return { ok: false, outcome: { status: 'refused', reason: missingDirReason(dir) } };
+  const parsed = parseConfig(read.files);
+  if (!parsed.ok) return { ok: false, outcome: { status: 'invalid', errors: parsed.errors } };
+  if (parsed.value.documentCount === 0 && !allowEmpty) {
+    return { ok: false, outcome: { status: 'refused', reason: `directory ${dir} holds no objects; refusing to remove everything netkeeper owns (use --allow-empty)` } };
+  }
+  return { ok: true, config: parsed.value };
+}

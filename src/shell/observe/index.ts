@@ -1,0 +1,55 @@
+// The observe stage: everything a pass and `status` read of the host, in one call —
+// links, addresses, routes, neighbours, FDB and /etc/netns files (kernel.ts), the
+// iptables of the host and the router namespaces (iptables.ts), the host sysctls
+// netkeeper sets (sysctls.ts), the identity of adopted namespaces
+// (netns-identity.ts) and the RA guard's reads (ra.ts). What to read comes from the
+// files through options.ts; nothing here looks at the desired state.
+//
+// A pass observes twice: before planning, and to verify. The verify reuses what
+// apply could not have changed: each namespace's batch output unless apply touched
+// it (`reads.reuse`), and the iptables unless a firewall change or a namespace
+// change was applied (`reads.firewallFrom`) — that is what keeps passes fast.
+
+import type { Runner } from '../runner.js';
+import type { HostFs } from '../host-fs.js';
+import type { ObservedHost, RaFacts } from '../../model/observed-host.js';
+import { HOST_NS, key } from '../../model/resources.js';
+import type { Observed } from '../../model/plan.js';
+import { observe } from './kernel.js';
+import { observeFirewall, reuseFirewall } from './iptables.js';
+import { managedHostSysctls, readHostSysctls } from './sysctls.js';
+import { readNetnsIdentity } from './netns-identity.js';
+import { readRaFacts } from './ra.js';
+import type { HostObserveOptions } from './options.js';
+
+export { observeOptionsFor, type HostObserveOptions } from './options.js';
+export type { ObservedHost } from '../../model/observed-host.js';
+
+export interface ObserveReads {
+  /** batch outputs already read in this pass, by namespace path: used instead of reading again */
+  reuse?: Map<string, string>;
+  /** filled with the batch output of every namespace read, by path */
+  record?: Map<string, string>;
+  /** an earlier observation of this pass whose firewall resources nothing applied since could change */
+  firewallFrom?: Observed;
+}
+
+export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveOptions, reads: ObserveReads = {}): Promise<ObservedHost> {
+  const identityP = readNetnsIdentity(opts.identity, fs);
+  const observed = await observe(runner, {
+    fs,
+    extraNamespaces: opts.extraNamespaces,
+    preferPrimary: opts.preferPrimary,
+    boundPorts: opts.boundPorts,
+    ...(reads.reuse ? { reuse: reads.reuse } : {}),
+    ...(reads.record ? { record: reads.record } : {}),
+  });
+  if (opts.firewall) {
+    if (reads.firewallFrom) reuseFirewall(observed, reads.firewallFrom);
+    else await observeFirewall(runner, observed, opts.firewall.routers);
+  }
+  const v6 = observed.resources.get(key.sysctl(HOST_NS, 'net.ipv6.conf.all.forwarding'));
+  const raP: Promise<RaFacts | undefined> = opts.ipv6 && !(v6?.kind === 'sysctl' && v6.value === '1') ? readRaFacts(runner, fs) : Promise.resolve(undefined);
+  const [hostSysctls, identity, ra] = await Promise.all([readHostSysctls(fs, managedHostSysctls(observed)), identityP, raP]);
+  return { observed, hostSysctls, identity, ...(ra ? { ra } : {}) };
+}

@@ -1,0 +1,73 @@
+// Read netkeeper's iptables: iptables-save of the host (both families) and of the
+// namespaces whose own iptables netkeeper manages (IPv4), parsed by
+// src/observe/iptables.ts into chain and hook resources.
+//
+// Backend: whatever `iptables-save` resolves to on the host (Debian 12: iptables-nft
+// through update-alternatives; iptables-legacy prints the same saved form).
+
+import type { Runner } from '../runner.js';
+import { HOST_NS, MARK } from '../../model/resources.js';
+import type { IptFamily, Resource } from '../../model/resources.js';
+import type { Observed } from '../../model/plan.js';
+import { parseIptablesSave } from '../../observe/iptables.js';
+import { netnsPath, netnsPaths } from '../../model/netns-path.js';
+
+const SAVE: Record<IptFamily, string> = { ipv4: 'iptables-save', ipv6: 'ip6tables-save' };
+
+/** Resource kinds read here. */
+export const FIREWALL_KINDS: ReadonlySet<string> = new Set(['chain', 'hook']);
+
+/**
+ * netkeeper's chains and hooks in one namespace, for each family asked, and the
+ * NK-* chains that are not netkeeper's (owned: false). `bridges`: the bridges
+ * netkeeper owns on the host (see parseIptablesSave).
+ */
+export async function readIptables(
+  runner: Runner,
+  ns: { name: string; path?: string },
+  families: IptFamily[],
+  bridges: ReadonlySet<string> = new Set(),
+): Promise<Resource[]> {
+  const out: Resource[] = [];
+  const path = ns.name === HOST_NS ? undefined : (ns.path ?? netnsPath(ns.name));
+  for (const family of families) {
+    const r = path ? await runner.run('nsenter', [`--net=${path}`, SAVE[family]]) : await runner.run(SAVE[family], []);
+    out.push(...parseIptablesSave(r.stdout, family, ns.name, bridges));
+  }
+  return out;
+}
+
+/**
+ * Namespaces whose own iptables netkeeper manages: router containers as the files
+ * declare them (`routers`), and as marked in the kernel (lo's alias), so rules of a
+ * container that dropped `masquerade` are found and removed.
+ */
+function routerNamespaces(routers: readonly string[], observed: Observed): string[] {
+  const names = new Set(routers);
+  for (const r of observed.resources.values())
+    if (r.kind === 'link' && r.type === 'loopback' && r.alias === MARK.nsAliasFirewall) names.add(r.ns);
+  return [...names].sort();
+}
+
+/** Add netkeeper's chains and hooks of the host and the router namespaces to `observed`. */
+export async function observeFirewall(runner: Runner, observed: Observed, routers: readonly string[]): Promise<void> {
+  // the host is always read in both families: chains of a network that left the files
+  // (or of `destroy`) must be found to be removed; router namespaces only in IPv4
+  const paths = netnsPaths(observed.resources.values());
+  const spaces = [{ name: HOST_NS, families: ['ipv4', 'ipv6'] as const }, ...routerNamespaces(routers, observed).map((name) => ({ name, families: ['ipv4'] as const }))];
+  // NK-PORTS-<bridge> of a bridge netkeeper owns is netkeeper's even when NK-PORTS lost its jump to it
+  const bridges = new Set<string>();
+  for (const r of observed.resources.values()) if (r.kind === 'link' && r.type === 'bridge' && r.ns === HOST_NS && r.owned) bridges.add(r.ifname);
+  for (const ns of spaces) {
+    const nsr = observed.resources.get(`netns:${ns.name}`);
+    const present = ns.name === HOST_NS || (nsr?.kind === 'netns' && nsr.broken === undefined); // a broken one cannot be entered
+    if (!present) continue;
+    // where the namespace really is (an adopted one: its /proc/PID/ns/net or path)
+    for (const r of await readIptables(runner, { name: ns.name, path: netnsPath(ns.name, paths) }, [...ns.families], bridges)) observed.resources.set(r.key, r);
+  }
+}
+
+/** Carry the firewall resources of an earlier observation of this pass over to `observed` (nothing changed them). */
+export function reuseFirewall(observed: Observed, earlier: Observed): void {
+  for (const r of earlier.resources.values()) if (FIREWALL_KINDS.has(r.kind)) observed.resources.set(r.key, r);
+}

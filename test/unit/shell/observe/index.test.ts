@@ -1,0 +1,74 @@
+// The observe stage's entry (src/shell/observe/index.ts) against a fake runner and
+// an in-memory HostFs: what it reads, when, and what it reuses.
+import { describe, expect, it } from 'vitest';
+import { observeHost, observeOptionsFor } from '../../../../src/shell/observe/index.js';
+import { parseConfig } from '../../../../src/config/index.js';
+import type { Config } from '../../../../src/model/config.js';
+import type { Runner } from '../../../../src/shell/runner.js';
+import { memoryFs } from '../../../helpers/memory-fs.js';
+
+function files(text: string): Config {
+  const r = parseConfig([{ path: 'networks.d/a.yaml', text }]);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.value;
+}
+
+const SAVE = '*nat\n:PREROUTING ACCEPT [0:0]\n:NK-PORTS - [0:0]\n-A PREROUTING -m addrtype --dst-type LOCAL -j NK-PORTS\nCOMMIT\n';
+
+/** A host with nothing on it; IPv6 forwarding as given. */
+function fakeHost(v6forwarding: 0 | 1): Runner & { calls: string[][] } {
+  const calls: string[][] = [];
+  const netconf = JSON.stringify([
+    { family: 'inet', interface: 'all', forwarding: 1 },
+    { family: 'inet6', interface: 'all', forwarding: v6forwarding },
+  ]);
+  return {
+    calls,
+    async run(cmd, args) {
+      calls.push([cmd, ...args]);
+      if (cmd === 'ip' && args.includes('-batch')) return { stdout: ['[]', '[]', '[]', '[]', netconf, '[]'].join('\n') + '\n', stderr: '', exitCode: 0 };
+      if (cmd === 'iptables-save') return { stdout: SAVE, stderr: '', exitCode: 0 };
+      if (cmd === 'ip6tables-save') return { stdout: '', stderr: '', exitCode: 0 };
+      if (cmd === 'ip' && args.join(' ') === '-6 -j route show default') return { stdout: JSON.stringify([{ dst: 'default', dev: 'eth0', protocol: 'ra' }]), stderr: '', exitCode: 0 };
+      throw new Error(`unexpected ${cmd} ${args.join(' ')}`);
+    },
+  };
+}
+
+const WEB = 'kind: Network\nname: front\nsubnets:\n  - subnet: 172.30.0.0/24\n---\nkind: Container\nname: web\nnetworks: [{network: front}]\n';
+const V6 = 'kind: Network\nname: six\nsubnets:\n  - subnet: fd00:30::/64\n';
+
+describe('observeHost', () => {
+  it('reads links, iptables of the host (both families) and the host sysctls netkeeper sets, through the runner and fs given', async () => {
+    const runner = fakeHost(1);
+    const fs = memoryFs({ '/proc/sys/net/bridge/bridge-nf-call-iptables': '1\n' });
+    const h = await observeHost(runner, fs, observeOptionsFor(files(WEB)));
+    expect(runner.calls.map((c) => c[0])).toEqual(['ip', 'iptables-save', 'ip6tables-save']);
+    expect([...h.observed.resources.keys()].filter((k) => k.startsWith('chain:') || k.startsWith('hook:')).length).toBeGreaterThan(0);
+    expect([...h.hostSysctls]).toEqual([['net.bridge.bridge-nf-call-iptables', '1']]);
+    expect(h.ra).toBeUndefined();
+    expect(h.identity.adopted.size).toBe(0);
+  });
+
+  it('reads no iptables with Settings.iptables: false, and takes them from an earlier read when nothing changed them', async () => {
+    const off = fakeHost(1);
+    await observeHost(off, memoryFs(), observeOptionsFor(files(`kind: Settings\niptables: false\n---\n${WEB}`)));
+    expect(off.calls.map((c) => c[0])).toEqual(['ip']);
+    const first = await observeHost(fakeHost(1), memoryFs(), observeOptionsFor(files(WEB)));
+    const again = fakeHost(1);
+    const second = await observeHost(again, memoryFs(), observeOptionsFor(files(WEB)), { firewallFrom: first.observed });
+    expect(again.calls.map((c) => c[0])).toEqual(['ip']);
+    const fw = (o: typeof first) => [...o.observed.resources.keys()].filter((k) => k.startsWith('chain:') || k.startsWith('hook:'));
+    expect(fw(second)).toEqual(fw(first));
+  });
+
+  it("reads the RA guard's routes and accept_ra only when the files have IPv6 and forwarding is off", async () => {
+    const fs = memoryFs({ '/proc/sys/net/ipv6/conf/eth0/accept_ra': '1\n' });
+    const off = await observeHost(fakeHost(0), fs, observeOptionsFor(files(V6)));
+    expect(off.ra).toEqual({ routes: [{ dst: 'default', dev: 'eth0', protocol: 'ra' }], acceptRa: new Map([['eth0', '1']]) });
+    const on = fakeHost(1);
+    expect((await observeHost(on, fs, observeOptionsFor(files(V6)))).ra).toBeUndefined();
+    expect(on.calls.some((c) => c.includes('-6'))).toBe(false);
+    expect((await observeHost(fakeHost(0), fs, observeOptionsFor(files(WEB)))).ra).toBeUndefined();
+  });
+});
