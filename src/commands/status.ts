@@ -1,3 +1,4 @@
+import { JSON_FORMAT_VERSION } from './plan-json.js';
 import { observe } from '../shell/observe.js';
 import { firewallPlugin } from '../shell/plugins.js';
 import { EMPTY_CONFIG, loadConfig, observeOptionsFor } from '../shell/pass.js';
@@ -28,7 +29,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const watcher = await readLiveState(runDir());
   // adopted namespaces whose process exited: what was made in them is gone with them
   const gone = topo.ok ? goneAdopted(topo.value, observed) : [];
-  if (ctx.opts.json) ctx.out(JSON.stringify({ resources: owned, overlays, macvlans, ports, gone, watcher: watcher ?? null }, null, 2) + '\n');
+  if (ctx.opts.json) ctx.out(JSON.stringify({ formatVersion: JSON_FORMAT_VERSION, resources: owned, overlays, macvlans, ports, gone, watcher: watcher ?? null }, null, 2) + '\n');
   else ctx.out(formatStatus(owned, [...formatL2Status(overlays, macvlans), ...formatPorts(ports), ...formatGone(gone)]) + (watcher ? formatWatcherState(watcher) : ''));
   return EXIT.ok;
 }

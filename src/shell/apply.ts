@@ -35,7 +35,13 @@ export interface ApplyDeps {
   fs?: HostFs;
   /** root of the filesystem (tests) — default '' */
   root?: string;
+  /** namespace batches done of total, called as slices of them finish (without it: one slice) */
+  onProgress?: ApplyProgress;
 }
+
+export type ApplyProgress = (done: number, total: number) => void;
+/** namespaces per slice when progress is reported */
+const PROGRESS_SLICE = 24;
 
 /** Parse `ip -force -batch` stderr: the error text before each "Command failed -:N" belongs to line N. */
 export function batchErrors(stderr: string): Map<number, string> {
@@ -98,8 +104,15 @@ async function runHostBatch(runner: Runner, job: BatchJob, report: ApplyReport, 
 }
 
 /** Namespace batches: a few shell workers, each entering its namespaces in turn. */
-async function runNsJobs(runner: Runner, jobs: BatchJob[], nsPaths: Record<string, string>, workers: number, report: ApplyReport, failedKeys: Set<string>): Promise<void> {
-  const todo = jobs.filter((j) => j.lines.length > 0 || j.readBack);
+async function runNsJobs(runner: Runner, jobs: BatchJob[], nsPaths: Record<string, string>, workers: number, report: ApplyReport, failedKeys: Set<string>, progress?: { done: number; total: number; fn: ApplyProgress }): Promise<void> {
+  const all = jobs.filter((j) => j.lines.length > 0 || j.readBack);
+  for (let i = 0; i < all.length; i += progress ? PROGRESS_SLICE : all.length) {
+    await runNsSlice(runner, all.slice(i, i + (progress ? PROGRESS_SLICE : all.length)), nsPaths, workers, report, failedKeys);
+    if (progress) progress.fn((progress.done += Math.min(PROGRESS_SLICE, all.length - i)), progress.total);
+  }
+}
+
+async function runNsSlice(runner: Runner, todo: BatchJob[], nsPaths: Record<string, string>, workers: number, report: ApplyReport, failedKeys: Set<string>): Promise<void> {
   if (todo.length === 0) return;
   const paths = todo.map((j) => netnsPath(j.ns, nsPaths)!);
   const results = await runNsBatches(
@@ -194,7 +207,13 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
       return { tool, ns, lines, readBack: readBack?.has(ns) ?? false };
     });
 
-  await runNsJobs(runner, nsJobs(prog.nsPre, 'ip'), prog.nsPaths, conc, report, failedKeys);
+  const post = new Map(prog.nsPost);
+  for (const ns of deps.readBack ?? []) if (ns !== HOST_NS && !post.has(ns)) post.set(ns, []);
+  const nsFdb = new Map([...prog.bridge].filter(([ns]) => ns !== HOST_NS));
+  const count = (m: Map<string, Line[]>, rb?: Set<string>) => [...m].filter(([ns, l]) => l.length > 0 || rb?.has(ns)).length;
+  const total = count(prog.nsPre) + count(post, deps.readBack) + count(nsFdb);
+  const progress = deps.onProgress && { done: 0, total, fn: deps.onProgress };
+  await runNsJobs(runner, nsJobs(prog.nsPre, 'ip'), prog.nsPaths, conc, report, failedKeys, progress);
   note(prog.host);
   await runHostBatch(runner, { tool: 'ip', ns: HOST_NS, lines: prog.host, readBack: false }, report, failedKeys);
 
@@ -221,14 +240,11 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     }
   }
 
-  const post = new Map(prog.nsPost);
-  for (const ns of deps.readBack ?? []) if (ns !== HOST_NS && !post.has(ns)) post.set(ns, []);
-  await runNsJobs(runner, nsJobs(post, 'ip', deps.readBack), prog.nsPaths, conc, report, failedKeys);
+  await runNsJobs(runner, nsJobs(post, 'ip', deps.readBack), prog.nsPaths, conc, report, failedKeys, progress);
   const hostFdb = prog.bridge.get(HOST_NS) ?? [];
   note(hostFdb);
   await runHostBatch(runner, { tool: 'bridge', ns: HOST_NS, lines: hostFdb, readBack: false }, report, failedKeys);
-  const nsFdb = new Map([...prog.bridge].filter(([ns]) => ns !== HOST_NS));
-  await runNsJobs(runner, nsJobs(nsFdb, 'bridge'), prog.nsPaths, conc, report, failedKeys);
+  await runNsJobs(runner, nsJobs(nsFdb, 'bridge'), prog.nsPaths, conc, report, failedKeys, progress);
 
   for (const d of prog.dirs) {
     for (const k of d.keys) allKeys.add(k);

@@ -33,6 +33,9 @@ import { adoptedNetnsErrors } from '../plan/adopted-netns.js';
 import { readNetnsIdentity } from './netns-identity.js';
 import { blocksAll, holdBack } from '../plan/hold-back.js';
 import { fileRecord, type FileRecord } from './file-record.js';
+import type { PlanSides } from '../view/group.js';
+import { filesFingerprint, kernelFingerprint, staleReason, type PlanFingerprints } from './fingerprint.js';
+import type { ApplyProgress } from './apply.js';
 
 export interface PassOptions {
   dir: string;
@@ -53,6 +56,12 @@ export interface PassOptions {
   /** every file the pass reads or writes (default nodeHostFs; see host-fs.ts) */
   fs?: HostFs;
   log: Logger;
+  /** a saved plan (apply FILE): refuse, changing nothing, unless the files and the kernel are as it was made against */
+  expect?: PlanFingerprints & { changes: Change[] };
+  /** called with the plan before it is applied (reconcile shows it) */
+  onPlanned?: (plan: Plan, sides: PlanSides) => void;
+  /** namespaces done of total, while applying */
+  onProgress?: ApplyProgress;
 }
 
 /**
@@ -65,8 +74,8 @@ export type PassOutcome =
   | { status: 'invalid'; errors: Diagnostic[] }
   | { status: 'refused'; reason: string }
   | { status: 'conflict'; plan: Plan }
-  | { status: 'planned'; plan: Plan; program: Program; extra: unknown; topo: Topology }
-  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan };
+  | { status: 'planned'; plan: Plan; program: Program; extra: unknown; topo: Topology; sides: PlanSides; fingerprints: PlanFingerprints }
+  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan; sides: PlanSides };
 
 /** What no files at all mean: the loader's own answer (default Settings, no objects). */
 export const EMPTY_CONFIG: Config = (() => {
@@ -204,22 +213,27 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   if (blocksAll(plan)) return { status: 'conflict', plan };
   const known = [...observed.resources.values(), ...first.desired.resources.values()];
   const program = render(plan.changes, known);
+  const sides: PlanSides = { topo: first.topo, desired: [...first.desired.resources.values()], observed: [...observed.resources.values()] };
+  const fingerprints = opts.dryRun || opts.expect ? { files: filesFingerprint(config), kernel: kernelFingerprint(observed, first.desired.resources.values()) } : undefined;
   if (opts.dryRun) {
     const extra = plugins.map((p) => p.render?.(plan.changes, first.topo)).filter(Boolean);
-    return { status: 'planned', plan, program, extra, topo: first.topo };
+    return { status: 'planned', plan, program, extra, topo: first.topo, sides, fingerprints: fingerprints! };
   }
+  const outdated = opts.expect && staleReason(opts.expect, fingerprints!, plan.changes);
+  if (outdated) return { status: 'refused', reason: outdated };
+  opts.onPlanned?.(plan, sides);
   await sweepTrash(ETC_NETNS_DIR, fs);
   if (plan.changes.length === 0) {
     await opts.files.note([], new Set(), observed);
     await opts.intent.settle(plan);
-    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan };
+    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan, sides };
   }
   const t0 = performance.now();
   await opts.intent.record(plan.changes);
   await rememberHostSysctls(plan.changes, undefined, fs); // destroy gives them back
   const touched = touchedNamespaces(plan);
   for (const p of plugins) await p.prepare?.(plan.changes, opts.runner);
-  const report = await applyProgram(program, { runner: opts.runner, fs, readBack: touched });
+  const report = await applyProgram(program, { runner: opts.runner, fs, readBack: touched, onProgress: opts.onProgress });
   for (const p of plugins) {
     if (p.apply) {
       const r = await p.apply(plan.changes, first.topo, opts.runner, program.nsPaths);
@@ -237,5 +251,5 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const second = await compute(config, opts, plugins, { reuse }, { topo: first.topo, desired: first.desired, before: observed, applied: plan.changes });
   if ('status' in second) return second;
   await opts.intent.settle(second.plan);
-  return { status: 'applied', plan, report, remaining: second.plan };
+  return { status: 'applied', plan, report, remaining: second.plan, sides };
 }

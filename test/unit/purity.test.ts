@@ -27,7 +27,7 @@ describe('the purity check itself', () => {
   it('lets model imports through', () => expect(`import { x } from '../model/ip.js';`).not.toMatch(IMPORTS));
 });
 
-describe.each(['model', 'config', 'observe', 'plan', 'status'])('src/%s is pure', (folder) => {
+describe.each(['model', 'config', 'observe', 'plan', 'status', 'view'])('src/%s is pure', (folder) => {
   const files = tsFiles(join(SRC, folder));
   it('has files to check', () => expect(files.length).toBeGreaterThan(0));
   for (const f of files) {
