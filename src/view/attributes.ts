@@ -147,7 +147,7 @@ function hostAttrs(rs: Resource[], idx: OwnerIndex): Attrs {
     return byNet.get(n)!;
   };
   for (const r of rs) {
-    if (r.kind === 'neigh') of(r.dev).members.push(`${idx.ipContainer.get(normalizeIP(r.ip) ?? r.ip) ?? '?'} ${r.ip}`);
+    if (r.kind === 'neigh') of(r.dev).members.push([idx.ipContainer.get(normalizeIP(r.ip) ?? r.ip), r.ip].filter(Boolean).join(' '));
     if (r.kind === 'fdb' && r.mac === '00:00:00:00:00:00') of(r.dev).flood = true;
     if (r.kind === 'fdb' && r.dst && r.mac !== '00:00:00:00:00:00') set(a, 'address', r.dst);
   }

@@ -128,7 +128,7 @@ export function groupPlan(plan: Pick<Plan, 'changes'>, sides: PlanSides): Object
   const observed = [...sides.observed];
   const desired = [...sides.desired];
   const mine = observed.filter((r) => r.owned);
-  const idx: OwnerIndexes = { before: ownerIndex(sides.topo, mine, 'before'), after: ownerIndex(sides.topo, [...mine, ...desired]) };
+  const idx: OwnerIndexes = { before: ownerIndex(sides.topo, mine, 'before'), after: ownerIndex(sides.topo, [...desired, ...mine]) };
   const groups = new Map<string, { owner: Owner; changes: Change[] }>();
   for (const c of plan.changes) {
     for (const o of changeOwners(c, idx)) {

@@ -43,6 +43,8 @@ export interface OwnerIndex {
   containerHost: Map<string, string>;
   /** underlay address → host */
   addrHost: Map<string, string>;
+  /** overlay: MAC of a remote container → the host its unicast entry points at */
+  macHost: Map<string, string>;
 }
 
 const put = <K, V>(m: Map<K, V>, k: K, v: V) => {
@@ -73,6 +75,7 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
     macContainer: new Map(),
     containerHost: new Map(),
     addrHost: new Map(),
+    macHost: new Map(),
   };
   if (topo) {
     for (const n of topo.networks) {
@@ -105,6 +108,10 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
     if ((m[0] === 'net' || m[0] === 'vxlan') && r.ns === HOST_NS) put(idx.hostIfNetwork, r.ifname, m[1]);
     if (m[0] === 'link') put(idx.linkEnd, `${r.ns}/${r.ifname}`, m[1]);
   }
+  // where each remote container is: its unicast entry on the VXLAN device
+  for (const r of rs) {
+    if (r.kind === 'fdb' && r.ns === HOST_NS && r.dst && r.mac !== FLOOD) put(idx.macHost, r.mac.toLowerCase(), idx.addrHost.get(normalizeIP(r.dst) ?? r.dst) ?? r.dst);
+  }
   // addresses of containers no longer declared: by the namespace they are in
   for (const r of rs) {
     if (r.kind !== 'addr' || r.ns === HOST_NS || r.ifname === 'lo' || idx.linkEnd.has(`${r.ns}/${r.ifname}`)) continue;
@@ -120,6 +127,15 @@ function nsOwner(idx: OwnerIndex, ns: string): string {
 }
 
 const container = (name: string): Owner => ({ kind: 'container', name });
+const FLOOD = '00:00:00:00:00:00';
+
+/** The peer host an overlay entry for `mac` (or, without one, the container of `ip`) is about. */
+function remoteHost(idx: OwnerIndex, mac: string | undefined, ip?: string): string | undefined {
+  const byMac = mac ? idx.macHost.get(mac.toLowerCase()) : undefined;
+  if (byMac) return byMac;
+  const c = (mac ? idx.macContainer.get(mac.toLowerCase()) : undefined) ?? (ip ? idx.ipContainer.get(normalizeIP(ip) ?? ip) : undefined);
+  return c ? idx.containerHost.get(c) : undefined;
+}
 
 /** The containers a published-port chain's rules lead to. */
 function dnatOwners(idx: OwnerIndex, rules: string[]): Owner[] {
@@ -176,15 +192,12 @@ export function ownersOf(r: Resource, idx: OwnerIndex, changed?: string[]): Owne
       return [r.ns !== HOST_NS ? inNs() : SETTINGS];
     case 'neigh': {
       if (r.ns !== HOST_NS) return [inNs()];
-      const c = idx.ipContainer.get(normalizeIP(r.ip) ?? r.ip);
-      const h = c ? idx.containerHost.get(c) : undefined;
+      const h = remoteHost(idx, r.mac, r.ip);
       return [h ? { kind: 'host', name: h } : (hostIf(r.dev) ?? SETTINGS)];
     }
     case 'fdb': {
       if (r.ns !== HOST_NS) return [inNs()];
-      const byDst = r.dst ? idx.addrHost.get(normalizeIP(r.dst) ?? r.dst) : undefined;
-      const c = idx.macContainer.get(r.mac.toLowerCase());
-      const h = byDst ?? (c ? idx.containerHost.get(c) : undefined) ?? (r.dst || undefined);
+      const h = r.dst ? (idx.addrHost.get(normalizeIP(r.dst) ?? r.dst) ?? r.dst) : remoteHost(idx, r.mac);
       return [h ? { kind: 'host', name: h } : (hostIf(r.dev) ?? SETTINGS)];
     }
     case 'chain':
