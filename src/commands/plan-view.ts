@@ -27,24 +27,31 @@ export interface ProgressPrinter {
   stop: () => void;
 }
 
+export interface ProgressFields {
+  done: number;
+  total: number;
+  ms: number;
+}
+
 /**
- * Progress while applying, on stderr: on a terminal one line updated in place
- * (namespaces done of total, elapsed); otherwise a line at least every 2 s.
+ * Progress while applying: on a terminal one line on stderr updated in place
+ * (namespaces done of total, elapsed); otherwise (logs) a line at least every 2 s.
  */
-export function progressPrinter(write: (t: string) => void, tty: boolean, now: () => number = () => performance.now()): ProgressPrinter {
+export function progressPrinter(write: (t: string, f: ProgressFields) => void, tty: boolean, now: () => number = () => performance.now()): ProgressPrinter {
   const t0 = now();
   let done = 0;
   let total = 0;
   let last = t0;
   const line = () => `applying: ${total ? `${done}/${total} namespaces, ` : ''}${((now() - t0) / 1000).toFixed(1)}s elapsed`;
+  const fields = (): ProgressFields => ({ done, total, ms: Math.round(now() - t0) });
   const tick = () => {
-    if (tty) write(`\r\x1b[K${line()}`);
+    if (tty) write(`\r\x1b[K${line()}`, fields());
     else if (now() - last >= PROGRESS_EVERY_MS - TICK_MS / 2) {
-      write(`${line()}\n`);
+      write(`${line()}\n`, fields());
       last = now();
     }
   };
-  const timer = setInterval(tick, tty ? TICK_MS : TICK_MS);
+  const timer = setInterval(tick, TICK_MS);
   timer.unref();
   return {
     update: (d, t) => {
@@ -54,7 +61,7 @@ export function progressPrinter(write: (t: string) => void, tty: boolean, now: (
     },
     stop: () => {
       clearInterval(timer);
-      if (tty) write('\r\x1b[K');
+      if (tty) write('\r\x1b[K', fields());
     },
   };
 }

@@ -52,7 +52,9 @@ export async function applyAndReport(ctx: Context, trigger: string, extra: Parti
     onPlanned: (plan, sides) => {
       if (plan.changes.length === 0) return;
       if (!ctx.opts.json) ctx.out(planText(ctx, plan, sides));
-      progress = progressPrinter(ctx.err, !!process.stderr.isTTY);
+      // a terminal: one line kept up to date; logs: a progress line every 2 s (at info)
+      const tty = !!process.stderr.isTTY;
+      progress = progressPrinter(tty ? ctx.err : (text, f) => ctx.log.info(f, text.trim()), tty);
     },
     onProgress: (done, total) => progress?.update(done, total),
   }).finally(() => progress?.stop());

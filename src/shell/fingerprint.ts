@@ -62,7 +62,9 @@ export function kernelFingerprint(observed: Observed, desired: Iterable<Resource
   const named = new Set([...desired].map((r) => r.key));
   for (const r of observed.resources.values()) if (r.owned || named.has(r.key)) m.set(r.key, stable(r));
   const f = observed.facts;
-  m.set('host facts', { foreignRoutes: [...f.foreignRoutes].sort(), resolvConf: f.resolvConf, hostname: f.hostname, linkMtu: f.linkMtu });
+  // MTUs of the host's other interfaces (an overlay's underlay, a macvlan parent); netkeeper's own are above
+  const linkMtu = Object.fromEntries(Object.entries(f.linkMtu).filter(([name]) => !m.has(`link:host/${name}`)));
+  m.set('host facts', { foreignRoutes: [...f.foreignRoutes].sort(), resolvConf: f.resolvConf, hostname: f.hostname, linkMtu });
   return fingerprint(m);
 }
 
