@@ -74,9 +74,10 @@ export async function applyAndReport(ctx: Context, trigger: string, extra: Parti
   const bad = reportProblem(ctx, o);
   if (bad !== undefined) return bad;
   if (o.status !== 'applied') throw new Error(`unexpected pass outcome ${o.status}`);
+  const sides = o.sides ?? { desired: [], observed: [] };
   return reportApplied(ctx, o, 'Apply complete', {
-    list: (changes) => planText(ctx, { changes, conflicts: [] }, o.sides),
-    counts: (changes) => appliedCounts(changes, o.sides),
+    list: (changes) => planText(ctx, { changes, conflicts: [] }, sides),
+    counts: (changes) => appliedCounts(changes, sides),
   });
 }
 

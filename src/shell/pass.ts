@@ -75,7 +75,7 @@ export type PassOutcome =
   | { status: 'refused'; reason: string }
   | { status: 'conflict'; plan: Plan }
   | { status: 'planned'; plan: Plan; program: Program; extra: unknown; topo: Topology; sides: PlanSides; fingerprints: PlanFingerprints }
-  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan; sides: PlanSides };
+  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan; sides?: PlanSides };
 
 /** What no files at all mean: the loader's own answer (default Settings, no objects). */
 export const EMPTY_CONFIG: Config = (() => {

@@ -29,9 +29,9 @@ export interface ObjectChange {
 export interface PlanSides {
   topo?: Topology;
   /** every resource the files make */
-  desired: Iterable<Resource>;
+  desired: readonly Resource[];
   /** what the kernel has (only netkeeper's own resources are read) */
-  observed: Iterable<Resource>;
+  observed: readonly Resource[];
 }
 
 const KIND_ORDER: OwnerKind[] = ['network', 'container', 'link', 'host', 'settings'];

@@ -128,8 +128,8 @@ async function reconcile(): Promise<void> {
   expect(r.exitCode, r.stderr + r.stdout).toBe(0);
 }
 
-async function plan(): Promise<{ exitCode: number; stdout: string }> {
-  const r = await sb.netkeeper(['plan', '--dir', dir]);
+async function plan(...extra: string[]): Promise<{ exitCode: number; stdout: string }> {
+  const r = await sb.netkeeper(['plan', '--dir', dir, ...extra]);
   return { exitCode: r.exitCode, stdout: r.stdout };
 }
 
@@ -333,7 +333,7 @@ describe('firewall: ownership and drift', () => {
     await sb.exec('iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-m', 'comment', '--comment', 'netkeeper', '-j', 'NK-POSTROUTING'], { check: true });
     // with FORWARD policy DROP nothing is forwarded now
     expect((await tcp(outside, undefined, HOST, 8080)).ok).toBe(false);
-    const p = await plan();
+    const p = await plan('--detail');
     expect(p.exitCode).toBe(2);
     expect(p.stdout).toContain('chain:host/filter/NK-FORWARD');
     expect(p.stdout).toContain('hook:host/nat/POSTROUTING/NK-POSTROUTING');

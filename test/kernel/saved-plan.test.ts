@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { writeFiles, kernelSnapshot } from '../helpers/workdir.js';
+import { validator } from '../helpers/output-schemas.js';
 
 let sb: Sandbox;
 let dir: string;
@@ -112,6 +113,21 @@ describe('plan in the user\'s terms, and saved plans', () => {
     expect(j).toMatchObject({ formatVersion: 1, result: 'applied', failed: [], pending: [] });
     expect(j.objects).toContainEqual(expect.objectContaining({ kind: 'network', name: 'app', action: 'update' }));
     expect(j.changes.every((c: { action: string; key: string }) => ['create', 'update', 'replace', 'delete'].includes(c.action) && c.key)).toBe(true);
+    expect(validator('reconcile-output')(j)).toEqual([]);
+  });
+
+  it('plan --json, status --json and validate --json carry formatVersion and validate against their schemas', async () => {
+    await writeFiles(dir, { 'net.yaml': NET, 'web.yaml': web(8090, '172.30.0.4') });
+    const p = JSON.parse((await nk('plan', '--json')).stdout);
+    expect(p.formatVersion).toBe(1);
+    expect(p.objects).toContainEqual(expect.objectContaining({ kind: 'container', name: 'web', action: 'update' }));
+    expect(validator('plan-output')(p)).toEqual([]);
+    const s = JSON.parse((await nk('status', '--json')).stdout);
+    expect(s.formatVersion).toBe(1);
+    expect(validator('status-output')(s)).toEqual([]);
+    const v = JSON.parse((await nk('validate', '--json')).stdout);
+    expect(validator('validate-output')(v)).toEqual([]);
+    await writeFiles(dir, { 'net.yaml': NET, 'web.yaml': web(8082, '172.30.0.4') });
   });
 });
 
