@@ -119,16 +119,21 @@ export function formatDetailPlan(plan: Plan, sides: PlanSides, opts: TextOptions
         continue;
       }
       seen.add(c.key);
-      rows.push([`   ${KERNEL_SYMBOL[c.action]}`, c.key, c.reason]);
+      const row = [`   ${KERNEL_SYMBOL[c.action]}`, c.key, c.reason];
+      rows.push(row);
       const lines: string[] = [];
       const b = c.before;
       const a = c.after;
       if ((b?.kind ?? a?.kind) === 'chain') {
-        const before = b?.kind === 'chain' ? b.rules : [];
-        const after = a?.kind === 'chain' ? a.rules : [];
+        const before = b?.kind === 'chain' && c.action !== 'create' ? b.rules : [];
+        const after = a?.kind === 'chain' && c.action !== 'delete' ? a.rules : [];
         const chain = (a ?? b) as { chain: string };
-        for (const r of after.filter((x) => !before.includes(x))) lines.push(`        + -A ${chain.chain} ${r}`);
-        for (const r of before.filter((x) => !after.includes(x))) lines.push(`        - -A ${chain.chain} ${r}`);
+        const added = after.filter((x) => !before.includes(x));
+        const removed = before.filter((x) => !after.includes(x));
+        for (const r of added) lines.push(`        + -A ${chain.chain} ${r}`);
+        for (const r of removed) lines.push(`        - -A ${chain.chain} ${r}`);
+        // the rules are listed below, one a line
+        if (c.action === 'update' || c.action === 'replace') row[2] = `${added.length} rule${added.length === 1 ? '' : 's'} added, ${removed.length} removed`;
       }
       if ((b?.kind ?? a?.kind) === 'file') {
         const path = ((a ?? b) as { path: string }).path;
