@@ -141,9 +141,16 @@ export function groupPlan(plan: Pick<Plan, 'changes'>, sides: PlanSides): Object
   const after = byOwner(desired, idx.after);
   const out: ObjectChange[] = [];
   for (const [id, g] of groups) {
-    const had = before.get(id) ?? [];
-    const will = after.get(id) ?? [];
-    let action: ChangeAction = had.length === 0 ? 'create' : will.length === 0 ? 'delete' : 'update';
+    let had = before.get(id) ?? [];
+    let will = after.get(id) ?? [];
+    const action0: ChangeAction = had.length === 0 ? 'create' : will.length === 0 ? 'delete' : 'update';
+    if (g.owner.kind === 'settings') {
+      // host-wide odds and ends: only what changes (a sysctl the files no longer name is left as it is)
+      const keys = new Set(g.changes.map((c) => c.key));
+      had = had.filter((r) => keys.has(r.key));
+      will = will.filter((r) => keys.has(r.key));
+    }
+    let action: ChangeAction = action0;
     let forces: string | undefined;
     if (action === 'update') {
       const primary = g.changes.find((c) => c.action === 'replace' && (c.key.startsWith('netns:') || c.key.startsWith('link:')));
