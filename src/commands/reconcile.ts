@@ -100,7 +100,7 @@ function reportJson(ctx: Context, o: PassOutcome, result: PassResult): number {
       2,
     ) + '\n',
   );
-  return result === 'in-sync' || result === 'applied' ? EXIT.ok : EXIT.failed;
+  return result === 'in-sync' || result === 'applied' ? EXIT.ok : result === 'conflict' ? EXIT.conflict : EXIT.failed;
 }
 
 export { EXIT };
