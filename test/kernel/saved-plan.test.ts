@@ -14,6 +14,8 @@ let dir: string;
 let work: string;
 
 const nk = (...args: string[]) => sb.netkeeper([...args, '--dir', dir, '--log-level', 'warn']);
+/** apply takes no --dir: the saved plan names its directory */
+const apply = (...args: string[]) => sb.netkeeper(['apply', ...args, '--log-level', 'warn']);
 
 const NET = `kind: Network
 name: app
@@ -69,7 +71,7 @@ describe('plan in the user\'s terms, and saved plans', () => {
     const saved = JSON.parse(await readFile(planFile(), 'utf8'));
     expect(saved).toMatchObject({ formatVersion: 1, kind: 'netkeeper-saved-plan', dir });
     expect(saved.changes.length).toBeGreaterThan(0);
-    const a = await nk('apply', planFile());
+    const a = await apply(planFile());
     expect(a.exitCode, a.stderr).toBe(0);
     expect(a.stdout).toContain('      ports: 8080:80 → 8081:80\n');
     expect(a.stdout).toMatch(/Apply complete: 0 created, 1 updated, 0 replaced, 0 deleted; in sync\./);
@@ -82,7 +84,7 @@ describe('plan in the user\'s terms, and saved plans', () => {
     expect((await nk('plan', '--out', planFile())).exitCode).toBe(2);
     await sb.sh('ip link set br-app mtu 1400');
     const before = await kernelSnapshot(sb);
-    const a = await nk('apply', planFile());
+    const a = await apply(planFile());
     expect(a.exitCode).toBe(1);
     expect(a.stderr).toContain('error: the kernel changed since the plan was made: link:host/br-app (changed)');
     expect(a.stderr).toContain('run netkeeper plan again');
@@ -93,15 +95,17 @@ describe('plan in the user\'s terms, and saved plans', () => {
     expect((await nk('plan', '--out', planFile())).exitCode).toBe(2);
     await writeFiles(dir, { 'net.yaml': NET, 'web.yaml': web(8083, '172.30.0.4') });
     const before = await kernelSnapshot(sb);
-    const a = await nk('apply', planFile());
+    const a = await apply(planFile());
     expect(a.exitCode).toBe(1);
     expect(a.stderr).toContain('error: the files changed since the plan was made: Container web (changed)');
     expect(await kernelSnapshot(sb)).toBe(before);
   });
 
   it('apply without a saved plan, or with a file that is not one: a clear error', async () => {
-    expect((await nk('apply')).stderr).toMatch(/^error: netkeeper apply takes one saved plan file/);
-    const missing = await nk('apply', join(work, 'nope.json'));
+    const none = await apply();
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toMatch(/^error: .*file/);
+    const missing = await apply(join(work, 'nope.json'));
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('no such file');
   });
