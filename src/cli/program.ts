@@ -111,7 +111,9 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
   add('apply', 'apply a plan saved with plan --out, exactly as it was shown', [0, 1, 3, 4])
     .description('Applies a plan saved with `netkeeper plan --out FILE`, exactly as it was shown; refuses (exit 1, nothing changed) when the kernel or the files changed since it was made.')
     .addArgument(new Argument('<file>', 'the saved plan'))
-    .addOption(o.lockTimeout());
+    .addOption(o.lockTimeout())
+    .addOption(o.json('print the result as JSON'))
+    .addOption(o.detail('show the plan with kernel-level detail'));
 
   add('reconcile', 'apply the files: once (--once) or as a watcher', [0, 1, 3, 4])
     .description(
@@ -123,7 +125,8 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(new Option('--once', 'apply once and exit'))
     .addOption(new Option('--interval <S>', 'watcher: a pass every S seconds besides file changes').default(30).argParser(seconds('--interval', 'positive')))
     .addOption(o.lockTimeout())
-    .addOption(o.json('with --once: print the result as JSON'));
+    .addOption(o.json('with --once: print the result as JSON'))
+    .addOption(o.detail('with --once: show the plan with kernel-level detail'));
 
   add('status', 'Docker-like views of networks, containers and ports; drift against the files', [0, 1])
     .description(

@@ -3,6 +3,7 @@ import { formatDiagnostic } from '../model/diagnostic.js';
 import { formatPlan, summary } from '../plan/format.js';
 import { conflictLines, heldBackCount } from '../plan/format-conflicts.js';
 import type { PassOutcome } from '../shell/pass.js';
+import type { Change } from '../model/plan.js';
 import { EXIT, type Context } from './common.js';
 
 /** What the pass noticed and leaves alone, or cannot reach (with what that holds back): `warning:` lines, nothing blocks. */
@@ -39,7 +40,13 @@ export function reportProblem(ctx: Context, o: PassOutcome, applying = true): nu
  * line with what it holds back, and the exit code is 3 (EXIT.conflict). Warnings (reportWarnings:
  * a user's NK-* chain, an adopted namespace that is gone) do not change it.
  */
-export function reportApplied(ctx: Context, o: Extract<PassOutcome, { status: 'applied' }>, verb: string): number {
+export function reportApplied(
+  ctx: Context,
+  o: Extract<PassOutcome, { status: 'applied' }>,
+  verb: string,
+  /** reconcile: the plan was shown before applying; changes are listed (and counted) by this */
+  view?: { list: (changes: Change[]) => string; counts: (changes: Change[]) => string },
+): number {
   const { plan, report, remaining } = o;
   // the state after the pass: conflicts as the verify found them (warnings: reportWarnings)
   for (const c of remaining.conflicts) for (const l of conflictLines(c, 'error')) ctx.err(`${l}\n`);
@@ -50,20 +57,22 @@ export function reportApplied(ctx: Context, o: Extract<PassOutcome, { status: 'a
     else ctx.out('In sync: nothing to do.\n');
     return conflicts ? EXIT.conflict : EXIT.ok;
   }
-  ctx.out(formatPlan({ changes: plan.changes, conflicts: [] }));
+  if (!view) ctx.out(formatPlan({ changes: plan.changes, conflicts: [] }));
+  const list = view?.list ?? ((changes: Change[]) => formatPlan({ changes, conflicts: [] }));
+  const counts = view?.counts ?? summary;
   for (const f of report.failed) {
     ctx.err(`failed: ${f.key}: ${f.command}: ${f.error}\n`);
     // what was run, in full (--log-level debug): argv, exit code, stderr and the batch line, or the file
     ctx.log.debug(f, 'apply failure');
   }
   if (remaining.changes.length) {
-    ctx.err(`not in sync after ${verb}; still pending:\n${formatPlan({ changes: remaining.changes, conflicts: [] })}`);
+    ctx.err(`not in sync after ${verb}; still pending:\n${list(remaining.changes)}`);
     return EXIT.failed;
   }
   if (conflicts) {
-    ctx.err(`${verb}: ${summary(plan.changes)}${except}`);
+    ctx.err(`${verb}: ${counts(plan.changes)}${except}`);
     return EXIT.conflict;
   }
-  ctx.out(`${verb}: ${summary(plan.changes)}; in sync.\n`);
+  ctx.out(`${verb}: ${counts(plan.changes)}; in sync.\n`);
   return EXIT.ok;
 }

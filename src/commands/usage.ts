@@ -13,12 +13,20 @@ export const COMMANDS: Record<string, string> = {
   validate: `usage: netkeeper validate [--dir DIR] [--host NAME] [--json]
   Checks the files only (no kernel access, no root needed). Exit 0 valid, 1 invalid.
 `,
-  plan: `usage: netkeeper plan [--dir DIR] [--host NAME] [--json]
-  Shows what reconcile would change; changes nothing. Exit 0 nothing to do, 2 changes pending, 1 error.
+  plan: `usage: netkeeper plan [--dir DIR] [--host NAME] [--json] [--detail] [--out FILE]
+  Shows what reconcile would change, one block per declared object; changes nothing.
+  --detail: the kernel objects under each (interfaces, iptables rules, file diffs).
+  --out FILE: also save the plan, to apply exactly it with netkeeper apply FILE.
+  Exit 0 nothing to do, 2 changes pending, 1 error.
 `,
-  reconcile: `usage: netkeeper reconcile --once [--dir DIR] [--host NAME]
+  apply: `usage: netkeeper apply FILE
+  Applies a plan saved by netkeeper plan --out FILE, exactly it. Refuses (exit 1,
+  nothing changed) when the files or the kernel changed since the plan was made.
+`,
+  reconcile: `usage: netkeeper reconcile --once [--dir DIR] [--host NAME] [--detail] [--json]
        netkeeper reconcile [--dir DIR] [--host NAME] [--interval S]
-  --once: apply once; exit 0 in sync, 1 failed.
+  --once: show the plan, apply it with progress, show the result; exit 0 in sync, 1 failed.
+  --json: only the result, as JSON (docs/json.md).
   Without --once: watch DIR, apply on change and every S seconds (default 30); SIGHUP runs a pass.
 `,
   status: `usage: netkeeper status [--json] [--dir DIR]
@@ -34,6 +42,8 @@ export const COMMANDS: Record<string, string> = {
 export const USAGE = `usage:
   netkeeper validate  [--dir DIR]                 exit 0 valid, 1 invalid
   netkeeper plan      [--dir DIR] [--json]        exit 0 nothing to do, 2 changes pending
+  netkeeper plan      --out FILE                  save the plan; netkeeper apply FILE applies exactly it
+  netkeeper apply     FILE                        apply a saved plan (refused if anything changed since)
   netkeeper reconcile --once [--dir DIR]          apply once, exit 0 in sync, 1 failed
   netkeeper reconcile [--dir DIR] [--interval S]  watch DIR, apply on change and every S seconds
   netkeeper status    [--json]                    what netkeeper owns, as the kernel has it now

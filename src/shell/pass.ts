@@ -11,7 +11,8 @@ import type { Runner } from './runner.js';
 import type { Logger } from './log.js';
 import { loadConfig, EMPTY_CONFIG, type Loaded } from './load.js';
 import { observeHost, observeOptionsFor, type HostObserveOptions, type ObserveReads } from './observe/index.js';
-import { applyProgram, sweepTrash, type ApplyReport } from './apply/index.js';
+import { applyProgram, sweepTrash, type ApplyProgress, type ApplyReport } from './apply/index.js';
+import { filesFingerprint, kernelFingerprint, staleReason, type PlanFingerprints } from './fingerprint.js';
 import { nodeHostFs, type HostFs } from './host-fs.js';
 import { fileIntent, type Intent } from './intent.js';
 import { fileRecord, type FileRecord } from './file-record.js';
@@ -26,6 +27,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { changeSubject, type Change, type Plan } from '../model/plan.js';
 import type { ObservedHost } from '../model/observed-host.js';
 import type { Topology } from '../model/topology.js';
+import type { PlanSides } from '../view/group.js';
 import { HOST_NS } from '../model/resources.js';
 import { netnsPath } from '../model/netns-path.js';
 
@@ -51,6 +53,12 @@ export interface PassOptions {
   /** every file the pass reads or writes (default nodeHostFs; see host-fs.ts) */
   fs?: HostFs;
   log: Logger;
+  /** a saved plan (apply FILE): refuse, changing nothing, unless the files and the kernel are as it was made against */
+  expect?: PlanFingerprints & { changes: Change[] };
+  /** called with the plan before it is applied (reconcile shows it) */
+  onPlanned?: (plan: Plan, sides: PlanSides) => void;
+  /** namespaces done of total, while applying */
+  onProgress?: ApplyProgress;
 }
 
 /**
@@ -63,8 +71,8 @@ export type PassOutcome =
   | { status: 'invalid'; errors: Diagnostic[] }
   | { status: 'refused'; reason: string }
   | { status: 'conflict'; plan: Plan }
-  | { status: 'planned'; plan: Plan; program: Program; topo: Topology }
-  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan };
+  | { status: 'planned'; plan: Plan; program: Program; topo: Topology; sides: PlanSides; fingerprints: PlanFingerprints }
+  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan; sides?: PlanSides };
 
 type Opts = PassOptions & { fs: HostFs; intent: Intent; files: FileRecord };
 
@@ -126,20 +134,26 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
 
   // render
   const program = render(plan.changes, [...observed.resources.values(), ...desired.resources.values()]);
-  if (opts.dryRun) return { status: 'planned', plan, program, topo };
+  // what the plan view reads (both sides), and what a saved plan is checked against
+  const sides: PlanSides = { topo, desired: [...desired.resources.values()], observed: [...observed.resources.values()] };
+  const fingerprints = opts.dryRun || opts.expect ? { files: filesFingerprint(config), kernel: kernelFingerprint(observed, desired.resources.values()) } : undefined;
+  if (opts.dryRun) return { status: 'planned', plan, program, topo, sides, fingerprints: fingerprints! };
+  const outdated = opts.expect && staleReason(opts.expect, fingerprints!, plan.changes);
+  if (outdated) return { status: 'refused', reason: outdated };
+  opts.onPlanned?.(plan, sides);
 
   // apply
   await sweepTrash(ETC_NETNS_DIR, fs);
   if (plan.changes.length === 0) {
     await opts.files.note([], new Set(), observed);
     await opts.intent.settle(plan);
-    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan };
+    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan, sides };
   }
   const t3 = performance.now();
   await opts.intent.record(plan.changes);
   await rememberHostSysctls(plan.changes, undefined, fs); // destroy gives them back
   const touched = touchedNamespaces(plan);
-  const report = await applyProgram(program, { runner, fs, readBack: touched });
+  const report = await applyProgram(program, { runner, fs, readBack: touched, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   log.debug({ ms: ms(t3), processes: report.processes }, 'applied');
   await opts.files.note(plan.changes, new Set(report.done), observed);
 
@@ -154,5 +168,5 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const verified = planPass(config, after, { target: { topo, desired }, ...(opts.destroy ? { destroy: true } : {}) });
   if (!verified.ok) return { status: 'invalid', errors: verified.errors };
   await opts.intent.settle(verified.plan);
-  return { status: 'applied', plan, report, remaining: verified.plan };
+  return { status: 'applied', plan, report, remaining: verified.plan, sides };
 }

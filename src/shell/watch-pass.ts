@@ -28,6 +28,7 @@ import type { Loaded } from './load.js';
 import type { Trigger, Verdict } from './loop.js';
 import { LockAbortedError, type Lock, type LockOptions } from './lock.js';
 import type { PassCounts, PassResult, PassSummary, WatcherState } from './state-file.js';
+import { logPassDone } from './pass-done.js';
 
 export interface WatchPassDeps {
   dir: string;
@@ -68,6 +69,14 @@ export function countChanges(changes: Change[]): PassCounts {
 }
 
 const truncate = <T>(xs: T[], n: number): T[] => xs.slice(0, n);
+
+/** The first changed keys, each prefixed with its action (+ ~ ± -). */
+export function changedKeys(changes: Change[]): string[] {
+  return truncate(
+    changes.map((c) => `${c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'update' ? '~' : '±'}${c.key}`),
+    MAX_KEYS,
+  );
+}
 
 export class WatchPass {
   private passId = 0;
@@ -125,19 +134,16 @@ export class WatchPass {
     }
     summary.ms = Math.round(performance.now() - t0);
     this.state.last = summary;
-    log.info(
-      {
-        trigger,
-        result: summary.result,
-        changes: summary.counts,
-        keys: summary.keys,
-        failed: summary.failed,
-        pending: summary.pending,
-        usedLastGood: summary.usedLastGood || undefined,
-        ms: summary.ms,
-      },
-      'pass done',
-    );
+    logPassDone(log, {
+      trigger,
+      result: summary.result,
+      changes: summary.counts,
+      keys: summary.keys,
+      failed: summary.failed,
+      pending: summary.pending,
+      usedLastGood: summary.usedLastGood,
+      ms: summary.ms,
+    });
     await this.d.saveState(this.state).catch((e: unknown) => log.warn({ err: e }, 'cannot write the watcher state file'));
     return verdict;
   }
@@ -186,10 +192,7 @@ export class WatchPass {
     if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, 'left alone: not netkeeper\'s');
     this.lastWarnings = JSON.stringify(warnings);
     summary.counts = countChanges(plan.changes);
-    summary.keys = truncate(
-      plan.changes.map((c) => `${c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'update' ? '~' : '±'}${c.key}`),
-      MAX_KEYS,
-    );
+    summary.keys = changedKeys(plan.changes);
     summary.failed = report.failed.length;
     summary.pending = remaining.changes.length;
     const ok = summary.failed === 0 && summary.pending === 0;

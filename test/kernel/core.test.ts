@@ -100,7 +100,7 @@ describe('a user-defined network with a fixed and an allocated container', () =>
     expect(hostEnd).toMatch(/^nk[0-9a-f]{10}$/);
     await sh(`ip link del ${hostEnd}; ip addr flush dev br-frontend`);
     expect(await sb.ping(undefined, '172.18.0.10')).toBe(false);
-    const p = await nk('plan');
+    const p = await nk('plan', '--detail');
     expect(p.exitCode).toBe(2);
     expect(p.stdout).toContain('+  addr:host/br-frontend/172.18.0.1/24');
     expect(p.stdout).toMatch(/\+ +link:host\/nk/);
@@ -181,7 +181,7 @@ describe('ownership', () => {
     expect(await sh('ls /etc/netns; ip -br link | grep -cE "^nk[0-9a-f]{10}"')).toBe('0');
     // the crash journal of the killed pass says netkeeper was making it: made again
     await sh(`mkdir -p /run/netkeeper && echo '{"keys":["netns:web"]}' > /run/netkeeper/intent.json`);
-    const p = await nk('plan');
+    const p = await nk('plan', '--detail');
     expect(p.stdout).toMatch(/±\s+netns:web\s+\/run\/netns\/web holds no namespace/);
     const ok = await nk('reconcile', '--once');
     expect(ok.exitCode, ok.stderr).toBe(0);

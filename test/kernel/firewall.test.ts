@@ -128,8 +128,8 @@ async function reconcile(): Promise<void> {
   expect(r.exitCode, r.stderr + r.stdout).toBe(0);
 }
 
-async function plan(): Promise<{ exitCode: number; stdout: string }> {
-  const r = await sb.netkeeper(['plan', '--dir', dir]);
+async function plan(...extra: string[]): Promise<{ exitCode: number; stdout: string }> {
+  const r = await sb.netkeeper(['plan', '--dir', dir, ...extra]);
   return { exitCode: r.exitCode, stdout: r.stdout };
 }
 
@@ -333,7 +333,7 @@ describe('firewall: ownership and drift', () => {
     await sb.exec('iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-m', 'comment', '--comment', 'netkeeper', '-j', 'NK-POSTROUTING'], { check: true });
     // with FORWARD policy DROP nothing is forwarded now
     expect((await tcp(outside, undefined, HOST, 8080)).ok).toBe(false);
-    const p = await plan();
+    const p = await plan('--detail');
     expect(p.exitCode).toBe(2);
     expect(p.stdout).toContain('chain:host/filter/NK-FORWARD');
     expect(p.stdout).toContain('hook:host/nat/POSTROUTING/NK-POSTROUTING');
@@ -361,9 +361,11 @@ describe('firewall: ownership and drift', () => {
 
   it('moving a port rewrites only its bridge’s DNAT chain', async () => {
     writeConfig('c2');
-    const p = await plan();
+    const p = await plan('--detail');
     expect(p.exitCode).toBe(2);
-    const keys = p.stdout.split('\n').filter((l) => /^\s*[~+±-]\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]);
+    // kernel rows (under each object's header line)
+    // (the DNAT chain is listed under both containers, the port's old and new target: once with its rules, once "(listed above)")
+    const keys = [...new Set(p.stdout.split('\n').filter((l) => /^ {3}[~+±-] /.test(l)).map((l) => l.trim().split(/\s+/)[1]))];
     // the one DNAT chain, and hairpin moving from the old target's bridge port to the new one's
     expect(keys.filter((k) => !k.startsWith('link:host/nk'))).toEqual(['chain:host/nat/NK-PORTS-br-front']);
     const hairpin = p.stdout.split('\n').filter((l) => /link:host\/nk/.test(l));

@@ -76,7 +76,7 @@ describe('a file netkeeper wrote is its own', () => {
     await sb.sh('set -e; ip link del br-back; iptables -F NK-FORWARD; iptables -F NK-ISOLATION; iptables -X NK-ISOLATION', { check: true });
     expect((await sb.tcpConnect('web', '172.19.0.10', 5432, { timeoutMs: 1000 })).ok).toBe(false); // br-back is gone: db is cut off
 
-    const r = await nk('reconcile', '--once');
+    const r = await nk('reconcile', '--once', '--detail');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/~\s+file:\/etc\/netns\/web\/resolv\.conf\s+content differs/);
@@ -122,7 +122,7 @@ describe('a conflict blocks only what it touches', () => {
     await sb.sh('set -e; iptables -F NK-FORWARD; iptables -F NK-ISOLATION; iptables -X NK-ISOLATION', { check: true });
     expect((await sb.tcpConnect('web', '172.19.0.10', 5433, { timeoutMs: 2000 })).ok).toBe(true);
     await sh('ip -n web addr flush dev eth0');
-    const again = await nk('reconcile', '--once');
+    const again = await nk('reconcile', '--once', '--detail');
     expect(again.exitCode).toBe(3);
     expect(again.stdout).toMatch(/\+\s+chain:host\/filter\/NK-ISOLATION/);
     expect(again.stdout).toMatch(/~\s+chain:host\/filter\/NK-FORWARD/);
@@ -161,7 +161,7 @@ describe('an adopted namespace that died', () => {
     await sh('ip -n web addr flush dev eth0');
     expect(await inNs('web', 'ip -br addr show dev eth0')).not.toContain('172.18.0.10');
 
-    const r = await nk('reconcile', '--once');
+    const r = await nk('reconcile', '--once', '--detail');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain(`warning: Container ext: the adopted namespace /proc/${pid}/ns/net no longer exists`);
     expect(r.stderr).not.toMatch(/^error/m);

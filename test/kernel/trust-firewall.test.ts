@@ -107,7 +107,7 @@ async function reconcile(): Promise<{ stdout: string; stderr: string }> {
   return r;
 }
 
-const plan = () => sb.netkeeper(['plan', '--dir', dir]);
+const plan = (...extra: string[]) => sb.netkeeper(['plan', '--dir', dir, ...extra]);
 
 /** The host end of a container's veth (its alias names the namespace end). */
 async function bridgePort(ns: string): Promise<string> {
@@ -201,7 +201,7 @@ describe('what netkeeper sets, it compares (issue 8 item 11)', () => {
     expect(await hairpin('web')).toBe(true);
     expect(await hairpin('api')).toBe(false);
     writeConfig('api');
-    const p = await plan();
+    const p = await plan('--detail');
     expect(p.exitCode).toBe(2);
     expect(p.stdout).toMatch(new RegExp(`~ +link:host/${await bridgePort('web')} +hairpin on → off`));
     await reconcile();

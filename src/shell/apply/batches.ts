@@ -81,9 +81,33 @@ export async function runHostBatch(runner: Runner, job: BatchJob, out: BatchOutc
   settle(job, '', [job.tool, ...args], res, out);
 }
 
-/** Namespace batches: a few shell workers, each entering its namespaces in turn. */
-export async function runNsJobs(runner: Runner, jobs: BatchJob[], nsPaths: Record<string, string>, workers: number, out: BatchOutcome): Promise<void> {
-  const todo = jobs.filter((j) => j.lines.length > 0 || j.readBack);
+/** Namespace batches done of total, as slices of them finish. */
+export type ApplyProgress = (done: number, total: number) => void;
+/** namespaces per slice when progress is reported (two more shell workers per slice) */
+const PROGRESS_SLICE = 24;
+
+/** The namespace jobs that start a process: something to change or to read back. */
+export const nsJobsToRun = (jobs: BatchJob[]): BatchJob[] => jobs.filter((j) => j.lines.length > 0 || j.readBack);
+
+/** Namespace batches: a few shell workers, each entering its namespaces in turn; with progress, in slices. */
+export async function runNsJobs(
+  runner: Runner,
+  jobs: BatchJob[],
+  nsPaths: Record<string, string>,
+  workers: number,
+  out: BatchOutcome,
+  progress?: { done: number; total: number; fn: ApplyProgress },
+): Promise<void> {
+  const all = nsJobsToRun(jobs);
+  const size = progress ? PROGRESS_SLICE : all.length;
+  for (let i = 0; i < all.length; i += size) {
+    const slice = all.slice(i, i + size);
+    await runNsSlice(runner, slice, nsPaths, workers, out);
+    if (progress) progress.fn((progress.done += slice.length), progress.total);
+  }
+}
+
+async function runNsSlice(runner: Runner, todo: BatchJob[], nsPaths: Record<string, string>, workers: number, out: BatchOutcome): Promise<void> {
   if (todo.length === 0) return;
   const paths = todo.map((j) => netnsPath(j.ns, nsPaths)!);
   const results = await runNsBatches(

@@ -10,12 +10,12 @@ import { nodeHostFs, type HostFs } from '../host-fs.js';
 import type { Line, Program } from '../../render/index.js';
 import { HOST_NS } from '../../model/resources.js';
 import { netnsPath } from '../../model/netns-path.js';
-import { runHostBatch, runNsJobs, type BatchJob, type BatchOutcome } from './batches.js';
+import { nsJobsToRun, runHostBatch, runNsJobs, type ApplyProgress, type BatchJob, type BatchOutcome } from './batches.js';
 import { removeDir, removeFile, sysctlPath, writeAtomic } from './files.js';
 import { applyIptables, flushConntrack } from './iptables.js';
 import { failureOf, type ApplyFailure } from './failure.js';
 
-export { batchErrors } from './batches.js';
+export { batchErrors, type ApplyProgress } from './batches.js';
 export { sweepTrash, sysctlPath, TRASH_PREFIX } from './files.js';
 export type { ApplyFailure } from './failure.js';
 
@@ -39,6 +39,8 @@ export interface ApplyDeps {
   concurrency?: number;
   /** root of the filesystem (tests) — default '' */
   root?: string;
+  /** namespace batches done of total, called as slices of them finish (without it: one slice) */
+  onProgress?: ApplyProgress;
 }
 
 export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<ApplyReport> {
@@ -67,7 +69,16 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     await runner.run('modprobe', ['br_netfilter'], { allowFail: true });
   }
 
-  await runNsJobs(runner, nsJobs(prog.nsPre, 'ip'), prog.nsPaths, conc, out);
+  const post = new Map(prog.nsPost);
+  for (const ns of deps.readBack ?? []) if (ns !== HOST_NS && !post.has(ns)) post.set(ns, []);
+  const nsFdb = new Map([...prog.bridge].filter(([ns]) => ns !== HOST_NS));
+  const pre = nsJobs(prog.nsPre, 'ip');
+  const later = nsJobs(post, 'ip', deps.readBack);
+  const fdb = nsJobs(nsFdb, 'bridge');
+  const total = [pre, later, fdb].reduce((n, j) => n + nsJobsToRun(j).length, 0);
+  const progress = deps.onProgress && { done: 0, total, fn: deps.onProgress };
+
+  await runNsJobs(runner, pre, prog.nsPaths, conc, out, progress);
   note(prog.host);
   await runHostBatch(runner, { tool: 'ip', ns: HOST_NS, lines: prog.host, readBack: false }, out);
 
@@ -96,14 +107,11 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     }
   }
 
-  const post = new Map(prog.nsPost);
-  for (const ns of deps.readBack ?? []) if (ns !== HOST_NS && !post.has(ns)) post.set(ns, []);
-  await runNsJobs(runner, nsJobs(post, 'ip', deps.readBack), prog.nsPaths, conc, out);
+  await runNsJobs(runner, later, prog.nsPaths, conc, out, progress);
   const hostFdb = prog.bridge.get(HOST_NS) ?? [];
   note(hostFdb);
   await runHostBatch(runner, { tool: 'bridge', ns: HOST_NS, lines: hostFdb, readBack: false }, out);
-  const nsFdb = new Map([...prog.bridge].filter(([ns]) => ns !== HOST_NS));
-  await runNsJobs(runner, nsJobs(nsFdb, 'bridge'), prog.nsPaths, conc, out);
+  await runNsJobs(runner, fdb, prog.nsPaths, conc, out, progress);
 
   for (const d of prog.dirs) {
     for (const k of d.keys) allKeys.add(k);
