@@ -55,10 +55,13 @@ export async function applyOnFake(k: FakeKernel, prog: Program): Promise<StepFai
   for (const s of hostSysctls) k.fs.writeFile(sysctlPath(s.name), `${s.value}\n`);
   const second = await applyProgram({ ...prog, ...empty, sysctls: nsSysctls, nsPre: none(), host: [] }, { runner: k });
   failed.push(...second.failed);
-  for (const d of prog.dirs) k.fs.rm(d.path, true);
+  for (const d of prog.dirs) k.fs.rm(d.path);
   for (const f of prog.files) {
     if (f.content === null) k.fs.rm(f.path);
-    else k.fs.writeFile(f.path, f.content);
+    else {
+      k.fs.mkdir(f.path.slice(0, f.path.lastIndexOf('/')));
+      k.fs.writeFile(f.path, f.content);
+    }
   }
   return failed;
 }

@@ -3,6 +3,7 @@
 // (a namespace bind mount, or a stale file), /proc/<pid>/ns/net, /proc/self/ns/net,
 // /proc/sys/… (the host namespace's settings) and /proc/net/{tcp,udp}[6].
 
+import { dirname } from 'node:path';
 import type { KernelState } from './kernel.js';
 import { sysctlGet, sysctlSet } from './sysctl.js';
 
@@ -12,6 +13,8 @@ const PROC_NET_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue 
 
 export class FakeFs {
   readonly files = new Map<string, string>();
+  /** directories made explicitly (others exist while a file is in them) */
+  readonly dirs = new Set<string>(['/etc', '/run', '/run/netns', '/proc']);
   private inodes = new Map<string, number>();
 
   constructor(private readonly kernel: KernelState) {
@@ -34,12 +37,35 @@ export class FakeFs {
   }
 
   /** Write a file; /proc/sys writes set the host's setting (throws ENOENT for one that does not exist). */
-  writeFile(path: string, content: string): void {
+  writeFile(path: string, content: string, append = false): void {
     if (path.startsWith('/proc/sys/')) {
       if (!sysctlSet(this.kernel, this.kernel.host, path.slice('/proc/sys/'.length), content)) throw enoent('open', path);
       return;
     }
-    this.files.set(path, content);
+    // a file under /run/netns is a mount point: a namespace file with nothing mounted on it yet
+    if (path.startsWith('/run/netns/')) {
+      if (!this.kernel.mounts.has(path)) this.kernel.staleFiles.add(path);
+      return;
+    }
+    if (!this.isDir(dirname(path))) throw enoent('open', path);
+    this.files.set(path, append ? (this.files.get(path) ?? '') + content : content);
+  }
+
+  mkdir(path: string): void {
+    const parts = path.replace(/\/+$/, '').split('/');
+    for (let i = 2; i <= parts.length; i++) this.dirs.add(parts.slice(0, i).join('/'));
+  }
+
+  /** Remove a directory only when empty. */
+  rmdir(path: string): void {
+    const p = path.replace(/\/+$/, '');
+    if (!this.isDir(p)) throw enoent('rmdir', p);
+    if (this.readdir(p).length) {
+      const e: NodeJS.ErrnoException = new Error(`ENOTEMPTY: directory not empty, rmdir '${p}'`);
+      e.code = 'ENOTEMPTY';
+      throw e;
+    }
+    this.dirs.delete(p);
   }
 
   exists(path: string): boolean {
@@ -47,8 +73,8 @@ export class FakeFs {
   }
 
   isDir(path: string): boolean {
+    if (this.dirs.has(path.replace(/\/+$/, ''))) return true;
     const p = path.replace(/\/+$/, '') + '/';
-    if (p === '/run/netns/') return true;
     for (const f of this.files.keys()) if (f.startsWith(p)) return true;
     return false;
   }
@@ -60,6 +86,7 @@ export class FakeFs {
       if (full.startsWith(p)) names.add(full.slice(p.length).split('/')[0]);
     };
     for (const f of this.files.keys()) add(f);
+    for (const d of this.dirs) add(d);
     for (const m of this.kernel.mounts.keys()) add(m);
     for (const s of this.kernel.staleFiles) add(s);
     return [...names].sort();
@@ -73,9 +100,16 @@ export class FakeFs {
     return undefined;
   }
 
-  rm(path: string, recursive = false): void {
+  /** Remove a file, or a directory with everything in it; nothing when missing. */
+  rm(path: string): void {
     if (this.files.delete(path)) return;
-    if (recursive) for (const f of [...this.files.keys()]) if (f.startsWith(path.replace(/\/+$/, '') + '/')) this.files.delete(f);
+    const p = path.replace(/\/+$/, '');
+    if (p.startsWith('/run/netns/')) {
+      this.kernel.staleFiles.delete(p);
+      return;
+    }
+    for (const f of [...this.files.keys()]) if (f.startsWith(p + '/')) this.files.delete(f);
+    for (const d of [...this.dirs]) if (d === p || d.startsWith(p + '/')) this.dirs.delete(d);
   }
 
   rename(from: string, to: string): void {
@@ -84,12 +118,15 @@ export class FakeFs {
       this.files.delete(from);
       return;
     }
+    if (!this.isDir(from)) throw enoent('rename', from);
     const p = from.replace(/\/+$/, '') + '/';
-    const moved = [...this.files.keys()].filter((f) => f.startsWith(p));
-    if (moved.length === 0) throw enoent('rename', from);
-    for (const f of moved) {
+    for (const f of [...this.files.keys()].filter((x) => x.startsWith(p))) {
       this.files.set(to + '/' + f.slice(p.length), this.files.get(f)!);
       this.files.delete(f);
+    }
+    for (const d of [...this.dirs].filter((x) => x === from || x.startsWith(p))) {
+      this.dirs.delete(d);
+      this.dirs.add(to + d.slice(from.length));
     }
   }
 }
@@ -100,4 +137,29 @@ export function enoent(syscall: string, path: string): NodeJS.ErrnoException {
   e.syscall = syscall;
   e.path = path;
   return e;
+}
+
+/** The fake file system as the pass's HostFs (src/shell/host-fs.ts): async, reads never throw. */
+export interface FakeHostFs {
+  readFile(path: string): Promise<string | undefined>;
+  readdir(path: string): Promise<string[]>;
+  stat(path: string): Promise<{ dev: number; ino: number } | undefined>;
+  writeFile(path: string, content: string, opts?: { mode?: number; append?: boolean }): Promise<void>;
+  mkdir(path: string, opts?: { mode?: number }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
+}
+
+export function fakeHostFs(fs: FakeFs): FakeHostFs {
+  return {
+    readFile: async (p) => fs.readFile(p),
+    readdir: async (p) => fs.readdir(p),
+    stat: async (p) => fs.stat(p),
+    writeFile: async (p, c, o = {}) => fs.writeFile(p, c, o.append ?? false),
+    mkdir: async (p) => fs.mkdir(p),
+    rename: async (a, b) => fs.rename(a, b),
+    rm: async (p) => fs.rm(p),
+    rmdir: async (p) => fs.rmdir(p),
+  };
 }

@@ -280,9 +280,9 @@ function netnsCmd(ctx: BatchContext, verb: string, args: string[]): void {
     return;
   }
   if (verb === 'delete' || verb === 'del') {
-    if (ctx.kernel.staleFiles.delete(path)) return;
-    if (!ctx.kernel.mounts.has(path)) throw new LineError(`Cannot remove namespace file "${path}": No such file or directory`);
-    ctx.kernel.unmount(path);
+    const stale = ctx.kernel.staleFiles.delete(path);
+    if (ctx.kernel.mounts.has(path)) ctx.kernel.unmount(path);
+    else if (!stale) throw new LineError(`Cannot remove namespace file "${path}": No such file or directory`);
     return;
   }
   throw new ParseAbort(`Command "${verb}" is unknown, try "ip netns help".`);

@@ -59,6 +59,9 @@ export function captureOnFake(): FakeKernel {
   k.bridge('host', 'fdb append 00:00:00:00:00:00 dev vx-nk dst 192.0.2.10', 'fdb add 02:42:ac:12:00:63 dev vx-nk dst 192.0.2.10');
   k.ip('web', 'link set mv1 alias nk:macvlan:lan2');
   k.state.host.sysctls.set('net/ipv4/ip_forward', '1');
-  for (const f of fixtureJson<EtcNetnsFile[]>('etc_netns.json')) k.fs.files.set(f.path, f.content);
+  for (const f of fixtureJson<EtcNetnsFile[]>('etc_netns.json')) {
+    k.fs.mkdir(`/etc/netns/${f.ns}`);
+    k.fs.writeFile(f.path, f.content);
+  }
   return k;
 }
