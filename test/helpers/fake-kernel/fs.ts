@@ -4,6 +4,7 @@
 // /proc/sys/… (the host namespace's settings) and /proc/net/{tcp,udp}[6].
 
 import { dirname } from 'node:path';
+import type { HostFs } from '../../../src/shell/host-fs.js';
 import type { KernelState } from './kernel.js';
 import { sysctlGet, sysctlSet } from './sysctl.js';
 
@@ -139,19 +140,8 @@ export function enoent(syscall: string, path: string): NodeJS.ErrnoException {
   return e;
 }
 
-/** The fake file system as the pass's HostFs (src/shell/host-fs.ts): async, reads never throw. */
-export interface FakeHostFs {
-  readFile(path: string): Promise<string | undefined>;
-  readdir(path: string): Promise<string[]>;
-  stat(path: string): Promise<{ dev: number; ino: number } | undefined>;
-  writeFile(path: string, content: string, opts?: { mode?: number; append?: boolean }): Promise<void>;
-  mkdir(path: string, opts?: { mode?: number }): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  rm(path: string): Promise<void>;
-  rmdir(path: string): Promise<void>;
-}
-
-export function fakeHostFs(fs: FakeFs): FakeHostFs {
+/** The fake file system as the pass's HostFs: async, reads never throw. */
+export function fakeHostFs(fs: FakeFs): HostFs {
   return {
     readFile: async (p) => fs.readFile(p),
     readdir: async (p) => fs.readdir(p),

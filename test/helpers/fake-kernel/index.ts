@@ -4,16 +4,13 @@
 
 export { FakeKernel } from './runner.js';
 export { KernelState } from './kernel.js';
-export { FakeFs } from './fs.js';
+export { FakeFs, fakeHostFs } from './fs.js';
 export { FakeKilled, type LineFault, type CommandFault, type KillFault } from './faults.js';
-import type { ObserveFs } from '../../../src/shell/observe.js';
+import type { HostFs } from '../../../src/shell/host-fs.js';
+import { fakeHostFs } from './fs.js';
 import type { FakeKernel } from './runner.js';
 
-/** The fake file system as the ObserveFs observe() takes. */
-export function observeFs(k: FakeKernel): ObserveFs {
-  return {
-    readFile: async (p) => k.fs.readFile(p),
-    readdir: async (p) => k.fs.readdir(p),
-    stat: async (p) => k.fs.stat(p),
-  };
+/** The fake file system as the HostFs a pass (and observe) takes. */
+export function observeFs(k: FakeKernel): HostFs {
+  return fakeHostFs(k.fs);
 }

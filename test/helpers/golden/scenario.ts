@@ -43,7 +43,7 @@ export async function scenarioObserved(dir: string): Promise<Observed> {
   const before = readYamlDir(dir, 'before');
   if (before.length) {
     const pass = await convergeOnFake(k, parseFiles(before), GOLDEN_HOST);
-    if (pass.failed.length || pass.after.changes.length) throw new Error(`${dir}: before/ does not converge on the fake kernel`);
+    if (pass.report.failed.length || pass.remaining.changes.length) throw new Error(`${dir}: before/ does not converge on the fake kernel`);
   }
   const config = parseFiles(readYamlDir(dir, 'files'));
   const observed = await observeFake(k, config);

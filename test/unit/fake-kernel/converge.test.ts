@@ -1,6 +1,5 @@
-// Every example converges on the fake kernel in one pass (src/shell/apply.ts and the
-// firewall plugin running against it), and plans nothing afterwards; destroy leaves
-// the host as it was.
+// Every example converges on the fake kernel in one runPass, the next pass plans
+// nothing, and destroy leaves only the host's own namespace.
 
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -29,12 +28,14 @@ describe('fake kernel: every example converges in one pass', () => {
       const config = parseFiles(exampleFiles(name));
       const host = config.hosts.length ? 'node-a' : FAKE_HOSTNAME;
       const first = await convergeOnFake(k, config, host);
-      expect(first.failed).toEqual([]);
-      expect(first.stages.plan.changes.length).toBeGreaterThan(0);
-      expect(first.after.changes.map((c) => `${c.action} ${c.key}: ${c.reason}`)).toEqual([]);
+      expect(first.report.failed).toEqual([]);
+      expect(first.plan.changes.length).toBeGreaterThan(0);
+      expect(first.remaining.changes.map((c) => `${c.action} ${c.key}: ${c.reason}`)).toEqual([]);
+      const again = await convergeOnFake(k, config, host);
+      expect(again.plan.changes).toEqual([]);
       const gone = await convergeOnFake(k, config, host, { destroy: true });
-      expect(gone.failed).toEqual([]);
-      expect(gone.after.changes).toEqual([]);
+      expect(gone.report.failed).toEqual([]);
+      expect(gone.remaining.changes).toEqual([]);
       expect(k.state.namespaces()).toHaveLength(1);
     });
   }
