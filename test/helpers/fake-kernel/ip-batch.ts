@@ -195,6 +195,8 @@ function addrCmd(ctx: BatchContext, verb: string, args: string[]): void {
   if (verb === 'del') {
     if (idx < 0) throw new LineError(family === 'inet' ? 'Error: ipv4: Address not found.' : 'RTNETLINK answers: Cannot assign requested address');
     link.addrs.splice(idx, 1);
+    // the last IPv4 address gone, the kernel disables IP on the device: its IPv4 routes go (fib_disable_ip)
+    if (family === 'inet' && !link.addrs.some((a) => a.family === 'inet')) ctx.ns.routes = ctx.ns.routes.filter((r) => r.family !== 'inet' || r.dev !== link.ifname);
     return;
   }
   if (verb === 'add' && idx >= 0) throw new LineError(EXISTS);
