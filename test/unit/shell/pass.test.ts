@@ -218,4 +218,37 @@ describe('runPass on the fake kernel', () => {
     expect(new Set(o.plan.conflicts.map((c) => c.code))).toEqual(new Set(['unowned-in-the-way']));
     expect(o.plan.conflicts.flatMap((c) => c.keys ?? [])).toContain(`link:host/${made}`);
   });
+
+  describe('adopted namespaces', () => {
+    const adopting = (pid: number) =>
+      parseFiles([
+        {
+          path: 'networks.d/app.yaml',
+          text: `kind: Network\nname: frontend\nsubnets: [{subnet: 172.18.0.0/24}]\n---\nkind: Container\nname: app\nnetns: {pid: ${pid}}\nnetworks: [{network: frontend, ip: 172.18.0.30}]\n`,
+        },
+      ]);
+
+    it('a process\'s namespace is plumbed at /proc/PID/ns/net and outlives destroy', async () => {
+      const k = fresh();
+      const ns = k.state.makeNs();
+      k.state.mounts.set('/proc/4242/ns/net', ns);
+      const o = applied(await passOnFake(k, adopting(4242)));
+      expect(o.report.failed).toEqual([]);
+      expect(o.remaining.changes).toEqual([]);
+      expect(ns.byName('eth0')!.addrs.map((a) => a.local)).toEqual(['172.18.0.30']);
+      expect(k.fs.readdir('/run/netns')).toEqual([]);
+      applied(await passOnFake(k, adopting(4242), { destroy: true }));
+      expect(ns.alive).toBe(true);
+      expect([...ns.links.values()].map((l) => l.ifname)).toEqual(['lo']);
+    });
+
+    it('the host\'s own namespace is refused and nothing is changed', async () => {
+      const k = fresh();
+      const o = await passOnFake(k, adopting(1)); // /proc/1/ns/net: the host's
+      expect(o.status).toBe('invalid');
+      expect(o.status === 'invalid' && o.errors.map((e) => e.code)).toEqual(['netns-is-host']);
+      expect(k.calls.filter((c) => c.includes('-force') || c[0].endsWith('-restore'))).toEqual([]);
+      expect(links(k, 'host')).toEqual(['eth0', 'lan0', 'lo']);
+    });
+  });
 });
