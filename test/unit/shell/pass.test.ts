@@ -219,6 +219,29 @@ describe('runPass on the fake kernel', () => {
     expect(o.plan.conflicts.flatMap((c) => c.keys ?? [])).toContain(`link:host/${made}`);
   });
 
+  it('crash journal: a namespace file with nothing mounted on it (ip netns add killed half-way) is cleaned up and made again', async () => {
+    const k = fresh();
+    k.state.staleFiles.add('/run/netns/web');
+    k.fs.mkdir('/run/netkeeper');
+    k.fs.writeFile(INTENT, JSON.stringify({ pid: 1, at: 'then', keys: ['netns:web'] }) + '\n');
+    const o = applied(await passOnFake(k, config));
+    expect(o.report.failed).toEqual([]);
+    expect(o.plan.conflicts).toEqual([]);
+    expect(o.remaining.changes).toEqual([]);
+    expect(links(k, 'web')).toEqual(['eth0', 'lo', 'p2p0']);
+    expect(k.state.staleFiles.size).toBe(0);
+    expect(k.fs.readFile(INTENT)).toBeUndefined();
+  });
+
+  it('the same stale file without the journal is reported, not touched', async () => {
+    const k = fresh();
+    k.state.staleFiles.add('/run/netns/web');
+    const o = await passOnFake(k, config);
+    const conflicts = o.status === 'applied' || o.status === 'conflict' ? o.plan.conflicts : [];
+    expect(conflicts.flatMap((c) => c.keys ?? [])).toContain('netns:web');
+    expect(k.state.staleFiles.has('/run/netns/web')).toBe(true);
+  });
+
   describe('adopted namespaces', () => {
     const adopting = (pid: number) =>
       parseFiles([
