@@ -13,6 +13,7 @@ export type PathTarget = { ns: FakeNs } | { stale: true } | undefined;
 export class KernelState {
   readonly host: FakeNs;
   private nextNsId = 1;
+  private readonly macSeq = { n: 0x10 };
   /** path → namespace (bind mounts under /run/netns, /proc/<pid>/ns/net) */
   readonly mounts = new Map<string, FakeNs>();
   /** files under /run/netns with no namespace mounted (a killed `ip netns add`) */
@@ -27,7 +28,7 @@ export class KernelState {
   }
 
   makeNs(): FakeNs {
-    const ns = new FakeNs(this.nextNsId++);
+    const ns = new FakeNs(this.nextNsId++, this.macSeq);
     newLink(ns, 'lo', 'loopback');
     return ns;
   }

@@ -96,9 +96,12 @@ export class FakeNs {
   nsids = new Map<number, number>();
   nextIfindex = 1;
   alive = true;
+  /** MACs handed out by this kernel (shared by its namespaces: one sequence per kernel, so runs are reproducible) */
+  readonly macSeq: { n: number };
 
-  constructor(id: number) {
+  constructor(id: number, macSeq: { n: number } = { n: 0x10 }) {
     this.id = id;
+    this.macSeq = macSeq;
     this.sysctls.set('net/ipv4/ip_forward', '0');
     this.sysctls.set('net/ipv6/conf/all/forwarding', '0');
   }
@@ -118,12 +121,10 @@ export class FakeNs {
   }
 }
 
-let macCounter = 0x10;
-
-/** A locally administered MAC, distinct for each call (deterministic across runs). */
-export function nextMac(): string {
-  macCounter++;
-  const b = [0x0a, 0x5e, 0x00, (macCounter >> 16) & 0xff, (macCounter >> 8) & 0xff, macCounter & 0xff];
+/** A locally administered MAC, distinct within one fake kernel and the same in every run. */
+export function nextMac(seq: { n: number }): string {
+  const n = ++seq.n;
+  const b = [0x0a, 0x5e, 0x00, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
@@ -135,7 +136,7 @@ export function newLink(ns: FakeNs, ifname: string, kind: FakeLinkKind, extra: P
     kind,
     up: false,
     mtu: kind === 'loopback' ? 65536 : 1500,
-    mac: kind === 'loopback' ? '00:00:00:00:00:00' : nextMac(),
+    mac: kind === 'loopback' ? '00:00:00:00:00:00' : nextMac(ns.macSeq),
     learning: true,
     hairpin: false,
     addrgenNone: false,
