@@ -41,6 +41,9 @@ export function splitArgs(line: string): string[] {
   return out;
 }
 
+/** rt_protos names iproute2 knows (the ones a test may write). */
+const PROTOS: Record<string, number> = { kernel: 2, boot: 3, static: 4, ra: 9, dhcp: 16 };
+
 const noDev = (n: string) => new LineError(`Cannot find device "${n}"`);
 const EXISTS = 'RTNETLINK answers: File exists';
 
@@ -224,7 +227,8 @@ function routeCmd(ctx: BatchContext, verb: string, args: string[]): void {
   if (!d) throw new ParseAbort(`Error: any valid prefix is expected rather than "${args[0]}".`);
   const family = args[0] === 'default' && args.includes('via') && args[args.indexOf('via') + 1]?.includes(':') ? 'inet6' : d.family;
   const o = takeOpts(args.slice(1), new Set(['via', 'dev', 'proto', 'table', 'metric']), new Set(['onlink']));
-  const proto = o.has('proto') ? Number(o.get('proto')) : 3;
+  const proto = o.has('proto') ? (PROTOS[o.get('proto')!] ?? Number(o.get('proto'))) : 3;
+  if (Number.isNaN(proto)) throw new ParseAbort(`Error: "protocol" value is invalid`);
   const devName = o.get('dev');
   const dev = devName !== undefined ? ctx.ns.byName(devName) : undefined;
   if (devName !== undefined && !dev) throw noDev(devName);

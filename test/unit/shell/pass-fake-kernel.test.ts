@@ -274,4 +274,30 @@ describe('runPass on the fake kernel', () => {
       expect(links(k, 'host')).toEqual(['eth0', 'lan0', 'lo']);
     });
   });
+
+  it('IPv6: a dual-stack network is refused while forwarding would drop the host\'s RA default route, and converges once accept_ra is 2', async () => {
+    const k = fresh();
+    k.ip('host', 'addr add 2001:db8::1/64 dev eth0 nodad', 'route add ::/0 via 2001:db8::ffff dev eth0 proto ra');
+    const v6 = parseFiles([
+      {
+        path: 'networks.d/v6.yaml',
+        text: 'kind: Network\nname: dual\nsubnets: [{subnet: 172.20.0.0/24}, {subnet: "fd00:20::/64"}]\n---\nkind: Container\nname: web\nnetworks: [{network: dual, ip: 172.20.0.10}]\n',
+      },
+    ]);
+    const refused = await passOnFake(k, v6);
+    expect(refused.status === 'conflict' && refused.plan.conflicts.map((c) => c.code)).toEqual(['ipv6-forwarding-drops-ra-route']);
+    expect(k.fs.readdir('/run/netns')).toEqual([]);
+    expect(k.fs.readFile('/proc/sys/net/ipv6/conf/all/forwarding')).toBe('0\n');
+
+    k.fs.writeFile('/proc/sys/net/ipv6/conf/eth0/accept_ra', '2\n');
+    const o = applied(await passOnFake(k, v6));
+    expect(o.report.failed).toEqual([]);
+    expect(o.remaining.changes).toEqual([]);
+    expect(k.fs.readFile('/proc/sys/net/ipv6/conf/all/forwarding')).toBe('1\n');
+    const eth0 = k.nsByName('web').byName('eth0')!;
+    expect(eth0.addrs.map((a) => `${a.local}/${a.prefixlen}`)).toContain('172.20.0.10/24');
+    expect(eth0.addrs.some((a) => a.family === 'inet6' && a.local.startsWith('fd00:20::'))).toBe(true);
+    expect(k.nsByName('web').routes.filter((r) => r.family === 'inet6').map((r) => `${r.dst} via ${r.gateway}`)).toEqual(['default via fd00:20::1']);
+    expect((await k.run('ip6tables-save', [])).stdout).toContain(':NK-FORWARD - [0:0]');
+  });
 });
