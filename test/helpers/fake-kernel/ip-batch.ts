@@ -3,6 +3,7 @@
 // prints the kernel's error text then "Command failed -:N" on stderr (what
 // batchErrors in src/shell/apply.ts reads); without -force the batch stops there.
 // An argument ip cannot parse aborts the whole batch with exit 255, as iproute2 does.
+// (Over 300 lines on purpose: the whole `ip` grammar netkeeper emits, one function per object, read together.)
 
 import { parseIP, cidrContains, parseCidrOrHost } from '../../../src/model/ip.js';
 import type { KernelState } from './kernel.js';
