@@ -32,10 +32,9 @@ export function runBridgeLine(ctx: BatchContext, line: string): string {
       ctx.ns.fdb.splice(i, 1);
       return '';
     case 'add':
-      if (i >= 0) throw new LineError('RTNETLINK answers: File exists');
-    // falls through
     case 'append':
     case 'replace':
+      if (i >= 0 && verb === 'add') throw new LineError('RTNETLINK answers: File exists');
       if (i < 0) ctx.ns.fdb.push({ dev: dev.ifname, mac, master, ...(dst ? { dst } : {}) });
       return '';
     default:
