@@ -4,12 +4,9 @@
 
 import { pino } from 'pino';
 import type { Config } from '../../../src/model/config.js';
-import { HOST_NS } from '../../../src/model/resources.js';
-import type { Desired, Observed } from '../../../src/model/plan.js';
-import { observe } from '../../../src/shell/observe.js';
+import type { ObservedHost } from '../../../src/model/observed-host.js';
+import { observeHost } from '../../../src/shell/observe/index.js';
 import { observeOptionsFor, runPass, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
-import { sysctlPath } from '../../../src/shell/apply.js';
-import { firewallPlugin } from '../../../src/shell/plugins.js';
 import type { FakeKernel } from './runner.js';
 import { observeFs } from './index.js';
 
@@ -17,22 +14,11 @@ export const FAKE_HOSTNAME = 'node-a';
 
 export const silentLog = pino({ level: 'silent' });
 
-/** Observe as the pass does: kernel, files, and the firewall of the host and router namespaces. */
-export async function observeFake(k: FakeKernel, config: Config): Promise<Observed> {
-  const observed = await observe(k, { fs: observeFs(k), hostname: FAKE_HOSTNAME, ...observeOptionsFor(config) });
-  await firewallPlugin.observe!(observed, k, config);
-  return observed;
-}
-
-/** What the pass reads from /proc/sys once Desired is known. */
-export function hostSysctlsFrom(k: FakeKernel) {
-  return (desired: Desired, observed: Observed): void => {
-    for (const d of desired.resources.values()) {
-      if (d.kind !== 'sysctl' || d.ns !== HOST_NS || observed.resources.has(d.key)) continue;
-      const v = k.fs.readFile(sysctlPath(d.name));
-      if (v !== undefined) observed.resources.set(d.key, { ...d, value: v.trim() });
-    }
-  };
+/** Observe as the pass does (src/shell/observe/): kernel, files, firewall, host sysctls, namespace identities. */
+export async function observeFake(k: FakeKernel, config: Config): Promise<ObservedHost> {
+  const host = await observeHost(k, observeFs(k), observeOptionsFor(config));
+  host.observed.facts.hostname = FAKE_HOSTNAME; // observe asks the OS; the fake host is node-a
+  return host;
 }
 
 /** runPass on the fake: its runner and file system (crash journal and files record on the fake /run/netkeeper). */

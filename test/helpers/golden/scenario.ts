@@ -14,8 +14,8 @@ import { formatPlan } from '../../../src/plan/format.js';
 import { conflictLines } from '../../../src/plan/format-conflicts.js';
 import { chosenPorts, formatChosenPorts } from '../../../src/status/ports.js';
 import { FakeKernel } from '../fake-kernel/index.js';
-import { baseHost, convergeOnFake, hostSysctlsFrom, observeFake } from '../fake-kernel/converge.js';
-import { parseFiles, planStages, type Stages } from './stages.js';
+import { baseHost, convergeOnFake, observeFake } from '../fake-kernel/converge.js';
+import { hostOf, parseFiles, planStages, type Stages } from './stages.js';
 
 /** The Host this reconciler is in every scenario (the overlay's node-a). */
 export const GOLDEN_HOST = 'node-a';
@@ -46,14 +46,14 @@ export async function scenarioObserved(dir: string): Promise<Observed> {
     if (pass.report.failed.length || pass.remaining.changes.length) throw new Error(`${dir}: before/ does not converge on the fake kernel`);
   }
   const config = parseFiles(readYamlDir(dir, 'files'));
-  const observed = await observeFake(k, config);
-  // the host settings the plan names, as the pass reads them from /proc/sys
-  planStages(config, observed, GOLDEN_HOST, { beforeDiff: hostSysctlsFrom(k) });
-  return observed;
+  // with the host settings the plan names, as the pass reads them from /proc/sys
+  const s = planStages(config, await observeFake(k, config), GOLDEN_HOST);
+  if ('errors' in s) throw new Error(`${dir}: ${s.errors.map((e) => e.message).join('; ')}`);
+  return s.observed;
 }
 
 export function scenarioStages(dir: string, observed: Observed): Stages {
-  const s = planStages(parseFiles(readYamlDir(dir, 'files')), observed, GOLDEN_HOST);
+  const s = planStages(parseFiles(readYamlDir(dir, 'files')), hostOf(observed), GOLDEN_HOST);
   if ('errors' in s) throw new Error(`${dir}: ${s.errors.map((e) => e.message).join('; ')}`);
   return s;
 }
@@ -76,7 +76,9 @@ export function planJson(s: Stages): string {
     bridge: Object.fromEntries([...p.bridge].map(([ns, l]) => [ns, l.map((x) => x.text)])),
     sysctls: p.sysctls,
     files: [...p.files.map((f) => ({ path: f.path, action: f.content === null ? 'delete' : 'write' })), ...p.dirs.map((d) => ({ path: d.path, action: 'delete directory' }))],
-    iptables: [s.iptables],
+    iptables: p.iptables,
+    conntrack: p.conntrack,
+    brNetfilter: p.brNetfilter,
   };
   return JSON.stringify({ changes: s.plan.changes, conflicts: s.plan.conflicts, warnings: s.plan.warnings ?? [], commands, chosenPorts: chosenPorts(s.topo) }, null, 2) + '\n';
 }

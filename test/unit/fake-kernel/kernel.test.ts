@@ -3,9 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { FakeKernel, FakeKilled } from '../../helpers/fake-kernel/index.js';
-import { applyProgram, batchErrors } from '../../../src/shell/apply.js';
-import { flushConntrack, readIptables } from '../../../src/shell/iptables.js';
-import type { Program } from '../../../src/plan/render.js';
+import { applyProgram, batchErrors } from '../../../src/shell/apply/index.js';
+import { flushConntrack, readIptables } from '../../../src/shell/apply/iptables.js';
+import type { Program } from '../../../src/render/index.js';
 
 const program = (p: Partial<Program>): Program => ({
   nsPre: new Map(),
@@ -17,6 +17,10 @@ const program = (p: Partial<Program>): Program => ({
   files: [],
   dirs: [],
   nsPaths: {},
+  brNetfilter: false,
+  iptables: [],
+  iptablesKeys: [],
+  conntrack: [],
   ...p,
 });
 
@@ -77,7 +81,18 @@ describe('fake kernel: through src/shell', () => {
       ]],
     ]);
     const r = await applyProgram(program({ nsPost }), { runner: k });
-    expect(r.failed).toEqual([{ key: 'addr:web/lo/10.10.10.1/32', command: '[web] ip addr replace 10.10.10.1/32 dev lo label lo:nk', error: 'Error: Nexthop has invalid gateway.' }]);
+    expect(r.failed).toEqual([
+      {
+        kind: 'batch',
+        key: 'addr:web/lo/10.10.10.1/32',
+        command: '[web] ip addr replace 10.10.10.1/32 dev lo label lo:nk',
+        error: 'Error: Nexthop has invalid gateway.',
+        argv: ['nsenter', '--net=/run/netns/web', 'ip', '-force', '-batch', '-'],
+        exitCode: 1,
+        stderr: 'Error: Nexthop has invalid gateway.\nCommand failed -:2',
+        line: 2,
+      },
+    ]);
     expect(r.done.sort()).toEqual(['link:web/lo', 'route:web/10.2.0.0/16']);
   });
 
@@ -85,7 +100,17 @@ describe('fake kernel: through src/shell', () => {
     const k = new FakeKernel();
     const nsPost = new Map([['gone', [{ text: 'link set dev lo up', key: 'link:gone/lo' }]]]);
     const r = await applyProgram(program({ nsPost }), { runner: k });
-    expect(r.failed).toEqual([{ key: 'link:gone/lo', command: 'link set dev lo up', error: 'nsenter: cannot open /run/netns/gone: No such file or directory' }]);
+    expect(r.failed).toEqual([
+      {
+        kind: 'batch',
+        key: 'link:gone/lo',
+        command: 'link set dev lo up',
+        error: 'nsenter: cannot open /run/netns/gone: No such file or directory',
+        argv: ['nsenter', '--net=/run/netns/gone', 'ip', '-force', '-batch', '-'],
+        exitCode: 1,
+        stderr: 'nsenter: cannot open /run/netns/gone: No such file or directory',
+      },
+    ]);
   });
 
   it('iptables-restore --noflush: a declared chain is flushed, a failing line leaves its table as it was; iptables-save reads back', async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Resource } from '../../../src/model/resources.js';
 import type { EtcNetnsFile } from '../../../src/observe/files.js';
 import { assembleObserved, type NsCapture } from '../../../src/observe/observed.js';
-import { observe } from '../../../src/shell/observe.js';
+import { observe } from '../../../src/shell/observe/kernel.js';
 import { observeFs } from '../../helpers/fake-kernel/index.js';
 import { fixture, fixtureJson } from '../observe/fixtures.js';
 import { captureOnFake } from './capture-setup.js';

@@ -109,9 +109,21 @@ describe('runPass on the fake kernel', () => {
     const k = fresh();
     k.faults.failLine({ ns: 'db', match: 'route replace 10.1.1.1', error: 'RTNETLINK answers: No buffer space available' });
     const o = applied(await passOnFake(k, config));
+    // typed: the batch's argv, exit code and stderr, and which line of it
     expect(o.report.failed).toEqual([
-      { key: 'route:db/10.1.1.1/32', command: '[db] ip route replace 10.1.1.1/32 dev p2p0 proto 77', error: 'RTNETLINK answers: No buffer space available' },
+      {
+        kind: 'batch',
+        key: 'route:db/10.1.1.1/32',
+        command: '[db] ip route replace 10.1.1.1/32 dev p2p0 proto 77',
+        error: 'RTNETLINK answers: No buffer space available',
+        argv: ['nsenter', '--net=/run/netns/db', 'ip', '-j', '-d', '-N', '-force', '-batch', '-'],
+        exitCode: 1,
+        stderr: expect.stringContaining('RTNETLINK answers: No buffer space available\nCommand failed -:'),
+        line: expect.any(Number),
+      },
     ]);
+    const f = o.report.failed[0];
+    expect(f.kind === 'batch' && f.stderr).toContain(`Command failed -:${f.kind === 'batch' ? f.line : ''}`);
     expect(o.remaining.changes.map((c) => `${c.action} ${c.key}`)).toEqual(['create route:db/10.1.1.1/32']);
     const next = applied(await passOnFake(k, config));
     expect(next.plan.changes.map((c) => c.key)).toEqual(['route:db/10.1.1.1/32']);
@@ -123,10 +135,11 @@ describe('runPass on the fake kernel', () => {
     const k = fresh();
     k.faults.failLine({ ns: 'web', match: 'addr replace 172.18.0.10/24', error: 'RTNETLINK answers: No buffer space available' });
     const o = applied(await passOnFake(k, config));
-    expect(o.report.failed).toEqual([
+    expect(o.report.failed.map((f) => ({ key: f.key, command: f.command, error: f.error }))).toEqual([
       { key: 'addr:web/eth0/172.18.0.10/24', command: '[web] ip addr replace 172.18.0.10/24 dev eth0', error: 'RTNETLINK answers: No buffer space available' },
       { key: 'route:web/default', command: '[web] ip route replace default via 172.18.0.1 dev eth0 proto 77', error: 'Error: Nexthop has invalid gateway.' },
     ]);
+    expect(o.report.failed.map((f) => f.kind === 'batch' && f.line)).toEqual([expect.any(Number), expect.any(Number)]);
     expect(o.remaining.changes.map((c) => c.key).sort()).toEqual(['addr:web/eth0/172.18.0.10/24', 'route:web/default']);
     expect(k.nsByName('db').byName('eth0')!.addrs).toHaveLength(1);
     expect(applied(await passOnFake(k, config)).remaining.changes).toEqual([]);
@@ -138,6 +151,7 @@ describe('runPass on the fake kernel', () => {
     const o = applied(await passOnFake(k, config));
     expect(o.report.failed.length).toBeGreaterThan(0);
     expect(o.report.failed.every((f) => /^(chain|hook):/.test(f.key) && f.error.includes('line 3 failed'))).toBe(true);
+    expect(o.report.failed[0]).toMatchObject({ kind: 'command', argv: ['iptables-restore', '--noflush', '-w', '5'], exitCode: 1, stderr: 'iptables-restore: line 3 failed: No chain/target/match by that name.\n' });
     expect(o.remaining.changes.every((c) => /^(chain|hook):/.test(c.key))).toBe(true);
     expect(links(k, 'web')).toEqual(['eth0', 'lo', 'p2p0']);
   });

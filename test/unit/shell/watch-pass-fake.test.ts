@@ -4,8 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { WatchPass } from '../../../src/shell/watch-pass.js';
-import { runPass, type PassOutcome } from '../../../src/shell/pass.js';
-import type { Config } from '../../../src/model/config.js';
+import { runPass } from '../../../src/shell/pass.js';
+import type { Loaded } from '../../../src/shell/load.js';
 import type { WatcherState } from '../../../src/shell/state-file.js';
 import { FakeKernel, fakeHostFs } from '../../helpers/fake-kernel/index.js';
 import { baseHost, FAKE_HOSTNAME, silentLog } from '../../helpers/fake-kernel/converge.js';
@@ -17,11 +17,11 @@ const config = parseFiles([
     text: 'kind: Network\nname: frontend\nsubnets: [{subnet: 172.18.0.0/24}]\n---\nkind: Container\nname: web\nnetworks: [{network: frontend, ip: 172.18.0.10}]\n',
   },
 ]);
-const invalid: PassOutcome = { status: 'invalid', errors: [{ code: 'yaml', message: 'bad indentation', pos: { file: 'networks.d/web.yaml', line: 3, col: 5 } }] };
+const invalid: Loaded = { ok: false, outcome: { status: 'invalid', errors: [{ code: 'yaml', message: 'bad indentation', pos: { file: 'networks.d/web.yaml', line: 3, col: 5 } }] } };
 
 function setup() {
   const k = baseHost(new FakeKernel());
-  let files: Config | PassOutcome = config;
+  let files: Loaded = { ok: true, config };
   const wp = new WatchPass(
     {
       dir: 'networks.d',
@@ -38,7 +38,7 @@ function setup() {
     },
     { pid: 1, pidStart: '1', startedAt: 'start', dir: 'networks.d', intervalS: 30 },
   );
-  return { k, wp, setFiles: (f: Config | PassOutcome) => (files = f) };
+  return { k, wp, setFiles: (f: Loaded) => (files = f) };
 }
 
 describe('watcher passes on the fake kernel', () => {
