@@ -10,7 +10,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { SourceFile } from '../../../src/config/index.js';
 import type { Observed } from '../../../src/model/plan.js';
-import { formatPlan } from '../../../src/plan/format.js';
+import { formatGroupedPlan } from '../../../src/view/plan-text.js';
+import type { PlanSides } from '../../../src/view/group.js';
+import { planJson as cmdPlanJson } from '../../../src/commands/plan-json.js';
 import { conflictLines } from '../../../src/plan/format-conflicts.js';
 import { chosenPorts, formatChosenPorts } from '../../../src/status/ports.js';
 import { FakeKernel } from '../fake-kernel/index.js';
@@ -59,26 +61,16 @@ export function scenarioStages(dir: string, observed: Observed): Stages {
 }
 
 /** `plan`: warnings and conflicts (stderr), then the plan and the chosen host ports (stdout). */
+const sidesOf = (s: Stages): PlanSides => ({ topo: s.topo, desired: [...s.desired.resources.values()], observed: [...s.observed.resources.values()] });
+
+/** `plan` without a terminal, as src/commands/plan.ts prints it: warnings and conflicts (stderr) first, then the plan grouped by declared object. */
 export function planText(s: Stages): string {
   const err = [...(s.plan.warnings ?? []).flatMap((w) => conflictLines(w, 'warning')), ...s.plan.conflicts.flatMap((c) => conflictLines(c, 'error'))];
   const chosen = formatChosenPorts(chosenPorts(s.topo));
-  return err.map((l) => `${l}\n`).join('') + formatPlan(s.plan, false) + (chosen.length ? chosen.join('\n') + '\n' : '');
+  return err.map((l) => `${l}\n`).join('') + formatGroupedPlan(s.plan, sidesOf(s), { color: false, problems: false }) + (chosen.length ? chosen.join('\n') + '\n' : '');
 }
 
-/** `plan --json`, as src/commands/plan.ts builds it. */
+/** `plan --json`: the command's own builder (src/commands/plan-json.ts). */
 export function planJson(s: Stages): string {
-  const p = s.program;
-  const commands = {
-    nsPre: Object.fromEntries([...p.nsPre].map(([ns, l]) => [ns, l.map((x) => x.text)])),
-    host: p.host.map((x) => x.text),
-    mounts: p.mounts,
-    nsPost: Object.fromEntries([...p.nsPost].map(([ns, l]) => [ns, l.map((x) => x.text)])),
-    bridge: Object.fromEntries([...p.bridge].map(([ns, l]) => [ns, l.map((x) => x.text)])),
-    sysctls: p.sysctls,
-    files: [...p.files.map((f) => ({ path: f.path, action: f.content === null ? 'delete' : 'write' })), ...p.dirs.map((d) => ({ path: d.path, action: 'delete directory' }))],
-    iptables: p.iptables,
-    conntrack: p.conntrack,
-    brNetfilter: p.brNetfilter,
-  };
-  return JSON.stringify({ changes: s.plan.changes, conflicts: s.plan.conflicts, warnings: s.plan.warnings ?? [], commands, chosenPorts: chosenPorts(s.topo) }, null, 2) + '\n';
+  return JSON.stringify(cmdPlanJson({ plan: s.plan, sides: sidesOf(s), program: s.program, chosen: chosenPorts(s.topo) }), null, 2) + '\n';
 }
