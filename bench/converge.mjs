@@ -18,7 +18,12 @@ function ip4(i) {
   const n = 10 + i; // 10.88.0.10 …
   return `10.88.${Math.floor(n / 256)}.${n % 256}`;
 }
-const mac = (ip) => '02:42:' + ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0')).join(':');
+const mac = (ip) =>
+  '02:42:' +
+  ip
+    .split('.')
+    .map((x) => Number(x).toString(16).padStart(2, '0'))
+    .join(':');
 
 async function writeDir() {
   const dir = await mkdtemp(join(tmpdir(), 'nk-bench-'));
@@ -37,11 +42,18 @@ async function baselineConverge(sb) {
     host.push(`link set dev nkb${i} addrgenmode none`, `link set dev nkb${i} master br-bench up`);
   }
   const perNs = (i) =>
-    [`link set dev lo up`, `link set dev eth0 addrgenmode none`, `link set dev eth0 address ${mac(ip4(i))} up`,
-     `addr add ${ip4(i)}/16 dev eth0`, `route add default via 10.88.0.1 dev eth0`].join('\n') + '\n';
+    [
+      `link set dev lo up`,
+      `link set dev eth0 addrgenmode none`,
+      `link set dev eth0 address ${mac(ip4(i))} up`,
+      `addr add ${ip4(i)}/16 dev eth0`,
+      `route add default via 10.88.0.1 dev eth0`,
+    ].join('\n') + '\n';
   const script = [
     'set -e',
-    'ip -batch - <<"EOF"', ...host, 'EOF',
+    'ip -batch - <<"EOF"',
+    ...host,
+    'EOF',
     `for i in $(seq 0 ${N - 1}); do`,
     '  nsenter --net=/run/netns/c$i ip -batch /tmp/nkb/ns$i',
     '  mkdir -p /etc/netns/c$i && printf "127.0.0.1 localhost\\n" > /etc/netns/c$i/hosts && printf "nameserver 8.8.8.8\\n" > /etc/netns/c$i/resolv.conf && echo c$i > /etc/netns/c$i/hostname',
@@ -95,5 +107,9 @@ try {
 }
 const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, Math.round(median(v))]));
 console.log(JSON.stringify({ containers: N, runs: RUNS, medianMs: m, samples: rows }, null, 1));
-console.log(`converge: netkeeper ${m.netkeeperConverge} ms vs hand-written batches ${m.baselineConverge} ms → ${(m.netkeeperConverge / m.baselineConverge).toFixed(2)}×`);
-console.log(`no-op:    netkeeper ${m.netkeeperNoop} ms vs reading each namespace once ${m.baselineRead} ms → ${(m.netkeeperNoop / m.baselineRead).toFixed(2)}× (node start alone: ${m.nodeStart} ms)`);
+console.log(
+  `converge: netkeeper ${m.netkeeperConverge} ms vs hand-written batches ${m.baselineConverge} ms → ${(m.netkeeperConverge / m.baselineConverge).toFixed(2)}×`,
+);
+console.log(
+  `no-op:    netkeeper ${m.netkeeperNoop} ms vs reading each namespace once ${m.baselineRead} ms → ${(m.netkeeperNoop / m.baselineRead).toFixed(2)}× (node start alone: ${m.nodeStart} ms)`,
+);

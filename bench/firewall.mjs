@@ -47,7 +47,8 @@ function run(sb, cmd, args = [], input) {
       p.stdin.on('error', () => {});
       p.stdin.end(input);
     }
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('error', rej);
@@ -78,8 +79,10 @@ async function writeDir(dir, moved) {
 /** PATH holding iptables{,-save,-restore} and ip6tables… of one backend, inside the sandbox. */
 async function useBackend(sb, backend) {
   const bin = `/run/netkeeper/${backend}-bin`;
-  const r = await run(sb, 'sh', ['-c',
-    `set -e; mkdir -p ${bin}; for t in iptables ip6tables; do for s in '' -save -restore; do ln -sf /usr/sbin/$t-${backend}$s ${bin}/$t$s; done; done; PATH=${bin}:$PATH iptables --version`]);
+  const r = await run(sb, 'sh', [
+    '-c',
+    `set -e; mkdir -p ${bin}; for t in iptables ip6tables; do for s in '' -save -restore; do ln -sf /usr/sbin/$t-${backend}$s ${bin}/$t$s; done; done; PATH=${bin}:$PATH iptables --version`,
+  ]);
   if (r.code !== 0 || !r.stdout.includes(backend === 'nft' ? 'nf_tables' : 'legacy')) throw new Error(`backend ${backend}: ${r.stdout}${r.stderr}`);
   return `PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`;
 }
@@ -163,9 +166,15 @@ async function runOnce(backend, dirs, sizes) {
     const pj = JSON.parse(plan.stdout);
     const keys = pj.changes.map((c) => `${c.action} ${c.key}`);
     const want = [`update chain:host/nat/NK-PORTS-${bridgeOf(0)}`];
-    if (JSON.stringify(keys) !== JSON.stringify(want)) throw new Error(`one port moved: plan changes ${JSON.stringify(keys)}, expected ${JSON.stringify(want)}`);
+    if (JSON.stringify(keys) !== JSON.stringify(want))
+      throw new Error(`one port moved: plan changes ${JSON.stringify(keys)}, expected ${JSON.stringify(want)}`);
     const batches = pj.commands.iptables.flat();
-    const declared = batches.flatMap((b) => b.text.split('\n').filter((l) => l.startsWith(':')).map((l) => `${b.table} ${l.slice(1).split(' ')[0]}`));
+    const declared = batches.flatMap((b) =>
+      b.text
+        .split('\n')
+        .filter((l) => l.startsWith(':'))
+        .map((l) => `${b.table} ${l.slice(1).split(' ')[0]}`),
+    );
     sizes.changeKeys = keys;
     sizes.changeRestore = { batches: batches.length, declared, lines: sum(batches.map((b) => b.text.split('\n').length - 1)) };
 
@@ -190,7 +199,8 @@ async function runOnce(backend, dirs, sizes) {
     // the same rule set read back equals netkeeper's
     const again = await ownedRules(sb, path);
     const canon = (ts) => JSON.stringify([...ts].sort((a, b) => a.table.localeCompare(b.table)));
-    if (canon(again) !== canon(out.tables)) throw new Error(`per-rule script did not produce the same rules:\n${canon(again).slice(0, 1500)}\n${canon(out.tables).slice(0, 1500)}`);
+    if (canon(again) !== canon(out.tables))
+      throw new Error(`per-rule script did not produce the same rules:\n${canon(again).slice(0, 1500)}\n${canon(out.tables).slice(0, 1500)}`);
   } finally {
     await sb.stop();
   }
@@ -210,15 +220,37 @@ try {
     const runs = [];
     for (let r = 0; r < RUNS; r++) {
       const x = await runOnce(backend, dirs, sizes);
-      console.error(`${backend} run ${r + 1}/${RUNS}: converge ${r0(x.converge.ms)} ms (restore ${r0(x.converge.restoreMs)} ms in ${x.converge.restores}), per-rule ${r0(x.perRule.ms)} ms in ${x.perRule.processes}, no-op ${r0(x.noop.ms)} ms, one port ${r0(x.change.ms)} ms`);
+      console.error(
+        `${backend} run ${r + 1}/${RUNS}: converge ${r0(x.converge.ms)} ms (restore ${r0(x.converge.restoreMs)} ms in ${x.converge.restores}), per-rule ${r0(x.perRule.ms)} ms in ${x.perRule.processes}, no-op ${r0(x.noop.ms)} ms, one port ${r0(x.change.ms)} ms`,
+      );
       runs.push(x);
     }
     const med = (f) => r0(median(runs.map(f)));
     results[backend] = {
-      converge: { ms: med((x) => x.converge.ms), processes: med((x) => x.converge.processes), restores: med((x) => x.converge.restores), restoreMs: med((x) => x.converge.restoreMs), saves: med((x) => x.converge.saves), saveMs: med((x) => x.converge.saveMs) },
+      converge: {
+        ms: med((x) => x.converge.ms),
+        processes: med((x) => x.converge.processes),
+        restores: med((x) => x.converge.restores),
+        restoreMs: med((x) => x.converge.restoreMs),
+        saves: med((x) => x.converge.saves),
+        saveMs: med((x) => x.converge.saveMs),
+      },
       perRule: { ms: med((x) => x.perRule.ms), processes: runs[0].perRule.processes },
-      noop: { ms: med((x) => x.noop.ms), processes: med((x) => x.noop.processes), restores: med((x) => x.noop.restores), saves: med((x) => x.noop.saves), saveMs: med((x) => x.noop.saveMs) },
-      change: { ms: med((x) => x.change.ms), processes: med((x) => x.change.processes), restores: med((x) => x.change.restores), restoreMs: med((x) => x.change.restoreMs), saves: med((x) => x.change.saves), saveMs: med((x) => x.change.saveMs) },
+      noop: {
+        ms: med((x) => x.noop.ms),
+        processes: med((x) => x.noop.processes),
+        restores: med((x) => x.noop.restores),
+        saves: med((x) => x.noop.saves),
+        saveMs: med((x) => x.noop.saveMs),
+      },
+      change: {
+        ms: med((x) => x.change.ms),
+        processes: med((x) => x.change.processes),
+        restores: med((x) => x.change.restores),
+        restoreMs: med((x) => x.change.restoreMs),
+        saves: med((x) => x.change.saves),
+        saveMs: med((x) => x.change.saveMs),
+      },
       samples: runs,
     };
   }
@@ -227,13 +259,35 @@ try {
 }
 
 const totalS = Math.round((performance.now() - started) / 1000);
-console.log(JSON.stringify({ containers: N, portsEach: P, networks: NETS, runs: RUNS, sizes, medians: Object.fromEntries(Object.entries(results).map(([b, v]) => [b, { ...v, samples: undefined }])), totalSeconds: totalS }, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      containers: N,
+      portsEach: P,
+      networks: NETS,
+      runs: RUNS,
+      sizes,
+      medians: Object.fromEntries(Object.entries(results).map(([b, v]) => [b, { ...v, samples: undefined }])),
+      totalSeconds: totalS,
+    },
+    null,
+    1,
+  ),
+);
 console.log('');
 console.log(`${N} containers, ${N * P} published ports (${sizes.dnat} DNAT rules) on ${NETS} networks; medians of ${RUNS} runs; ${totalS} s in all`);
 for (const [b, v] of Object.entries(results)) {
   const c = v.converge;
-  console.log(`[${b}] converge: reconcile --once ${c.ms} ms, ${c.processes} processes; firewall writes: ${c.restores} iptables-restore in ${c.restoreMs} ms (reads: ${c.saves} iptables-save in ${c.saveMs} ms)`);
-  console.log(`[${b}] per-rule: ${v.perRule.processes} iptables processes in ${v.perRule.ms} ms → restore is ${(v.perRule.ms / c.restoreMs).toFixed(0)}× faster (${(v.perRule.ms / (c.restoreMs + c.saveMs)).toFixed(0)}× counting netkeeper's reads too)`);
-  console.log(`[${b}] no-op: reconcile --once ${v.noop.ms} ms, ${v.noop.processes} processes, ${v.noop.restores} iptables-restore (chains rewritten: none), ${v.noop.saves} iptables-save in ${v.noop.saveMs} ms`);
-  console.log(`[${b}] one port moved: plan ${sizes.changeKeys.join(', ')}; restore declares ${sizes.changeRestore.declared.join(', ')} (${sizes.changeRestore.lines} lines); reconcile --once ${v.change.ms} ms, ${v.change.processes} processes, ${v.change.restores} iptables-restore in ${v.change.restoreMs} ms`);
+  console.log(
+    `[${b}] converge: reconcile --once ${c.ms} ms, ${c.processes} processes; firewall writes: ${c.restores} iptables-restore in ${c.restoreMs} ms (reads: ${c.saves} iptables-save in ${c.saveMs} ms)`,
+  );
+  console.log(
+    `[${b}] per-rule: ${v.perRule.processes} iptables processes in ${v.perRule.ms} ms → restore is ${(v.perRule.ms / c.restoreMs).toFixed(0)}× faster (${(v.perRule.ms / (c.restoreMs + c.saveMs)).toFixed(0)}× counting netkeeper's reads too)`,
+  );
+  console.log(
+    `[${b}] no-op: reconcile --once ${v.noop.ms} ms, ${v.noop.processes} processes, ${v.noop.restores} iptables-restore (chains rewritten: none), ${v.noop.saves} iptables-save in ${v.noop.saveMs} ms`,
+  );
+  console.log(
+    `[${b}] one port moved: plan ${sizes.changeKeys.join(', ')}; restore declares ${sizes.changeRestore.declared.join(', ')} (${sizes.changeRestore.lines} lines); reconcile --once ${v.change.ms} ms, ${v.change.processes} processes, ${v.change.restores} iptables-restore in ${v.change.restoreMs} ms`,
+  );
 }

@@ -11,7 +11,7 @@
 //     from the two other hosts; a second plan on every host is empty.
 // Usage: npm run build && node bench/overlay.mjs [containersPerHost=100] [runs=1]
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runner, startSandbox, timed, waitReady } from './sandbox.mjs';
@@ -39,7 +39,29 @@ function holderScript(name) {
 
 /** a nested machine inside the sandbox */
 async function startHost(sb, name) {
-  const p = spawn('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', 'unshare', '--net', '--mount', '--uts', '--propagation', 'private', '--fork', '--kill-child', '--', 'sh', '-c', holderScript(name)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(
+    'nsenter',
+    [
+      '-t',
+      String(sb.pid),
+      '-n',
+      '-m',
+      '--',
+      'unshare',
+      '--net',
+      '--mount',
+      '--uts',
+      '--propagation',
+      'private',
+      '--fork',
+      '--kill-child',
+      '--',
+      'sh',
+      '-c',
+      holderScript(name),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await waitReady(p, `host ${name}`);
   // nsenter execs unshare, and unshare(2) moved that process itself into the new namespaces
   return { name, pid: p.pid, proc: p, run: runner(['nsenter', '-t', String(p.pid), '-n', '-m', '-u', '--']) };
@@ -115,11 +137,23 @@ async function oneRun() {
     }
     // where a no-op pass spends its time: the processes it starts (trace log `exec` lines)
     const tr = await timed(() => hosts[0].run(process.execPath, [CLI, 'reconcile', '--once', '--dir', dir, '--host', hosts[0].name, '--log-level', 'trace']));
-    const execs = tr.r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((j) => j.msg === 'exec');
-    out.noopProcs = { n: execs.length, ms: Math.round(execs.reduce((x, e) => x + (e.ms ?? 0), 0)), wall: Math.round(tr.ms), list: execs.map((e) => `${e.argv.slice(0, 4).join(' ')} ${Math.round(e.ms)} ms`) };
+    const execs = tr.r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((j) => j.msg === 'exec');
+    out.noopProcs = {
+      n: execs.length,
+      ms: Math.round(execs.reduce((x, e) => x + (e.ms ?? 0), 0)),
+      wall: Math.round(tr.ms),
+      list: execs.map((e) => `${e.argv.slice(0, 4).join(' ')} ${Math.round(e.ms)} ms`),
+    };
     // cross-host sanity: c0000 (node-a) → c0150 (node-b), c0250 (node-c)
     const [a, b, c] = hosts;
-    out.pings.before = [await ping(a, 'c0000', await addrOf(b, `c${String(N + N / 2).padStart(4, '0')}`)), await ping(a, 'c0000', await addrOf(c, `c${String(2 * N + N / 2).padStart(4, '0')}`))];
+    out.pings.before = [
+      await ping(a, 'c0000', await addrOf(b, `c${String(N + N / 2).padStart(4, '0')}`)),
+      await ping(a, 'c0000', await addrOf(c, `c${String(2 * N + N / 2).padStart(4, '0')}`)),
+    ];
 
     // move one container from node-a to node-b
     const moverIp = await addrOf(a, MOVER);
@@ -135,7 +169,11 @@ async function oneRun() {
       if (t.r.code !== 0) throw new Error(`${h.name}: reconcile after move failed\n${t.r.stderr.slice(-2000)}`);
       out.moveMs[h.name] = t.ms;
     }
-    out.pings.after = [await ping(b, MOVER, await addrOf(a, 'c0000')), await ping(c, `c${String(2 * N).padStart(4, '0')}`, moverIp), await ping(a, 'c0001', moverIp)];
+    out.pings.after = [
+      await ping(b, MOVER, await addrOf(a, 'c0000')),
+      await ping(c, `c${String(2 * N).padStart(4, '0')}`, moverIp),
+      await ping(a, 'c0001', moverIp),
+    ];
     out.emptyAfter = [];
     for (const h of hosts) out.emptyAfter.push((await nk(h, dir, 'plan')).r.code === 0);
     out.moverIp = moverIp;
@@ -154,7 +192,9 @@ console.log(`overlay benchmark: ${HOSTS.length} hosts × ${N} containers on one 
 console.log('\nhost    converge   no-op pass  entries (vxlan fdb / bridge fdb / neigh / flood)');
 for (const h of HOSTS) {
   const e = last.entries[h];
-  console.log(`${h}  ${fmt(median(runs.map((r) => r.converge[h]))).padStart(8)}  ${fmt(median(runs.map((r) => r.noop[h]))).padStart(10)}  ${e.vxlanFdb} / ${e.bridgeFdb} / ${e.neigh} / ${e.flood}`);
+  console.log(
+    `${h}  ${fmt(median(runs.map((r) => r.converge[h]))).padStart(8)}  ${fmt(median(runs.map((r) => r.noop[h]))).padStart(10)}  ${e.vxlanFdb} / ${e.bridgeFdb} / ${e.neigh} / ${e.flood}`,
+  );
 }
 console.log(`\nno-op pass on node-a: ${last.noopProcs.n} processes, ${last.noopProcs.ms} ms summed (some in parallel), ${last.noopProcs.wall} ms wall`);
 for (const l of last.noopProcs.list) console.log(`          ${l}`);
@@ -165,7 +205,9 @@ for (const h of HOSTS) {
   console.log(`${h}  ${String(m.l2).padStart(9)}  ${String(m.all).padStart(11)}  ${fmt(median(runs.map((r) => r.moveMs[h]))).padStart(9)}`);
   for (const k of m.keys) console.log(`          ${k}`);
 }
-console.log(`\ncross-host pings before move: ${last.pings.before.join(', ')}; to/from the moved container after: ${last.pings.after.join(', ')}; plans empty after: ${last.emptyAfter.join(', ')}`);
+console.log(
+  `\ncross-host pings before move: ${last.pings.before.join(', ')}; to/from the moved container after: ${last.pings.after.join(', ')}; plans empty after: ${last.emptyAfter.join(', ')}`,
+);
 const ok = runs.every((r) => [...r.pings.before, ...r.pings.after, ...r.emptyAfter].every(Boolean));
 if (!ok) {
   console.error('FAILED: a ping or an empty-plan check failed');

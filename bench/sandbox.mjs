@@ -4,10 +4,23 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
 export async function startSandbox() {
-  const holder = spawn('unshare', ['--net', '--mount', '--propagation', 'private', '--fork', '--kill-child', '--', 'sh', '-c',
-    'mkdir -p /run/netns /etc/netns && mount -t tmpfs nk-bench /run/netns && mount -t tmpfs nk-bench /etc/netns && ' +
-    'mkdir -p /run/netkeeper && mount -t tmpfs nk-bench /run/netkeeper && ip link set lo up && echo ready && exec sleep infinity'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(
+    'unshare',
+    [
+      '--net',
+      '--mount',
+      '--propagation',
+      'private',
+      '--fork',
+      '--kill-child',
+      '--',
+      'sh',
+      '-c',
+      'mkdir -p /run/netns /etc/netns && mount -t tmpfs nk-bench /run/netns && mount -t tmpfs nk-bench /etc/netns && ' +
+        'mkdir -p /run/netkeeper && mount -t tmpfs nk-bench /run/netkeeper && ip link set lo up && echo ready && exec sleep infinity',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await waitReady(holder, 'sandbox');
   // unshare(2) moved the holder itself into the new namespaces
   return {
@@ -35,7 +48,8 @@ export function runner(prefix) {
   return (cmd, args = [], input) =>
     new Promise((res) => {
       const p = spawn(prefix[0], [...prefix.slice(1), cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '', stderr = '';
+      let stdout = '',
+        stderr = '';
       p.stdout.on('data', (d) => (stdout += d));
       p.stderr.on('data', (d) => (stderr += d));
       p.on('close', (code) => res({ code, stdout, stderr }));

@@ -163,10 +163,14 @@ const sb = await startSandbox();
 try {
   const lat = await latency(sb, work);
   console.log(`edit → kernel latency over ${EDITS} edits (${N} containers; includes the 300 ms debounce):`);
-  console.log(`  median ${median(lat.ms).toFixed(0)} ms, p90 ${pct(lat.ms, 90).toFixed(0)} ms, worst ${Math.max(...lat.ms).toFixed(0)} ms, best ${Math.min(...lat.ms).toFixed(0)} ms`);
+  console.log(
+    `  median ${median(lat.ms).toFixed(0)} ms, p90 ${pct(lat.ms, 90).toFixed(0)} ms, worst ${Math.max(...lat.ms).toFixed(0)} ms, best ${Math.min(...lat.ms).toFixed(0)} ms`,
+  );
   console.log(`  pass duration (read files, observe, apply, verify): median ${median(lat.passMs)} ms, worst ${Math.max(...lat.passMs)} ms`);
   const mem = await memory(sb, work);
-  console.log(`watcher RSS over ${PASSES} passes at --interval 0.02 (${mem.applied} with changes, ${mem.failed} not in sync; ${(mem.wall / 1000).toFixed(1)} s):`);
+  console.log(
+    `watcher RSS over ${PASSES} passes at --interval 0.02 (${mem.applied} with changes, ${mem.failed} not in sync; ${(mem.wall / 1000).toFixed(1)} s):`,
+  );
   console.log('  RSS:       ' + mem.samples.map((s) => `${s.passes}: ${s.rssMb.toFixed(0)}`).join(', ') + ' MB');
   console.log('  live heap: ' + mem.samples.map((s) => `${s.passes}: ${s.heapMb.toFixed(1)}`).join(', ') + ' MB (after a full GC)');
   const warm = mem.samples.slice(1);

@@ -95,7 +95,14 @@ function zsh(program: Command): string {
       const flags = flagsOf(o);
       const desc = `[${zq(o.description)}]`;
       const kind = optionValueKind(o);
-      const value = kind ? `:${zq(o.flags.split(/[ ,]+/).pop()!.replace(/[<>[\]]/g, ''))}:${zshAction(kind, o.argChoices)}` : '';
+      const value = kind
+        ? `:${zq(
+            o.flags
+              .split(/[ ,]+/)
+              .pop()!
+              .replace(/[<>[\]]/g, ''),
+          )}:${zshAction(kind, o.argChoices)}`
+        : '';
       if (flags.length === 1) return `'${flags[0]}${desc}${value}'`;
       return `'(${flags.join(' ')})'{${flags.join(',')}}'${desc}${value}'`;
     });

@@ -46,7 +46,10 @@ function commandSection(c: Command): string[] {
 
 const ENVIRONMENT: [string, string][] = [
   ['NETKEEPER_RUN_DIR', 'Directory of the lock, the crash journal and the watcher state file (default /run/netkeeper).'],
-  ['NOTIFY_SOCKET', 'Set by systemd for Type=notify: the watcher reports READY=1 after its first pass that converged, so units ordered After=netkeeper.service start once the namespaces exist.'],
+  [
+    'NOTIFY_SOCKET',
+    'Set by systemd for Type=notify: the watcher reports READY=1 after its first pass that converged, so units ordered After=netkeeper.service start once the namespaces exist.',
+  ],
   ['NO_COLOR', 'Set (to anything): no colour on a terminal.'],
 ];
 
@@ -67,7 +70,15 @@ export function manPage(version: string): string {
     '.SH NAME',
     `netkeeper \\- ${roff(program.description().replace(/\.$/, '').replace(/^K/, 'k'))}`,
     '.SH SYNOPSIS',
-    ...cmds.flatMap((c, i) => [...(i ? ['.br'] : []), `\\fBnetkeeper ${roff(c.name())}\\fR ${roff(c.createHelp().commandUsage(c).replace(/^netkeeper \S+ ?/, ''))}`]),
+    ...cmds.flatMap((c, i) => [
+      ...(i ? ['.br'] : []),
+      `\\fBnetkeeper ${roff(c.name())}\\fR ${roff(
+        c
+          .createHelp()
+          .commandUsage(c)
+          .replace(/^netkeeper \S+ ?/, ''),
+      )}`,
+    ]),
     '.br',
     '\\fBnetkeeper help\\fR [\\fIcommand\\fR] | \\fBnetkeeper\\fR \\fB\\-\\-version\\fR',
     '.SH DESCRIPTION',

@@ -100,7 +100,9 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.json('print the result as JSON'));
 
   add('plan', 'show what reconcile would change; changes nothing', [0, 1, 2, 3])
-    .description('Compares the files with the kernel and prints what reconcile would change, grouped by what the files declare. Changes nothing and takes no lock.')
+    .description(
+      'Compares the files with the kernel and prints what reconcile would change, grouped by what the files declare. Changes nothing and takes no lock.',
+    )
     .addOption(o.dir())
     .addOption(o.host())
     .addOption(o.allowEmpty())
@@ -109,7 +111,9 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(new Option('--out <FILE>', 'also save the plan to FILE, for netkeeper apply FILE'));
 
   add('apply', 'apply a plan saved with plan --out, exactly as it was shown', [0, 1, 3, 4])
-    .description('Applies a plan saved with `netkeeper plan --out FILE`, exactly as it was shown; refuses (exit 1, nothing changed) when the kernel or the files changed since it was made.')
+    .description(
+      'Applies a plan saved with `netkeeper plan --out FILE`, exactly as it was shown; refuses (exit 1, nothing changed) when the kernel or the files changed since it was made.',
+    )
     .addArgument(new Argument('<file>', 'the saved plan'))
     .addOption(o.lockTimeout())
     .addOption(o.json('print the result as JSON'))

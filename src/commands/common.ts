@@ -37,7 +37,11 @@ export const EXIT = { ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: LOCK_
 
 /** What each exit code means: the one text for `--help`, the man page and the README (a test keeps the README in step). */
 export const EXIT_CODES: { code: number; short: string; long: string }[] = [
-  { code: EXIT.ok, short: 'success: valid, nothing to do, in sync', long: 'Success: the files are valid (validate), there is nothing to do (plan), the kernel is in sync (reconcile, apply, destroy).' },
+  {
+    code: EXIT.ok,
+    short: 'success: valid, nothing to do, in sync',
+    long: 'Success: the files are valid (validate), there is nothing to do (plan), the kernel is in sync (reconcile, apply, destroy).',
+  },
   {
     code: EXIT.failed,
     short: 'error (nothing more was applied)',
@@ -47,7 +51,7 @@ export const EXIT_CODES: { code: number; short: string; long: string }[] = [
   {
     code: EXIT.conflict,
     short: 'a conflict: an object netkeeper does not own is in the way',
-    long: "A conflict with what is on the host: an interface, namespace or file netkeeper would make exists and is not its own, a macvlan parent is missing, or IPv6 forwarding would drop a default route learned from router advertisements. What it touches is held back and listed (reconcile applied everything else) or, when it touches everything, nothing was applied. Each is an error: line saying what to do.",
+    long: 'A conflict with what is on the host: an interface, namespace or file netkeeper would make exists and is not its own, a macvlan parent is missing, or IPv6 forwarding would drop a default route learned from router advertisements. What it touches is held back and listed (reconcile applied everything else) or, when it touches everything, nothing was applied. Each is an error: line saying what to do.',
   },
   {
     code: EXIT.lockBusy,

@@ -18,7 +18,11 @@ export function objectsJson(plan: Plan, sides: PlanSides) {
     label: ownerLabel(o.owner),
     action: o.action,
     ...(o.forces ? { forces: o.forces } : {}),
-    attributes: o.attrs.map((a) => ({ name: a.name, ...(a.before !== undefined ? { before: a.before } : {}), ...(a.after !== undefined ? { after: a.after } : {}) })),
+    attributes: o.attrs.map((a) => ({
+      name: a.name,
+      ...(a.before !== undefined ? { before: a.before } : {}),
+      ...(a.after !== undefined ? { after: a.after } : {}),
+    })),
     keys: o.changes.map((c) => c.key),
   }));
 }

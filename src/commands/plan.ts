@@ -17,7 +17,13 @@ export async function planCommand(ctx: Context): Promise<number> {
   if (o.status !== 'planned') throw new Error(`unexpected pass outcome ${o.status}`);
   if (ctx.opts.out !== undefined) {
     try {
-      await writeSavedPlan(ctx.opts.out, { dir: ctx.opts.dir, ...(ctx.opts.host ? { host: ctx.opts.host } : {}), ...o.fingerprints, changes: o.plan.changes, conflicts: o.plan.conflicts });
+      await writeSavedPlan(ctx.opts.out, {
+        dir: ctx.opts.dir,
+        ...(ctx.opts.host ? { host: ctx.opts.host } : {}),
+        ...o.fingerprints,
+        changes: o.plan.changes,
+        conflicts: o.plan.conflicts,
+      });
     } catch (e) {
       ctx.err(`error: cannot write the saved plan ${ctx.opts.out}: ${(e as Error).message}\n`);
       return EXIT.failed;

@@ -51,7 +51,9 @@ export function reportApplied(
   // the state after the pass: conflicts as the verify found them (warnings: reportWarnings)
   for (const c of remaining.conflicts) for (const l of conflictLines(c, 'error')) ctx.err(`${l}\n`);
   const conflicts = remaining.conflicts.length;
-  const except = conflicts ? `; in sync except what the ${conflicts === 1 ? 'conflict' : `${conflicts} conflicts`} above hold${conflicts === 1 ? 's' : ''} back (${heldBackCount(remaining)} changes)\n` : '';
+  const except = conflicts
+    ? `; in sync except what the ${conflicts === 1 ? 'conflict' : `${conflicts} conflicts`} above hold${conflicts === 1 ? 's' : ''} back (${heldBackCount(remaining)} changes)\n`
+    : '';
   if (plan.changes.length === 0 && remaining.changes.length === 0) {
     if (conflicts) ctx.err(`nothing else to do${except}`);
     else ctx.out('In sync: nothing to do.\n');

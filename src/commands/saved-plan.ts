@@ -43,6 +43,7 @@ export async function readSavedPlan(path: string): Promise<SavedPlan | string> {
   }
   if (v.kind !== SAVED_PLAN_KIND || !v.files?.digest || !v.kernel?.digest || !Array.isArray(v.changes) || typeof v.dir !== 'string')
     return `${path} is not a saved plan of netkeeper: make one with netkeeper plan --out ${path}`;
-  if (v.formatVersion !== FORMAT_VERSION) return `${path} is a saved plan of format ${String(v.formatVersion)}; this netkeeper reads format ${FORMAT_VERSION}: run netkeeper plan again`;
+  if (v.formatVersion !== FORMAT_VERSION)
+    return `${path} is a saved plan of format ${String(v.formatVersion)}; this netkeeper reads format ${FORMAT_VERSION}: run netkeeper plan again`;
   return v as SavedPlan;
 }

@@ -25,12 +25,19 @@ const DEFAULT_DIR = 'networks.d';
 
 /** The files, when they can be compared with: a missing default directory means "no files"; a missing named one is an error. */
 async function readFiles(dir: string): Promise<{ config: Config; problem: string | null; compare: boolean } | { error: string }> {
-  const loaded = await loadConfig(dir, true).catch((e: unknown) => ({ ok: false as const, outcome: { status: 'invalid' as const, errors: [{ message: (e as Error).message }] } }));
+  const loaded = await loadConfig(dir, true).catch((e: unknown) => ({
+    ok: false as const,
+    outcome: { status: 'invalid' as const, errors: [{ message: (e as Error).message }] },
+  }));
   if (loaded.ok) return { config: loaded.config, problem: null, compare: true };
   const o = loaded.outcome;
   if (o.status === 'refused') return dir === DEFAULT_DIR ? { config: EMPTY_CONFIG, problem: null, compare: false } : { error: o.reason };
   const first = o.errors[0];
-  return { config: EMPTY_CONFIG, problem: `the files do not validate${first ? ` (${first.message})` : ''}; netkeeper validate --dir ${dir} says why`, compare: true };
+  return {
+    config: EMPTY_CONFIG,
+    problem: `the files do not validate${first ? ` (${first.message})` : ''}; netkeeper validate --dir ${dir} says why`,
+    compare: true,
+  };
 }
 
 /** The kernel as netkeeper sees it: the same observe stage as a pass (interfaces, addresses, routes, files, firewall, host sysctls). */
@@ -75,8 +82,13 @@ export async function statusCommand(ctx: Context): Promise<number> {
     const ports = publishedPorts(owned, new Map(config.containers.flatMap((c) => (c.netns.type === 'named' ? [[c.netns.name, c.name] as const] : []))));
     const gone = topo.ok ? goneAdopted(topo.value, observed) : [];
     if (ctx.opts.json)
-      ctx.out(JSON.stringify({ formatVersion: 1, view: 'detail', resources: owned, overlays, macvlans, ports, gone, watcher: watcher ?? null }, null, 2) + '\n');
-    else ctx.out(formatStatus(owned, [...formatL2Status(overlays, macvlans), ...formatPorts(ports), ...formatGone(gone)]) + (watcher ? formatWatcherState(watcher) : ''));
+      ctx.out(
+        JSON.stringify({ formatVersion: 1, view: 'detail', resources: owned, overlays, macvlans, ports, gone, watcher: watcher ?? null }, null, 2) + '\n',
+      );
+    else
+      ctx.out(
+        formatStatus(owned, [...formatL2Status(overlays, macvlans), ...formatPorts(ports), ...formatGone(gone)]) + (watcher ? formatWatcherState(watcher) : ''),
+      );
     return EXIT.ok;
   }
 

@@ -23,7 +23,8 @@ export async function validateCommand(ctx: Context): Promise<number> {
   if (!parsed.ok) return EXIT.failed; // unreachable: errors were reported
   const c = parsed.value;
   for (const w of parsed.warnings ?? []) ctx.err(`warning: ${formatDiagnostic(w)}\n`);
-  if (ctx.opts.json) ctx.out(JSON.stringify({ formatVersion: JSON_FORMAT_VERSION, valid: true, files: read.files.length, documents: c.documentCount }, null, 2) + '\n');
+  if (ctx.opts.json)
+    ctx.out(JSON.stringify({ formatVersion: JSON_FORMAT_VERSION, valid: true, files: read.files.length, documents: c.documentCount }, null, 2) + '\n');
   else
     ctx.out(
       `valid: ${read.files.length} files, ${c.networks.length} networks, ${c.containers.length} containers, ${c.links.length} links, ${c.hosts.length} hosts\n`,

@@ -135,6 +135,7 @@ export function noPortsReason(n: {
 }): { code: 'port-internal' | 'port-unroutable'; why: string; short: string } | undefined {
   if (n.internal) return { code: 'port-internal', why: 'internal', short: 'internal' };
   if (n.driver === 'macvlan') return { code: 'port-unroutable', why: 'a macvlan network (the host does not route it)', short: 'macvlan' };
-  if (n.gatewayMode === 'isolated') return { code: 'port-unroutable', why: 'gatewayMode isolated (the host takes no part in it)', short: 'gatewayMode isolated' };
+  if (n.gatewayMode === 'isolated')
+    return { code: 'port-unroutable', why: 'gatewayMode isolated (the host takes no part in it)', short: 'gatewayMode isolated' };
   return undefined;
 }

@@ -37,7 +37,12 @@ function checkNetwork(ctx: RuleCtx, n: NetworkSpec): void {
     }
   }
   if (n.mtu !== undefined && n.mtu < IPV6_MIN_MTU && has6(n)) {
-    ctx.error('ipv6-mtu-too-small', n, ctx.pos(n, 'mtu'), `mtu ${n.mtu} is below ${IPV6_MIN_MTU}, the least IPv6 needs, and this network has an IPv6 subnet (the kernel would turn IPv6 off on its interfaces)`);
+    ctx.error(
+      'ipv6-mtu-too-small',
+      n,
+      ctx.pos(n, 'mtu'),
+      `mtu ${n.mtu} is below ${IPV6_MIN_MTU}, the least IPv6 needs, and this network has an IPv6 subnet (the kernel would turn IPv6 off on its interfaces)`,
+    );
   }
 }
 
@@ -61,8 +66,13 @@ function checkLoopback(ctx: RuleCtx, c: ContainerSpec): void {
     if (!cidr) return;
     const k = addressClass({ family: cidr.family, value: cidr.addr });
     if (!k) return;
-    const why = k.name === 'loopback' ? 'lo already holds 127.0.0.1/8 and ::1; `loopback` adds other addresses to lo, such as a router\'s 10.10.10.1/32' : k.why;
-    ctx.error('unusable-address', c, ctx.pos(c, 'loopback', i), `loopback address ${text} is ${article(k.name)} ${k.name} address (${formatRange(k.range)}): ${why}`);
+    const why = k.name === 'loopback' ? "lo already holds 127.0.0.1/8 and ::1; `loopback` adds other addresses to lo, such as a router's 10.10.10.1/32" : k.why;
+    ctx.error(
+      'unusable-address',
+      c,
+      ctx.pos(c, 'loopback', i),
+      `loopback address ${text} is ${article(k.name)} ${k.name} address (${formatRange(k.range)}): ${why}`,
+    );
   });
 }
 

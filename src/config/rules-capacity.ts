@@ -49,7 +49,8 @@ function checkSubnetSize(ctx: RuleCtx, n: NetworkSpec, s: SubnetSpec): void {
   const gateway = s.gateway ?? (n.gatewayMode !== 'isolated' ? formatIP(c.family, firstHost(c)) : undefined);
   const at = ctx.pos(s, 'subnet');
   if (c.prefix === max) {
-    const why = gateway !== undefined ? `its only address would be the gateway ${gateway}, leaving none for a container` : 'a network of one address connects nothing';
+    const why =
+      gateway !== undefined ? `its only address would be the gateway ${gateway}, leaving none for a container` : 'a network of one address connects nothing';
     ctx.error('subnet-too-small', n, at, `subnet ${s.subnet} holds a single address: ${why}; use a wider subnet (or a Link for a point-to-point cable)`);
   } else if (c.prefix === max - 1 && gateway !== undefined) {
     ctx.error(

@@ -82,7 +82,12 @@ export function checkAddresses(ctx: RuleCtx): void {
       }
       seen.add(a.network);
       if (n.driver === 'overlay' && ctx.hostNames.size > 0 && c.host === undefined) {
-        ctx.error('overlay-host-required', c, ctx.pos(a, 'network'), `Network ${n.name} is an overlay and Hosts are declared: say which Host runs this container ("host: ...")`);
+        ctx.error(
+          'overlay-host-required',
+          c,
+          ctx.pos(a, 'network'),
+          `Network ${n.name} is an overlay and Hosts are declared: say which Host runs this container ("host: ...")`,
+        );
       }
       const fm = fixedMac(c, a);
       // (a fixed address on a network without subnets is refused below: no default MAC from it)
@@ -110,7 +115,12 @@ export function checkAddresses(ctx: RuleCtx): void {
         const key = `${n.name}/${text}`;
         const prev = taken.get(key);
         if (prev) {
-          ctx.error('address-taken', c, at, `address ${text} on Network ${n.name} is already taken by Container ${prev.c.name} (${where(ctx.pos(prev.a, field))})`);
+          ctx.error(
+            'address-taken',
+            c,
+            at,
+            `address ${text} on Network ${n.name} is already taken by Container ${prev.c.name} (${where(ctx.pos(prev.a, field))})`,
+          );
         } else taken.set(key, { c, a });
       }
     }

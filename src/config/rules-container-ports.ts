@@ -42,11 +42,21 @@ export function checkPorts(ctx: RuleCtx): void {
     for (const p of c.ports) {
       if (iptablesOff) {
         const at = ctx.cfg.settings.pos ? ` (${where(ctx.cfg.settings.pos)})` : '';
-        ctx.error('port-no-iptables', c, ctx.pos(p), `Settings.iptables is false${at}: netkeeper writes no iptables rules, so this port would not be published; remove the port or set iptables: true`);
+        ctx.error(
+          'port-no-iptables',
+          c,
+          ctx.pos(p),
+          `Settings.iptables is false${at}: netkeeper writes no iptables rules, so this port would not be published; remove the port or set iptables: true`,
+        );
         continue;
       }
       if (p.network !== undefined && !nets.includes(p.network)) {
-        ctx.error('unknown-reference', c, ctx.pos(p, 'network'), `port targets Network "${p.network}", which this container is not attached to (${nets.join(', ') || 'none'})`);
+        ctx.error(
+          'unknown-reference',
+          c,
+          ctx.pos(p, 'network'),
+          `port targets Network "${p.network}", which this container is not attached to (${nets.join(', ') || 'none'})`,
+        );
         continue;
       }
       if (nets.length === 0) {
@@ -73,7 +83,12 @@ export function checkPorts(ctx: RuleCtx): void {
         const ip = parseIP(p.hostIP ?? carriers[0].hostIP!)!;
         const fam = ip.family === 6 ? 'IPv6' : 'IPv4';
         const nets = carriers.length === 1 ? `Network ${carriers[0].name} has no` : `none of ${carriers.map((x) => x.name).join(', ')} has an`;
-        ctx.error('port-family', c, ctx.pos(p), `the port is published on an ${fam} host address (${formatIP(ip.family, ip.value)}), but ${nets} ${fam} subnet`);
+        ctx.error(
+          'port-family',
+          c,
+          ctx.pos(p),
+          `the port is published on an ${fam} host address (${formatIP(ip.family, ip.value)}), but ${nets} ${fam} subnet`,
+        );
         continue;
       }
       if (p.auto) continue; // its host port is chosen free when planning
@@ -82,8 +97,7 @@ export function checkPorts(ctx: RuleCtx): void {
   }
   // Sweep each protocol/family by host port: only ranges that overlap are compared.
   const sameHost = (a: ContainerSpec, b: ContainerSpec) => a.host === undefined || b.host === undefined || a.host === b.host;
-  const clash = (a: Published, b: Published) =>
-    (a.ip.value === b.ip.value || a.ip.value === 0n || b.ip.value === 0n) && sameHost(a.c, b.c);
+  const clash = (a: Published, b: Published) => (a.ip.value === b.ip.value || a.ip.value === 0n || b.ip.value === 0n) && sameHost(a.c, b.c);
   const firstClash = new Map<number, number>(); // index of a later port → index of the first earlier one it clashes with
   const groups = new Map<string, number[]>();
   all.forEach((x, i) => {

@@ -14,7 +14,7 @@ export { AUTO_SUBNET_MESSAGE } from './rules-container-addresses.js';
 const REFUSED: Record<string, { fields: string[]; why: string }> = {
   host: {
     fields: ['networks', 'ports', 'netns', 'routes', 'loopback', 'forwarding', 'masquerade', 'links', 'dns', 'extraHosts', 'hostname'],
-    why: 'mode host uses the host\'s own namespace and files',
+    why: "mode host uses the host's own namespace and files",
   },
   container: {
     fields: ['networks', 'ports', 'netns', 'routes', 'loopback', 'forwarding', 'masquerade', 'links'],
@@ -43,11 +43,21 @@ export function checkContainers(ctx: RuleCtx): void {
       const key = c.netns.type === 'named' ? `named:${c.netns.name}` : c.netns.type === 'path' ? `path:${c.netns.path}` : `pid:${c.netns.pid}`;
       const prev = netns.get(key);
       if (prev && prev.name !== c.name) {
-        ctx.error('netns-taken', c, ctx.pos(c, 'netns'), `namespace ${key.slice(key.indexOf(':') + 1)} is already Container ${prev.name}'s (to share it, use mode: container:${prev.name})`);
+        ctx.error(
+          'netns-taken',
+          c,
+          ctx.pos(c, 'netns'),
+          `namespace ${key.slice(key.indexOf(':') + 1)} is already Container ${prev.name}'s (to share it, use mode: container:${prev.name})`,
+        );
       } else if (!prev) netns.set(key, c);
     }
     if (c.host !== undefined && !ctx.hostNames.has(c.host)) {
-      ctx.error('unknown-reference', c, ctx.pos(c, 'host'), `Host "${c.host}" is not declared (declare it with kind: Host, or drop "host" to run the container on every host)`);
+      ctx.error(
+        'unknown-reference',
+        c,
+        ctx.pos(c, 'host'),
+        `Host "${c.host}" is not declared (declare it with kind: Host, or drop "host" to run the container on every host)`,
+      );
     }
     for (const l of c.links) {
       const target = ctx.containers.get(l.container);
@@ -115,7 +125,8 @@ function checkInterfaces(ctx: RuleCtx): void {
     let m = names.get(ns);
     if (!m) names.set(ns, (m = new Map([['lo', 'the loopback interface']])));
     const prev = m.get(ifname);
-    if (prev) ctx.error('duplicate-ifname', owner, at, `interface ${ifname} is already used in ${ns === 'host' ? 'the host namespace' : `Container ${ns}`} by ${prev}`);
+    if (prev)
+      ctx.error('duplicate-ifname', owner, at, `interface ${ifname} is already used in ${ns === 'host' ? 'the host namespace' : `Container ${ns}`} by ${prev}`);
     else m.set(ifname, what);
   };
   for (const c of ctx.containerList) {
@@ -146,7 +157,12 @@ function checkInterfaces(ctx: RuleCtx): void {
     }
     c.masquerade.forEach((ifname, i) => {
       if (!m.has(ifname)) {
-        ctx.error('unknown-reference', c, ctx.pos(c, 'masquerade', i), `masquerade interface ${ifname} is not an interface of this container (${[...m.keys()].join(', ')})`);
+        ctx.error(
+          'unknown-reference',
+          c,
+          ctx.pos(c, 'masquerade', i),
+          `masquerade interface ${ifname} is not an interface of this container (${[...m.keys()].join(', ')})`,
+        );
       }
     });
   }

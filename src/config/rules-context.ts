@@ -8,7 +8,6 @@ import type { Locator } from './locator.js';
 
 type Named = { kind: string; name?: string };
 
-
 export function label(o: Named): string {
   return o.name !== undefined ? `${o.kind} ${o.name}` : o.kind;
 }

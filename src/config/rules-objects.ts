@@ -103,7 +103,7 @@ export function checkNetworks(ctx: RuleCtx): void {
       const overlayVsLocal = (a.net.driver === 'overlay') !== (b.net.driver === 'overlay');
       const bothIsolated = a.net.gatewayMode === 'isolated' && b.net.gatewayMode === 'isolated';
       if (a.net !== b.net && bothIsolated && !overlayVsLocal) continue;
-      const why = overlayVsLocal ? ' (an overlay subnet may not overlap a local network\'s subnet)' : '';
+      const why = overlayVsLocal ? " (an overlay subnet may not overlap a local network's subnet)" : '';
       const other = a.net === b.net ? 'another subnet of the same network' : `Network ${a.net.name}`;
       ctx.error(
         'subnet-overlap',
@@ -175,11 +175,21 @@ export function checkLinks(ctx: RuleCtx): void {
       if (e.container === 'host') continue;
       const c = ctx.containers.get(e.container);
       if (!c) {
-        ctx.error('unknown-reference', l, ctx.pos(e, 'container'), `endpoint container "${e.container}" is not declared (write "host" for the host's namespace)`);
+        ctx.error(
+          'unknown-reference',
+          l,
+          ctx.pos(e, 'container'),
+          `endpoint container "${e.container}" is not declared (write "host" for the host's namespace)`,
+        );
       } else if (c.mode.type === 'host') {
         ctx.error('link-endpoint-mode', l, ctx.pos(e, 'container'), `Container ${c.name} uses the host's namespace (mode host): write container: host`);
       } else if (c.mode.type === 'container') {
-        ctx.error('link-endpoint-mode', l, ctx.pos(e, 'container'), `Container ${c.name} shares the namespace of ${c.mode.container}: put the endpoint on ${c.mode.container}`);
+        ctx.error(
+          'link-endpoint-mode',
+          l,
+          ctx.pos(e, 'container'),
+          `Container ${c.name} shares the namespace of ${c.mode.container}: put the endpoint on ${c.mode.container}`,
+        );
       }
     }
     if (a.container === b.container && a.ifname === b.ifname) {

@@ -13,7 +13,7 @@ const attachment = {
     network: ref('name', 'The Network to join.'),
     ip: ref('ipAddress', 'Fixed address (only on networks with user-configured subnets); otherwise allocated and kept stable.'),
     ip6: ref('ipAddress', 'Fixed IPv6 address, for a network with an IPv6 subnet.'),
-    mac: ref('mac', 'Default: 02:42 followed by the IPv4 address\'s four bytes.'),
+    mac: ref('mac', "Default: 02:42 followed by the IPv4 address's four bytes."),
     ifname: ref('ifname', 'Interface name inside the namespace (default eth0, eth1, ... by position).'),
     aliases: { type: 'array', items: ref('dnsName'), description: 'Extra names of this container for the other members of the network.' },
   },
@@ -24,11 +24,11 @@ const portMapping = {
   additionalProperties: false,
   required: ['containerPort'],
   properties: {
-    hostIP: ref('ipAddress', 'Host address to publish on (default: the network\'s hostIP, else 0.0.0.0).'),
+    hostIP: ref('ipAddress', "Host address to publish on (default: the network's hostIP, else 0.0.0.0)."),
     hostPort: ref('portOrRange', 'Host port or range (default: chosen by netkeeper from 49153-65535).'),
     containerPort: ref('portOrRange', 'Container port or range of the same length.'),
     protocol: { enum: ['tcp', 'udp'], default: CONTAINER_DEFAULTS.protocol, description: 'tcp (default) or udp.' },
-    network: ref('name', 'Which attachment\'s address is the target (default: the first whose network can carry published ports: nat or routed, not internal).'),
+    network: ref('name', "Which attachment's address is the target (default: the first whose network can carry published ports: nat or routed, not internal)."),
   },
 } as const;
 
@@ -38,7 +38,7 @@ const linkRef = {
   required: ['container'],
   properties: {
     container: ref('name', 'The linked container.'),
-    alias: ref('dnsName', 'Name of the linked container in this one\'s hosts file (default: its name).'),
+    alias: ref('dnsName', "Name of the linked container in this one's hosts file (default: its name)."),
     ports: {
       type: 'array',
       description: 'Ports opened towards the linked container when icc is off: 5432, "5432/tcp" or "53/udp" (default: all).',
@@ -59,7 +59,7 @@ export const containerBody = {
     name: ref('name', 'Unique among Containers; "host" is reserved (it names the host\'s namespace in Link endpoints).'),
     netns: {
       description:
-        'The namespace. A string: the name under /run/netns (default: the container\'s name; created and owned). ' +
+        "The namespace. A string: the name under /run/netns (default: the container's name; created and owned). " +
         '{path: /proc/1234/ns/net} or {pid: 1234}: adopt an existing namespace (never deleted, only plumbed).',
       examples: ['web', { path: '/proc/1234/ns/net' }, { pid: 1234 }],
       if: { type: 'string' },
@@ -84,14 +84,15 @@ export const containerBody = {
       pattern: '^(bridge|none|host|container:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62})$',
       default: CONTAINER_DEFAULTS.mode,
       description:
-        'bridge: join `networks` (default). none: own namespace with only lo up. host: the host\'s own namespace (no interfaces made, no ports). ' +
-        'container:<name>: share that container\'s namespace (no networks, ports, routes of its own).',
+        "bridge: join `networks` (default). none: own namespace with only lo up. host: the host's own namespace (no interfaces made, no ports). " +
+        "container:<name>: share that container's namespace (no networks, ports, routes of its own).",
       examples: ['bridge', 'none', 'host', 'container:web'],
     },
-    hostname: ref('dnsName', 'Written to /etc/netns/<name>/hostname (default: the container\'s name).'),
+    hostname: ref('dnsName', "Written to /etc/netns/<name>/hostname (default: the container's name)."),
     networks: {
       type: 'array',
-      description: 'Attachments in order; the first gives the default route. A bare string is a network name. Without `networks` the container joins the network "bridge".',
+      description:
+        'Attachments in order; the first gives the default route. A bare string is a network name. Without `networks` the container joins the network "bridge".',
       examples: [['frontend', { network: 'backend', ip: '172.19.0.10', aliases: ['db'] }]],
       items: { if: { type: 'string' }, then: ref('name'), else: attachment },
     },
@@ -106,7 +107,7 @@ export const containerBody = {
         then: portMapping,
         else: {
           if: { type: 'integer' },
-          then: { type: 'integer', minimum: 1, maximum: 65535, description: 'A container port alone (as in Docker\'s -p 80): the host port is chosen.' },
+          then: { type: 'integer', minimum: 1, maximum: 65535, description: "A container port alone (as in Docker's -p 80): the host port is chosen." },
           else: ref('portString'),
         },
       },
@@ -119,7 +120,11 @@ export const containerBody = {
       properties: {
         servers: { type: 'array', items: ref('ipAddress'), description: 'nameserver lines.' },
         search: { type: 'array', items: ref('dnsName'), description: 'search domains.' },
-        options: { type: 'array', items: { type: 'string', pattern: '^\\S+$', description: 'a resolver option is one word, e.g. "ndots:2"' }, description: 'options, e.g. "ndots:2".' },
+        options: {
+          type: 'array',
+          items: { type: 'string', pattern: '^\\S+$', description: 'a resolver option is one word, e.g. "ndots:2"' },
+          description: 'options, e.g. "ndots:2".',
+        },
       },
     },
     extraHosts: {
@@ -145,7 +150,12 @@ export const containerBody = {
     routes: {
       type: 'array',
       description: 'Extra routes in the namespace; `to: default` replaces the default route.',
-      examples: [[{ to: 'default', via: '10.0.0.1' }, { to: '10.25.0.0/16', dev: 'eth1' }]],
+      examples: [
+        [
+          { to: 'default', via: '10.0.0.1' },
+          { to: '10.25.0.0/16', dev: 'eth1' },
+        ],
+      ],
       items: {
         type: 'object',
         additionalProperties: false,
@@ -167,7 +177,7 @@ export const containerBody = {
 export const containerSchema = kindSchema(
   'Container',
   'netkeeper Container',
-  'A container: a network namespace (named, adopted, shared or the host\'s) with its interfaces, addresses, routes, published ports and /etc/netns files.',
+  "A container: a network namespace (named, adopted, shared or the host's) with its interfaces, addresses, routes, published ports and /etc/netns files.",
   containerBody,
   ['name', 'ifname', 'ipAddress', 'cidr', 'mac', 'dnsName', 'portString', 'portOrRange'],
 );

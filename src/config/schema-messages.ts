@@ -27,7 +27,6 @@ export function fieldName(path: Path): string {
   return out;
 }
 
-
 function schemaAt(kind: Kind, schemaPath: string): Record<string, unknown> | undefined {
   let node: unknown = SCHEMAS[kind];
   for (const seg of schemaPath.replace(/^#\/?/, '').split('/')) {

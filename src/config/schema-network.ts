@@ -14,10 +14,11 @@ export const networkBody = {
       default: NETWORK_DEFAULTS.driver,
       description: 'bridge: a Linux bridge on this host; macvlan: sub-interfaces of `parent`; overlay: a bridge plus a VXLAN device joining the Hosts.',
     },
-    interface: ref('ifname', 'bridge/overlay: the kernel bridge\'s name (default derived from the name).'),
+    interface: ref('ifname', "bridge/overlay: the kernel bridge's name (default derived from the name)."),
     subnets: {
       type: 'array',
-      description: 'User-configured subnets, IPv4 and/or IPv6. Without subnets one is chosen automatically from free private ranges, and fixed container addresses are refused.',
+      description:
+        'User-configured subnets, IPv4 and/or IPv6. Without subnets one is chosen automatically from free private ranges, and fixed container addresses are refused.',
       examples: [[{ subnet: '172.18.0.0/24', gateway: '172.18.0.1' }, { subnet: 'fd00:18::/64' }]],
       items: {
         type: 'object',
@@ -25,10 +26,7 @@ export const networkBody = {
         required: ['subnet'],
         properties: {
           subnet: ref('cidr', 'The subnet, e.g. 172.18.0.0/24; host bits must be zero.'),
-          gateway: ref(
-            'ipAddress',
-            'nat/routed: the host\'s address on the bridge (default: the first host address). isolated: a member\'s address, if any.',
-          ),
+          gateway: ref('ipAddress', "nat/routed: the host's address on the bridge (default: the first host address). isolated: a member's address, if any."),
           ipRange: ref('cidr', 'Dynamic addresses are handed out from this range inside the subnet (default: the whole subnet).'),
           reserved: {
             type: 'array',
@@ -45,7 +43,7 @@ export const networkBody = {
         'true: the subnets may overlap routes of this host that netkeeper does not own (docker0, a VPN, the LAN). ' +
         'Default false: such a subnet is refused, naming the route and its device, as Docker refuses overlapping pools.',
     },
-    mtu: ref('mtu', 'MTU of the bridge and of every interface on it. Overlay default: the underlay\'s MTU minus 50.'),
+    mtu: ref('mtu', "MTU of the bridge and of every interface on it. Overlay default: the underlay's MTU minus 50."),
     gatewayMode: {
       enum: ['nat', 'routed', 'isolated'],
       default: NETWORK_DEFAULTS.gatewayMode,

@@ -29,7 +29,7 @@ export const linkBody = {
         properties: {
           container: ref('name', 'A Container, or "host" for the host\'s own namespace.'),
           ifname: ref('ifname', 'Interface name of this end.'),
-          ip: ref('cidr', 'Address with prefix; with /32 (/128) each side gets a route to the other\'s address.'),
+          ip: ref('cidr', "Address with prefix; with /32 (/128) each side gets a route to the other's address."),
           mac: ref('mac', 'MAC of this end.'),
         },
       },
@@ -37,20 +37,20 @@ export const linkBody = {
   },
 } as const;
 
-export const linkSchema = kindSchema(
-  'Link',
-  'netkeeper Link',
-  'A point-to-point cable: a veth pair with one end in each namespace.',
-  linkBody,
-  ['name', 'ifname', 'cidr', 'mac', 'mtu'],
-);
+export const linkSchema = kindSchema('Link', 'netkeeper Link', 'A point-to-point cable: a veth pair with one end in each namespace.', linkBody, [
+  'name',
+  'ifname',
+  'cidr',
+  'mac',
+  'mtu',
+]);
 
 export const hostBody = {
   required: ['kind', 'name', 'address'],
   additionalProperties: false,
   properties: {
     kind: { const: 'Host', description: 'Always "Host".' },
-    name: ref('name', 'The host\'s name, as given by --host (default: the machine\'s hostname).'),
+    name: ref('name', "The host's name, as given by --host (default: the machine's hostname)."),
     address: ref('ipAddress', 'Underlay address: VXLAN packets go to and from it. Unique among Hosts.'),
   },
 } as const;

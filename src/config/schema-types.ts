@@ -10,9 +10,7 @@ import type { DEFS } from './schema-defs.js';
 type Defs = typeof DEFS;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-type ObjectOf<P, R> = Simplify<
-  { -readonly [K in keyof P & R]: FromSchema<P[K]> } & { -readonly [K in Exclude<keyof P, R>]?: FromSchema<P[K]> }
->;
+type ObjectOf<P, R> = Simplify<{ -readonly [K in keyof P & R]: FromSchema<P[K]> } & { -readonly [K in Exclude<keyof P, R>]?: FromSchema<P[K]> }>;
 
 export type FromSchema<S> = S extends { $ref: `#/definitions/${infer D}` }
   ? D extends keyof Defs

@@ -83,16 +83,9 @@ export interface LinkRefSpec {
   pos: SourcePos;
 }
 
-export type NetnsSpec =
-  | { type: 'named'; name: string }
-  | { type: 'path'; path: string }
-  | { type: 'pid'; pid: number };
+export type NetnsSpec = { type: 'named'; name: string } | { type: 'path'; path: string } | { type: 'pid'; pid: number };
 
-export type ContainerMode =
-  | { type: 'bridge' }
-  | { type: 'none' }
-  | { type: 'host' }
-  | { type: 'container'; container: string };
+export type ContainerMode = { type: 'bridge' } | { type: 'none' } | { type: 'host' } | { type: 'container'; container: string };
 
 export interface ContainerSpec {
   kind: 'Container';

@@ -50,7 +50,10 @@ export const DIAGNOSTIC_CODES = {
   'macvlan-no-subnet': { stage: 'files', meaning: 'A macvlan network has no subnets (an automatic one means nothing on a real LAN).' },
   'duplicate-vni': { stage: 'files', meaning: 'Two overlay networks have the same VNI.' },
   'duplicate-interface': { stage: 'files', meaning: 'Two networks name the same bridge interface.' },
-  'name-clash': { stage: 'files', meaning: "An interface name in the host's namespace is also a name netkeeper derives for another object (br-<net>, nk0, vx-<net>, a veth)." },
+  'name-clash': {
+    stage: 'files',
+    meaning: "An interface name in the host's namespace is also a name netkeeper derives for another object (br-<net>, nk0, vx-<net>, a veth).",
+  },
   'reserved-ifname': { stage: 'files', meaning: 'An interface name is one the kernel reserves (all, default, lo).' },
   'subnet-overlap': { stage: 'files', meaning: 'Two subnets overlap (allowed only between isolated networks).' },
   'subnet-too-small': { stage: 'files', meaning: 'A subnet cannot hold its gateway and a member: a /32 (/128), or a /31 (/127) with a gateway.' },
@@ -59,7 +62,10 @@ export const DIAGNOSTIC_CODES = {
   'ip-range-outside-subnet': { stage: 'files', meaning: 'An ipRange is not inside its subnet.' },
   'reserved-outside-subnet': { stage: 'files', meaning: 'A reserved address is not inside its subnet.' },
   'bridge-full': { stage: 'files', meaning: 'More than 1023 ports on one bridge on one host: the Linux limit.' },
-  'unusable-address': { stage: 'files', meaning: 'A subnet or address the kernel or the network cannot use: multicast, link-local, loopback, IPv4-mapped, unspecified.' },
+  'unusable-address': {
+    stage: 'files',
+    meaning: 'A subnet or address the kernel or the network cannot use: multicast, link-local, loopback, IPv4-mapped, unspecified.',
+  },
   'ipv6-mtu-too-small': { stage: 'files', meaning: 'An MTU below 1280 where IPv6 is used.' },
 
   // --- Containers
@@ -67,7 +73,7 @@ export const DIAGNOSTIC_CODES = {
   'mode-cycle': { stage: 'files', meaning: 'container:<name> modes form a cycle.' },
   'mode-target-host': { stage: 'files', meaning: 'mode container:<name> names a container in mode host.' },
   'mode-host-mismatch': { stage: 'files', meaning: 'A container shares the namespace of a container that runs on another host.' },
-  'netns-taken': { stage: 'files', meaning: "Two containers own the same namespace (use mode container:<name> to share one)." },
+  'netns-taken': { stage: 'files', meaning: 'Two containers own the same namespace (use mode container:<name> to share one).' },
   'duplicate-ifname': { stage: 'files', meaning: 'Two interfaces of one namespace have the same name.' },
   'duplicate-attachment': { stage: 'files', meaning: 'A container is attached to one network twice.' },
   'overlay-host-required': { stage: 'files', meaning: 'A container on an overlay network must say which Host runs it when Hosts are declared.' },
@@ -82,7 +88,10 @@ export const DIAGNOSTIC_CODES = {
   'link-no-common-network': { stage: 'files', meaning: 'Warning: linked containers share no network, so the alias has no address.' },
   'link-endpoint-mode': { stage: 'files', meaning: "A Link endpoint is a container in mode host or container:<name> (name the namespace's owner)." },
   'link-cross-host': { stage: 'files', meaning: 'A Link joins containers that run on different hosts.' },
-  'route-gateway-unreachable': { stage: 'files', meaning: "A route's next hop is on no subnet or route of its namespace (at plan time, also against automatic subnets)." },
+  'route-gateway-unreachable': {
+    stage: 'files',
+    meaning: "A route's next hop is on no subnet or route of its namespace (at plan time, also against automatic subnets).",
+  },
 
   // --- published ports
   'port-no-network': { stage: 'files', meaning: 'A published port on a container without network attachments.' },
@@ -101,11 +110,17 @@ export const DIAGNOSTIC_CODES = {
   'ipv6-forwarding-drops-ra-route': { stage: 'kernel', meaning: 'Turning IPv6 forwarding on would drop a default route learned from router advertisements.' },
   'overlay-no-self-host': { stage: 'kernel', meaning: 'Warning: overlays are declared but no Host is this host (--host).' },
   'unowned-in-the-way': { stage: 'kernel', meaning: "An object netkeeper would make exists and is not netkeeper's; nothing is applied." },
-  'adopted-netns-gone': { stage: 'kernel', meaning: 'Warning: an adopted namespace (path or pid) no longer exists; nothing is made for it until it exists again.' },
+  'adopted-netns-gone': {
+    stage: 'kernel',
+    meaning: 'Warning: an adopted namespace (path or pid) no longer exists; nothing is made for it until it exists again.',
+  },
   'netns-is-host': { stage: 'kernel', meaning: "An adopted namespace is the host's own network namespace." },
   'netns-not-network': { stage: 'kernel', meaning: 'An adopted namespace path is not a network namespace.' },
-  'netns-shared-twice': { stage: 'kernel', meaning: 'An adopted namespace is already another container\'s (share it with mode container:<name>).' },
-  'subnet-overlaps-host-route': { stage: 'kernel', meaning: 'A declared subnet overlaps a host route netkeeper does not own (allow with allowHostOverlap: true).' },
+  'netns-shared-twice': { stage: 'kernel', meaning: "An adopted namespace is already another container's (share it with mode container:<name>)." },
+  'subnet-overlaps-host-route': {
+    stage: 'kernel',
+    meaning: 'A declared subnet overlaps a host route netkeeper does not own (allow with allowHostOverlap: true).',
+  },
   'subnet-overlaps-auto-subnet': { stage: 'kernel', meaning: 'A declared subnet overlaps the automatic subnet another network holds now.' },
   'macvlan-parent-missing': { stage: 'kernel', meaning: "A macvlan network's parent interface does not exist on this host." },
   'foreign-chain': { stage: 'kernel', meaning: "Warning: an iptables chain is named like netkeeper's (NK-*) but is not one it makes; left alone." },

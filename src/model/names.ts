@@ -9,7 +9,6 @@ import { parseIP } from './ip.js';
 /** Linux interface names are at most 15 bytes (IFNAMSIZ - 1). */
 export const IFNAMSIZ = 15;
 
-
 export function sha1hex(s: string): string {
   return createHash('sha1').update(s).digest('hex');
 }
@@ -84,7 +83,12 @@ export function ipv4OfDefaultMacs(macs: (string | undefined)[]): string[] {
   for (const m of macs) {
     const b = m?.toLowerCase().split(':');
     if (!b || b.length !== 6 || b[0] !== '02' || b[1] !== '42') continue;
-    out.push(b.slice(2).map((x) => String(parseInt(x, 16))).join('.'));
+    out.push(
+      b
+        .slice(2)
+        .map((x) => String(parseInt(x, 16)))
+        .join('.'),
+    );
   }
   return out;
 }

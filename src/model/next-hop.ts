@@ -30,11 +30,15 @@ export function nextHopProblem(
   const onDev = (dev: string) => r.dev === undefined || r.dev === dev;
   if ([...(unknown.get(via.family) ?? [])].some(onDev)) return undefined;
   if (prefixes.some((p) => onDev(p.dev) && cidrContains(p.cidr, via))) return undefined;
-  const known = prefixes.filter((p) => onDev(p.dev) && p.cidr.family === via.family).map((p) => `${formatIP(p.cidr.family, p.cidr.network)}/${p.cidr.prefix} (${p.what}, ${p.dev})`);
+  const known = prefixes
+    .filter((p) => onDev(p.dev) && p.cidr.family === via.family)
+    .map((p) => `${formatIP(p.cidr.family, p.cidr.network)}/${p.cidr.prefix} (${p.what}, ${p.dev})`);
   const onWhat = r.dev !== undefined ? ` on ${r.dev}` : '';
   return (
     `the next hop is not on any network of this container${onWhat}, so the kernel refuses the route ("Nexthop has invalid gateway"); ` +
-    (known.length ? `it reaches directly ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''}` : `it reaches no IPv${via.family} prefix directly${onWhat}`) +
+    (known.length
+      ? `it reaches directly ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''}`
+      : `it reaches no IPv${via.family} prefix directly${onWhat}`) +
     '; add a subnet, a Link address or a route with "dev" that holds it'
   );
 }

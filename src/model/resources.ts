@@ -134,17 +134,7 @@ export interface HookRes extends Base {
   position: 'first' | 'last';
 }
 
-export type Resource =
-  | NetnsRes
-  | LinkRes
-  | AddrRes
-  | RouteRes
-  | SysctlRes
-  | FileRes
-  | NeighRes
-  | FdbRes
-  | ChainRes
-  | HookRes;
+export type Resource = NetnsRes | LinkRes | AddrRes | RouteRes | SysctlRes | FileRes | NeighRes | FdbRes | ChainRes | HookRes;
 
 export type ResourceKind = Resource['kind'];
 
@@ -160,8 +150,7 @@ export const key = {
   neigh: (ns: string, dev: string, ip: string) => `neigh:${ns}/${dev}/${ip}`,
   fdb: (ns: string, dev: string, mac: string, dst: string) => `fdb:${ns}/${dev}/${mac}/${dst}`,
   fdbMaster: (ns: string, dev: string, mac: string) => `fdb:${ns}/${dev}/${mac}/master`,
-  chain: (ns: string, family: IptFamily, table: string, chain: string) =>
-    `chain:${ns}/${family === 'ipv6' ? 'ip6/' : ''}${table}/${chain}`,
+  chain: (ns: string, family: IptFamily, table: string, chain: string) => `chain:${ns}/${family === 'ipv6' ? 'ip6/' : ''}${table}/${chain}`,
   hook: (ns: string, family: IptFamily, table: string, chain: string, target: string) =>
     `hook:${ns}/${family === 'ipv6' ? 'ip6/' : ''}${table}/${chain}/${target}`,
 };

@@ -12,13 +12,7 @@ import { MARK } from '../model/marks.js';
  * same batch, iproute2 6.1), so links are read from `link show` and only addresses
  * from `addr show`.
  */
-export const NS_BATCH = [
-  'link show',
-  'addr show',
-  `route show table all proto ${MARK.routeProto}`,
-  'neigh show nud permanent',
-  'netconf show',
-] as const;
+export const NS_BATCH = ['link show', 'addr show', `route show table all proto ${MARK.routeProto}`, 'neigh show nud permanent', 'netconf show'] as const;
 
 /** The host namespace also reads its main table (IPv4) for HostFacts.foreignRoutes. */
 export const HOST_BATCH = [...NS_BATCH, 'route show table main'] as const;
@@ -37,9 +31,7 @@ export function batchInput(commands: readonly string[]): string {
 export function splitBatch(stdout: string, commands: readonly string[], what = 'ip -batch'): string[] {
   const docs = stdout.split('\n').filter((l) => l.trim() !== '');
   if (docs.length !== commands.length) {
-    throw new Error(
-      `${what}: expected ${commands.length} JSON documents (${commands.join('; ')}), got ${docs.length}`,
-    );
+    throw new Error(`${what}: expected ${commands.length} JSON documents (${commands.join('; ')}), got ${docs.length}`);
   }
   return docs;
 }

@@ -7,14 +7,7 @@ import { isNetnsAlias } from '../model/marks.js';
 import { parseAddrs } from './addrs.js';
 import { HOST_BATCH, NS_BATCH, splitBatch } from './batch.js';
 import { parseEtcNetnsFiles, type EtcNetnsFile } from './files.js';
-import {
-  parseJsonArray,
-  type FdbEntry,
-  type IpLink,
-  type IpNeigh,
-  type IpRoute,
-  type NetconfEntry,
-} from './ip-json.js';
+import { parseJsonArray, type FdbEntry, type IpLink, type IpNeigh, type IpRoute, type NetconfEntry } from './ip-json.js';
 import { linkPointers, parseLinks, type LinkPointer } from './links.js';
 import { parseFdb, parseNeigh } from './neigh.js';
 import { parseNetconf } from './netconf.js';
@@ -130,7 +123,8 @@ export function assembleObserved(c: ObserveCapture): Observed {
 
   for (const n of c.namespaces) {
     const res: NetnsRes = { kind: 'netns', key: key.netns(n.name), ns: n.name, owned: false, name: n.name, origin: n.origin, path: n.path };
-    if (n.origin === 'adopted') res.owned = true; // adopted by the config; never deleted
+    if (n.origin === 'adopted')
+      res.owned = true; // adopted by the config; never deleted
     else if (n.origin === 'shared') {
       if (n.sharedWith) res.sharedWith = n.sharedWith;
       res.owned = n.sharedWith ? (nsOwnedByName.get(n.sharedWith) ?? false) : false;

@@ -46,11 +46,7 @@ export function resolvePeers(all: NsLinks[]): void {
         const peer = [...links.values()].find((l) => l.ifindex === p.linkIndex);
         if (peer) link.peer = { ns: n.ns, ifname: peer.ifname };
       } else if (p.type === 'macvlan' && link.macvlan && !link.macvlan.parent) {
-        const parent = p.crossNs
-          ? n.ns !== HOST_NS
-            ? hostByIndex.get(p.linkIndex)
-            : undefined
-          : [...links.values()].find((l) => l.ifindex === p.linkIndex);
+        const parent = p.crossNs ? (n.ns !== HOST_NS ? hostByIndex.get(p.linkIndex) : undefined) : [...links.values()].find((l) => l.ifindex === p.linkIndex);
         if (parent) link.macvlan.parent = parent.ifname;
       }
     }

@@ -7,7 +7,16 @@ import { routeDepths } from './route-order.js';
 
 const PHASE_DELETE: Record<string, number> = { hook: 1, chain: 2, route: 3, neigh: 4, fdb: 4, addr: 5, link: 6, netns: 8, file: 9 };
 const PHASE_CREATE: Record<string, number> = {
-  netns: 20, link: 21, addr: 25, route: 26, neigh: 27, fdb: 27, sysctl: 28, chain: 29, hook: 30, file: 31,
+  netns: 20,
+  link: 21,
+  addr: 25,
+  route: 26,
+  neigh: 27,
+  fdb: 27,
+  sysctl: 28,
+  chain: 29,
+  hook: 30,
+  file: 31,
 };
 const LINK_ORDER: Record<string, number> = { bridge: 0, vxlan: 1, macvlan: 2, veth: 2, loopback: 3 };
 

@@ -20,9 +20,7 @@ function file(ns: string, name: string, content: string): FileRes {
  */
 export function resolvConf(c: TContainer, hostResolvConf: string): string {
   const host = hostResolvConf.split('\n').map((l) => l.trim().split(/\s+/));
-  const hostServers = host
-    .filter((w) => w[0] === 'nameserver' && w[1] && !w[1].startsWith('127.') && w[1] !== '::1')
-    .map((w) => w[1]);
+  const hostServers = host.filter((w) => w[0] === 'nameserver' && w[1] && !w[1].startsWith('127.') && w[1] !== '::1').map((w) => w[1]);
   const fromHost = (word: string) => host.filter((w) => w[0] === word).flatMap((w) => w.slice(1));
   const servers = c.dns.servers.length ? c.dns.servers : hostServers.length ? hostServers : ['8.8.8.8', '8.8.4.4'];
   const search = c.dns.search.length ? c.dns.search : fromHost('search');

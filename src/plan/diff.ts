@@ -111,8 +111,7 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
   for (const d of D.values()) {
     if (changes.has(d.key) || conflicted.has(describe(d))) continue;
     const o = O.get(d.key);
-    const onFresh =
-      (d.kind === 'addr' || d.kind === 'neigh' || d.kind === 'fdb') && fresh.has(linkKey(d.ns, 'ifname' in d ? d.ifname : d.dev));
+    const onFresh = (d.kind === 'addr' || d.kind === 'neigh' || d.kind === 'fdb') && fresh.has(linkKey(d.ns, 'ifname' in d ? d.ifname : d.dev));
     const routeOnFresh = d.kind === 'route' && d.dev !== undefined && fresh.has(linkKey(d.ns, d.dev));
     const inFreshNs = d.ns !== HOST_NS && fresh.has(`netns:${d.ns}`) && d.kind !== 'file' && d.kind !== 'netns';
     if (!o && d.kind === 'sysctl' && fresh.has(`netns:${d.ns}`) && NEW_NETNS_SYSCTLS[d.name] === d.value) continue;
@@ -126,7 +125,12 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
       continue;
     }
     if (!o.owned && !mayAdopt(d)) {
-      conflicts.push({ code: 'unowned-in-the-way', message: `${describe(o)} exists and is not netkeeper's; remove or rename it, or change the files`, object: describe(d), keys: [d.key] });
+      conflicts.push({
+        code: 'unowned-in-the-way',
+        message: `${describe(o)} exists and is not netkeeper's; remove or rename it, or change the files`,
+        object: describe(d),
+        keys: [d.key],
+      });
       continue;
     }
     let reasons = mutableDiff(d, o);

@@ -40,8 +40,7 @@ const portRange = (a: number, b: number) => (a === b ? `${a}` : `${a}:${b}`);
 export function dnatRules(p: TPort): string[] {
   const d = isAny(p.hostIP) ? undefined : p.hostIP;
   const len = p.hostPortEnd - p.hostPort;
-  if (len === 0)
-    return [rule({ d, p: p.protocol, dport: `${p.hostPort}`, j: `DNAT --to-destination ${dnatTarget(p.containerIP, `${p.containerPort}`)}` })];
+  if (len === 0) return [rule({ d, p: p.protocol, dport: `${p.hostPort}`, j: `DNAT --to-destination ${dnatTarget(p.containerIP, `${p.containerPort}`)}` })];
   if (p.containerPort === p.hostPort && p.containerPortEnd === p.hostPortEnd)
     return [rule({ d, p: p.protocol, dport: portRange(p.hostPort, p.hostPortEnd), j: `DNAT --to-destination ${dnatTarget(p.containerIP)}` })];
   const out: string[] = [];

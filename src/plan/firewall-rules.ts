@@ -43,12 +43,7 @@ function opt(flag: string, v: string | undefined, addr: boolean): string[] {
 }
 
 export function rule(r: RuleParts): string {
-  const out: string[] = [
-    ...opt('-s', r.s, true),
-    ...opt('-d', r.d, true),
-    ...opt('-i', r.i, false),
-    ...opt('-o', r.o, false),
-  ];
+  const out: string[] = [...opt('-s', r.s, true), ...opt('-d', r.d, true), ...opt('-i', r.i, false), ...opt('-o', r.o, false)];
   if (r.p) {
     out.push('-p', r.p);
     if (r.dport !== undefined) out.push('-m', r.p, '--dport', r.dport);

@@ -94,7 +94,15 @@ function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Reso
   const published = new Set(fports.map((p) => p.bridge));
   const bridges = nets.map((n) => n.bridge).filter((b) => published.has(b));
   if (bridges.length > 0) {
-    out.push(chain(HOST_NS, family, 'nat', CHAINS.ports, bridges.map((b) => rule({ j: CHAINS.portsOf(b) }))));
+    out.push(
+      chain(
+        HOST_NS,
+        family,
+        'nat',
+        CHAINS.ports,
+        bridges.map((b) => rule({ j: CHAINS.portsOf(b) })),
+      ),
+    );
     for (const b of bridges) {
       const rules = fports.filter((p) => p.bridge === b).flatMap(dnatRules);
       out.push(chain(HOST_NS, family, 'nat', CHAINS.portsOf(b), rules));
@@ -125,7 +133,15 @@ function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Reso
 
   // ---- raw: the route_localnet guard
   if (localnet.length > 0) {
-    out.push(chain(HOST_NS, family, 'raw', CHAINS.raw, localnet.map((b) => rule({ d: '127.0.0.0/8', i: b, j: 'DROP' }))));
+    out.push(
+      chain(
+        HOST_NS,
+        family,
+        'raw',
+        CHAINS.raw,
+        localnet.map((b) => rule({ d: '127.0.0.0/8', i: b, j: 'DROP' })),
+      ),
+    );
     out.push(hook(HOST_NS, family, 'raw', 'PREROUTING', CHAINS.raw, rule({ mark: true, j: CHAINS.raw }), 'first'));
     for (const b of localnet) out.push(sysctl(`net.ipv4.conf.${b}.route_localnet`, '1'));
   }

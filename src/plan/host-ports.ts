@@ -92,7 +92,10 @@ export function chooseHostPorts(requests: AutoRequest[], facts: HostPortFacts): 
   // kept: a block of existing mappings that leads to this port
   for (const r of requests) {
     const firsts = facts.existing
-      .filter((m) => m.protocol === r.protocol && r.targets.some((t) => t.family === m.family && t.containerIP === m.containerIP && t.containerPort === m.containerPort))
+      .filter(
+        (m) =>
+          m.protocol === r.protocol && r.targets.some((t) => t.family === m.family && t.containerIP === m.containerIP && t.containerPort === m.containerPort),
+      )
       .map((m) => m.hostPort)
       .sort((a, b) => a - b);
     const kept = firsts.find((h) => free(r.protocol, h, r.length) && r.targets.some((t) => leadsTo(r, t, h)));

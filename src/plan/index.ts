@@ -60,7 +60,11 @@ export function withHostSysctls(desired: Desired, observed: Observed, values: Re
 }
 
 /** The topology and desired state of the files on this host, or why there are none. */
-function desiredOf(config: Config, host: ObservedHost, opts: PlanOptions): { ok: true; topo: Topology; desired: Desired } | { ok: false; errors: Diagnostic[] } {
+function desiredOf(
+  config: Config,
+  host: ObservedHost,
+  opts: PlanOptions,
+): { ok: true; topo: Topology; desired: Desired } | { ok: false; errors: Diagnostic[] } {
   const { observed } = host;
   const self = opts.host ?? observed.facts.hostname;
   const hostErrors = selfHostErrors(config.hosts, self);
@@ -82,7 +86,11 @@ export function planPass(config: Config, host: ObservedHost, opts: PlanOptions =
   const { topo, desired } = d;
   const observed = withHostSysctls(desired, host.observed, host.hostSysctls);
   let plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
-  if (!opts.destroy) plan = holdBack({ ...plan, conflicts: [...plan.conflicts, ...macvlanConflicts(topo, observed)] }, [...desired.resources.values(), ...observed.resources.values()]);
+  if (!opts.destroy)
+    plan = holdBack({ ...plan, conflicts: [...plan.conflicts, ...macvlanConflicts(topo, observed)] }, [
+      ...desired.resources.values(),
+      ...observed.resources.values(),
+    ]);
   const foreign = foreignChainWarnings(observed.resources.values());
   if (foreign.length > 0) plan.warnings = [...(plan.warnings ?? []), ...foreign];
   // turning IPv6 forwarding on would drop the host's RA-learned default route: refused whole

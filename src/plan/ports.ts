@@ -69,7 +69,7 @@ function target(p: PortSpec, atts: TAttachment[], nets: ReadonlyMap<string, TNet
   });
   if (carriers.length === 0) {
     if (p.network !== undefined) return `the container is not attached to network ${p.network}`;
-    return atts.length === 0 ? 'the container has no network to publish on' : 'none of the container\'s networks can carry a published port';
+    return atts.length === 0 ? 'the container has no network to publish on' : "none of the container's networks can carry a published port";
   }
   const a = carriers.find((x) => pairsOn(x, nets.get(x.network)!).length > 0);
   if (!a) {
@@ -115,7 +115,13 @@ export function buildPorts(input: PortsInput): Map<string, TPort[]> {
           id: `${c.spec.name}#${i}/${p.protocol}/${p.containerPort}-${p.containerPortEnd}/${p.hostIP ?? ''}`,
           protocol: p.protocol,
           length: p.containerPortEnd - p.containerPort + 1,
-          targets: t.pairs.map((x) => ({ family: isV6(x.containerIP) ? 'ipv6' : 'ipv4', hostIP: x.hostIP, bridge, containerIP: x.containerIP, containerPort: p.containerPort })),
+          targets: t.pairs.map((x) => ({
+            family: isV6(x.containerIP) ? 'ipv6' : 'ipv4',
+            hostIP: x.hostIP,
+            bridge,
+            containerIP: x.containerIP,
+            containerPort: p.containerPort,
+          })),
         },
       });
     });
@@ -129,7 +135,12 @@ export function buildPorts(input: PortsInput): Map<string, TPort[]> {
   for (const { c, p, t, req } of pending) {
     const h = chosen.get(req.id);
     if (h === undefined) {
-      input.error('port-exhausted', c.spec.name, `published port ${portText(p)}: no free host port block of ${req.length} left in ${EPHEMERAL_LO}-${EPHEMERAL_HI}`, p.pos);
+      input.error(
+        'port-exhausted',
+        c.spec.name,
+        `published port ${portText(p)}: no free host port block of ${req.length} left in ${EPHEMERAL_LO}-${EPHEMERAL_HI}`,
+        p.pos,
+      );
       continue;
     }
     const ports = out.get(c.spec.name)!;

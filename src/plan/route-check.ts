@@ -17,7 +17,10 @@ export function routeProblems(config: Config, topo: Topology): Diagnostic[] {
     if (!c.local || !c.netns || c.mode === 'container' || !c.routes.some((r) => r.via !== undefined)) continue;
     const prefixes: Onlink[] = [];
     for (const a of c.attachments) {
-      for (const [ip, len] of [[a.ip4, a.prefix4], [a.ip6, a.prefix6]] as const) {
+      for (const [ip, len] of [
+        [a.ip4, a.prefix4],
+        [a.ip6, a.prefix6],
+      ] as const) {
         const cidr = ip !== undefined && len !== undefined ? parseCidr(`${ip}/${len}`) : undefined;
         if (cidr) prefixes.push({ cidr, dev: a.ifname, what: `Network ${a.network}` });
       }
@@ -44,7 +47,12 @@ export function routeProblems(config: Config, topo: Topology): Diagnostic[] {
       const problem = via && nextHopProblem(r, via, prefixes);
       if (!problem) return;
       const pos = specs.get(c.name)?.routes[i]?.pos;
-      out.push({ code: 'route-gateway-unreachable', object: `Container ${c.name}`, message: `route to ${r.to} via ${r.via}: ${problem}`, ...(pos ? { pos } : {}) });
+      out.push({
+        code: 'route-gateway-unreachable',
+        object: `Container ${c.name}`,
+        message: `route to ${r.to} via ${r.via}: ${problem}`,
+        ...(pos ? { pos } : {}),
+      });
     });
   }
   return out;

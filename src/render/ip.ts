@@ -174,8 +174,7 @@ export function renderIp(changes: Change[], known: Resource[]): IpProgram {
       case 'netns':
         if (!fresh) break;
         if (d.origin === 'named') prog.host.push({ text: `netns add ${d.name}`, key: c.key });
-        else if (d.origin === 'shared' && d.sharedWith)
-          prog.mounts.push({ source: netnsPath(d.sharedWith, paths)!, target: d.path, key: c.key });
+        else if (d.origin === 'shared' && d.sharedWith) prog.mounts.push({ source: netnsPath(d.sharedWith, paths)!, target: d.path, key: c.key });
         break;
       case 'link': {
         const o = fresh ? undefined : (c.before as LinkRes);

@@ -27,7 +27,7 @@ type FwRes = ChainRes | HookRes;
 
 function fwRes(c: Change): FwRes | undefined {
   const r = changeSubject(c);
-  return (r.kind === 'chain' || r.kind === 'hook') ? r : undefined;
+  return r.kind === 'chain' || r.kind === 'hook' ? r : undefined;
 }
 
 interface Group {
@@ -82,12 +82,7 @@ export function renderIptables(changes: Change[]): IptablesBatch[] {
 
   const batches: IptablesBatch[] = [];
   for (const g of groups.values()) {
-    const lines: string[] = [
-      ...g.declare.map((ch) => `:${ch} - [0:0]`),
-      ...g.hookDeletes,
-      ...g.rules,
-      ...g.hookAdds,
-    ];
+    const lines: string[] = [...g.declare.map((ch) => `:${ch} - [0:0]`), ...g.hookDeletes, ...g.rules, ...g.hookAdds];
     const text: string[] = [];
     if (lines.length > 0) text.push(`*${g.table}`, ...lines, 'COMMIT');
     if (g.chainDeletes.length > 0) text.push(`*${g.table}`, ...g.chainDeletes.map((ch) => `-X ${ch}`), 'COMMIT');

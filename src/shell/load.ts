@@ -25,7 +25,10 @@ export async function loadConfig(dir: string, allowEmpty: boolean): Promise<Load
   const parsed = parseConfig(read.files);
   if (!parsed.ok) return { ok: false, outcome: { status: 'invalid', errors: parsed.errors } };
   if (parsed.value.documentCount === 0 && !allowEmpty) {
-    return { ok: false, outcome: { status: 'refused', reason: `directory ${dir} holds no objects; refusing to remove everything netkeeper owns (use --allow-empty)` } };
+    return {
+      ok: false,
+      outcome: { status: 'refused', reason: `directory ${dir} holds no objects; refusing to remove everything netkeeper owns (use --allow-empty)` },
+    };
   }
   return { ok: true, config: parsed.value };
 }

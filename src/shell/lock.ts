@@ -215,10 +215,7 @@ export const LOCK_BUSY_EXIT = 4;
  * A command under the lock: on timeout, say who holds it and return exit code 4 (LOCK_BUSY_EXIT)
  * (SPEC §3 "One writer": the second waits, bounded, then a clear error).
  */
-export async function underLock(
-  opts: LockOptions & { err: (text: string) => void },
-  fn: () => Promise<number>,
-): Promise<number> {
+export async function underLock(opts: LockOptions & { err: (text: string) => void }, fn: () => Promise<number>): Promise<number> {
   try {
     return await withLock(opts, fn);
   } catch (e) {

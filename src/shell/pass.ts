@@ -113,7 +113,8 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
 
   // load
   const t0 = performance.now();
-  const loaded: Loaded = opts.destroy || opts.config ? { ok: true, config: opts.destroy ? EMPTY_CONFIG : opts.config! } : await loadConfig(opts.dir, opts.allowEmpty ?? false);
+  const loaded: Loaded =
+    opts.destroy || opts.config ? { ok: true, config: opts.destroy ? EMPTY_CONFIG : opts.config! } : await loadConfig(opts.dir, opts.allowEmpty ?? false);
   if (!loaded.ok) return loaded.outcome;
   const { config } = loaded;
   log.debug({ ms: ms(t0) }, 'files read');
@@ -136,7 +137,8 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const program = render(plan.changes, [...observed.resources.values(), ...desired.resources.values()]);
   // what the plan view reads (both sides), and what a saved plan is checked against
   const sides: PlanSides = { topo, desired: [...desired.resources.values()], observed: [...observed.resources.values()] };
-  const fingerprints = opts.dryRun || opts.expect ? { files: filesFingerprint(config), kernel: kernelFingerprint(observed, desired.resources.values()) } : undefined;
+  const fingerprints =
+    opts.dryRun || opts.expect ? { files: filesFingerprint(config), kernel: kernelFingerprint(observed, desired.resources.values()) } : undefined;
   if (opts.dryRun) return { status: 'planned', plan, program, topo, sides, fingerprints: fingerprints! };
   const outdated = opts.expect && staleReason(opts.expect, fingerprints!, plan.changes);
   if (outdated) return { status: 'refused', reason: outdated };

@@ -59,10 +59,12 @@ function problem(c: DiagnosticCode, path: string, message: string, inside = true
 export async function readConfigDir(dir: string): Promise<ConfigFiles> {
   try {
     const st = await stat(dir);
-    if (!st.isDirectory()) return { files: [], exists: true, problems: [problem('not-a-directory', dir, 'not a directory (--dir names the networks.d folder)', false)] };
+    if (!st.isDirectory())
+      return { files: [], exists: true, problems: [problem('not-a-directory', dir, 'not a directory (--dir names the networks.d folder)', false)] };
   } catch (err) {
     if (code(err) === 'ENOENT') return { files: [], exists: false, problems: [] };
-    if (code(err) === 'ENOTDIR') return { files: [], exists: false, problems: [problem('not-a-directory', dir, 'not a directory (a part of the path is a file)', false)] };
+    if (code(err) === 'ENOTDIR')
+      return { files: [], exists: false, problems: [problem('not-a-directory', dir, 'not a directory (a part of the path is a file)', false)] };
     return { files: [], exists: true, problems: [problem('unreadable-path', dir, `cannot read the directory: ${why(err)}`, false)] };
   }
   const paths: string[] = [];
@@ -94,7 +96,8 @@ export async function readConfigDir(dir: string): Promise<ConfigFiles> {
           if (mayHoldConfig(e.name)) {
             const c = code(err) === 'ELOOP' ? 'symlink-loop' : code(err) === 'ENOENT' ? 'dangling-symlink' : 'unreadable-path';
             const target = await readlink(p).catch(() => '?');
-            const text = c === 'dangling-symlink' ? `a symlink to ${target}, which does not exist` : `a symlink (to ${target}) that cannot be followed: ${why(err)}`;
+            const text =
+              c === 'dangling-symlink' ? `a symlink to ${target}, which does not exist` : `a symlink (to ${target}) that cannot be followed: ${why(err)}`;
             problems.push(problem(c, p, text));
           }
           continue;

@@ -22,7 +22,11 @@ export function toolPath(path: string | undefined): string {
 
 /** The executable `cmd` resolves to on `toolPath(path)`, or undefined when there is none. */
 export function findTool(cmd: string, path: string | undefined = process.env.PATH): string | undefined {
-  const candidates = cmd.includes('/') ? [cmd] : toolPath(path).split(delimiter).map((d) => join(d, cmd));
+  const candidates = cmd.includes('/')
+    ? [cmd]
+    : toolPath(path)
+        .split(delimiter)
+        .map((d) => join(d, cmd));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -78,11 +82,7 @@ export class CommandError extends Error {
     message?: string;
   }) {
     const stderr = init.stderr ?? '';
-    const why = init.timedOut
-      ? 'timed out'
-      : init.exitCode === 127 && init.message
-        ? init.message
-        : `failed with exit code ${init.exitCode}`;
+    const why = init.timedOut ? 'timed out' : init.exitCode === 127 && init.message ? init.message : `failed with exit code ${init.exitCode}`;
     const tail = stderr.trim() ? `: ${firstLines(stderr.trim(), 5)}` : '';
     super(`${formatArgv(init.argv)} ${why}${tail}`, { cause: init.cause });
     this.name = 'CommandError';

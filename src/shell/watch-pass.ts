@@ -189,7 +189,7 @@ export class WatchPass {
     const { plan, report, remaining } = outcome;
     // what it leaves alone (keyless warnings); what warnings hold back is noted by noteHeld
     const warnings = (plan.warnings ?? []).filter((w) => !w.keys).map(formatDiagnostic);
-    if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, 'left alone: not netkeeper\'s');
+    if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, "left alone: not netkeeper's");
     this.lastWarnings = JSON.stringify(warnings);
     summary.counts = countChanges(plan.changes);
     summary.keys = changedKeys(plan.changes);
@@ -213,7 +213,11 @@ export class WatchPass {
   private noteHeld(log: Logger, remaining: Plan, summary: PassSummary): boolean {
     const errors = remaining.conflicts.flatMap((c) => conflictLines(c, 'error'));
     const all = remaining.warnings ?? [];
-    if (all.length) summary.warnings = truncate(all.flatMap((w) => conflictLines(w, 'warning')), MAX_ERRORS);
+    if (all.length)
+      summary.warnings = truncate(
+        all.flatMap((w) => conflictLines(w, 'warning')),
+        MAX_ERRORS,
+      );
     summary.errors.push(...truncate(errors, MAX_ERRORS));
     // warnings that hold something back (an adopted namespace that is gone); the others are logged as left alone
     const warnings = all.filter((w) => w.keys).flatMap((w) => conflictLines(w, 'warning'));

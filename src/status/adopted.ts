@@ -19,6 +19,7 @@ export function goneAdopted(topo: Topology, observed: Observed): GoneNamespace[]
 
 export function formatGone(gone: GoneNamespace[]): string[] {
   return gone.map(
-    (g) => `warning: Container ${g.container}: the adopted namespace ${g.path} no longer exists (its process exited?); nothing is made for it until it exists again`,
+    (g) =>
+      `warning: Container ${g.container}: the adopted namespace ${g.path} no longer exists (its process exited?); nothing is made for it until it exists again`,
   );
 }

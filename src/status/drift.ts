@@ -47,7 +47,8 @@ function linkUpdate(o: LinkRes, d: LinkRes, subject: string, reason: string): st
   if (d.mtu !== undefined && d.mtu !== o.mtu) out.push(`${pre}mtu ${o.mtu ?? '?'}, want ${d.mtu}`);
   if (d.up !== o.up) out.push(`${pre}${o.up ? 'up' : 'down'}, want ${d.up ? 'up' : 'down'}`);
   if (d.mac && d.mac.toLowerCase() !== o.mac?.toLowerCase()) out.push(`${pre}mac ${o.mac ?? '?'}, want ${d.mac.toLowerCase()}`);
-  if (d.master !== undefined && d.master !== (o.master ?? null)) out.push(`${pre}${o.master ? `on bridge ${o.master}` : 'on no bridge'}, want ${d.master ?? 'none'}`);
+  if (d.master !== undefined && d.master !== (o.master ?? null))
+    out.push(`${pre}${o.master ? `on bridge ${o.master}` : 'on no bridge'}, want ${d.master ?? 'none'}`);
   if (d.hairpin !== undefined && d.hairpin !== (o.hairpin ?? false)) out.push(`${pre}hairpin ${onOff(o.hairpin)}, want ${onOff(d.hairpin)}`);
   if (out.length === 0) out.push(`${pre}${reason}`);
   return out;
@@ -65,7 +66,11 @@ export function describeChange(c: Change, owner: Owner, idx: OwnerIndex): string
       return [`namespace ${r.name}: ${c.reason}`];
     case 'link': {
       const isBridge = owner.kind === 'network' && r.ns === HOST_NS && r.type === 'bridge';
-      const label = isBridge ? '' : owner.kind === 'link' ? `${r.ns === HOST_NS ? 'host' : (idx.containerOfNs.get(r.ns) ?? r.ns)}:${r.ifname}` : ifLabel(r, idx);
+      const label = isBridge
+        ? ''
+        : owner.kind === 'link'
+          ? `${r.ns === HOST_NS ? 'host' : (idx.containerOfNs.get(r.ns) ?? r.ns)}:${r.ifname}`
+          : ifLabel(r, idx);
       if (c.action === 'create') {
         if (r.ns === HOST_NS && r.type === 'veth' && owner.kind === 'container') return []; // the container end says it
         return [isBridge ? `missing bridge ${r.ifname}` : `missing interface ${label}`];
@@ -120,7 +125,7 @@ export function describeChange(c: Change, owner: Owner, idx: OwnerIndex): string
 
 /** Is this change the object's own kernel object going missing (so the object is `missing`, not drifted)? */
 function marksMissing(c: Change, owner: Owner, r: Resource): boolean {
-  if (c.action !== 'create' || c.reason !== 'declared' && !c.reason.startsWith('namespace')) return false;
+  if (c.action !== 'create' || (c.reason !== 'declared' && !c.reason.startsWith('namespace'))) return false;
   if (owner.kind === 'container') return r.kind === 'netns';
   if (owner.kind === 'network') return r.kind === 'link' && r.ns === HOST_NS && (r.type === 'bridge' || r.type === 'vxlan');
   if (owner.kind === 'link') return r.kind === 'link';

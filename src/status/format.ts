@@ -65,11 +65,17 @@ export function againstFiles(dir: string | undefined, views: Pick<StatusViews, '
   const all = [...views.networks, ...views.containers, ...views.links].map((o) => o.sync?.state);
   const n = (s: string) => all.filter((x) => x === s).length;
   const host = views.settings && views.settings.state !== 'in sync' ? [`Host settings: ${syncText(views.settings)}`] : [];
-  const parts = [['drifted', n('drifted')], ['missing', n('missing')], ['not declared', n('not declared')]].filter(([, k]) => k) as [string, number][];
+  const parts = [
+    ['drifted', n('drifted')],
+    ['missing', n('missing')],
+    ['not declared', n('not declared')],
+  ].filter(([, k]) => k) as [string, number][];
   if (parts.length === 0 && host.length === 0) return [`Against ${dir}: everything in sync.`];
-  return [...host, `Against ${dir}: ${parts.map(([s, k]) => `${k} ${s}`).join(', ') || 'objects in sync'}${parts.length || host.length ? ` (netkeeper plan --dir ${dir} shows the changes)` : ''}.`];
+  return [
+    ...host,
+    `Against ${dir}: ${parts.map(([s, k]) => `${k} ${s}`).join(', ') || 'objects in sync'}${parts.length || host.length ? ` (netkeeper plan --dir ${dir} shows the changes)` : ''}.`,
+  ];
 }
-
 
 /** A list view as text (`status`, `status networks`, …). `dir`: the files compared with (undefined: none). */
 export function formatView(view: ListView, v: StatusViews, dir: string | undefined): string {
@@ -82,7 +88,12 @@ export function formatView(view: ListView, v: StatusViews, dir: string | undefin
   if (view === 'ports') sections.push(v.ports.length ? portsTable(v.ports, files) : ['No published ports.']);
   if (view === 'overview' && !v.networks.length && !v.containers.length) sections.splice(0, sections.length, ['netkeeper owns nothing on this host.']);
   sections.forEach((s, i) => out.push(...(i ? [''] : []), ...s));
-  const summary = againstFiles(dir, view === 'overview' ? v : { ...v, networks: view === 'networks' ? v.networks : [], containers: view === 'containers' ? v.containers : [], links: [], settings: null });
+  const summary = againstFiles(
+    dir,
+    view === 'overview'
+      ? v
+      : { ...v, networks: view === 'networks' ? v.networks : [], containers: view === 'containers' ? v.containers : [], links: [], settings: null },
+  );
   if (view === 'ports' && files) {
     const bad = v.ports.filter((p) => p.sync && p.sync.state !== 'in sync').length;
     out.push('', bad ? `Against ${dir}: ${bad} port(s) differ (netkeeper plan --dir ${dir} shows the changes).` : `Against ${dir}: every port in sync.`);
@@ -99,7 +110,8 @@ function formatNetworkDetail(d: NetworkDetail, files: boolean): string[] {
   const field = (k: string, v: string) => out.push(`  ${`${k}:`.padEnd(12)}${v}`);
   field('driver', d.driver);
   field('interface', dash(d.interface));
-  for (const s of d.subnets) field('subnet', `${s.subnet}${s.gateway ? `, gateway ${s.gateway}` : ', no gateway'}${s.ipRange ? `, ip range ${s.ipRange}` : ''}`);
+  for (const s of d.subnets)
+    field('subnet', `${s.subnet}${s.gateway ? `, gateway ${s.gateway}` : ', no gateway'}${s.ipRange ? `, ip range ${s.ipRange}` : ''}`);
   if (d.subnets.length === 0) field('subnet', '–');
   field('mtu', d.mtu ? `${d.mtu}` : '–');
   const opts = Object.entries(d.options);
@@ -107,18 +119,32 @@ function formatNetworkDetail(d: NetworkDetail, files: boolean): string[] {
   if (files) field('drift', d.sync ? syncText(d.sync) : '–');
   out.push('  containers:');
   if (d.containers.length)
-    out.push(...indent(textTable([['NAME', 'INTERFACE', 'IPV4', 'IPV6', 'MAC'], ...d.containers.map((c) => [c.name, c.interface, dash(c.ip4), dash(c.ip6), dash(c.mac)])])));
+    out.push(
+      ...indent(
+        textTable([['NAME', 'INTERFACE', 'IPV4', 'IPV6', 'MAC'], ...d.containers.map((c) => [c.name, c.interface, dash(c.ip4), dash(c.ip6), dash(c.mac)])]),
+      ),
+    );
   else out.push('    none');
   out.push('  ports:');
   out.push(...(d.ports.length ? indent(portsTable(d.ports, files)) : ['    none']));
   if (d.overlay) {
     const o = d.overlay;
     out.push(`  overlay:    vni ${o.vni}, port ${o.port}, ${o.vxlanDev}, this host ${o.local.host ? `${o.local.host} (${o.local.address})` : o.local.address}`);
-    const rows = o.members.map((m) => [m.container ?? '?', m.host ?? m.vtep ?? '?', m.local ? 'local' : 'remote', [m.ip4, m.ip6].filter(Boolean).join(' ') || '–', m.mac ?? '–']);
+    const rows = o.members.map((m) => [
+      m.container ?? '?',
+      m.host ?? m.vtep ?? '?',
+      m.local ? 'local' : 'remote',
+      [m.ip4, m.ip6].filter(Boolean).join(' ') || '–',
+      m.mac ?? '–',
+    ]);
     if (rows.length) out.push(...indent(textTable([['MEMBER', 'HOST', 'WHERE', 'ADDRESS', 'MAC'], ...rows])));
   }
   out.push('  firewall (netkeeper chains, rules for this network):');
-  out.push(...(d.firewall.length ? d.firewall.map((f) => `    ${f.family === 'ipv6' ? 'ip6 ' : ''}${f.table}/${f.chain}: ${f.rules} rule${f.rules === 1 ? '' : 's'}`) : ['    none']));
+  out.push(
+    ...(d.firewall.length
+      ? d.firewall.map((f) => `    ${f.family === 'ipv6' ? 'ip6 ' : ''}${f.table}/${f.chain}: ${f.rules} rule${f.rules === 1 ? '' : 's'}`)
+      : ['    none']),
+  );
   return out;
 }
 
@@ -137,7 +163,15 @@ function formatContainerDetail(d: ContainerDetail, files: boolean): string[] {
   field('state', d.state);
   if (files) field('drift', d.sync ? syncText(d.sync) : '–');
   out.push('  interfaces:');
-  const rows = d.interfaces.map((i) => [i.name, i.type, i.network ?? (i.link ? `link ${i.link}` : '–'), i.addresses.join(', ') || '–', dash(i.mac), i.mtu ? `${i.mtu}` : '–', i.up ? 'up' : 'down']);
+  const rows = d.interfaces.map((i) => [
+    i.name,
+    i.type,
+    i.network ?? (i.link ? `link ${i.link}` : '–'),
+    i.addresses.join(', ') || '–',
+    dash(i.mac),
+    i.mtu ? `${i.mtu}` : '–',
+    i.up ? 'up' : 'down',
+  ]);
   out.push(...(rows.length ? indent(textTable([['NAME', 'TYPE', 'NETWORK', 'ADDRESSES', 'MAC', 'MTU', 'STATE'], ...rows])) : ['    none']));
   out.push('  routes:');
   out.push(...(d.routes.length ? d.routes.map((r) => `    ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`) : ['    none']));
@@ -145,7 +179,14 @@ function formatContainerDetail(d: ContainerDetail, files: boolean): string[] {
   out.push(...(d.ports.length ? d.ports.map((p) => `    ${portLabel(p)}${files && p.sync ? `  ${syncText(p.sync)}` : ''}`) : ['    none']));
   out.push('  files:');
   if (d.files.length === 0) out.push('    none');
-  for (const f of d.files) out.push(`    ${f.path}`, ...f.content.replace(/\n$/, '').split('\n').map((l) => `      ${l}`));
+  for (const f of d.files)
+    out.push(
+      `    ${f.path}`,
+      ...f.content
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => `      ${l}`),
+    );
   return out;
 }
 
@@ -159,6 +200,7 @@ function formatLinkDetail(d: LinkDetail, files: boolean): string[] {
 }
 
 export function formatDetails(ds: ObjectDetail[], files: boolean): string {
-  const one = (d: ObjectDetail) => (d.kind === 'network' ? formatNetworkDetail(d, files) : d.kind === 'container' ? formatContainerDetail(d, files) : formatLinkDetail(d, files));
+  const one = (d: ObjectDetail) =>
+    d.kind === 'network' ? formatNetworkDetail(d, files) : d.kind === 'container' ? formatContainerDetail(d, files) : formatLinkDetail(d, files);
   return ds.map((d) => one(d).join('\n')).join('\n\n') + '\n';
 }

@@ -39,7 +39,16 @@ export interface ContainerDetail {
   path: string | null;
   mode: string;
   state: ContainerState;
-  interfaces: { name: string; type: string; network: string | null; link: string | null; addresses: string[]; mac: string | null; mtu: number | null; up: boolean }[];
+  interfaces: {
+    name: string;
+    type: string;
+    network: string | null;
+    link: string | null;
+    addresses: string[];
+    mac: string | null;
+    mtu: number | null;
+    up: boolean;
+  }[];
   routes: { to: string; via: string | null; dev: string | null }[];
   ports: PortView[];
   files: { path: string; content: string }[];
@@ -83,11 +92,18 @@ export function networkDetail(name: string, views: StatusViews, rs: Resource[], 
   const firewall = bridge
     ? rs
         .filter((r): r is ChainRes => r.kind === 'chain' && r.ns === HOST_NS)
-        .map((c) => ({ family: c.family, table: c.table, chain: c.chain, rules: c.chain === `NK-PORTS-${bridge}` ? c.rules.length : c.rules.filter((x) => mentions(x, bridge)).length }))
+        .map((c) => ({
+          family: c.family,
+          table: c.table,
+          chain: c.chain,
+          rules: c.chain === `NK-PORTS-${bridge}` ? c.rules.length : c.rules.filter((x) => mentions(x, bridge)).length,
+        }))
         .filter((c) => c.rules > 0)
     : [];
   const containers = views.containers.flatMap((c) =>
-    c.networks.filter((a) => a.network === name).map((a) => ({ name: c.name, interface: a.interface, ip4: a.ip4 ?? null, ip6: a.ip6 ?? null, mac: a.mac ?? null })),
+    c.networks
+      .filter((a) => a.network === name)
+      .map((a) => ({ name: c.name, interface: a.interface, ip4: a.ip4 ?? null, ip6: a.ip6 ?? null, mac: a.mac ?? null })),
   );
   const overlay = v.driver === 'overlay' ? (overlayStatus(rs, namesFromTopology(topo, topo?.hosts ?? [])).find((o) => o.network === name) ?? null) : null;
   return {
@@ -172,6 +188,8 @@ export function closeNames(name: string, names: string[]): string[] {
   };
   const lower = name.toLowerCase();
   return [...new Set(names)]
-    .filter((n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) || dist(lower, n.toLowerCase()) <= Math.max(1, Math.floor(name.length / 3)))
+    .filter(
+      (n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) || dist(lower, n.toLowerCase()) <= Math.max(1, Math.floor(name.length / 3)),
+    )
     .sort(naturalCompare);
 }

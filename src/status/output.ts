@@ -38,7 +38,16 @@ function listDocument(view: ListView, d: StatusData): Record<string, unknown> {
     case 'ports':
       return { ...base, ports: v.ports };
     case 'overview':
-      return { ...base, networks: v.networks, containers: v.containers, links: v.links, ports: v.ports, settings: v.settings, warnings: d.warnings, watcher: d.watcher?.state ?? null };
+      return {
+        ...base,
+        networks: v.networks,
+        containers: v.containers,
+        links: v.links,
+        ports: v.ports,
+        settings: v.settings,
+        warnings: d.warnings,
+        watcher: d.watcher?.state ?? null,
+      };
   }
 }
 

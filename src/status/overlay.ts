@@ -106,7 +106,9 @@ export function overlayStatus(resources: Resource[], names: StatusNames): Overla
     // remote: static entries on the VXLAN device
     const fdb = resources.filter((r): r is FdbRes => r.kind === 'fdb' && r.ns === HOST_NS && r.dev === vx.ifname && !r.master);
     const neigh = resources.filter((r): r is NeighRes => r.kind === 'neigh' && r.ns === HOST_NS && r.dev === vx.ifname);
-    const floods = fdb.filter((f) => /^0{2}(:0{2}){5}$/.test(f.mac)).map((f) => ({ address: f.dst, ...(hostByAddr.has(f.dst) ? { host: hostByAddr.get(f.dst) } : {}) }));
+    const floods = fdb
+      .filter((f) => /^0{2}(:0{2}){5}$/.test(f.mac))
+      .map((f) => ({ address: f.dst, ...(hostByAddr.has(f.dst) ? { host: hostByAddr.get(f.dst) } : {}) }));
     const remote = new Map<string, MemberStatus>();
     for (const f of fdb) {
       if (/^0{2}(:0{2}){5}$/.test(f.mac)) continue;
@@ -167,7 +169,7 @@ export function formatL2Status(overlays: OverlayStatus[], macvlans: MacvlanStatu
     );
     const rows = o.members.map((m) => [
       `  ${m.container ?? '?'}`,
-      m.host ?? (m.vtep ?? '?'),
+      m.host ?? m.vtep ?? '?',
       m.local ? 'local' : 'remote',
       [m.ip4, m.ip6].filter(Boolean).join(' ') || '–',
       m.mac ?? '–',

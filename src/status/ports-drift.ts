@@ -46,7 +46,11 @@ export function portDriftByContainer(ports: PortView[]): Map<string, string[]> {
   for (const p of ports) {
     if (!p.sync || p.sync.state === 'in sync' || !p.container) continue;
     const what =
-      p.sync.state === 'missing' ? `missing port ${portLabel(p)}` : p.sync.state === 'not declared' ? `extra port ${portLabel(p)}` : `port ${portLabel(p)} ${p.sync.drift.join(', ')}`;
+      p.sync.state === 'missing'
+        ? `missing port ${portLabel(p)}`
+        : p.sync.state === 'not declared'
+          ? `extra port ${portLabel(p)}`
+          : `port ${portLabel(p)} ${p.sync.drift.join(', ')}`;
     out.set(p.container, [...(out.get(p.container) ?? []), what]);
   }
   return out;

@@ -175,7 +175,18 @@ export function chosenPorts(topo: Topology): ChosenPort[] {
     for (const p of c.ports) {
       if (!p.auto) continue;
       const k = `${p.network}/${p.protocol}/${p.containerPort}/${p.hostPort}`;
-      const e = byPort.get(k) ?? byPort.set(k, { container: c.name, network: p.network, protocol: p.protocol, containerPort: p.containerPort, containerPortEnd: p.containerPortEnd, host: [] }).get(k)!;
+      const e =
+        byPort.get(k) ??
+        byPort
+          .set(k, {
+            container: c.name,
+            network: p.network,
+            protocol: p.protocol,
+            containerPort: p.containerPort,
+            containerPortEnd: p.containerPortEnd,
+            host: [],
+          })
+          .get(k)!;
       e.host.push(`${hostPart(p.hostIP, p.hostIP.includes(':') ? 'ipv6' : 'ipv4')}:${range(p.hostPort, p.hostPortEnd)}`);
     }
     out.push(...byPort.values());

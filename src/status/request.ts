@@ -11,7 +11,11 @@ export function statusRequest(args: string[], opts: { detail?: boolean; out?: st
   if (args.length > 1)
     return { ok: false, error: `status takes at most one word: networks, containers, ports or the name of a network or container (got: ${args.join(' ')})` };
   if (opts.detail) {
-    if (args.length) return { ok: false, error: `status --detail lists every kernel object netkeeper owns and takes no view or name (got: ${args[0]}); drop --detail for the view of ${args[0]}` };
+    if (args.length)
+      return {
+        ok: false,
+        error: `status --detail lists every kernel object netkeeper owns and takes no view or name (got: ${args[0]}); drop --detail for the view of ${args[0]}`,
+      };
     return { ok: true, value: { view: 'detail' } };
   }
   if (args.length === 0) return { ok: true, value: { view: 'overview' } };

@@ -88,7 +88,8 @@ export interface StatusViews {
 }
 
 const links = (rs: Resource[]) => rs.filter((r): r is LinkRes => r.kind === 'link');
-const firstOf = (cidrs: string[], v6: boolean) => cidrs.map((c) => c.split('/')[0]).find((ip) => ip.includes(':') === v6 && !ip.toLowerCase().startsWith('fe80'));
+const firstOf = (cidrs: string[], v6: boolean) =>
+  cidrs.map((c) => c.split('/')[0]).find((ip) => ip.includes(':') === v6 && !ip.toLowerCase().startsWith('fe80'));
 
 /** The kernel's links and addresses by where they are (one pass over the resources, not one per container). */
 export interface KernelIndex {
@@ -208,7 +209,12 @@ export function statusViews(input: StatusInput): StatusViews {
   const hostLinks = [...k.hostLinks.values()];
   const membersOf = (net: string) => containers.filter((c) => c.networks.some((a) => a.network === net)).map((c) => c.name);
   const portsOf = (net: string) =>
-    ports.filter((p) => p.network === net && p.sync?.state !== 'missing').map((p) => `${p.hostIP === '0.0.0.0' || p.hostIP === '::' ? '' : `${p.hostIP}:`}${p.hostPort === p.hostPortEnd ? p.hostPort : `${p.hostPort}-${p.hostPortEnd}`}/${p.protocol}`);
+    ports
+      .filter((p) => p.network === net && p.sync?.state !== 'missing')
+      .map(
+        (p) =>
+          `${p.hostIP === '0.0.0.0' || p.hostIP === '::' ? '' : `${p.hostIP}:`}${p.hostPort === p.hostPortEnd ? p.hostPort : `${p.hostPort}-${p.hostPortEnd}`}/${p.protocol}`,
+      );
   for (const n of topo?.networks ?? []) {
     const br = n.bridge ? hostLinks.find((l) => l.ifname === n.bridge) : undefined;
     const present = n.driver === 'macvlan' || !!br;
@@ -257,7 +263,12 @@ export function statusViews(input: StatusInput): StatusViews {
   for (const l of topo?.links ?? []) {
     if (!l.ends.every((e) => localNs.has(e.ns))) continue;
     const present = l.ends.some((e) => k.linksIn.get(e.ns)?.some((x) => x.ifname === e.ifname));
-    linkViews.set(l.name, { name: l.name, ends: l.ends.map((e) => endView(e.ns, e.ifname, e.container)), mtu: l.mtu, sync: sync(true, present, `link:${l.name}`) });
+    linkViews.set(l.name, {
+      name: l.name,
+      ends: l.ends.map((e) => endView(e.ns, e.ifname, e.container)),
+      mtu: l.mtu,
+      sync: sync(true, present, `link:${l.name}`),
+    });
   }
   for (const l of links(rs)) {
     const name = markOf(l.alias, 'link');

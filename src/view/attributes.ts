@@ -128,7 +128,14 @@ function linkAttrs(rs: Resource[], idx: OwnerIndex): Attrs {
   const ends = (rs.filter((r) => r.kind === 'link') as LinkRes[])
     .map((l) => ({ l, name: `${l.ns === HOST_NS ? 'host' : (idx.nsContainer.get(l.ns) ?? l.ns)}/${l.ifname}` }))
     .sort((x, y) => naturalCompare(x.name, y.name));
-  set(a, 'ends', join(ends.map((e) => e.name), ' ↔ '));
+  set(
+    a,
+    'ends',
+    join(
+      ends.map((e) => e.name),
+      ' ↔ ',
+    ),
+  );
   set(a, 'mtu', join(uniqSorted(ends.map((e) => String(e.l.mtu ?? '')).filter(Boolean))));
   for (const e of ends) {
     const ips = rs.filter((r) => r.kind === 'addr' && r.ns === e.l.ns && r.ifname === e.l.ifname).map((r) => (r as { cidr: string }).cidr);

@@ -110,7 +110,8 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
   }
   // where each remote container is: its unicast entry on the VXLAN device
   for (const r of rs) {
-    if (r.kind === 'fdb' && r.ns === HOST_NS && r.dst && r.mac !== FLOOD) put(idx.macHost, r.mac.toLowerCase(), idx.addrHost.get(normalizeIP(r.dst) ?? r.dst) ?? r.dst);
+    if (r.kind === 'fdb' && r.ns === HOST_NS && r.dst && r.mac !== FLOOD)
+      put(idx.macHost, r.mac.toLowerCase(), idx.addrHost.get(normalizeIP(r.dst) ?? r.dst) ?? r.dst);
   }
   // addresses of containers no longer declared: by the namespace they are in
   for (const r of rs) {

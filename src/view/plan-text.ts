@@ -61,7 +61,12 @@ function attrLines(a: AttrChange, action: ChangeAction): string[] {
 
 /** What an update with no attribute in the files' words changes: the kernel's reasons (drift put back). */
 function driftLines(o: ObjectChange): string[] {
-  const verb = (c: ObjectChange['changes'][number]) => (c.action === 'create' ? `adds ${c.key}` : c.action === 'delete' ? `removes ${c.key}` : `${c.action === 'replace' ? 'remakes' : 'changes'} ${c.key}: ${c.reason}`);
+  const verb = (c: ObjectChange['changes'][number]) =>
+    c.action === 'create'
+      ? `adds ${c.key}`
+      : c.action === 'delete'
+        ? `removes ${c.key}`
+        : `${c.action === 'replace' ? 'remakes' : 'changes'} ${c.key}: ${c.reason}`;
   const lines = o.changes.slice(0, 3).map(verb);
   if (o.changes.length > 3) lines.push(`… and ${o.changes.length - 3} more kernel changes`);
   return lines;

@@ -28,7 +28,7 @@ export function memoryFs(files: Record<string, string> = {}): HostFs & { files: 
         return;
       }
       if (!dirs.has(a)) throw new Error(`ENOENT: ${a}`);
-      for (const p of [...f.keys()]) if (p.startsWith(`${a}/`)) (f.set(b + p.slice(a.length), f.get(p)!), f.delete(p));
+      for (const p of [...f.keys()]) if (p.startsWith(`${a}/`)) f.set(b + p.slice(a.length), f.get(p)!), f.delete(p);
       dirs.delete(a);
       dirs.add(b);
     },
@@ -43,4 +43,3 @@ export function memoryFs(files: Record<string, string> = {}): HostFs & { files: 
     },
   };
 }
-

@@ -242,11 +242,7 @@ class MachineImpl implements Machine {
     return ['ip', ['netns', 'exec', ns, cmd, ...args]];
   }
 
-  async spawn(
-    cmd: string,
-    args: string[] = [],
-    opts: { env?: Record<string, string>; cwd?: string; readyLine?: string } = {},
-  ): Promise<Background> {
+  async spawn(cmd: string, args: string[] = [], opts: { env?: Record<string, string>; cwd?: string; readyLine?: string } = {}): Promise<Background> {
     const argv = [...this.prefix(opts.cwd), cmd, ...args];
     const child = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -349,8 +345,17 @@ class SandboxImpl extends MachineImpl implements Sandbox {
     if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new Error(`bad host name ${name}`);
     const argv = [
       ...this.prefix(),
-      'unshare', '--net', '--mount', '--uts', '--propagation', 'private', '--fork', '--',
-      'sh', '-c', HOLDER_SCRIPT(this.tmpfs, name),
+      'unshare',
+      '--net',
+      '--mount',
+      '--uts',
+      '--propagation',
+      'private',
+      '--fork',
+      '--',
+      'sh',
+      '-c',
+      HOLDER_SCRIPT(this.tmpfs, name),
     ];
     const { pid, child } = await startHolder(argv, `nested host ${name}`);
     const m = new MachineImpl(name, pid, child);
@@ -358,11 +363,7 @@ class SandboxImpl extends MachineImpl implements Sandbox {
     return m;
   }
 
-  async connect(
-    a: Machine,
-    b: Machine,
-    o: { aIf: string; bIf: string; aIp?: string; bIp?: string; mtu?: number },
-  ): Promise<void> {
+  async connect(a: Machine, b: Machine, o: { aIf: string; bIf: string; aIp?: string; bIp?: string; mtu?: number }): Promise<void> {
     const mtu = o.mtu ? ['mtu', String(o.mtu)] : [];
     // created in a's namespace with the peer directly in b's (found by b's holder pid)
     await a.exec('ip', ['link', 'add', o.aIf, ...mtu, 'type', 'veth', 'peer', 'name', o.bIf, ...mtu, 'netns', String(b.pid)], { check: true });
@@ -410,10 +411,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     throw new Error('cannot create the kernel-test sandbox: kernel tests must run as root (unshare --net --mount)');
   }
   const tmpfs = opts.tmpfs ?? ['/run/lock', '/run/netkeeper'];
-  const argv = [
-    'unshare', '--net', '--mount', '--uts', '--propagation', 'private', '--fork', '--',
-    'sh', '-c', HOLDER_SCRIPT(tmpfs),
-  ];
+  const argv = ['unshare', '--net', '--mount', '--uts', '--propagation', 'private', '--fork', '--', 'sh', '-c', HOLDER_SCRIPT(tmpfs)];
   const { pid, child } = await startHolder(argv, 'sandbox');
   const sb = new SandboxImpl('sandbox', pid, child, tmpfs);
   SANDBOXES.add(sb);

@@ -1,7 +1,7 @@
 // Issue 2 in a private sandbox with real traffic: networks, containers, links,
 // drift, ownership and bad input, through the real CLI against the real kernel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -126,15 +126,15 @@ describe('ownership', () => {
   it("leaves a user's own bridge, veth and namespace alone through reconcile and destroy", async () => {
     await sh('ip link add mybr type bridge && ip link set mybr up && ip netns add mine && ip link add myv type veth peer name eth0 netns mine');
     try {
-    await files({ 'net.yaml': NET, 'web.yaml': WEB, 'settings.yaml': NOFW });
-    expect((await nk('reconcile', '--once')).exitCode).toBe(0);
-    expect((await nk('plan')).exitCode).toBe(0);
-    const d = await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
-    expect(d.exitCode).toBe(0);
-    expect(await sh('ip -br link | cut -d" " -f1 | sort | tr "\\n" " "')).toBe('lo mybr myv@if2');
-    expect(await netnsList()).toBe('mine');
-    expect(await inNs('mine', 'ip -br link show eth0')).toContain('eth0');
-    expect(await sh('ls /etc/netns')).toBe('');
+      await files({ 'net.yaml': NET, 'web.yaml': WEB, 'settings.yaml': NOFW });
+      expect((await nk('reconcile', '--once')).exitCode).toBe(0);
+      expect((await nk('plan')).exitCode).toBe(0);
+      const d = await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
+      expect(d.exitCode).toBe(0);
+      expect(await sh('ip -br link | cut -d" " -f1 | sort | tr "\\n" " "')).toBe('lo mybr myv@if2');
+      expect(await netnsList()).toBe('mine');
+      expect(await inNs('mine', 'ip -br link show eth0')).toContain('eth0');
+      expect(await sh('ls /etc/netns')).toBe('');
     } finally {
       await sh('ip link del mybr; ip link del myv; ip netns del mine');
     }
@@ -221,14 +221,30 @@ describe('bad input changes nothing', () => {
   const cases: [string, Record<string, string>, RegExp][] = [
     ['a file that does not parse', { 'a.yaml': 'kind: Network\nname: x\n  subnets: [' }, /a\.yaml:\d+:\d+/],
     ['an unknown network', { 'a.yaml': 'kind: Container\nname: c\nnetworks: [{network: nope}]\n' }, /a\.yaml:3:\d+: Container c: .*nope/],
-    ['overlapping subnets', { 'a.yaml': NET + '---\nkind: Network\nname: other\nsubnets: [{subnet: 172.18.0.128/25}]\n' }, /a\.yaml:\d+:\d+: Network other: .*overlap/],
+    [
+      'overlapping subnets',
+      { 'a.yaml': NET + '---\nkind: Network\nname: other\nsubnets: [{subnet: 172.18.0.128/25}]\n' },
+      /a\.yaml:\d+:\d+: Network other: .*overlap/,
+    ],
     ['an address outside its subnet', { 'a.yaml': NET + '---\nkind: Container\nname: c\nnetworks: [{network: frontend, ip: 10.9.9.9}]\n' }, /outside/],
     ['an address taken twice', { 'a.yaml': NET + '---\n' + WEB + '---\n' + WEB.replace('name: web', 'name: web2') }, /172\.18\.0\.10.*(taken|already)/],
     // published ports need iptables: this case keeps it on (it is refused before anything runs)
-    ['a host port published twice', { 'a.yaml': NET + '---\n' + WEB + 'ports: ["8080:80"]\n---\n' + APP + 'ports: ["8080:81"]\n', 'settings.yaml': 'kind: Settings\n' }, /host port 8080\/tcp .* is already published/],
+    [
+      'a host port published twice',
+      { 'a.yaml': NET + '---\n' + WEB + 'ports: ["8080:80"]\n---\n' + APP + 'ports: ["8080:81"]\n', 'settings.yaml': 'kind: Settings\n' },
+      /host port 8080\/tcp .* is already published/,
+    ],
     ['an interface name over 15 bytes', { 'a.yaml': 'kind: Network\nname: n\ninterface: a-very-long-bridge-name\n' }, /15/],
-    ['a fixed address on a network without subnets', { 'a.yaml': 'kind: Network\nname: n\n---\nkind: Container\nname: c\nnetworks: [{network: n, ip: 172.30.0.5}]\n' }, /user specified IP address is supported only on networks with user configured subnets/],
-    ['a cycle of container: modes', { 'a.yaml': 'kind: Container\nname: a\nmode: "container:b"\n---\nkind: Container\nname: b\nmode: "container:a"\n' }, /cycle/],
+    [
+      'a fixed address on a network without subnets',
+      { 'a.yaml': 'kind: Network\nname: n\n---\nkind: Container\nname: c\nnetworks: [{network: n, ip: 172.30.0.5}]\n' },
+      /user specified IP address is supported only on networks with user configured subnets/,
+    ],
+    [
+      'a cycle of container: modes',
+      { 'a.yaml': 'kind: Container\nname: a\nmode: "container:b"\n---\nkind: Container\nname: b\nmode: "container:a"\n' },
+      /cycle/,
+    ],
   ];
   for (const [what, contents, message] of cases) {
     it(`refuses ${what} with file, line and object, exit 1, nothing applied`, async () => {
@@ -335,9 +351,10 @@ describe('adopted namespaces', () => {
 });
 
 describe('regressions', () => {
-  it('removes a router container\'s masquerade rule when `masquerade` leaves the files', async () => {
+  it("removes a router container's masquerade rule when `masquerade` leaves the files", async () => {
     await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
-    const router = (masq: boolean) => `kind: Container\nname: rt\nmode: none\nforwarding: true\n${masq ? 'masquerade: [up0]\n' : ''}---\nkind: Link\nname: up\nendpoints:\n  - {container: host, ifname: nkp-rt, ip: 10.3.3.1/32}\n  - {container: rt, ifname: up0, ip: 10.3.3.2/32}\n`;
+    const router = (masq: boolean) =>
+      `kind: Container\nname: rt\nmode: none\nforwarding: true\n${masq ? 'masquerade: [up0]\n' : ''}---\nkind: Link\nname: up\nendpoints:\n  - {container: host, ifname: nkp-rt, ip: 10.3.3.1/32}\n  - {container: rt, ifname: up0, ip: 10.3.3.2/32}\n`;
     await files({ 'rt.yaml': router(true) });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
     expect(await inNs('rt', 'iptables -t nat -S')).toMatch(/-o up0 -j MASQUERADE/);
@@ -363,7 +380,9 @@ describe('regressions', () => {
     await sb.netkeeper(['destroy', '--yes', '--log-level', 'warn']);
     await files({
       'settings.yaml': NOFW,
-      'a.yaml': NET + '---\nkind: Container\nname: web\nnetns: web-ns\nnetworks: [{network: frontend, ip: 172.18.0.10}]\n---\nkind: Container\nname: side\nmode: "container:web"\n',
+      'a.yaml':
+        NET +
+        '---\nkind: Container\nname: web\nnetns: web-ns\nnetworks: [{network: frontend, ip: 172.18.0.10}]\n---\nkind: Container\nname: side\nmode: "container:web"\n',
     });
     const r = await nk('reconcile', '--once');
     expect(r.exitCode, r.stderr).toBe(0);

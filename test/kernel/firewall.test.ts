@@ -246,7 +246,11 @@ describe('firewall after one reconcile', () => {
     expect(await tcp(sb, 'db', HOST, 8080)).toMatchObject({ ok: true, server: 'web' }); // another network, by its published port
     // with br_netfilter on, a frame DNAT'ed back to the port it came from needs hairpin mode
     // on that bridge port (what Docker does without its userland proxy)
-    const port = (await sb.sh(`ip -j link show master br-front | node -e 'const l=JSON.parse(require("fs").readFileSync(0));const w=l.find(x=>x.ifalias&&x.ifalias.includes("web"));console.log(w?w.ifname:"")'`)).stdout.trim();
+    const port = (
+      await sb.sh(
+        `ip -j link show master br-front | node -e 'const l=JSON.parse(require("fs").readFileSync(0));const w=l.find(x=>x.ifalias&&x.ifalias.includes("web"));console.log(w?w.ifname:"")'`,
+      )
+    ).stdout.trim();
     const hp = await sb.exec('bridge', ['-d', 'link', 'show', 'dev', port]);
     expect(hp.stdout).toMatch(/hairpin on/); // netkeeper sets it on ports a published port targets
     expect(await tcp(sb, 'web', HOST, 8080)).toMatchObject({ ok: true, server: 'web' });
@@ -345,8 +349,7 @@ describe('firewall: ownership and drift', () => {
   });
 
   it('a pass that changes no rule reads iptables once: its check afterwards reuses that read', async () => {
-    const saves = (stderr: string) =>
-      stderr.split('\n').filter((l) => l.startsWith('{') && /"msg":"exec"/.test(l) && /tables-save/.test(l)).length;
+    const saves = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('{') && /"msg":"exec"/.test(l) && /tables-save/.test(l)).length;
     const p = await sb.netkeeper(['plan', '--dir', dir, '--log-level', 'trace']);
     expect(p.exitCode).toBe(0);
     const once = saves(p.stderr);
@@ -365,7 +368,14 @@ describe('firewall: ownership and drift', () => {
     expect(p.exitCode).toBe(2);
     // kernel rows (under each object's header line)
     // (the DNAT chain is listed under both containers, the port's old and new target: once with its rules, once "(listed above)")
-    const keys = [...new Set(p.stdout.split('\n').filter((l) => /^ {3}[~+±-] /.test(l)).map((l) => l.trim().split(/\s+/)[1]))];
+    const keys = [
+      ...new Set(
+        p.stdout
+          .split('\n')
+          .filter((l) => /^ {3}[~+±-] /.test(l))
+          .map((l) => l.trim().split(/\s+/)[1]),
+      ),
+    ];
     // the one DNAT chain, and hairpin moving from the old target's bridge port to the new one's
     expect(keys.filter((k) => !k.startsWith('link:host/nk'))).toEqual(['chain:host/nat/NK-PORTS-br-front']);
     const hairpin = p.stdout.split('\n').filter((l) => /link:host\/nk/.test(l));
@@ -381,7 +391,10 @@ describe('firewall: ownership and drift', () => {
   it('destroy removes every NK chain and jump and leaves the user’s rules and policy alone', async () => {
     const r = await sb.netkeeper(['destroy', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
-    for (const [cmd, ns] of [['iptables-save', undefined], ['ip6tables-save', undefined]] as const) {
+    for (const [cmd, ns] of [
+      ['iptables-save', undefined],
+      ['ip6tables-save', undefined],
+    ] as const) {
       const s = await sb.exec(cmd);
       expect(s.stdout, `${cmd} ${ns ?? ''}`).not.toMatch(/NK-|netkeeper/);
     }

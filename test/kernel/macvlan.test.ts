@@ -121,7 +121,10 @@ describe('macvlan', () => {
   it('a missing parent is a clear error naming network, parent and file, and nothing is applied', async () => {
     const f = join(dir, 'lan.yaml');
     writeFileSync(f, readFileSync(f, 'utf8').replace('parent: lan0', 'parent: lan9'));
-    for (const cmd of [['plan', '--dir', dir], ['reconcile', '--once', '--dir', dir]]) {
+    for (const cmd of [
+      ['plan', '--dir', dir],
+      ['reconcile', '--once', '--dir', dir],
+    ]) {
       const r = await run(cmd);
       expect(r.exitCode).toBe(3);
       expect(r.stderr).toMatch(/lan\.yaml:\d+:\d+: Network lan: macvlan parent interface lan9 does not exist on this host/);

@@ -53,10 +53,7 @@ beforeAll(async () => {
   sb = await createSandbox();
   for (const n of Object.keys(ADDR)) H[n] = await sb.addHost(n);
   // underlay: one bridge, MTU 1500; the sandbox itself is "the world" on it
-  await sb.lan('ul', [
-    ...Object.entries(ADDR).map(([n, ip]) => ({ machine: H[n], ifname: 'eth0', ip: `${ip}/24` })),
-    { machine: sb, ip: `${WORLD}/24` },
-  ]);
+  await sb.lan('ul', [...Object.entries(ADDR).map(([n, ip]) => ({ machine: H[n], ifname: 'eth0', ip: `${ip}/24` })), { machine: sb, ip: `${WORLD}/24` }]);
   for (const n of Object.keys(ADDR)) await reconcile(n);
 });
 
@@ -87,9 +84,15 @@ describe('overlay across three hosts', () => {
   });
 
   it('MTU is 1450 on a 1500 underlay, and a full 1450-byte packet crosses', async () => {
-    for (const [host, ns] of [['node-a', 'web'], ['node-b', 'api']] as const) {
+    for (const [host, ns] of [
+      ['node-a', 'web'],
+      ['node-b', 'api'],
+    ] as const) {
       const r = await H[host].sh(`ip -j link show vx-ov; ip -j link show br-ov; ip -n ${ns} -j link show eth0`, { check: true });
-      const mtus = r.stdout.trim().split('\n').map((l) => JSON.parse(l)[0].mtu);
+      const mtus = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)[0].mtu);
       expect(mtus).toEqual([1450, 1450, 1450]);
     }
     const full = await H['node-a'].exec('ip', ['netns', 'exec', 'web', 'ping', '-c1', '-W2', '-M', 'do', '-s', '1422', IP.api]);
@@ -140,7 +143,13 @@ describe('overlay across three hosts', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const ov = JSON.parse(r.stdout).overlays.find((o: { network: string }) => o.network === 'ov');
     expect(ov).toMatchObject({ vxlanDev: 'vx-ov', bridge: 'br-ov', vni: 4097, port: 4789, local: { address: ADDR['node-a'], host: 'node-a' } });
-    const members = ov.members.map((m: { container: string; host: string; local: boolean; ip4: string; vtep?: string }) => [m.container, m.host, m.local, m.ip4, m.vtep ?? null]);
+    const members = ov.members.map((m: { container: string; host: string; local: boolean; ip4: string; vtep?: string }) => [
+      m.container,
+      m.host,
+      m.local,
+      m.ip4,
+      m.vtep ?? null,
+    ]);
     expect(members).toEqual([
       ['web', 'node-a', true, IP.web, null],
       ['api', 'node-b', false, IP.api, ADDR['node-b']],
@@ -149,8 +158,19 @@ describe('overlay across three hosts', () => {
     expect(ov.floods.map((f: { host: string }) => f.host)).toEqual(['node-b', 'node-c']);
     // the same, for one network: `status ov` (like docker network inspect)
     const ins = JSON.parse((await H['node-a'].netkeeper(['status', 'ov', '--dir', dir, '--json'])).stdout);
-    expect(ins.objects[0]).toMatchObject({ kind: 'network', name: 'ov', driver: 'overlay', interface: 'br-ov', options: { vni: 4097, port: 4789 }, sync: { state: 'in sync' } });
-    expect(ins.objects[0].overlay.members.map((m: { container: string; local: boolean }) => [m.container, m.local])).toEqual([['web', true], ['api', false], ['db', false]]);
+    expect(ins.objects[0]).toMatchObject({
+      kind: 'network',
+      name: 'ov',
+      driver: 'overlay',
+      interface: 'br-ov',
+      options: { vni: 4097, port: 4789 },
+      sync: { state: 'in sync' },
+    });
+    expect(ins.objects[0].overlay.members.map((m: { container: string; local: boolean }) => [m.container, m.local])).toEqual([
+      ['web', true],
+      ['api', false],
+      ['db', false],
+    ]);
     const nets = await H['node-a'].netkeeper(['status', 'networks', '--dir', dir]);
     expect(nets.stdout).toMatch(/\nov\s+overlay\s+10\.50\.0\.0\/24\s+\S+\s+br-ov\s+web\s+.*in sync\n/);
     const text = await H['node-b'].netkeeper(['status', '--detail', '--dir', dir, '--host', 'node-b']);

@@ -53,7 +53,10 @@ describe('a chain of four routers with NAT at the edge', () => {
 
   it('traceroute shows each router, then the outside', async () => {
     const out = await sh('ip netns exec client traceroute -n -q1 -w2 -m8 100.64.0.2');
-    const hops = out.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[1]);
+    const hops = out
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/)[1]);
     expect(hops, out).toEqual(['10.0.0.2', '10.0.12.2', '10.0.23.3', '10.0.34.4', '100.64.0.2']);
   });
 

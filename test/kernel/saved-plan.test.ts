@@ -26,8 +26,7 @@ name: web
 networks: [{network: app, ip: ${ip}}]
 ports: ["${port}:80"]
 `;
-const many = (n: number) =>
-  Array.from({ length: n }, (_, i) => `---\nkind: Container\nname: c${i + 1}\nnetworks: [{network: app}]\n`).join('');
+const many = (n: number) => Array.from({ length: n }, (_, i) => `---\nkind: Container\nname: c${i + 1}\nnetworks: [{network: app}]\n`).join('');
 
 beforeAll(async () => {
   sb = await createSandbox();
@@ -40,7 +39,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('plan in the user\'s terms, and saved plans', () => {
+describe("plan in the user's terms, and saved plans", () => {
   const planFile = () => join(work, 'plan.json');
 
   beforeAll(async () => {
@@ -48,7 +47,7 @@ describe('plan in the user\'s terms, and saved plans', () => {
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
   });
 
-  it('plan shows one block per declared object with its changes in the files\' words; --detail the kernel objects', async () => {
+  it("plan shows one block per declared object with its changes in the files' words; --detail the kernel objects", async () => {
     await writeFiles(dir, { 'net.yaml': NET, 'web.yaml': web(8081, '172.30.0.4') });
     const p = await nk('plan');
     expect(p.exitCode).toBe(2);
@@ -148,7 +147,10 @@ describe('reconcile of many containers: the plan first, progress while applying,
     expect(r.stdout).toMatch(/Apply complete: 60 created, \d+ updated, 0 replaced, 1 deleted; in sync\./);
     // natural order: c2 before c10
     expect(r.stdout.indexOf('+ Container c2\n')).toBeLessThan(r.stdout.indexOf('+ Container c10\n'));
-    const logs = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; time: number; done?: number; total?: number });
+    const logs = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; time: number; done?: number; total?: number });
     const progress = logs.filter((l) => l.msg.startsWith('applying: '));
     const done = logs.find((l) => l.msg === 'pass done')!;
     expect(done).toMatchObject({ trigger: 'once', result: 'applied', failed: 0, pending: 0, usedLastGood: false });

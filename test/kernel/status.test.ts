@@ -51,14 +51,20 @@ describe('a converged example', () => {
     const r = await nk('status', 'networks');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^NETWORK\s+DRIVER\s+SUBNET\s+GATEWAY\s+INTERFACE\s+CONTAINERS\s+PORTS\s+DRIFT$/);
-    expect(row(r.stdout, 'frontend')).toMatch(/^frontend\s+bridge\s+172\.18\.0\.0\/24\s+172\.18\.0\.1\s+br-frontend\s+app, c2, c10, web\s+8080\/tcp\s+in sync$/);
+    expect(row(r.stdout, 'frontend')).toMatch(
+      /^frontend\s+bridge\s+172\.18\.0\.0\/24\s+172\.18\.0\.1\s+br-frontend\s+app, c2, c10, web\s+8080\/tcp\s+in sync$/,
+    );
     expect(r.stdout).toContain(`Against ${dir}: everything in sync.`);
   });
 
   it('status containers: like docker ps, in natural order (c2 before c10)', async () => {
     const r = await nk('status', 'containers');
     expect(r.exitCode, r.stderr).toBe(0);
-    const names = r.stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]).filter((n) => n && n !== 'Against');
+    const names = r.stdout
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0])
+      .filter((n) => n && n !== 'Against');
     expect(names).toEqual(['app', 'c2', 'c10', 'web']);
     expect(row(r.stdout, 'web')).toMatch(/^web\s+web\s+bridge\s+frontend=172\.18\.0\.10\s+–\s+running\s+in sync$/);
     expect(row(r.stdout, 'c10')).toMatch(/^c10\s+c10\s+bridge\s+frontend=172\.18\.0\.\d+\s+0\.0\.0\.0:8080->80\/tcp\s+running\s+in sync$/);
@@ -76,7 +82,9 @@ describe('a converged example', () => {
   it('status web: one container in detail', async () => {
     const r = await nk('status', 'web');
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Container web\n {2}namespace: {2}web \(made and owned by netkeeper\), \/run\/netns\/web\n {2}mode: {7}bridge\n {2}state: {6}running\n {2}drift: {6}in sync\n/);
+    expect(r.stdout).toMatch(
+      /^Container web\n {2}namespace: {2}web \(made and owned by netkeeper\), \/run\/netns\/web\n {2}mode: {7}bridge\n {2}state: {6}running\n {2}drift: {6}in sync\n/,
+    );
     expect(r.stdout).toMatch(/\n {4}eth0\s+veth\s+frontend\s+172\.18\.0\.10\/24\s+02:42:ac:12:00:0a\s+1500\s+up\n/);
     expect(r.stdout).toContain('\n    default via 172.18.0.1 dev eth0\n');
     expect(r.stdout).toMatch(/\n {4}\/etc\/netns\/web\/resolv\.conf\n(.*\n)* {6}nameserver 10\.0\.0\.2\n/);
@@ -153,7 +161,9 @@ describe('drift', () => {
     expect(row(nets.stdout, 'frontend')).toMatch(/\s+drifted: mtu 1400, want 1500$/);
     expect(nets.stdout).toContain(`Against ${dir}: 1 drifted (netkeeper plan --dir ${dir} shows the changes).`);
     const cs = await nk('status', 'containers');
-    expect(row(cs.stdout, 'web')).toMatch(/^web\s+web\s+bridge\s+frontend \(no address\)\s+–\s+running\s+drifted: missing address 172\.18\.0\.10, missing default route via 172\.18\.0\.1$/);
+    expect(row(cs.stdout, 'web')).toMatch(
+      /^web\s+web\s+bridge\s+frontend \(no address\)\s+–\s+running\s+drifted: missing address 172\.18\.0\.10, missing default route via 172\.18\.0\.1$/,
+    );
     expect(row(cs.stdout, 'app')).toMatch(/\s+in sync$/);
     const doc = await json('web');
     expect(doc.objects[0].sync).toEqual({ state: 'drifted', drift: ['missing address 172.18.0.10', 'missing default route via 172.18.0.1'] });
@@ -171,10 +181,15 @@ describe('drift', () => {
     expect(ports.exitCode, ports.stderr).toBe(0);
     expect(row(ports.stdout, 'c10').length).toBeGreaterThan(0);
     const lines = ports.stdout.split('\n').filter((l) => l.startsWith('c10 '));
-    expect(lines).toEqual([expect.stringMatching(/^c10\s+0\.0\.0\.0:8080\s+tcp\s+172\.18\.0\.\d+:80\s+frontend\s+not declared$/), expect.stringMatching(/^c10\s+0\.0\.0\.0:8081\s+tcp\s+172\.18\.0\.\d+:80\s+frontend\s+missing$/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^c10\s+0\.0\.0\.0:8080\s+tcp\s+172\.18\.0\.\d+:80\s+frontend\s+not declared$/),
+      expect.stringMatching(/^c10\s+0\.0\.0\.0:8081\s+tcp\s+172\.18\.0\.\d+:80\s+frontend\s+missing$/),
+    ]);
     const cs = await nk('status', 'containers');
     // (its hosts file does not name c3 yet)
-    expect(row(cs.stdout, 'c10')).toMatch(/drifted: \/etc\/netns\/c10\/hosts out of date, extra port 0\.0\.0\.0:8080->80\/tcp, missing port 0\.0\.0\.0:8081->80\/tcp$/);
+    expect(row(cs.stdout, 'c10')).toMatch(
+      /drifted: \/etc\/netns\/c10\/hosts out of date, extra port 0\.0\.0\.0:8080->80\/tcp, missing port 0\.0\.0\.0:8081->80\/tcp$/,
+    );
     expect(row(cs.stdout, 'c3')).toMatch(/^c3\s+c3\s+bridge\s+–\s+–\s+missing\s+missing$/);
   });
 });

@@ -56,7 +56,12 @@ const snapshot = () => kernelSnapshot(sb);
 function oneErrorLine(r: ExecResult): void {
   expect(r.exitCode, r.stdout + r.stderr).toBe(1);
   expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-  expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  expect(
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('error:')),
+  ).toHaveLength(1);
 }
 
 async function reset(): Promise<void> {

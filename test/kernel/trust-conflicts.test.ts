@@ -93,7 +93,9 @@ describe('a conflict blocks only what it touches', () => {
   it("a user's interface with the name of one container's host veth holds back that container; the others and the firewall converge; the user's interface is untouched", async () => {
     await files({ 'a.yaml': NETS + WEB + APP + DB });
     // the name netkeeper would give app's host end, taken by the user's own interface
-    const planned = JSON.parse((await nk('plan', '--json')).stdout) as { changes: { key: string; after?: { kind: string; ns: string; ifname: string; peer?: { ns: string } } }[] };
+    const planned = JSON.parse((await nk('plan', '--json')).stdout) as {
+      changes: { key: string; after?: { kind: string; ns: string; ifname: string; peer?: { ns: string } } }[];
+    };
     const hostEnd = planned.changes.find((c) => c.after?.kind === 'link' && c.after.ns === 'host' && c.after.peer?.ns === 'app')!.after!.ifname;
     await sb.sh(`set -e; ip link add ${hostEnd} type bridge; ip link set ${hostEnd} up; ip addr add 10.77.0.1/24 dev ${hostEnd}`, { check: true });
     // name, type, state, MTU, MAC, master, alias (`ip link` prints it when set), addresses
@@ -102,7 +104,9 @@ describe('a conflict blocks only what it touches', () => {
 
     const r = await nk('reconcile', '--once');
     expect(r.exitCode, hostEnd + r.stdout + r.stderr).toBe(3);
-    expect(r.stderr).toContain(`error: interface ${hostEnd} (veth to namespace app, eth0): interface ${hostEnd} exists and is not netkeeper's; remove or rename it, or change the files [unowned-in-the-way]`);
+    expect(r.stderr).toContain(
+      `error: interface ${hostEnd} (veth to namespace app, eth0): interface ${hostEnd} exists and is not netkeeper's; remove or rename it, or change the files [unowned-in-the-way]`,
+    );
     expect(r.stderr).toMatch(/held back: .*link:app\/eth0/);
     expect(r.stderr).toMatch(/addr:app\/eth0\/172\.18\.0\.11\/24/);
     expect(r.stderr).toMatch(/in sync except what the conflict above holds back/);

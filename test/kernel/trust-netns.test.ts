@@ -31,8 +31,7 @@ async function holder(): Promise<{ bg: Background; pid: number }> {
 
 const NOFW = 'kind: Settings\niptables: false\n';
 const NET = 'kind: Network\nname: frontend\nsubnets: [{subnet: 172.18.0.0/24}]\n';
-const adopt = (name: string, netns: string, extra = '') =>
-  `kind: Container\nname: ${name}\nnetns: ${netns}\nnetworks: [{network: frontend}]\n${extra}`;
+const adopt = (name: string, netns: string, extra = '') => `kind: Container\nname: ${name}\nnetns: ${netns}\nnetworks: [{network: frontend}]\n${extra}`;
 
 beforeAll(async () => {
   sb = await createSandbox();
@@ -92,7 +91,7 @@ describe("item 1: adopting the host's own namespace, one namespace twice, or a f
     }
   });
 
-  it("refuses adopting the namespace of a container netkeeper made (its /run/netns file) without container: mode", async () => {
+  it('refuses adopting the namespace of a container netkeeper made (its /run/netns file) without container: mode', async () => {
     await files({ 'settings.yaml': NOFW, 'a.yaml': NET + '---\nkind: Container\nname: web\nnetworks: [{network: frontend}]\n' });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
     await files({
@@ -175,7 +174,11 @@ describe('item 3: subnets that collide with the host', () => {
       for (const args of [['plan'], ['reconcile', '--once']]) {
         const r = await nk(...args);
         expect(r.exitCode, r.stdout).toBe(1);
-        expect(r.stderr).toMatch(new RegExp(`net\\.yaml:\\d+:\\d+: Network front: subnet ${subnet.replace(/\./g, '\\.')} overlaps the host's route ${route.replace(/\./g, '\\.')}.* dev ${dev}.*allowHostOverlap`));
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `net\\.yaml:\\d+:\\d+: Network front: subnet ${subnet.replace(/\./g, '\\.')} overlaps the host's route ${route.replace(/\./g, '\\.')}.* dev ${dev}.*allowHostOverlap`,
+          ),
+        );
         if (args[0] === 'reconcile') expect(r.stderr).toContain('nothing was applied');
       }
       expect(await snapshot()).toBe(before);
@@ -198,7 +201,7 @@ describe('item 3: subnets that collide with the host', () => {
   it("never renumbers the default bridge: a declared subnet inside nk0's automatic subnet is refused, nk0 and its containers stay", async () => {
     await files({ 'settings.yaml': NOFW, 'c.yaml': 'kind: Container\nname: c1\n' });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
-    const nk0 = await sh('ip -4 -br addr show nk0 | awk \'{print $3}\'');
+    const nk0 = await sh("ip -4 -br addr show nk0 | awk '{print $3}'");
     const m = /^(\d+)\.(\d+)\.0\.1\/16$/.exec(nk0);
     expect(m, nk0).not.toBeNull();
     const inside = `${m![1]}.${m![2]}.3.0/24`;
@@ -208,7 +211,11 @@ describe('item 3: subnets that collide with the host', () => {
       const before = await snapshot();
       const r = await nk('reconcile', '--once');
       expect(r.exitCode, r.stdout).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`net\\.yaml:\\d+:\\d+: Network front: subnet ${inside.replace(/\./g, '\\.')} overlaps ${m![1]}\\.${m![2]}\\.0\\.0/16, the automatic subnet network bridge \\(nk0\\) holds`));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `net\\.yaml:\\d+:\\d+: Network front: subnet ${inside.replace(/\./g, '\\.')} overlaps ${m![1]}\\.${m![2]}\\.0\\.0/16, the automatic subnet network bridge \\(nk0\\) holds`,
+        ),
+      );
       expect(await snapshot()).toBe(before);
       expect(await sh('ip -n c1 -br addr show eth0; ip -n c1 link show eth0')).toBe(c1);
     }
@@ -263,7 +270,8 @@ describe('item 10: interfaces inside a namespace that outlives its name', () => 
   }
 
   it('a link between two containers removed while both namespaces are held goes too', async () => {
-    const P2P = 'kind: Container\nname: a\nmode: none\n---\nkind: Container\nname: b\nmode: none\n---\nkind: Link\nname: a-b\nendpoints:\n  - {container: a, ifname: p2p0, ip: 10.1.1.1/32}\n  - {container: b, ifname: p2p0, ip: 10.1.1.2/32}\n';
+    const P2P =
+      'kind: Container\nname: a\nmode: none\n---\nkind: Container\nname: b\nmode: none\n---\nkind: Link\nname: a-b\nendpoints:\n  - {container: a, ifname: p2p0, ip: 10.1.1.1/32}\n  - {container: b, ifname: p2p0, ip: 10.1.1.2/32}\n';
     await files({ 'settings.yaml': NOFW, 'p.yaml': P2P });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
     const ha = await hold('a');

@@ -28,7 +28,10 @@ iptables: false
 };
 
 const members = (n: number, net: string) =>
-  Array.from({ length: n }, (_, i) => `---\nkind: Container\nname: m${String(i).padStart(4, '0')}\nnetworks: [{network: ${i === n - 1 ? '»' : ''}${net}}]\n`).join('');
+  Array.from(
+    { length: n },
+    (_, i) => `---\nkind: Container\nname: m${String(i).padStart(4, '0')}\nnetworks: [{network: ${i === n - 1 ? '»' : ''}${net}}]\n`,
+  ).join('');
 
 /** name → [bad.yaml with » where the error must point, code] */
 const CORPUS: Record<string, [string, string]> = {
@@ -55,7 +58,7 @@ async function files(extra: Record<string, string> = {}): Promise<void> {
 }
 
 const nk = (...args: string[]) => sb.netkeeper([...args, '--dir', dir, '--log-level', 'warn'], { timeoutMs: 120_000 });
-const sh = async (script: string) => (await sb.sh(script)).stdout.trim();
+const _sh = async (script: string) => (await sb.sh(script)).stdout.trim();
 
 const snapshot = () => kernelSnapshot(sb);
 
@@ -86,7 +89,10 @@ describe('validate and plan refuse the same inputs, with the same code and posit
       const v = await nk('validate');
       expect(v.exitCode, v.stderr).toBe(1);
       const lines = errorLines(v.stderr);
-      expect(lines.some((l) => l.startsWith(`error: ${at}`) && l.endsWith(`[${code}]`)), v.stderr).toBe(true);
+      expect(
+        lines.some((l) => l.startsWith(`error: ${at}`) && l.endsWith(`[${code}]`)),
+        v.stderr,
+      ).toBe(true);
 
       const p = await nk('plan');
       expect(p.exitCode, p.stderr).toBe(1);

@@ -76,13 +76,18 @@ async function leftovers(c: Cfg): Promise<string[]> {
   const veths = links.filter((l) => l.ifalias?.startsWith('nk:veth'));
   if (veths.length !== N) bad.push(`${veths.length} host veths, expected ${N}`);
   // the network's bridge, and nk0 of the implicit default network `bridge`
-  const bridges = links.filter((l) => l.ifname !== 'lo' && !l.ifalias?.startsWith('nk:veth')).map((l) => l.ifname).sort();
+  const bridges = links
+    .filter((l) => l.ifname !== 'lo' && !l.ifalias?.startsWith('nk:veth'))
+    .map((l) => l.ifname)
+    .sort();
   const wantBridges = [c.bridge, 'nk0'].sort();
   if (bridges.join() !== wantBridges.join()) bad.push(`host interfaces besides veths: [${bridges}], expected [${wantBridges}]`);
   const strayNk = links.filter((l) => l.ifname.startsWith('nk') && !l.ifalias?.startsWith('nk:'));
   if (strayNk.length) bad.push(`stray nk* interfaces: ${strayNk.map((l) => l.ifname)}`);
   // inside every namespace: lo and eth0, nothing else
-  const inside = await sb.sh(`for n in $(ls /run/netns); do echo "$n $(ip -n $n -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | tr '\\n' ' ')"; done`);
+  const inside = await sb.sh(
+    `for n in $(ls /run/netns); do echo "$n $(ip -n $n -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | tr '\\n' ' ')"; done`,
+  );
   for (const line of inside.stdout.trim().split('\n').filter(Boolean)) {
     const [n, ...ifs] = line.trim().split(/\s+/);
     if (ifs.join() !== 'eth0,lo') bad.push(`namespace ${n} holds [${ifs}]`);
@@ -147,12 +152,16 @@ describe('crash safety', () => {
       if (problems.length) {
         // leave a clean state for the next round, so one failure does not hide the others
         await sb.netkeeper(['destroy', '--yes', '--dir', c.dir], { env: env() });
-        await sb.sh('for n in $(ls /run/netns); do ip netns delete $n; done; for l in $(ip -o link show | awk -F": " \'{print $2}\' | cut -d@ -f1 | grep -v "^lo$"); do ip link del $l; done; rm -rf /etc/netns/*');
+        await sb.sh(
+          'for n in $(ls /run/netns); do ip netns delete $n; done; for l in $(ip -o link show | awk -F": " \'{print $2}\' | cut -d@ -f1 | grep -v "^lo$"); do ip link del $l; done; rm -rf /etc/netns/*',
+        );
         await sb.netkeeper(['reconcile', '--once', '--dir', c.dir], { env: env() });
       }
     }
     const failed = results.filter((r) => r.problems.length);
-    const report = `seed ${seed}, full switch ${switchMs} ms (first apply ${t1 - t0} ms)\n` + failed.map((r) => `run ${r.i} killed after ${r.delayMs} ms (${r.group ? 'process group' : 'netkeeper only'}):\n  ${r.problems.join('\n  ')}`).join('\n');
+    const report =
+      `seed ${seed}, full switch ${switchMs} ms (first apply ${t1 - t0} ms)\n` +
+      failed.map((r) => `run ${r.i} killed after ${r.delayMs} ms (${r.group ? 'process group' : 'netkeeper only'}):\n  ${r.problems.join('\n  ')}`).join('\n');
     console.log(`crash test: ${RUNS - failed.length}/${RUNS} converged; ${report}`);
     expect(failed, report).toEqual([]);
   });

@@ -173,7 +173,14 @@ describe('netkeeper reconcile (watch mode)', () => {
   it('SIGHUP runs a pass at once', async () => {
     const before = logLines().filter((l) => l.msg === 'pass done').length;
     process.kill(watcher!.pid, 'SIGHUP');
-    await until('a signal pass', async () => logLines().slice(before).some((l) => l.msg === 'pass done' && l.trigger === 'signal'), 3000);
+    await until(
+      'a signal pass',
+      async () =>
+        logLines()
+          .slice(before)
+          .some((l) => l.msg === 'pass done' && l.trigger === 'signal'),
+      3000,
+    );
   });
 
   it('three concurrent reconcile --once beside the watcher, on a change, run one at a time and leave a converged state', async () => {
@@ -195,7 +202,11 @@ describe('netkeeper reconcile (watch mode)', () => {
     expect(await namespaces()).toEqual(['a', 'b', 'c', ...Array.from({ length: N }, (_, i) => `d${i}`)].sort());
     for (let i = 0; i < N; i++) expect(await addrs(`d${i}`)).toEqual([`10.77.0.${100 + i}/24`]);
     // no pass of the watcher failed because of the others
-    expect(logLines().slice(logsBefore).filter((l) => (l.level as number) >= 40 || (l.msg === 'pass done' && l.result === 'failed'))).toEqual([]);
+    expect(
+      logLines()
+        .slice(logsBefore)
+        .filter((l) => (l.level as number) >= 40 || (l.msg === 'pass done' && l.result === 'failed')),
+    ).toEqual([]);
   });
 
   it('`status` shows the watcher and its last pass', async () => {

@@ -50,7 +50,15 @@ afterAll(async () => {
 describe('npm pack', () => {
   it('ships dist/ (built by prepack), the man page, LICENSE and CHANGELOG; not the sources or tests', () => {
     const list = run('tar', ['tzf', tarball]).stdout.split('\n');
-    for (const f of ['package/dist/cli.js', 'package/dist/cli/program.js', 'package/docs/netkeeper.1', 'package/LICENSE', 'package/CHANGELOG.md', 'package/README.md', 'package/package.json']) {
+    for (const f of [
+      'package/dist/cli.js',
+      'package/dist/cli/program.js',
+      'package/docs/netkeeper.1',
+      'package/LICENSE',
+      'package/CHANGELOG.md',
+      'package/README.md',
+      'package/package.json',
+    ]) {
       expect(list, f).toContain(f);
     }
     expect(list.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toBe(false);

@@ -39,16 +39,15 @@ function candidates(stem: string): string[] {
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 /** Why a file under test/unit does not mirror src/, or undefined when it does. */
 function mirrorProblem(rel: string, srcExists: (p: string) => boolean): string | undefined {
   if (CROSS_CUTTING.has(rel)) return undefined;
   if (!rel.endsWith('.ts')) return `${rel}: not a TypeScript file (fixtures live in test/fixtures/)`;
-  if (!rel.endsWith('.test.ts')) return HELPER.test(rel) ? undefined : `${rel}: a helper must be named fixtures.ts, *-fixtures.ts, helpers.ts, *-setup.ts or fake-*.ts`;
+  if (!rel.endsWith('.test.ts'))
+    return HELPER.test(rel) ? undefined : `${rel}: a helper must be named fixtures.ts, *-fixtures.ts, helpers.ts, *-setup.ts or fake-*.ts`;
   const stem = rel.slice(0, -'.test.ts'.length);
   if (candidates(stem).some(srcExists)) return undefined;
   return `${rel}: no src/${stem}.ts (or src/${stem}/index.ts, or test/helpers/${stem}.ts) to mirror`;

@@ -45,12 +45,12 @@ describe('examples/operations', () => {
 
   it('every netkeeper command in the examples parses with the options its command declares', async () => {
     expect(parseError(['plan', '--once'])).toContain("unknown option '--once'");
-    const lines = [
-      ...(await read('examples/operations/netkeeper.service')).split('\n'),
-      ...(await read('examples/operations/netkeeper.cron')).split('\n'),
-    ];
+    const lines = [...(await read('examples/operations/netkeeper.service')).split('\n'), ...(await read('examples/operations/netkeeper.cron')).split('\n')];
     // commands, and commented-out cron lines (`#* * * * * root netkeeper …`); not the prose comments
-    const invocations = lines.filter((l) => !l.startsWith('# ')).map(netkeeperArgs).filter((a): a is string[] => a !== undefined);
+    const invocations = lines
+      .filter((l) => !l.startsWith('# '))
+      .map(netkeeperArgs)
+      .filter((a): a is string[] => a !== undefined);
     expect(invocations.length).toBeGreaterThanOrEqual(2);
     for (const args of invocations) {
       expect(parseError(args), args.join(' ')).toBeUndefined();

@@ -120,8 +120,7 @@ export function allocate(
       const a = assignments.get(id)!;
       return family === 4 ? a.ip4 !== undefined : a.ip6 !== undefined;
     };
-    const ofFamily = (list: string[]) =>
-      list.map(parseIP).filter((ip): ip is IP => ip !== undefined && ip.family === family);
+    const ofFamily = (list: string[]) => list.map(parseIP).filter((ip): ip is IP => ip !== undefined && ip.family === family);
 
     // 1. fixed addresses
     for (const r of requests) {
@@ -144,8 +143,7 @@ export function allocate(
       }
     }
 
-    const usable = (st: SubnetState, v: bigint) =>
-      !taken.has(v) && !st.blocked.has(v) && !isNetworkOrBroadcast(st.subnet, v);
+    const usable = (st: SubnetState, v: bigint) => !taken.has(v) && !st.blocked.has(v) && !isNetworkOrBroadcast(st.subnet, v);
 
     // 2. keep current addresses
     for (const r of requests) {
@@ -193,9 +191,7 @@ export function allocate(
       errors.push({
         id: starved[0],
         code: 'ipam-exhausted',
-        message:
-          `no free IPv${family} address left in ${states.map((s) => formatNetwork(s.range)).join(', ')} ` +
-          `for ${starved.join(', ')}`,
+        message: `no free IPv${family} address left in ${states.map((s) => formatNetwork(s.range)).join(', ')} ` + `for ${starved.join(', ')}`,
       });
     }
   }

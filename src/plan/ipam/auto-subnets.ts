@@ -57,14 +57,11 @@ export function chooseAutoSubnets(
   avoid: { declared: string[]; foreignRoutes: string[] },
 ): { chosen: Map<string, AutoSubnetChoice>; errors: AutoSubnetError[] } {
   const declared = avoid.declared.map(parseCidr).filter((c): c is Cidr => c !== undefined);
-  const foreign = avoid.foreignRoutes
-    .map(parseCidr)
-    .filter((c): c is Cidr => c !== undefined && c.prefix > 0);
+  const foreign = avoid.foreignRoutes.map(parseCidr).filter((c): c is Cidr => c !== undefined && c.prefix > 0);
   const taken: Cidr[] = [...declared];
   const chosen = new Map<string, AutoSubnetChoice>();
   const errors: AutoSubnetError[] = [];
-  const free = (c: Cidr, alsoForeign: boolean) =>
-    !taken.some((t) => cidrOverlaps(t, c)) && !(alsoForeign && foreign.some((f) => cidrOverlaps(f, c)));
+  const free = (c: Cidr, alsoForeign: boolean) => !taken.some((t) => cidrOverlaps(t, c)) && !(alsoForeign && foreign.some((f) => cidrOverlaps(f, c)));
 
   for (const r of requests.filter((r) => r.scope === 'global')) {
     let got: Cidr | undefined;

@@ -49,9 +49,7 @@ export function buildContainers(
       hostname: c.hostname ?? c.name,
       attachments,
       ports: portsByCtr.get(c.name) ?? [],
-      dns: c.dns
-        ? { servers: [...c.dns.servers], search: [...c.dns.search], options: [...c.dns.options] }
-        : { servers: [], search: [], options: [] },
+      dns: c.dns ? { servers: [...c.dns.servers], search: [...c.dns.search], options: [...c.dns.options] } : { servers: [], search: [], options: [] },
       extraHosts: c.extraHosts.map((h) => ({ ...h })),
       links: c.links.map((l) => ({
         container: l.container,

@@ -100,7 +100,13 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
       if (s.ns === HOST_NS) await fs.writeFile(sysctlPath(s.name), `${s.value}\n`);
       else {
         out.processes++;
-        await runner.run('nsenter', [`--net=${prog.nsPaths[s.ns] ?? netnsPath(s.ns)}`, 'sysctl', '-q', '-w', `${sysctlPath(s.name).slice('/proc/sys/'.length)}=${s.value}`]);
+        await runner.run('nsenter', [
+          `--net=${prog.nsPaths[s.ns] ?? netnsPath(s.ns)}`,
+          'sysctl',
+          '-q',
+          '-w',
+          `${sysctlPath(s.name).slice('/proc/sys/'.length)}=${s.value}`,
+        ]);
       }
     } catch (e) {
       fail(failureOf(s.key, `sysctl ${s.name}=${s.value}`, e, sysctlPath(s.name)));

@@ -44,8 +44,7 @@ export async function readIptables(
  */
 function routerNamespaces(routers: readonly string[], observed: Observed): string[] {
   const names = new Set(routers);
-  for (const r of observed.resources.values())
-    if (r.kind === 'link' && r.type === 'loopback' && r.alias === MARK.nsAliasFirewall) names.add(r.ns);
+  for (const r of observed.resources.values()) if (r.kind === 'link' && r.type === 'loopback' && r.alias === MARK.nsAliasFirewall) names.add(r.ns);
   return [...names].sort();
 }
 
@@ -54,7 +53,10 @@ export async function observeFirewall(runner: Runner, observed: Observed, router
   // the host is always read in both families: chains of a network that left the files
   // (or of `destroy`) must be found to be removed; router namespaces only in IPv4
   const paths = netnsPaths(observed.resources.values());
-  const spaces = [{ name: HOST_NS, families: ['ipv4', 'ipv6'] as const }, ...routerNamespaces(routers, observed).map((name) => ({ name, families: ['ipv4'] as const }))];
+  const spaces = [
+    { name: HOST_NS, families: ['ipv4', 'ipv6'] as const },
+    ...routerNamespaces(routers, observed).map((name) => ({ name, families: ['ipv4'] as const })),
+  ];
   // NK-PORTS-<bridge> of a bridge netkeeper owns is netkeeper's even when NK-PORTS lost its jump to it
   const bridges = new Set<string>();
   for (const r of observed.resources.values()) if (r.kind === 'link' && r.type === 'bridge' && r.ns === HOST_NS && r.owned) bridges.add(r.ifname);

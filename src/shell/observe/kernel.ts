@@ -86,9 +86,7 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
       return cap;
     });
     const caps = read.filter((c): c is NsCapture => c !== undefined);
-    for (const g of groups)
-      for (const s of g.shared)
-        caps.push({ name: s, path: `${netnsDir}/${s}`, origin: 'shared', sharedWith: g.primary });
+    for (const g of groups) for (const s of g.shared) caps.push({ name: s, path: `${netnsDir}/${s}`, origin: 'shared', sharedWith: g.primary });
     return caps;
   })();
 
@@ -111,7 +109,10 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
   const resolvPromise = fs.readFile(opts.resolvConfPath ?? '/etc/resolv.conf');
   // this process's /proc/net is the host namespace's (observe runs there)
   const socketsPromise = opts.boundPorts
-    ? Promise.all(['tcp', 'tcp6', 'udp', 'udp6'].map((t) => fs.readFile(`/proc/net/${t}`).then((x) => x ?? ''))).then(([t4, t6, u4, u6]) => ({ tcp: [t4, t6], udp: [u4, u6] }))
+    ? Promise.all(['tcp', 'tcp6', 'udp', 'udp6'].map((t) => fs.readFile(`/proc/net/${t}`).then((x) => x ?? ''))).then(([t4, t6, u4, u6]) => ({
+        tcp: [t4, t6],
+        udp: [u4, u6],
+      }))
     : Promise.resolve(undefined);
 
   const host = await hostPromise;

@@ -27,9 +27,15 @@ export function passOnFake(k: FakeKernel, config: Config, opts: Partial<PassOpti
 }
 
 /** One applying pass; throws unless it applied (invalid files, a blocking conflict). */
-export async function convergeOnFake(k: FakeKernel, config: Config, host = FAKE_HOSTNAME, opts: { destroy?: boolean } = {}): Promise<Extract<PassOutcome, { status: 'applied' }>> {
+export async function convergeOnFake(
+  k: FakeKernel,
+  config: Config,
+  host = FAKE_HOSTNAME,
+  opts: { destroy?: boolean } = {},
+): Promise<Extract<PassOutcome, { status: 'applied' }>> {
   const o = await passOnFake(k, config, { host, ...opts });
-  if (o.status !== 'applied') throw new Error(`fake pass: ${o.status}: ${JSON.stringify('errors' in o ? o.errors : 'reason' in o ? o.reason : o.plan.conflicts)}`);
+  if (o.status !== 'applied')
+    throw new Error(`fake pass: ${o.status}: ${JSON.stringify('errors' in o ? o.errors : 'reason' in o ? o.reason : o.plan.conflicts)}`);
   return o;
 }
 

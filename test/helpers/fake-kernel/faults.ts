@@ -71,7 +71,14 @@ export class Faults {
 
   /** The error a line must fail with, if a fault fires for it. */
   lineError(ns: string, tool: 'ip' | 'bridge', n: number, text: string): string | undefined {
-    const f = this.lines.find((x) => (x.times ?? 1) > 0 && (x.ns === undefined || x.ns === ns) && (x.tool === undefined || x.tool === tool) && (x.line === undefined || x.line === n) && hit(x.match, text));
+    const f = this.lines.find(
+      (x) =>
+        (x.times ?? 1) > 0 &&
+        (x.ns === undefined || x.ns === ns) &&
+        (x.tool === undefined || x.tool === tool) &&
+        (x.line === undefined || x.line === n) &&
+        hit(x.match, text),
+    );
     if (!f) return undefined;
     f.times = (f.times ?? 1) - 1;
     return f.error ?? 'RTNETLINK answers: No buffer space available';

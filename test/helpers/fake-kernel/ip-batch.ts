@@ -109,7 +109,14 @@ function linkAdd(ctx: BatchContext, args: string[]): void {
       newLink(target, name, 'vxlan', {
         mtu: under - 50,
         ...base,
-        vxlan: { id: Number(o.get('id')), port: Number(o.get('dstport') ?? 8472), learning: !o.has('nolearning'), proxy: o.has('proxy'), ...(o.get('local') ? { local: o.get('local') } : {}), ...(dev ? { dev } : {}) },
+        vxlan: {
+          id: Number(o.get('id')),
+          port: Number(o.get('dstport') ?? 8472),
+          learning: !o.has('nolearning'),
+          proxy: o.has('proxy'),
+          ...(o.get('local') ? { local: o.get('local') } : {}),
+          ...(dev ? { dev } : {}),
+        },
       });
       return;
     }
@@ -131,7 +138,10 @@ function linkAdd(ctx: BatchContext, args: string[]): void {
       const peerName = p.get('name') ?? `veth${target.nextIfindex}`;
       if (target.byName(name) || peerNs.byName(peerName) || (peerNs === target && peerName === name)) throw new LineError(EXISTS);
       const a = newLink(target, name, 'veth', base);
-      const b = newLink(peerNs, peerName, 'veth', { ...(p.get('mtu') ? { mtu: Number(p.get('mtu')) } : {}), ...(p.get('address') ? { mac: p.get('address') } : {}) });
+      const b = newLink(peerNs, peerName, 'veth', {
+        ...(p.get('mtu') ? { mtu: Number(p.get('mtu')) } : {}),
+        ...(p.get('address') ? { mac: p.get('address') } : {}),
+      });
       a.peer = b;
       b.peer = a;
       return;
@@ -200,7 +210,8 @@ function addrCmd(ctx: BatchContext, verb: string, args: string[]): void {
     if (idx < 0) throw new LineError(family === 'inet' ? 'Error: ipv4: Address not found.' : 'RTNETLINK answers: Cannot assign requested address');
     link.addrs.splice(idx, 1);
     // the last IPv4 address gone, the kernel disables IP on the device: its IPv4 routes go (fib_disable_ip)
-    if (family === 'inet' && !link.addrs.some((a) => a.family === 'inet')) ctx.ns.routes = ctx.ns.routes.filter((r) => r.family !== 'inet' || r.dev !== link.ifname);
+    if (family === 'inet' && !link.addrs.some((a) => a.family === 'inet'))
+      ctx.ns.routes = ctx.ns.routes.filter((r) => r.family !== 'inet' || r.dev !== link.ifname);
     return;
   }
   if (verb === 'add' && idx >= 0) throw new LineError(EXISTS);
@@ -233,7 +244,8 @@ function routeCmd(ctx: BatchContext, verb: string, args: string[]): void {
   const devName = o.get('dev');
   const dev = devName !== undefined ? ctx.ns.byName(devName) : undefined;
   if (devName !== undefined && !dev) throw noDev(devName);
-  const matches = (r: FakeRoute) => r.family === family && r.dst === d.dst && r.table === 254 && (!devName || r.dev === devName) && (!o.has('proto') || r.protocol === proto);
+  const matches = (r: FakeRoute) =>
+    r.family === family && r.dst === d.dst && r.table === 254 && (!devName || r.dev === devName) && (!o.has('proto') || r.protocol === proto);
   if (verb === 'del') {
     const i = ctx.ns.routes.findIndex(matches);
     if (i < 0) throw new LineError('RTNETLINK answers: No such process');
@@ -252,7 +264,16 @@ function routeCmd(ctx: BatchContext, verb: string, args: string[]): void {
     else if (!dev.up) throw new LineError('Error: Nexthop device is not up.');
   } else if (!dev) throw new LineError('Error: Device for nexthop is not up.');
   else if (!dev.up) throw new LineError('Error: Nexthop device is not up.'); // a route needs its device up (linkdown otherwise: kept simple)
-  const route: FakeRoute = { family, dst: d.dst, ...(via ? { gateway: via.toLowerCase() } : {}), dev: out!.ifname, protocol: proto, table: 254, scope: via ? 0 : 253, onlink: o.has('onlink') };
+  const route: FakeRoute = {
+    family,
+    dst: d.dst,
+    ...(via ? { gateway: via.toLowerCase() } : {}),
+    dev: out!.ifname,
+    protocol: proto,
+    table: 254,
+    scope: via ? 0 : 253,
+    onlink: o.has('onlink'),
+  };
   if (!via) route.scope = family === 'inet' ? 253 : 0;
   // `replace` replaces the route of that destination (same table, family, metric); `add` refuses it
   const same = (r: FakeRoute) => r.family === family && r.dst === d.dst && r.table === 254;
@@ -302,8 +323,8 @@ export function runIpLine(ctx: BatchContext, line: string): string {
   switch (obj) {
     case 'link':
       if (verb === 'show') return show(linkShow(ctx.ns));
-      if (verb === 'add') return linkAdd(ctx, args), '';
-      if (verb === 'set') return linkSet(ctx, args), '';
+      if (verb === 'add') return (linkAdd(ctx, args), '');
+      if (verb === 'set') return (linkSet(ctx, args), '');
       if (verb === 'del' || verb === 'delete') {
         const l = ctx.ns.byName(args[args[0] === 'dev' ? 1 : 0]);
         if (!l) throw noDev(args[1]);
@@ -315,23 +336,23 @@ export function runIpLine(ctx: BatchContext, line: string): string {
     case 'addr':
     case 'address':
       if (verb === 'show') return show(addrShow(ctx.ns));
-      if (verb === 'add' || verb === 'replace' || verb === 'del') return addrCmd(ctx, verb, args), '';
+      if (verb === 'add' || verb === 'replace' || verb === 'del') return (addrCmd(ctx, verb, args), '');
       break;
     case 'route':
       if (verb === 'show') {
         const proto = args.indexOf('proto');
         return show(proto >= 0 ? routeShowProto(ctx.ns, Number(args[proto + 1])) : routeShowMain(ctx.ns));
       }
-      if (verb === 'add' || verb === 'replace' || verb === 'del') return routeCmd(ctx, verb, args), '';
+      if (verb === 'add' || verb === 'replace' || verb === 'del') return (routeCmd(ctx, verb, args), '');
       break;
     case 'neigh':
       if (verb === 'show') return show(neighShow(ctx.ns));
-      if (verb === 'replace' || verb === 'add' || verb === 'del') return neighCmd(ctx, verb, args), '';
+      if (verb === 'replace' || verb === 'add' || verb === 'del') return (neighCmd(ctx, verb, args), '');
       break;
     case 'netconf':
       return show(netconfShow(ctx.ns));
     case 'netns':
-      return netnsCmd(ctx, verb, args), '';
+      return (netnsCmd(ctx, verb, args), '');
   }
   throw new ParseAbort(`Object "${obj}" is unknown, try "ip help".`);
 }

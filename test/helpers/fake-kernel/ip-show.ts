@@ -16,7 +16,8 @@ function flags(l: FakeLink): string[] {
 function linkInfo(l: FakeLink): Json | undefined {
   const info: Json = {};
   if (l.kind === 'bridge') info.info_kind = 'bridge';
-  if (l.kind === 'bridge') info.info_data = { forward_delay: 1500, hello_time: 200, max_age: 2000, ageing_time: 30000, stp_state: 0, priority: 32768, vlan_filtering: 0 };
+  if (l.kind === 'bridge')
+    info.info_data = { forward_delay: 1500, hello_time: 200, max_age: 2000, ageing_time: 30000, stp_state: 0, priority: 32768, vlan_filtering: 0 };
   if (l.kind === 'veth') info.info_kind = 'veth';
   if (l.kind === 'dummy') info.info_kind = 'dummy';
   if (l.kind === 'vxlan') {
@@ -41,7 +42,15 @@ function linkInfo(l: FakeLink): Json | undefined {
   }
   if (l.master?.kind === 'bridge') {
     info.info_slave_kind = 'bridge';
-    info.info_slave_data = { state: l.up ? 'forwarding' : 'disabled', priority: 32, cost: 2, hairpin: l.hairpin, guard: false, learning: l.learning, flood: true };
+    info.info_slave_data = {
+      state: l.up ? 'forwarding' : 'disabled',
+      priority: 32,
+      cost: 2,
+      hairpin: l.hairpin,
+      guard: false,
+      learning: l.learning,
+      flood: true,
+    };
   }
   return Object.keys(info).length ? info : undefined;
 }
@@ -155,7 +164,15 @@ export function routeShowMain(ns: FakeNs): Json[] {
 export function route6Default(ns: FakeNs): Json[] {
   return allRoutes(ns)
     .filter((r) => r.family === 'inet6' && r.dst === 'default')
-    .map((r) => ({ dst: 'default', ...(r.gateway ? { gateway: r.gateway } : {}), ...(r.dev ? { dev: r.dev } : {}), protocol: r.protocol === 9 ? 'ra' : String(r.protocol), metric: 1024, flags: [], pref: 'medium' }));
+    .map((r) => ({
+      dst: 'default',
+      ...(r.gateway ? { gateway: r.gateway } : {}),
+      ...(r.dev ? { dev: r.dev } : {}),
+      protocol: r.protocol === 9 ? 'ra' : String(r.protocol),
+      metric: 1024,
+      flags: [],
+      pref: 'medium',
+    }));
 }
 
 export function neighShow(ns: FakeNs): Json[] {

@@ -83,7 +83,8 @@ function applyLine(t: Map<string, FakeChain>, line: string): void {
     const c = t.get(name);
     if (c?.builtin) {
       if (policy && policy !== '-') c.policy = policy;
-    } else if (c) c.rules = []; // --noflush: a declared chain is flushed
+    } else if (c)
+      c.rules = []; // --noflush: a declared chain is flushed
     else t.set(name, { builtin: false, rules: [] });
     return;
   }

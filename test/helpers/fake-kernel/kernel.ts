@@ -83,8 +83,7 @@ export class KernelState {
       p.peer = undefined;
       this.deleteLink(p);
     }
-    for (const other of this.namespaces())
-      for (const l of [...other.links.values()]) if (l.parent === link) this.deleteLink(l);
+    for (const other of this.namespaces()) for (const l of [...other.links.values()]) if (l.parent === link) this.deleteLink(l);
   }
 
   /** Links down: IPv4/IPv6 routes through them are flushed, as the kernel does. */

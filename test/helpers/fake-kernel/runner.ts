@@ -64,7 +64,9 @@ export class FakeKernel implements Runner {
     const argv = [cmd, ...args];
     this.calls.push(argv);
     const fault = this.faults.command(argv);
-    const r = fault ? { stdout: fault.stdout ?? '', stderr: fault.stderr ?? '', exitCode: fault.exitCode ?? 1 } : this.exec(this.state.host, argv, opts.input ?? '');
+    const r = fault
+      ? { stdout: fault.stdout ?? '', stderr: fault.stderr ?? '', exitCode: fault.exitCode ?? 1 }
+      : this.exec(this.state.host, argv, opts.input ?? '');
     if (r.exitCode !== 0 && !opts.allowFail) throw new CommandError({ argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
     return r;
   }

@@ -67,7 +67,11 @@ const sidesOf = (s: Stages): PlanSides => ({ topo: s.topo, desired: [...s.desire
 export function planText(s: Stages): string {
   const err = [...(s.plan.warnings ?? []).flatMap((w) => conflictLines(w, 'warning')), ...s.plan.conflicts.flatMap((c) => conflictLines(c, 'error'))];
   const chosen = formatChosenPorts(chosenPorts(s.topo));
-  return err.map((l) => `${l}\n`).join('') + formatGroupedPlan(s.plan, sidesOf(s), { color: false, problems: false }) + (chosen.length ? chosen.join('\n') + '\n' : '');
+  return (
+    err.map((l) => `${l}\n`).join('') +
+    formatGroupedPlan(s.plan, sidesOf(s), { color: false, problems: false }) +
+    (chosen.length ? chosen.join('\n') + '\n' : '')
+  );
 }
 
 /** `plan --json`: the command's own builder (src/commands/plan-json.ts). */

@@ -24,7 +24,7 @@ describe('bash completion', () => {
     expect(r.stdout).toBe(BASH);
   });
 
-  it('completes commands, each command\'s own options, and option values', () => {
+  it("completes commands, each command's own options, and option values", () => {
     expect(complete('')).toEqual(['validate', 'plan', 'apply', 'reconcile', 'status', 'destroy', 'completion', 'help', '--help', '--version']);
     expect(complete('re')).toEqual(['reconcile']);
     expect(complete('plan', '--d')).toEqual(['--dir', '--detail']);

@@ -64,7 +64,9 @@ describe('exit codes', () => {
       expect(code).toBe(4);
       expect(code).toBe(EXIT.lockBusy);
       expect(ran).toBe(false);
-      expect(ctx.text()).toMatch(/^error: pid \d+ \(test holder, since .*\) holds .*lock; gave up waiting after 0.2 s \(--lock-timeout\)\nnothing was applied\n$/);
+      expect(ctx.text()).toMatch(
+        /^error: pid \d+ \(test holder, since .*\) holds .*lock; gave up waiting after 0.2 s \(--lock-timeout\)\nnothing was applied\n$/,
+      );
     } finally {
       await held.release();
     }

@@ -21,7 +21,14 @@ describe('plan --json', () => {
     expect(j.changes.length).toBeGreaterThan(0);
     for (const c of j.changes) expect(['create', 'update', 'replace', 'delete']).toContain(c.action);
     expect(j.objects).toEqual([
-      { kind: 'container', name: 'web', label: 'Container web', action: 'update', attributes: [{ name: 'ports', before: '8080:80', after: '8081:80' }], keys: ['chain:host/nat/NK-PORTS-br-app'] },
+      {
+        kind: 'container',
+        name: 'web',
+        label: 'Container web',
+        action: 'update',
+        attributes: [{ name: 'ports', before: '8080:80', after: '8081:80' }],
+        keys: ['chain:host/nat/NK-PORTS-br-app'],
+      },
     ]);
     expect(validator('plan-output')(j)).toEqual([]);
     expect(validator('plan-output')({ ...j, formatVersion: 2 })).not.toEqual([]);
@@ -33,7 +40,11 @@ describe('validate --json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nk-json-'));
     writeFileSync(join(dir, 'a.yaml'), text);
     let out = '';
-    const ctx = { opts: { dir, json: true, args: [], allowEmpty: false, once: false, interval: 30, logLevel: 'silent', host: 'h' }, out: (t: string) => (out += t), err: () => undefined } as unknown as Context;
+    const ctx = {
+      opts: { dir, json: true, args: [], allowEmpty: false, once: false, interval: 30, logLevel: 'silent', host: 'h' },
+      out: (t: string) => (out += t),
+      err: () => undefined,
+    } as unknown as Context;
     await validateCommand(ctx);
     rmSync(dir, { recursive: true, force: true });
     return JSON.parse(out) as Record<string, unknown>;

@@ -43,10 +43,7 @@ describe('a valid networks.d with every kind and field', () => {
       name: 'frontend',
       driver: 'bridge',
       interface: 'br-frontend',
-      subnets: [
-        { subnet: '172.18.0.0/24', gateway: '172.18.0.1', ipRange: '172.18.0.128/25', reserved: ['172.18.0.5'] },
-        { subnet: 'fd00:18::/64' },
-      ],
+      subnets: [{ subnet: '172.18.0.0/24', gateway: '172.18.0.1', ipRange: '172.18.0.128/25', reserved: ['172.18.0.5'] }, { subnet: 'fd00:18::/64' }],
       mtu: 1500,
       gatewayMode: 'nat',
       icc: false,

@@ -60,7 +60,9 @@ describe('fixed addresses outside subnets', () => {
 
 describe('IPv6 needs an MTU of at least 1280', () => {
   test('a network with an IPv6 subnet', () => {
-    refused('kind: Network\nname: n\nmtu: »1200\nsubnets: [{subnet: 10.0.0.0/24}, {subnet: "fd00::/64"}]\n', 'ipv6-mtu-too-small', { message: /1200 is below 1280/ });
+    refused('kind: Network\nname: n\nmtu: »1200\nsubnets: [{subnet: 10.0.0.0/24}, {subnet: "fd00::/64"}]\n', 'ipv6-mtu-too-small', {
+      message: /1200 is below 1280/,
+    });
     ok('kind: Network\nname: n\nmtu: 1200\nsubnets: [{subnet: 10.0.0.0/24}]\n');
     ok('kind: Network\nname: n\nmtu: 1280\nsubnets: [{subnet: "fd00::/64"}]\n');
   });
@@ -98,13 +100,19 @@ describe('route next hops the namespace reaches directly', () => {
     ok(routes('  - {to: 10.9.0.0/16, via: 10.1.1.2, dev: p0}\n') + link('10.1.1.1/30', '10.1.1.2/30'));
     ok(routes('  - {to: 10.7.7.7/32, dev: eth0}\n  - {to: 10.9.0.0/16, via: 10.7.7.7}\n'));
     // a /32 with a peer that has no address: no peer route
-    refused(routes('  - {to: 10.9.0.0/16, via: »10.1.1.2}\n') + '---\nkind: Link\nname: l\nendpoints: [{container: a, ifname: p0, ip: 10.1.1.1/32}, {container: host, ifname: p0}]\n', 'route-gateway-unreachable');
+    refused(
+      routes('  - {to: 10.9.0.0/16, via: »10.1.1.2}\n') +
+        '---\nkind: Link\nname: l\nendpoints: [{container: a, ifname: p0, ip: 10.1.1.1/32}, {container: host, ifname: p0}]\n',
+      'route-gateway-unreachable',
+    );
   });
   test('a next hop reachable only through another gateway route is refused (the kernel wants it on-link)', () => {
     refused(routes('  - {to: 10.8.0.0/16, via: 10.5.0.254}\n  - {to: 10.9.0.0/16, via: »10.8.0.1}\n'), 'route-gateway-unreachable');
   });
   test('mode none: only Links and routes', () => {
-    refused('kind: Container\nname: a\nmode: none\nroutes: [{to: default, via: »10.0.0.1}]\n', 'route-gateway-unreachable', { message: /reaches no IPv4 prefix/ });
+    refused('kind: Container\nname: a\nmode: none\nroutes: [{to: default, via: »10.0.0.1}]\n', 'route-gateway-unreachable', {
+      message: /reaches no IPv4 prefix/,
+    });
   });
   test('IPv6: link-local next hops need dev; others must be covered', () => {
     const V6 = 'kind: Network\nname: n\nsubnets: [{subnet: 10.5.0.0/24}, {subnet: "fd00:5::/64"}]\n---\nkind: Container\nname: a\nnetworks: [n]\nroutes:\n';

@@ -17,7 +17,9 @@ describe('subnet-too-small', () => {
     refused('kind: Network\nname: a\nsubnets: [{subnet: »"fd00:9::/128"}]\n', 'subnet-too-small');
   });
   test('a /31 or /127 with a gateway (derived or written); without one, an isolated /31 is two members', () => {
-    refused('kind: Network\nname: a\nsubnets: [{subnet: »10.9.0.0/31}]\n', 'subnet-too-small', { message: /with the gateway 10\.9\.0\.0 it leaves one.*use \/30 or wider/ });
+    refused('kind: Network\nname: a\nsubnets: [{subnet: »10.9.0.0/31}]\n', 'subnet-too-small', {
+      message: /with the gateway 10\.9\.0\.0 it leaves one.*use \/30 or wider/,
+    });
     refused('kind: Network\nname: a\ngatewayMode: isolated\nsubnets: [{subnet: »10.9.0.0/31, gateway: 10.9.0.1}]\n', 'subnet-too-small');
     refused('kind: Network\nname: a\ngatewayMode: routed\nsubnets: [{subnet: »"fd00:9::/127"}]\n', 'subnet-too-small', { message: /use \/126 or wider/ });
     ok('kind: Network\nname: a\ngatewayMode: isolated\nsubnets: [{subnet: 10.9.0.0/31}]\n' + ctr('c', 'a') + ctr('d', 'a'));
@@ -37,7 +39,9 @@ describe('ipam-exhausted', () => {
   test('at the ipRange when one is written; the gateway and reserved addresses inside it count', () => {
     // 10.9.0.0/30 of a /24: .0 is the subnet's network address, .1 the gateway, .2 reserved: .3 is left
     const sub = 'subnet: 10.9.0.0/24\n    ipRange: »10.9.0.0/30\n    reserved: [10.9.0.2]';
-    refused(net(sub) + ctr('c', 'a') + ctr('d', 'a'), 'ipam-exhausted', { message: /^no free IPv4 address left in 10\.9\.0\.0\/30 for d\/eth0: .* room for 1$/ });
+    refused(net(sub) + ctr('c', 'a') + ctr('d', 'a'), 'ipam-exhausted', {
+      message: /^no free IPv4 address left in 10\.9\.0\.0\/30 for d\/eth0: .* room for 1$/,
+    });
     ok(net(sub.replace('»', '')) + ctr('c', 'a'));
   });
   test('a fixed address inside the range leaves less room; one outside it takes none', () => {
@@ -56,14 +60,24 @@ describe('ipam-exhausted', () => {
     const hosts = 'kind: Host\nname: n1\naddress: 192.168.9.1\n---\nkind: Host\nname: n2\naddress: 192.168.9.2\n---\n';
     const on = (name: string, host: string, net: string) => `---\nkind: Container\nname: ${name}\nhost: ${host}\nnetworks: [{network: ${net}}]\n`;
     ok(hosts + 'kind: Network\nname: a\nsubnets: [{subnet: 10.9.0.0/30}]\n' + on('c', 'n1', 'a') + on('d', 'n2', 'a'));
-    refused(hosts + 'kind: Network\nname: a\ndriver: overlay\nvni: 9\nsubnets: [{subnet: »10.9.0.0/30}]\n' + on('c', 'n1', 'a') + on('d', 'n2', 'a'), 'ipam-exhausted');
+    refused(
+      hosts + 'kind: Network\nname: a\ndriver: overlay\nvni: 9\nsubnets: [{subnet: »10.9.0.0/30}]\n' + on('c', 'n1', 'a') + on('d', 'n2', 'a'),
+      'ipam-exhausted',
+    );
     // a container without `host` runs on every host: it counts on each
-    refused(hosts + 'kind: Network\nname: a\nsubnets: [{subnet: »10.9.0.0/30}]\n' + on('c', 'n1', 'a') + ctr('d', 'a'), 'ipam-exhausted', { message: /on Host n1 for d\/eth0/ });
+    refused(hosts + 'kind: Network\nname: a\nsubnets: [{subnet: »10.9.0.0/30}]\n' + on('c', 'n1', 'a') + ctr('d', 'a'), 'ipam-exhausted', {
+      message: /on Host n1 for d\/eth0/,
+    });
   });
-  test("an automatic overlay subnet is a /24: 254 members do not fit", () => {
+  test('an automatic overlay subnet is a /24: 254 members do not fit', () => {
     const hosts = 'kind: Host\nname: n1\naddress: 192.168.9.1\n---\n';
-    const many = Array.from({ length: 254 }, (_, i) => `---\nkind: Container\nname: c${String(i).padStart(3, '0')}\nhost: n1\nnetworks: [{network: ov}]\n`).join('');
-    refused(hosts + 'kind: Network\nname: »ov\ndriver: overlay\nvni: 9\n' + many, 'ipam-exhausted', { message: /\(the automatic overlay subnet is a \/24\) for c253\/eth0/ });
+    const many = Array.from(
+      { length: 254 },
+      (_, i) => `---\nkind: Container\nname: c${String(i).padStart(3, '0')}\nhost: n1\nnetworks: [{network: ov}]\n`,
+    ).join('');
+    refused(hosts + 'kind: Network\nname: »ov\ndriver: overlay\nvni: 9\n' + many, 'ipam-exhausted', {
+      message: /\(the automatic overlay subnet is a \/24\) for c253\/eth0/,
+    });
     ok(hosts + 'kind: Network\nname: ov\ndriver: overlay\nvni: 9\n' + many.split('---\n').slice(0, 254).join('---\n'));
   });
 });
@@ -76,7 +90,8 @@ describe('bridge-full', () => {
     const text = unmark(docs.slice(0, 1023)).join('') + docs[1023];
     refused(text.slice(4), 'bridge-full', {
       object: 'Container c1023',
-      message: "Network bridge's bridge nk0 would have 1024 ports and a Linux bridge takes at most 1023: this container is port 1024; spread the containers over more networks",
+      message:
+        "Network bridge's bridge nk0 would have 1024 ports and a Linux bridge takes at most 1023: this container is port 1024; spread the containers over more networks",
     });
     expect(errors(unmark(docs.slice(0, 1023)).join('').slice(4))).toEqual([]);
   });

@@ -33,7 +33,7 @@ describe('references', () => {
   test('mode container:<x> naming an undeclared container', () => {
     refused('kind: Container\nname: side\nmode: »container:web\n', 'unknown-reference', { message: 'mode container:web: container "web" is not declared' });
   });
-  test('ports[].network must be one of the container\'s networks', () => {
+  test("ports[].network must be one of the container's networks", () => {
     refused(
       NET + 'kind: Network\nname: back\n---\nkind: Container\nname: web\nnetworks: [front]\nports:\n  - {hostPort: 80, containerPort: 80, network: »back}\n',
       'unknown-reference',
@@ -51,7 +51,9 @@ describe('references', () => {
     ok('kind: Host\nname: node-b\naddress: 10.0.0.1\n---\nkind: Container\nname: web\nhost: node-b\n');
   });
   test('route dev and masquerade must be interfaces of the container', () => {
-    refused('kind: Container\nname: web\nroutes: [{to: 10.0.0.0/8, dev: »eth1}]\n', 'unknown-reference', { message: /route dev eth1 is not an interface of this container \(lo, eth0\)/ });
+    refused('kind: Container\nname: web\nroutes: [{to: 10.0.0.0/8, dev: »eth1}]\n', 'unknown-reference', {
+      message: /route dev eth1 is not an interface of this container \(lo, eth0\)/,
+    });
     refused('kind: Container\nname: web\nmasquerade: [eth0, »wan0]\n', 'unknown-reference');
     ok(
       'kind: Container\nname: r\nmode: none\nmasquerade: [up0]\nroutes: [{to: default, dev: up0}]\n---\n' +
@@ -98,13 +100,15 @@ describe('modes', () => {
     );
   });
   test('two containers claiming one namespace', () => {
-    refused('kind: Container\nname: a\nnetns: {pid: 7}\n---\nkind: Container\nname: b\nnetns: »{pid: 7}\n', 'netns-taken', { message: /use mode: container:a/ });
+    refused('kind: Container\nname: a\nnetns: {pid: 7}\n---\nkind: Container\nname: b\nnetns: »{pid: 7}\n', 'netns-taken', {
+      message: /use mode: container:a/,
+    });
     refused('kind: Container\nname: a\n---\nkind: Container\nname: b\nnetns: »a\n', 'netns-taken');
   });
 });
 
 describe('fixed addresses', () => {
-  test('an address outside its network\'s subnets', () => {
+  test("an address outside its network's subnets", () => {
     refused(NET + 'kind: Container\nname: web\nnetworks:\n  - network: front\n    ip: »172.19.0.10\n', 'address-outside-subnet', {
       message: 'address 172.19.0.10 is outside the subnets of Network front (172.18.0.0/24)',
     });
@@ -137,20 +141,24 @@ describe('fixed addresses', () => {
     `);
   });
   test('the gateway of a nat or routed network, written or by default', () => {
-    refused(NET + 'kind: Container\nname: a\nnetworks: [{network: front, ip: »172.18.0.1}]\n', 'address-taken', { message: 'address 172.18.0.1 is the gateway of Network front' });
+    refused(NET + 'kind: Container\nname: a\nnetworks: [{network: front, ip: »172.18.0.1}]\n', 'address-taken', {
+      message: 'address 172.18.0.1 is the gateway of Network front',
+    });
     refused(
       'kind: Network\nname: r\ngatewayMode: routed\nsubnets: [{subnet: 10.6.0.0/24}]\n---\nkind: Container\nname: a\nnetworks: [{network: r, ip: »10.6.0.1}]\n',
       'address-taken',
       { message: /the first address, by default/ },
     );
   });
-  test('an isolated network\'s gateway is a member\'s address', () => {
+  test("an isolated network's gateway is a member's address", () => {
     ok(
       'kind: Network\nname: s\ngatewayMode: isolated\nsubnets: [{subnet: 10.6.0.0/24, gateway: 10.6.0.1}]\n---\nkind: Container\nname: a\nnetworks: [{network: s, ip: 10.6.0.1}]\n',
     );
   });
   test('a reserved address', () => {
-    refused(NET + 'kind: Container\nname: a\nnetworks: [{network: front, ip: »172.18.0.5}]\n', 'address-taken', { message: 'address 172.18.0.5 is reserved in Network front' });
+    refused(NET + 'kind: Container\nname: a\nnetworks: [{network: front, ip: »172.18.0.5}]\n', 'address-taken', {
+      message: 'address 172.18.0.5 is reserved in Network front',
+    });
   });
   test('the network or broadcast address', () => {
     refused(NET + 'kind: Container\nname: a\nnetworks: [{network: front, ip: »172.18.0.255}]\n', 'address-unusable');
@@ -174,18 +182,23 @@ describe('fixed addresses', () => {
   });
   test('one MAC twice on one network', () => {
     refused(
-      NET + 'kind: Container\nname: a\nnetworks: [{network: front, mac: "02:00:00:00:00:01"}]\n---\nkind: Container\nname: b\nnetworks: [{network: front, mac: »"02:00:00:00:00:01"}]\n',
+      NET +
+        'kind: Container\nname: a\nnetworks: [{network: front, mac: "02:00:00:00:00:01"}]\n---\nkind: Container\nname: b\nnetworks: [{network: front, mac: »"02:00:00:00:00:01"}]\n',
       'mac-taken',
     );
   });
-  test('a written MAC equal to the default MAC of another member\'s fixed address (02:42 + its IPv4 bytes)', () => {
+  test("a written MAC equal to the default MAC of another member's fixed address (02:42 + its IPv4 bytes)", () => {
     // the default comes later in the files: the written MAC is still the one reported
     refused(
       NET +
         'kind: Container\nname: a\nnetworks: [{network: front, mac: »"02:42:ac:12:00:0a"}]\n---\n' +
         'kind: Container\nname: b\nnetworks: [{network: front, ip: 172.18.0.10}]\n',
       'mac-taken',
-      { object: 'Container a', message: /MAC 02:42:ac:12:00:0a is already used on Network front as the default MAC of Container b's address 172\.18\.0\.10 \(networks\.d\/a\.yaml:\d+:\d+/ },
+      {
+        object: 'Container a',
+        message:
+          /MAC 02:42:ac:12:00:0a is already used on Network front as the default MAC of Container b's address 172\.18\.0\.10 \(networks\.d\/a\.yaml:\d+:\d+/,
+      },
     );
     // and the other way round, upper-case hex too
     refused(
@@ -205,7 +218,7 @@ describe('fixed addresses', () => {
         'kind: Container\nname: c\nnetworks: [{network: front, mac: "02:42:ac:12:00:0b"}]\n',
     );
   });
-  test('a fixed address equal to a Host\'s underlay address', () => {
+  test("a fixed address equal to a Host's underlay address", () => {
     refused(
       'kind: Host\nname: node-a\naddress: 192.168.9.5\n' +
         '---\nkind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.9.0/24}]\n---\n' +
@@ -223,7 +236,11 @@ describe('macvlan passthru', () => {
     refused(
       HOSTS + PT + 'kind: Container\nname: a\nhost: h1\nnetworks: [lan]\n---\nkind: Container\nname: b\nhost: h1\nnetworks: [»lan]\n',
       'macvlan-passthru-shared',
-      { object: 'Container b', message: /Network lan is a passthru macvlan: the kernel allows one per parent, and Container a \(networks\.d\/a\.yaml:\d+:\d+\) already takes it on Host h1/ },
+      {
+        object: 'Container b',
+        message:
+          /Network lan is a passthru macvlan: the kernel allows one per parent, and Container a \(networks\.d\/a\.yaml:\d+:\d+\) already takes it on Host h1/,
+      },
     );
   });
   test('two containers without a host (both run wherever the files are reconciled)', () => {
@@ -277,11 +294,9 @@ describe('published ports', () => {
   test('twice within one container', () => {
     refused(ctr('a', '  - "8080:80"\n  - »"8080:80"\n'), 'port-conflict', { message: /by this container/ });
   });
-  test('a network\'s hostIP is the default host address', () => {
+  test("a network's hostIP is the default host address", () => {
     refused(
-      'kind: Network\nname: n\nhostIP: 127.0.0.1\n---\n' +
-        ctr('a', '  - "8080:80"\n', 'networks: [n]\n') +
-        ctr('b', '  - »"127.0.0.1:8080:80"\n'),
+      'kind: Network\nname: n\nhostIP: 127.0.0.1\n---\n' + ctr('a', '  - "8080:80"\n', 'networks: [n]\n') + ctr('b', '  - »"127.0.0.1:8080:80"\n'),
       'port-conflict',
       { message: /on 127.0.0.1 is already published on 127.0.0.1/ },
     );
@@ -305,8 +320,7 @@ describe('published ports', () => {
       message: 'Network sw is gatewayMode isolated (the host takes no part in it): it takes no published ports',
     });
     refused(
-      'kind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.9.0/24}]\n---\n' +
-        ctr('a', '  - »"8080:80"\n', 'networks: [lan]\n'),
+      'kind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.9.0/24}]\n---\n' + ctr('a', '  - »"8080:80"\n', 'networks: [lan]\n'),
       'port-unroutable',
     );
   });
@@ -345,7 +359,9 @@ describe('published ports', () => {
     refused(ctr('a', '  - »"[::]:8092:80"\n'), 'port-family', {
       message: 'the port is published on an IPv6 host address (::), but Network bridge has no IPv6 subnet',
     });
-    refused(SIX + ctr('a', '  - »"0.0.0.0:8092:80"\n', 'networks: [six]\n'), 'port-family', { message: /IPv4 host address \(0.0.0.0\), but Network six has no IPv4 subnet/ });
+    refused(SIX + ctr('a', '  - »"0.0.0.0:8092:80"\n', 'networks: [six]\n'), 'port-family', {
+      message: /IPv4 host address \(0.0.0.0\), but Network six has no IPv4 subnet/,
+    });
     // the IPv6 network behind the IPv4 one takes it
     ok(SIX + ctr('a', '  - "[fd99::1]:8095:80"\n', 'networks: [bridge, six]\n'));
     // and then clashes there, not on bridge
@@ -370,7 +386,9 @@ describe('overlays and hosts', () => {
   });
   test('overlay addresses are unique across hosts', () => {
     refused(
-      HOSTS + OV + 'kind: Container\nname: a\nhost: h1\nnetworks: [{network: ov, ip: 10.42.0.9}]\n---\nkind: Container\nname: b\nhost: h2\nnetworks: [{network: ov, ip: »10.42.0.9}]\n',
+      HOSTS +
+        OV +
+        'kind: Container\nname: a\nhost: h1\nnetworks: [{network: ov, ip: 10.42.0.9}]\n---\nkind: Container\nname: b\nhost: h2\nnetworks: [{network: ov, ip: »10.42.0.9}]\n',
       'address-taken',
     );
   });

@@ -14,9 +14,13 @@ describe('reserved interface names', () => {
   });
   test('an attachment ifname and a Link end', () => {
     refused('kind: Container\nname: a\nnetworks: [{network: bridge, ifname: »all}]\n', 'reserved-ifname', { object: 'Container a' });
-    refused('kind: Container\nname: a\n---\nkind: Link\nname: l\nendpoints: [{container: a, ifname: p0}, {container: host, ifname: »default}]\n', 'reserved-ifname', {
-      object: 'Link l',
-    });
+    refused(
+      'kind: Container\nname: a\n---\nkind: Link\nname: l\nendpoints: [{container: a, ifname: p0}, {container: host, ifname: »default}]\n',
+      'reserved-ifname',
+      {
+        object: 'Link l',
+      },
+    );
   });
 });
 
@@ -33,7 +37,9 @@ describe('host namespace name clashes', () => {
   });
   test('an interface equal to a derived br-<name>: reported at the interface, whatever the order', () => {
     const d = refused('kind: Network\nname: a\ninterface: »br-b\n---\nkind: Network\nname: b\n', 'name-clash', { object: 'Network a' });
-    expect(d.message).toBe('interface name br-b is Network a\'s interface and also the bridge netkeeper derives for Network b (br-<name>) (networks.d/a.yaml:6:7); rename one');
+    expect(d.message).toBe(
+      "interface name br-b is Network a's interface and also the bridge netkeeper derives for Network b (br-<name>) (networks.d/a.yaml:6:7); rename one",
+    );
     refused('kind: Network\nname: b\n---\nkind: Network\nname: a\ninterface: »br-b\n', 'name-clash', { object: 'Network a' });
   });
   test("an interface equal to an overlay's VXLAN device or a container's veth", () => {

@@ -116,7 +116,7 @@ describe('Network drivers', () => {
   test('macvlan requires parent', () => {
     refused('kind: Network\nname: a\ndriver: »macvlan\nsubnets: [{subnet: 192.168.9.0/24}]\n', 'missing-parent');
   });
-  test('macvlan requires subnets (the LAN\'s)', () => {
+  test("macvlan requires subnets (the LAN's)", () => {
     refused('kind: Network\nname: lan\ndriver: »macvlan\nparent: eth0\n', 'macvlan-no-subnet', {
       object: 'Network lan',
       message: /a macvlan network needs "subnets": the subnet \(and gateway\) of the LAN its parent is on/,
@@ -148,7 +148,7 @@ describe('Hosts', () => {
       message: 'address 10.0.0.1 is already the address of Host a',
     });
   });
-  test('a Host\'s underlay address inside an overlay or bridge subnet', () => {
+  test("a Host's underlay address inside an overlay or bridge subnet", () => {
     refused(
       {
         'networks.d/net.yaml': 'kind: Network\nname: ov\ndriver: overlay\nvni: 7\nsubnets: [{subnet: 10.50.0.0/16}]\n',
@@ -160,11 +160,15 @@ describe('Hosts', () => {
         message: /^address 10\.50\.3\.2 is inside subnet 10\.50\.0\.0\/16 of overlay Network ov \(networks\.d\/net\.yaml:5:20\)/,
       },
     );
-    refused('kind: Network\nname: front\nsubnets: [{subnet: 172.18.0.0/24}, {subnet: "fd00:18::/64"}]\n---\nkind: Host\nname: h\naddress: »"fd00:18::7"\n', 'host-address-in-subnet', {
-      message: /bridge Network front/,
-    });
+    refused(
+      'kind: Network\nname: front\nsubnets: [{subnet: 172.18.0.0/24}, {subnet: "fd00:18::/64"}]\n---\nkind: Host\nname: h\naddress: »"fd00:18::7"\n',
+      'host-address-in-subnet',
+      {
+        message: /bridge Network front/,
+      },
+    );
   });
-  test('a Host on the LAN of a macvlan network, or inside an isolated switch\'s subnet, is fine', () => {
+  test("a Host on the LAN of a macvlan network, or inside an isolated switch's subnet, is fine", () => {
     ok(
       'kind: Network\nname: lan\ndriver: macvlan\nparent: eth0\nsubnets: [{subnet: 192.168.1.0/24}]\n---\n' +
         'kind: Network\nname: sw\ngatewayMode: isolated\nsubnets: [{subnet: 10.9.0.0/24}]\n---\n' +
@@ -189,9 +193,13 @@ describe('Links', () => {
     ok(ctr('a') + 'kind: Link\nname: l\nendpoints:\n  - {container: a, ifname: p0}\n  - {container: a, ifname: p1}\n');
   });
   test('an endpoint on a mode host or container: container', () => {
-    refused(ctr('a', 'mode: host\n') + 'kind: Link\nname: l\nendpoints:\n  - {container: »a, ifname: p0}\n  - {container: host, ifname: p0}\n', 'link-endpoint-mode', {
-      message: /write container: host/,
-    });
+    refused(
+      ctr('a', 'mode: host\n') + 'kind: Link\nname: l\nendpoints:\n  - {container: »a, ifname: p0}\n  - {container: host, ifname: p0}\n',
+      'link-endpoint-mode',
+      {
+        message: /write container: host/,
+      },
+    );
     refused(
       ctr('a') + ctr('b', 'mode: container:a\n') + 'kind: Link\nname: l\nendpoints:\n  - {container: a, ifname: p0}\n  - {container: »b, ifname: p1}\n',
       'link-endpoint-mode',

@@ -34,7 +34,7 @@ describe('schemas/*.json', () => {
     for (const [file] of FILES) expect(() => ajv.compile(fileSchema(file)), file).not.toThrow();
   });
 
-  test('no file uses a `format` (editors know few, netkeeper\'s own none)', () => {
+  test("no file uses a `format` (editors know few, netkeeper's own none)", () => {
     for (const [file] of FILES) expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/"format"/);
   });
 

@@ -25,7 +25,11 @@ describe('YAML', () => {
         'networks.d/b.yaml': 'kind: Network\nname: b\n---\nkind: Network\nname: c\n---\n# the third\nkind: Network\nname: d\n»colour: red\n',
       },
       'schema',
-      { message: 'unknown field "colour"; allowed: kind, name, driver, interface, subnets, allowHostOverlap, mtu, gatewayMode, icc, internal, hostIP, parent, mode, vni, port', object: 'Network d' },
+      {
+        message:
+          'unknown field "colour"; allowed: kind, name, driver, interface, subnets, allowHostOverlap, mtu, gatewayMode, icc, internal, hostIP, parent, mode, vni, port',
+        object: 'Network d',
+      },
     );
   });
 });
@@ -90,7 +94,9 @@ describe('document shape', () => {
   });
 
   test('netns takes exactly one of path or pid', () => {
-    refused('kind: Container\nname: a\nnetns: »{path: /proc/1/ns/net, pid: 1}\n', 'schema', { message: 'netns: give exactly one of {path: ...} or {pid: ...}' });
+    refused('kind: Container\nname: a\nnetns: »{path: /proc/1/ns/net, pid: 1}\n', 'schema', {
+      message: 'netns: give exactly one of {path: ...} or {pid: ...}',
+    });
     refused('kind: Container\nname: a\nnetns: {»pod: 1}\n', 'schema', { message: /unknown field "pod" \(did you mean "pid"\?\)/, others: true });
   });
 });
@@ -134,10 +140,7 @@ describe('interface names', () => {
     refused('kind: Container\nname: a\nnetworks:\n  - network: bridge\n    ifname: »eth0123456789012\n', 'ifname-too-long');
   });
   test('Link endpoint ifname over 15 bytes', () => {
-    refused(
-      'kind: Link\nname: l\nendpoints:\n  - {container: host, ifname: »very-long-name-01}\n  - {container: host, ifname: b}\n',
-      'ifname-too-long',
-    );
+    refused('kind: Link\nname: l\nendpoints:\n  - {container: host, ifname: »very-long-name-01}\n  - {container: host, ifname: b}\n', 'ifname-too-long');
   });
   test('exactly 15 bytes is fine', () => {
     expect(errors('kind: Network\nname: a\ninterface: br-0123456789ab\n')).toEqual([]);
@@ -162,11 +165,15 @@ describe('values', () => {
     expect(errors('kind: Network\nname: a\nmtu: 68\n---\nkind: Network\nname: b\nmtu: 65535\n')).toEqual([]);
   });
   test('addresses must be IP literals', () => {
-    refused('kind: Host\nname: a\naddress: »192.168.1.300\n', 'schema', { message: 'address: "192.168.1.300" is not an IP address (IPv4 or IPv6, without prefix)' });
+    refused('kind: Host\nname: a\naddress: »192.168.1.300\n', 'schema', {
+      message: 'address: "192.168.1.300" is not an IP address (IPv4 or IPv6, without prefix)',
+    });
     refused('kind: Container\nname: a\nnetworks: [{network: bridge, ip: »10.0.0.1/24}]\n', 'schema');
   });
   test('subnets must be CIDRs', () => {
-    refused('kind: Network\nname: a\nsubnets: [{subnet: »10.0.0.0}]\n', 'schema', { message: 'subnets[0].subnet: "10.0.0.0" is not an address with prefix length, like 10.0.0.0/24' });
+    refused('kind: Network\nname: a\nsubnets: [{subnet: »10.0.0.0}]\n', 'schema', {
+      message: 'subnets[0].subnet: "10.0.0.0" is not an address with prefix length, like 10.0.0.0/24',
+    });
   });
   test('a subnet with host bits set is an invalid subnet', () => {
     refused('kind: Network\nname: a\nsubnets: [{subnet: »172.18.0.1/24}]\n', 'invalid-subnet', {
@@ -181,8 +188,12 @@ describe('values', () => {
   });
   test('route destination: default or a CIDR without host bits; a next hop or a device', () => {
     refused('kind: Container\nname: a\nroutes: [{to: »10.0.0.0, via: 10.0.0.1}]\n', 'schema');
-    refused('kind: Container\nname: a\nroutes: [{to: »10.0.0.1/8, via: 10.0.0.1}]\n', 'invalid-route', { message: /host bits set \(did you mean 10.0.0.0\/8\?\)/ });
-    refused('kind: Container\nname: a\nroutes: [»{to: 10.0.0.0/8}]\n', 'invalid-route', { message: 'routes[0]: route to 10.0.0.0/8 needs "via" (a next hop) or "dev" (an interface)' });
+    refused('kind: Container\nname: a\nroutes: [{to: »10.0.0.1/8, via: 10.0.0.1}]\n', 'invalid-route', {
+      message: /host bits set \(did you mean 10.0.0.0\/8\?\)/,
+    });
+    refused('kind: Container\nname: a\nroutes: [»{to: 10.0.0.0/8}]\n', 'invalid-route', {
+      message: 'routes[0]: route to 10.0.0.0/8 needs "via" (a next hop) or "dev" (an interface)',
+    });
   });
   test('extraHosts must be name:address', () => {
     refused('kind: Container\nname: a\nextraHosts: [»"db.local"]\n', 'schema');
@@ -193,12 +204,16 @@ describe('values', () => {
 describe('ports', () => {
   test('"80", 80 and "127.0.0.1::80" are valid (the host port is chosen); what is not a port is refused', () => {
     expect(errors({ 'networks.d/a.yaml': 'kind: Container\nname: a\nports: ["80", 81, "127.0.0.1::82/udp", {containerPort: 84}]\n' })).toEqual([]);
-    refused('kind: Container\nname: a\nports: [»true]\n', 'invalid-port', { message: 'ports[0]: port "true" is not [hostIP:]hostPort:containerPort[/protocol]' });
+    refused('kind: Container\nname: a\nports: [»true]\n', 'invalid-port', {
+      message: 'ports[0]: port "true" is not [hostIP:]hostPort:containerPort[/protocol]',
+    });
     refused('kind: Container\nname: a\nports:\n  - »0\n', 'invalid-port', { message: 'ports[0]: 0 is out of range (1-65535)' });
     refused('kind: Container\nname: a\nports: [»"127.0.0.1:80"]\n', 'invalid-port');
   });
   test('an unknown protocol', () => {
-    refused('kind: Container\nname: a\nports: [»"80:80/sctp"]\n', 'invalid-port', { message: 'ports[0]: port "80:80/sctp": protocol must be tcp or udp, not "sctp"' });
+    refused('kind: Container\nname: a\nports: [»"80:80/sctp"]\n', 'invalid-port', {
+      message: 'ports[0]: port "80:80/sctp": protocol must be tcp or udp, not "sctp"',
+    });
   });
   test('port numbers out of range', () => {
     refused('kind: Container\nname: a\nports: [»"70000:80"]\n', 'invalid-port', { message: /host port 70000 is outside 1-65535/ });

@@ -7,7 +7,15 @@ import { fixtureJson } from '../observe/fixtures.js';
 
 export function captureOnFake(): FakeKernel {
   const k = new FakeKernel();
-  k.ip('host', 'link set lo up', 'link add br-nk type bridge', 'link set br-nk alias nk:net:frontend up', 'addr add 172.18.0.1/24 dev br-nk', 'addr add fd00:18::1/64 dev br-nk nodad', 'netns add web');
+  k.ip(
+    'host',
+    'link set lo up',
+    'link add br-nk type bridge',
+    'link set br-nk alias nk:net:frontend up',
+    'addr add 172.18.0.1/24 dev br-nk',
+    'addr add fd00:18::1/64 dev br-nk nodad',
+    'netns add web',
+  );
   k.ip('web', 'link set lo alias nk:netns', 'link set lo up');
   k.ip(
     'host',

@@ -43,7 +43,10 @@ describe('fake kernel: ip -force -batch', () => {
     const stop = await k.run('ip', ['-batch', '-'], { input: 'link set dev nosuch up\nlink add name br0 type bridge\n', allowFail: true });
     expect(stop.exitCode).toBe(1);
     expect(k.state.host.byName('br0')).toBeUndefined();
-    const abort = await k.run('ip', ['-force', '-batch', '-'], { input: 'link add name br0 type bridge\nlink add name v0 type veth peer name eth0 netns /run/netns/nope\nlink add name br1 type bridge\n', allowFail: true });
+    const abort = await k.run('ip', ['-force', '-batch', '-'], {
+      input: 'link add name br0 type bridge\nlink add name v0 type veth peer name eth0 netns /run/netns/nope\nlink add name br1 type bridge\n',
+      allowFail: true,
+    });
     expect(abort.exitCode).toBe(255);
     expect(abort.stderr).toContain('Invalid "netns" value');
     expect(k.state.host.byName('br1')).toBeUndefined();
@@ -59,7 +62,13 @@ describe('fake kernel: ip -force -batch', () => {
 
   it('netns delete destroys the namespace with its links; a veth end in the host goes with its peer', () => {
     const k = new FakeKernel();
-    k.ip('host', 'netns add web', 'link add name vh type veth peer name eth0 netns /run/netns/web', 'link add name br0 type bridge', 'link set dev vh master br0 up');
+    k.ip(
+      'host',
+      'netns add web',
+      'link add name vh type veth peer name eth0 netns /run/netns/web',
+      'link add name br0 type bridge',
+      'link set dev vh master br0 up',
+    );
     expect(k.nsByName('web').byName('eth0')?.peer?.ifname).toBe('vh');
     k.ip('host', 'netns delete web');
     expect(k.state.host.byName('vh')).toBeUndefined();
@@ -74,11 +83,14 @@ describe('fake kernel: through src/shell', () => {
     k.ip('host', 'netns add web');
     k.faults.failLine({ ns: 'web', line: 2, error: 'Error: Nexthop has invalid gateway.' });
     const nsPost = new Map([
-      ['web', [
-        { text: 'link set dev lo alias nk:netns up', key: 'link:web/lo' },
-        { text: 'addr replace 10.10.10.1/32 dev lo label lo:nk', key: 'addr:web/lo/10.10.10.1/32' },
-        { text: 'route replace 10.2.0.0/16 dev lo proto 77', key: 'route:web/10.2.0.0/16' },
-      ]],
+      [
+        'web',
+        [
+          { text: 'link set dev lo alias nk:netns up', key: 'link:web/lo' },
+          { text: 'addr replace 10.10.10.1/32 dev lo label lo:nk', key: 'addr:web/lo/10.10.10.1/32' },
+          { text: 'route replace 10.2.0.0/16 dev lo proto 77', key: 'route:web/10.2.0.0/16' },
+        ],
+      ],
     ]);
     const r = await applyProgram(program({ nsPost }), { runner: k });
     expect(r.failed).toEqual([
@@ -96,7 +108,7 @@ describe('fake kernel: through src/shell', () => {
     expect(r.done.sort()).toEqual(['link:web/lo', 'route:web/10.2.0.0/16']);
   });
 
-  it('applyProgram: a namespace that cannot be entered fails every line of its batch with nsenter\'s message', async () => {
+  it("applyProgram: a namespace that cannot be entered fails every line of its batch with nsenter's message", async () => {
     const k = new FakeKernel();
     const nsPost = new Map([['gone', [{ text: 'link set dev lo up', key: 'link:gone/lo' }]]]);
     const r = await applyProgram(program({ nsPost }), { runner: k });
@@ -115,7 +127,10 @@ describe('fake kernel: through src/shell', () => {
 
   it('iptables-restore --noflush: a declared chain is flushed, a failing line leaves its table as it was; iptables-save reads back', async () => {
     const k = new FakeKernel();
-    const ok = await k.run('iptables-restore', ['--noflush', '-w', '5'], { input: '*nat\n:NK-POSTROUTING - [0:0]\n-A NK-POSTROUTING -o eth0 -j MASQUERADE\n-A POSTROUTING -m comment --comment netkeeper -j NK-POSTROUTING\nCOMMIT\n' });
+    const ok = await k.run('iptables-restore', ['--noflush', '-w', '5'], {
+      input:
+        '*nat\n:NK-POSTROUTING - [0:0]\n-A NK-POSTROUTING -o eth0 -j MASQUERADE\n-A POSTROUTING -m comment --comment netkeeper -j NK-POSTROUTING\nCOMMIT\n',
+    });
     expect(ok.exitCode).toBe(0);
     const bad = await k.run('iptables-restore', ['--noflush'], { input: '*nat\n:NK-POSTROUTING - [0:0]\n-D POSTROUTING -j NOPE\nCOMMIT\n', allowFail: true });
     expect(bad).toEqual({ stdout: '', stderr: 'iptables-restore: line 3 failed: Bad rule (does a matching rule exist in that chain?).\n', exitCode: 1 });
@@ -137,7 +152,9 @@ describe('fake kernel: through src/shell', () => {
     await expect(k.run('iptables-restore', ['--noflush'], { input: '' })).rejects.toThrow(/exit code 1: iptables-restore: line 1 failed/);
     expect((await k.run('iptables-restore', ['--noflush'], { input: '' })).exitCode).toBe(0);
     k.faults.killIn({ ns: 'host', afterLines: 1 });
-    await expect(k.run('ip', ['-force', '-batch', '-'], { input: 'link add name a type dummy\nlink add name b type dummy\n' })).rejects.toBeInstanceOf(FakeKilled);
+    await expect(k.run('ip', ['-force', '-batch', '-'], { input: 'link add name a type dummy\nlink add name b type dummy\n' })).rejects.toBeInstanceOf(
+      FakeKilled,
+    );
     expect(k.state.host.byName('a')).toBeDefined();
     expect(k.state.host.byName('b')).toBeUndefined();
   });

@@ -84,7 +84,7 @@ describe('huge values are not echoed whole', () => {
       for (const e of errs) expect(formatDiagnostic(e).length).toBeLessThan(600);
     }
   });
-  test('a value the schema lets through is still clipped in a rule\'s message', () => {
+  test("a value the schema lets through is still clipped in a rule's message", () => {
     const errs = errorsOf(`kind: Container\nname: c\nextraHosts: ["h:${'1'.repeat(100_000)}"]\n`);
     expect(errs).toHaveLength(1);
     expect(formatDiagnostic(errs[0]).length).toBeLessThan(400);

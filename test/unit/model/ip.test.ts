@@ -114,7 +114,19 @@ describe('CIDRs', () => {
   });
 
   it('refuses bad prefixes; a bare address is no CIDR', () => {
-    for (const bad of ['10.0.0.0/33', 'fd00::/129', '10.0.0.0', '10.0.0.0/', '10.0.0.0/024', '10.0.0.0/ 8', '10.0.0.0/-1', 'fd00::/064', 'fd00::1/64/1', 'fe80::1%eth0/64', '/24']) {
+    for (const bad of [
+      '10.0.0.0/33',
+      'fd00::/129',
+      '10.0.0.0',
+      '10.0.0.0/',
+      '10.0.0.0/024',
+      '10.0.0.0/ 8',
+      '10.0.0.0/-1',
+      'fd00::/064',
+      'fd00::1/64/1',
+      'fe80::1%eth0/64',
+      '/24',
+    ]) {
       expect(parseCidr(bad), bad).toBeUndefined();
     }
   });
@@ -186,4 +198,3 @@ describe('CIDRs', () => {
     expect(formatNetwork(nthSubnet(parseCidr('fd00::/48')!, 64, 3n)!)).toBe('fd00:0:0:3::/64');
   });
 });
-

@@ -81,7 +81,10 @@ describe('one home', () => {
         .split('\n')
         .forEach((line, i) => {
           // comments may name the marks; code may not spell them
-          const code = line.replace(/\/\*.*?(\*\/|$)/g, '').replace(/^\s*\*.*$/, '').replace(/(^|\s)\/\/.*$/, '');
+          const code = line
+            .replace(/\/\*.*?(\*\/|$)/g, '')
+            .replace(/^\s*\*.*$/, '')
+            .replace(/(^|\s)\/\/.*$/, '');
           if (/['"`/^]nk:(net|vxlan|macvlan|veth|link|netns)\b/.test(code)) offenders.push(`${relative(SRC, f)}:${i + 1}: ${line.trim()}`);
         });
     }

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bridgeName,
-  defaultVni,
-  macFromIPv4,
-  macFromName,
-  overlayGatewayMac,
-  vethHostName,
-  vxlanName,
-} from '../../../src/model/names.js';
+import { bridgeName, defaultVni, macFromIPv4, macFromName, overlayGatewayMac, vethHostName, vxlanName } from '../../../src/model/names.js';
 
 describe('derived names', () => {
   it('bridge names: interface, br-<name>, or a hashed short form', () => {

@@ -38,7 +38,9 @@ describe('namespace paths', () => {
         const p = join(d, f);
         if (statSync(p).isDirectory()) walk(p);
         else if (p.endsWith('.ts') && !p.endsWith('netns-path.ts')) {
-          const code = readFileSync(p, 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l));
+          const code = readFileSync(p, 'utf8')
+            .split('\n')
+            .filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l));
           for (const l of code) if (/[`'"]\/run\/netns|\/proc\/\$\{[^}]*\}\/ns/.test(l)) offenders.push(`${p}: ${l.trim()}`);
         }
       }
@@ -67,7 +69,9 @@ describe('firewall plugin: an adopted router namespace', () => {
 
   it('reads every adopted namespace (its lo carries no mark), and skips one that cannot be entered', async () => {
     const calls: string[][] = [];
-    const runner = { run: async (cmd: string, args: string[] = []) => (calls.push([cmd, ...args]), { stdout: '', stderr: '', exitCode: 0 }) } as unknown as Runner;
+    const runner = {
+      run: async (cmd: string, args: string[] = []) => (calls.push([cmd, ...args]), { stdout: '', stderr: '', exitCode: 0 }),
+    } as unknown as Runner;
     const obs = observed([
       { kind: 'netns', key: 'netns:a', ns: 'a', owned: true, name: 'a', origin: 'adopted', path: '/proc/7/ns/net' },
       { kind: 'netns', key: 'netns:b', ns: 'b', owned: true, name: 'b', origin: 'adopted', path: '/tmp/file', broken: 'nsenter: reassociate failed' },

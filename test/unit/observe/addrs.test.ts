@@ -13,7 +13,11 @@ const web = parseNsBatch(fixture('ns_web_batch.txt'));
 const foreign = parseNsBatch(fixture('ns_foreign_batch.txt'));
 
 describe('addresses', () => {
-  const ownedHost = new Set(parseLinks(host.links, 'host').filter((l) => l.owned).map((l) => l.ifname));
+  const ownedHost = new Set(
+    parseLinks(host.links, 'host')
+      .filter((l) => l.owned)
+      .map((l) => l.ifname),
+  );
 
   it('host: CIDRs, owned by the link alias; no link-local, no 127.0.0.1/8, no ::1', () => {
     const a = parseAddrs(host.addrs, 'host', { nsOwned: false, ownedIfnames: ownedHost });
@@ -31,11 +35,7 @@ describe('addresses', () => {
 
   it('in a namespace netkeeper made every address is owned', () => {
     const a = parseAddrs(web.addrs, 'web', { nsOwned: true });
-    expect(a.map((x) => x.key).sort()).toEqual([
-      'addr:web/eth0/172.18.0.10/24',
-      'addr:web/eth0/fd00:18::10/64',
-      'addr:web/lo/10.10.10.1/32',
-    ]);
+    expect(a.map((x) => x.key).sort()).toEqual(['addr:web/eth0/172.18.0.10/24', 'addr:web/eth0/fd00:18::10/64', 'addr:web/lo/10.10.10.1/32']);
     expect(a.every((x) => x.owned)).toBe(true);
   });
 

@@ -46,7 +46,14 @@ describe.each(['nft', 'legacy'] as const)('parseIptablesSave (%s backend)', (bac
     const user = observed.find((r) => r.key === 'chain:host/filter/NK-USER');
     expect(user).toMatchObject({ kind: 'chain', rules: [], userOwned: true });
     const fwd = observed.find((r) => r.key === 'hook:host/filter/FORWARD/NK-FORWARD');
-    expect(fwd).toMatchObject({ kind: 'hook', chain: 'FORWARD', table: 'filter', family: 'ipv4', rule: '-m comment --comment netkeeper -j NK-FORWARD', position: 'first' });
+    expect(fwd).toMatchObject({
+      kind: 'hook',
+      chain: 'FORWARD',
+      table: 'filter',
+      family: 'ipv4',
+      rule: '-m comment --comment netkeeper -j NK-FORWARD',
+      position: 'first',
+    });
     expect(observed.find((r) => r.key === 'hook:host/ip6/nat/PREROUTING/NK-PORTS')).toMatchObject({ family: 'ipv6', ns: 'host' });
     expect(observed.find((r) => r.key === 'chain:r1/nat/NK-POSTROUTING')).toMatchObject({ ns: 'r1', rules: ['-o eth0 -j MASQUERADE'] });
   });
@@ -79,11 +86,7 @@ describe('parseIptablesSave: edge cases', () => {
       'COMMIT',
     ].join('\n');
     const rs = parseIptablesSave(text, 'ipv4', 'host');
-    expect(rs.map((r) => r.key)).toEqual([
-      'chain:host/filter/NK-FORWARD',
-      'hook:host/filter/FORWARD/NK-FORWARD',
-      'hook:host/filter/FORWARD/NK-FORWARD#2',
-    ]);
+    expect(rs.map((r) => r.key)).toEqual(['chain:host/filter/NK-FORWARD', 'hook:host/filter/FORWARD/NK-FORWARD', 'hook:host/filter/FORWARD/NK-FORWARD#2']);
     expect(rs[1]).toMatchObject({ position: 'last' });
   });
 

@@ -77,7 +77,12 @@ describe('overlay VXLAN port', () => {
   it('reads proxy and the bridge port learning flag', () => {
     const l = parseLink(
       {
-        ifname: 'vx-ov', ifindex: 5, mtu: 1450, flags: ['UP'], master: 'br-ov', ifalias: 'nk:vxlan:ov',
+        ifname: 'vx-ov',
+        ifindex: 5,
+        mtu: 1450,
+        flags: ['UP'],
+        master: 'br-ov',
+        ifalias: 'nk:vxlan:ov',
         linkinfo: {
           info_kind: 'vxlan',
           info_data: { id: 4097, local: '192.168.50.1', port: 4789, learning: false, proxy: true },

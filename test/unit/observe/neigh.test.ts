@@ -31,23 +31,26 @@ describe('neighbours and FDB', () => {
   it('fdb entries with a remote VTEP; the bridge-own entries are skipped', () => {
     const docs = splitBatch(fixture('fdb_batch.txt'), ['vx-nk']);
     const f = parseFdb(parseJsonArray<FdbEntry>(docs[0], 'fdb'), 'host', own, 'vx-nk');
-    expect(f.map((x) => x.key).sort()).toEqual([
-      'fdb:host/vx-nk/00:00:00:00:00:00/192.0.2.10',
-      'fdb:host/vx-nk/02:42:ac:12:00:63/192.0.2.10',
-    ]);
+    expect(f.map((x) => x.key).sort()).toEqual(['fdb:host/vx-nk/00:00:00:00:00:00/192.0.2.10', 'fdb:host/vx-nk/02:42:ac:12:00:63/192.0.2.10']);
     expect(f.every((x) => x.owned && x.dev === 'vx-nk' && x.dst === '192.0.2.10')).toBe(true);
     // the unfiltered dump names the device in `ifname`
     const all = parseFdb(fixtureJson<FdbEntry[]>('fdb_all.json'), 'host', own);
     expect(all.map((x) => x.key).sort()).toEqual(f.map((x) => x.key).sort());
-    expect(parseFdb(sample<FdbEntry[]>('bridge_fdb_vx0.json'), 'host', own, 'vx0').map((x) => x.mac)).toEqual([
-      '02:42:ac:11:00:02',
-      '00:00:00:00:00:00',
-    ]);
+    expect(parseFdb(sample<FdbEntry[]>('bridge_fdb_vx0.json'), 'host', own, 'vx0').map((x) => x.mac)).toEqual(['02:42:ac:11:00:02', '00:00:00:00:00:00']);
   });
 });
 
 describe('overlay FDB entries', () => {
-  const master: FdbRes = { kind: 'fdb', key: key.fdbMaster('host', 'vx-ov', '02:42:0a:32:00:14'), ns: 'host', owned: true, dev: 'vx-ov', mac: '02:42:0a:32:00:14', dst: '', master: true };
+  const master: FdbRes = {
+    kind: 'fdb',
+    key: key.fdbMaster('host', 'vx-ov', '02:42:0a:32:00:14'),
+    ns: 'host',
+    owned: true,
+    dev: 'vx-ov',
+    mac: '02:42:0a:32:00:14',
+    dst: '',
+    master: true,
+  };
   // `bridge -j fdb show dev vx-ov` as iproute2 6.1 prints it (captured in a sandbox)
   const dump = [
     { mac: '02:42:0a:32:00:14', flags: [], master: 'br-ov', state: 'static' },
@@ -57,7 +60,7 @@ describe('overlay FDB entries', () => {
     { mac: '00:00:00:00:00:00', dst: '192.168.50.2', flags: ['self'], state: 'permanent' },
   ];
 
-  it('reads static bridge entries and VXLAN entries; skips learned ones and the port\'s own MAC', () => {
+  it("reads static bridge entries and VXLAN entries; skips learned ones and the port's own MAC", () => {
     const rs = parseFdb(dump, 'host', { ownedIfnames: new Set(['vx-ov']), nsOwned: false }, 'vx-ov');
     expect(rs.map((r) => r.key).sort()).toEqual([
       'fdb:host/vx-ov/00:00:00:00:00:00/192.168.50.2',

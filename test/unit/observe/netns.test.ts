@@ -8,7 +8,11 @@ import { fixture, fixtureJson, sample } from './fixtures.js';
 
 describe('namespaces and files', () => {
   it('ip -j netns list', () => {
-    expect(parseNetnsList(fixtureJson('netns_list.json')).map((n) => n.name).sort()).toEqual(['foreign', 'r1', 'r2', 'side', 'web']);
+    expect(
+      parseNetnsList(fixtureJson('netns_list.json'))
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(['foreign', 'r1', 'r2', 'side', 'web']);
     expect(parseNetnsList(sample('netns_list.json'))).toEqual([{ name: 'c1', id: 0 }]);
   });
 

@@ -16,13 +16,7 @@ function capture() {
   return {
     hostBatch: fixture('host_batch.txt'),
     fdb: { devs: ['vx-nk'], stdout: fixture('fdb_batch.txt') },
-    namespaces: [
-      ns('foreign'),
-      ns('r1'),
-      ns('r2'),
-      ns('web'),
-      { name: 'side', path: '/run/netns/side', origin: 'shared', sharedWith: 'web' } as NsCapture,
-    ],
+    namespaces: [ns('foreign'), ns('r1'), ns('r2'), ns('web'), { name: 'side', path: '/run/netns/side', origin: 'shared', sharedWith: 'web' } as NsCapture],
     files: fixtureJson<EtcNetnsFile[]>('etc_netns.json'),
     resolvConf: 'nameserver 192.0.2.53\n',
     hostname: 'node-a',
@@ -40,7 +34,15 @@ describe('assembleObserved', () => {
   const R = o.resources;
 
   it('namespaces: owned by the lo alias, shared by inode, foreign ones unowned', () => {
-    expect(get<NetnsRes>(R, 'netns:web')).toEqual({ kind: 'netns', key: 'netns:web', ns: 'web', owned: true, name: 'web', origin: 'named', path: '/run/netns/web' });
+    expect(get<NetnsRes>(R, 'netns:web')).toEqual({
+      kind: 'netns',
+      key: 'netns:web',
+      ns: 'web',
+      owned: true,
+      name: 'web',
+      origin: 'named',
+      path: '/run/netns/web',
+    });
     expect(get<NetnsRes>(R, 'netns:side')).toMatchObject({ origin: 'shared', sharedWith: 'web', owned: true });
     expect(get<NetnsRes>(R, 'netns:foreign').owned).toBe(false);
     expect(get<NetnsRes>(R, 'netns:r1').owned).toBe(true);
@@ -122,7 +124,7 @@ function fakeKernel(extra: Record<string, RunResult> = {}): Runner {
       const m = /^nsenter --net=\/run\/netns\/(\S+) ip (.*)$/.exec(line);
       if (m && m[2] === IP_BATCH_ARGS.join(' ')) {
         expect(opts?.input).toBe(batchInput(NS_BATCH));
-        return ok(fixture(`ns_${m[1] === "side" ? "web" : m[1]}_batch.txt`));
+        return ok(fixture(`ns_${m[1] === 'side' ? 'web' : m[1]}_batch.txt`));
       }
       if (line === 'bridge -j -batch -') {
         expect(opts?.input).toBe('fdb show dev vx-nk\n');
@@ -199,12 +201,7 @@ describe('observe() with a captured kernel', () => {
     expect(runner.count()).toBe(4);
     expect(runner.calls.filter((c) => c[0] === 'sh')).toHaveLength(2);
     expect(runner.calls.some((c) => c.includes('-n'))).toBe(false);
-    expect(entered(seen)).toEqual([
-      '--net=/run/netns/foreign',
-      '--net=/run/netns/r1',
-      '--net=/run/netns/r2',
-      '--net=/run/netns/web',
-    ]);
+    expect(entered(seen)).toEqual(['--net=/run/netns/foreign', '--net=/run/netns/r1', '--net=/run/netns/r2', '--net=/run/netns/web']);
     expect(o.resources.get('netns:side')).toMatchObject({ origin: 'shared', sharedWith: 'web', owned: true });
     expect(o.resources.get('link:host/vh-web')).toMatchObject({ peer: { ns: 'web', ifname: 'eth0' } });
     expect(o.facts.resolvConf).toBe('nameserver 9.9.9.9\n');
@@ -245,9 +242,11 @@ describe('observe() with a captured kernel', () => {
   });
 
   it('adopted namespaces are entered by path; a missing path is left out', async () => {
-    const runner = countingRunner(fakeKernel({
-      [`nsenter --net=/proc/42/ns/net ip ${IP_BATCH_ARGS.join(' ')}`]: { stdout: fixture('ns_foreign_batch.txt'), stderr: '', exitCode: 0 },
-    }));
+    const runner = countingRunner(
+      fakeKernel({
+        [`nsenter --net=/proc/42/ns/net ip ${IP_BATCH_ARGS.join(' ')}`]: { stdout: fixture('ns_foreign_batch.txt'), stderr: '', exitCode: 0 },
+      }),
+    );
     const fs = fakeFs();
     const baseStat = fs.stat;
     fs.stat = async (p) => (p === '/proc/42/ns/net' ? { dev: 4, ino: 99 } : baseStat(p));

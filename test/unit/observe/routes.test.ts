@@ -27,9 +27,7 @@ describe('routes', () => {
       ['route:web/default', '172.18.0.1', 'eth0'],
       ['route:web/default6', 'fd00:18::1', 'eth0'],
     ]);
-    expect(parseRoutes(r1.routes, 'r1')).toEqual([
-      { kind: 'route', key: 'route:r1/10.1.1.2/32', ns: 'r1', owned: true, dst: '10.1.1.2/32', dev: 'p2p0' },
-    ]);
+    expect(parseRoutes(r1.routes, 'r1')).toEqual([{ kind: 'route', key: 'route:r1/10.1.1.2/32', ns: 'r1', owned: true, dst: '10.1.1.2/32', dev: 'p2p0' }]);
   });
 
   it('non-batch dumps: `route show table main proto 77`, -6, and samples', () => {
@@ -51,12 +49,12 @@ describe('routes', () => {
   });
 
   it('foreign routes: not netkeeper protocol, not on owned links, no default', () => {
-    const owned = new Set(parseLinks(host.links, 'host').filter((l) => l.owned).map((l) => l.ifname));
+    const owned = new Set(
+      parseLinks(host.links, 'host')
+        .filter((l) => l.owned)
+        .map((l) => l.ifname),
+    );
     expect(foreignRouteDsts(host.mainRoutes!, owned).sort()).toEqual(['10.50.0.0/16', '10.88.0.0/16']);
-    expect(foreignRouteDsts(fixtureJson<IpRoute[]>('route_main.json'), new Set()).sort()).toEqual([
-      '10.50.0.0/16',
-      '10.88.0.0/16',
-      '172.18.0.0/24',
-    ]);
+    expect(foreignRouteDsts(fixtureJson<IpRoute[]>('route_main.json'), new Set()).sort()).toEqual(['10.50.0.0/16', '10.88.0.0/16', '172.18.0.0/24']);
   });
 });

@@ -28,13 +28,11 @@ const ids = (host: string, adopted: Record<string, string | undefined>, named: R
 describe('adoptedNetnsErrors', () => {
   it("refuses the host's own namespace, naming the document and the path", () => {
     const errs = check(config({ containers: [byPid('ext', 1, 12)] }), ids('4:100', { ext: '4:100' }));
-    expect(errs).toEqual([
-      expect.objectContaining({ code: 'netns-is-host', object: 'Container ext', pos: pos(12) }),
-    ]);
+    expect(errs).toEqual([expect.objectContaining({ code: 'netns-is-host', object: 'Container ext', pos: pos(12) })]);
     expect(errs[0].message).toMatch(/^netns \/proc\/1\/ns\/net is the host's own network namespace/);
   });
 
-  it('refuses the second of two containers adopting one namespace, and one adopting a named container\'s', () => {
+  it("refuses the second of two containers adopting one namespace, and one adopting a named container's", () => {
     const errs = check(
       config({ containers: [byPid('one', 50), byPath('two', '/proc/50/ns/net', 20), byPath('spy', '/run/netns/web', 30), ctr('web')] }),
       ids('4:1', { one: '4:50', two: '4:50', spy: '4:77' }, { web: '4:77' }),
@@ -48,7 +46,16 @@ describe('adoptedNetnsErrors', () => {
   });
 
   it('refuses a path observe could not enter as a network namespace', () => {
-    const broken: Resource = { kind: 'netns', key: 'netns:ext', ns: 'ext', owned: true, name: 'ext', origin: 'adopted', path: '/tmp/f', broken: "nsenter: reassociate to namespace 'ns/net' failed: Invalid argument" };
+    const broken: Resource = {
+      kind: 'netns',
+      key: 'netns:ext',
+      ns: 'ext',
+      owned: true,
+      name: 'ext',
+      origin: 'adopted',
+      path: '/tmp/f',
+      broken: "nsenter: reassociate to namespace 'ns/net' failed: Invalid argument",
+    };
     const errs = check(config({ containers: [byPath('ext', '/tmp/f')] }), ids('4:1', { ext: '8:9' }), observed([broken]));
     expect(errs).toEqual([expect.objectContaining({ code: 'netns-not-network', object: 'Container ext' })]);
     expect(errs[0].message).toContain('/tmp/f is not a network namespace (nsenter: reassociate');
@@ -90,7 +97,12 @@ describe('readNetnsIdentity', () => {
     const cfg = config({ containers: [byPid('ext', 9), byPath('gone', '/nope'), ctr('web', { netns: { type: 'named', name: 'web-ns' } })] });
     const r = await readNetnsIdentity(identitySpec(cfg), fs);
     expect(r.host).toBe('4:1');
-    expect([...r.adopted]).toEqual(expect.arrayContaining([['ext', '4:1'], ['gone', undefined]]));
+    expect([...r.adopted]).toEqual(
+      expect.arrayContaining([
+        ['ext', '4:1'],
+        ['gone', undefined],
+      ]),
+    );
     expect([...r.named]).toEqual([['web', '4:7']]);
   });
 });

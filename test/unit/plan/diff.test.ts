@@ -81,12 +81,7 @@ describe('diff', () => {
     o2.resources.delete('link:host/nkweb0');
     o2.resources.delete('link:web/eth0');
     plan = diff(desired, o2, { prune: true });
-    expect(keysOf(plan)).toEqual([
-      'create link:host/nkweb0',
-      'create link:web/eth0',
-      'create addr:web/eth0/172.18.0.10/24',
-      'create route:web/default',
-    ]);
+    expect(keysOf(plan)).toEqual(['create link:host/nkweb0', 'create link:web/eth0', 'create addr:web/eth0/172.18.0.10/24', 'create route:web/default']);
   });
 
   it('replaces the surviving end when one end of a veth pair is gone', () => {
@@ -136,7 +131,15 @@ describe('diff', () => {
   it('never deletes a foreign object, even when prune is on', () => {
     const o = observedFrom(desired.resources.values());
     o.resources.set('link:host/docker0', { kind: 'link', key: 'link:host/docker0', ns: 'host', ifname: 'docker0', type: 'bridge', up: true, owned: false });
-    o.resources.set('netns:theirs', { kind: 'netns', key: 'netns:theirs', ns: 'theirs', name: 'theirs', origin: 'named', path: '/run/netns/theirs', owned: false });
+    o.resources.set('netns:theirs', {
+      kind: 'netns',
+      key: 'netns:theirs',
+      ns: 'theirs',
+      name: 'theirs',
+      origin: 'named',
+      path: '/run/netns/theirs',
+      owned: false,
+    });
     expect(diff(desired, o, { prune: true }).changes).toEqual([]);
   });
 });
@@ -165,7 +168,12 @@ describe('a changed fixed address', () => {
     );
     const prog = render(plan.changes, []);
     expect(prog.nsPre.get('web')!.map((l) => l.text)).toEqual(['addr del 172.18.0.10/24 dev eth0']);
-    expect(prog.nsPost.get('web')!.map((l) => l.text).slice(-1)).toEqual(['route replace default via 172.18.0.1 dev eth0 proto 77']);
+    expect(
+      prog.nsPost
+        .get('web')!
+        .map((l) => l.text)
+        .slice(-1),
+    ).toEqual(['route replace default via 172.18.0.1 dev eth0 proto 77']);
   });
 });
 

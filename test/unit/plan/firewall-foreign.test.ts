@@ -53,7 +53,12 @@ describe('iptables ownership', () => {
 
   it('the comment alone does not make a rule netkeeper’s: not a DROP, not a jump into a user’s chain', () => {
     const hooks = observed.filter((r) => r.kind === 'hook').map((r) => r.key);
-    expect(hooks.sort()).toEqual(desired.filter((r) => r.kind === 'hook' && r.family === 'ipv4').map((r) => r.key).sort());
+    expect(hooks.sort()).toEqual(
+      desired
+        .filter((r) => r.kind === 'hook' && r.family === 'ipv4')
+        .map((r) => r.key)
+        .sort(),
+    );
   });
 
   it('reconcile and destroy plans leave the user’s chain and rules alone (no flush, no -X, no -D)', () => {
@@ -61,16 +66,16 @@ describe('iptables ownership', () => {
       const plan = diff({ resources: toMap(want) }, { resources: toMap(observed), facts: {} as never }, { prune: true });
       expect(plan.conflicts).toEqual([]);
       expect(plan.changes.map((c) => c.key).filter((k) => k.includes('NK-MYDROP') || k.includes('DROP'))).toEqual([]);
-      const text = renderIptables(plan.changes).map((b) => b.text).join('');
+      const text = renderIptables(plan.changes)
+        .map((b) => b.text)
+        .join('');
       expect(text).not.toContain('NK-MYDROP');
       expect(text).not.toContain('192.0.2.7');
     }
   });
 
   it('a foreign NK-* chain is a warning naming it', () => {
-    expect(foreignChainWarnings(observed)).toEqual([
-      expect.objectContaining({ code: 'foreign-chain', object: 'iptables chain filter/NK-MYDROP' }),
-    ]);
+    expect(foreignChainWarnings(observed)).toEqual([expect.objectContaining({ code: 'foreign-chain', object: 'iptables chain filter/NK-MYDROP' })]);
     expect(foreignChainWarnings(parseIptablesSave(saved(desired), 'ipv4', 'host'))).toEqual([]);
   });
 

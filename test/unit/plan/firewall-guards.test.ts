@@ -24,11 +24,7 @@ describe('icc: false on a dual-stack network', () => {
   it('accepts neighbour discovery (ICMPv6 133-137) after the links and before the drop; IPv4 is unchanged', () => {
     const v6 = rulesOf(rs, 'NK-FORWARD', 'ipv6')!;
     const drop = v6.indexOf('-i br-sec -o br-sec -j DROP');
-    expect(v6.slice(drop - 6, drop + 1)).toEqual([
-      '-s fd00:21::10/128 -d fd00:21::11/128 -i br-sec -o br-sec -j ACCEPT',
-      ...ND,
-      '-i br-sec -o br-sec -j DROP',
-    ]);
+    expect(v6.slice(drop - 6, drop + 1)).toEqual(['-s fd00:21::10/128 -d fd00:21::11/128 -i br-sec -o br-sec -j ACCEPT', ...ND, '-i br-sec -o br-sec -j DROP']);
     expect(rulesOf(rs, 'NK-FORWARD', 'ipv4')!.join('\n')).not.toContain('icmp');
   });
 });

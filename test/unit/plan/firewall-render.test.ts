@@ -6,7 +6,17 @@ import type { Change } from '../../../src/model/plan.js';
 
 function chain(name: string, rules: string[], o: { table?: string; ns?: string; family?: IptFamily; userOwned?: boolean } = {}): ChainRes {
   const { table = 'filter', ns = 'host', family = 'ipv4' } = o;
-  return { kind: 'chain', key: key.chain(ns, family, table, name), ns, owned: true, family, table, chain: name, rules, ...(o.userOwned ? { userOwned: true } : {}) };
+  return {
+    kind: 'chain',
+    key: key.chain(ns, family, table, name),
+    ns,
+    owned: true,
+    family,
+    table,
+    chain: name,
+    rules,
+    ...(o.userOwned ? { userOwned: true } : {}),
+  };
 }
 function hook(builtin: string, target: string, rule: string, position: 'first' | 'last', table = 'filter', ns = 'host'): HookRes {
   return { kind: 'hook', key: key.hook(ns, 'ipv4', table, builtin, target), ns, owned: true, family: 'ipv4', table, chain: builtin, rule, position };
@@ -52,7 +62,11 @@ describe('renderIptables', () => {
 
   it('a changed chain is the only one declared (and so the only one flushed) and is rewritten whole', () => {
     const a = chain('NK-PORTS-br0', ['-p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.0.2:80'], { table: 'nat' });
-    const b = chain('NK-PORTS-br0', ['-p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.0.0.2:80', '-p udp -m udp --dport 53 -j DNAT --to-destination 10.0.0.2:53'], { table: 'nat' });
+    const b = chain(
+      'NK-PORTS-br0',
+      ['-p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.0.0.2:80', '-p udp -m udp --dport 53 -j DNAT --to-destination 10.0.0.2:53'],
+      { table: 'nat' },
+    );
     const [batch, ...rest] = renderIptables([update(a, b)]);
     expect(rest).toEqual([]);
     expect(batch.text).toBe(
@@ -94,21 +108,22 @@ describe('renderIptables', () => {
     const gone = chain('NK-PORTS-br1', ['-p tcp -m tcp --dport 1 -j DNAT --to-destination 10.1.0.2:1'], { table: 'nat' });
     const [b] = renderIptables([del(gone), update(ports, ports2)]);
     expect(b.text).toBe(
-      [
-        '*nat',
-        ':NK-PORTS-br1 - [0:0]',
-        ':NK-PORTS - [0:0]',
-        '-A NK-PORTS -j NK-PORTS-br0',
-        'COMMIT',
-        '*nat',
-        '-X NK-PORTS-br1',
-        'COMMIT',
-        '',
-      ].join('\n'),
+      ['*nat', ':NK-PORTS-br1 - [0:0]', ':NK-PORTS - [0:0]', '-A NK-PORTS -j NK-PORTS-br0', 'COMMIT', '*nat', '-X NK-PORTS-br1', 'COMMIT', ''].join('\n'),
     );
     const all = renderIptables([del(fwdHook), del(chain('NK-FORWARD', ['-j NK-USER'])), del(chain('NK-USER', [], { userOwned: true }))]);
     expect(all[0].text).toBe(
-      ['*filter', ':NK-FORWARD - [0:0]', ':NK-USER - [0:0]', '-D FORWARD -m comment --comment netkeeper -j NK-FORWARD', 'COMMIT', '*filter', '-X NK-FORWARD', '-X NK-USER', 'COMMIT', ''].join('\n'),
+      [
+        '*filter',
+        ':NK-FORWARD - [0:0]',
+        ':NK-USER - [0:0]',
+        '-D FORWARD -m comment --comment netkeeper -j NK-FORWARD',
+        'COMMIT',
+        '*filter',
+        '-X NK-FORWARD',
+        '-X NK-USER',
+        'COMMIT',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -124,26 +139,36 @@ describe('renderIptables', () => {
 
   it('ignores changes that are not chains or hooks', () => {
     expect(
-      renderIptables([{ action: 'create', key: 'sysctl:host/x', after: { kind: 'sysctl', key: 'sysctl:host/x', ns: 'host', owned: true, name: 'x', value: '1' }, reason: '' }]),
+      renderIptables([
+        { action: 'create', key: 'sysctl:host/x', after: { kind: 'sysctl', key: 'sysctl:host/x', ns: 'host', owned: true, name: 'x', value: '1' }, reason: '' },
+      ]),
     ).toEqual([]);
   });
 });
 
 describe('staleUdpPorts', () => {
-  const before = chain('NK-PORTS-br0', [
-    '-p udp -m udp --dport 53 -j DNAT --to-destination 10.0.0.2:53',
-    '-d 127.0.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.0.0.2:53',
-    '-p udp -m udp --dport 7000:7001 -j DNAT --to-destination 10.0.0.2',
-    '-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.2:80',
-  ], { table: 'nat' });
+  const before = chain(
+    'NK-PORTS-br0',
+    [
+      '-p udp -m udp --dport 53 -j DNAT --to-destination 10.0.0.2:53',
+      '-d 127.0.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.0.0.2:53',
+      '-p udp -m udp --dport 7000:7001 -j DNAT --to-destination 10.0.0.2',
+      '-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.2:80',
+    ],
+    { table: 'nat' },
+  );
 
   it('a UDP port whose target moved or went away is stale; unchanged ones and TCP are not', () => {
-    const after = chain('NK-PORTS-br0', [
-      '-p udp -m udp --dport 53 -j DNAT --to-destination 10.0.0.3:53',
-      '-d 127.0.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.0.0.2:53',
-      '-p udp -m udp --dport 7000 -j DNAT --to-destination 10.0.0.2:7000',
-      '-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.3:80',
-    ], { table: 'nat' });
+    const after = chain(
+      'NK-PORTS-br0',
+      [
+        '-p udp -m udp --dport 53 -j DNAT --to-destination 10.0.0.3:53',
+        '-d 127.0.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.0.0.2:53',
+        '-p udp -m udp --dport 7000 -j DNAT --to-destination 10.0.0.2:7000',
+        '-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.3:80',
+      ],
+      { table: 'nat' },
+    );
     expect(staleUdpPorts([update(before, after)])).toEqual([
       { ns: 'host', family: 'ipv4', port: 53 },
       { ns: 'host', family: 'ipv4', port: 7001 },

@@ -52,7 +52,11 @@ describe('buildFirewall: skeleton and ownership', () => {
     // route_localnet stated off: a bridge that no longer needs it gets it back off
     expect(sysctls(rs)).toEqual({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.br-front.route_localnet': '0' });
     // no published ports: no DNAT chains, no 127.0.0.1 machinery
-    expect(chains(rs).map((c) => c.chain).sort()).toEqual(['NK-FORWARD', 'NK-ISOLATION', 'NK-POSTROUTING', 'NK-USER']);
+    expect(
+      chains(rs)
+        .map((c) => c.chain)
+        .sort(),
+    ).toEqual(['NK-FORWARD', 'NK-ISOLATION', 'NK-POSTROUTING', 'NK-USER']);
   });
 
   it('Settings.iptables false: no chain, no hook; ip_forward still per ipForward', () => {
@@ -74,7 +78,11 @@ describe('buildFirewall: published ports', () => {
       port('10.0.0.5:8443:443', '172.18.0.10', 'front'),
     ],
   });
-  const remote = container('far', [{ network: 'front', ip4: '172.18.0.99' }], { local: false, host: 'other', ports: [port('8099:80', '172.18.0.99', 'front')] });
+  const remote = container('far', [{ network: 'front', ip4: '172.18.0.99' }], {
+    local: false,
+    host: 'other',
+    ports: [port('8099:80', '172.18.0.99', 'front')],
+  });
   const rs = buildFirewall(topology([front], [c, remote]));
 
   it('one DNAT chain per bridge, every SPEC form, in iptables-save spelling', () => {
@@ -133,16 +141,16 @@ describe('buildFirewall: gateway modes, isolation, internal, icc', () => {
     expect(fwd).toContain('-o br-back -j ACCEPT');
     expect(fwd).not.toContain('-o br-back -j DROP');
     expect(fwd).toContain('-i br-back ! -o br-back -j NK-ISOLATION');
-    expect(rulesOf(rs, 'filter', 'NK-ISOLATION')).toEqual([
-      '-m conntrack --ctstate DNAT -j RETURN',
-      '-o br-front -j DROP',
-      '-o br-back -j DROP',
-    ]);
+    expect(rulesOf(rs, 'filter', 'NK-ISOLATION')).toEqual(['-m conntrack --ctstate DNAT -j RETURN', '-o br-front -j DROP', '-o br-back -j DROP']);
   });
 
   it('isolated: no NAT, no forwarding sysctl, only bridged frames accepted', () => {
     const rs = buildFirewall(topology([iso], [container('a', [{ network: 'sw', ip4: '172.22.0.10' }], { ports: [port('80:80', '172.22.0.10', 'sw')] })]));
-    expect(chains(rs).map((c) => c.chain).sort()).toEqual(['NK-FORWARD', 'NK-USER']);
+    expect(
+      chains(rs)
+        .map((c) => c.chain)
+        .sort(),
+    ).toEqual(['NK-FORWARD', 'NK-USER']);
     expect(rulesOf(rs, 'filter', 'NK-FORWARD')).toEqual([
       '-j NK-USER',
       '-o br-sw -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
@@ -166,7 +174,14 @@ describe('buildFirewall: gateway modes, isolation, internal, icc', () => {
     const net = network('secure', 'br-sec', ['172.21.0.0/24'], { icc: false });
     const a = container('a', [{ network: 'secure', ip4: '172.21.0.10' }], {
       links: [
-        { container: 'b', alias: 'db', ports: [{ port: 5432, protocol: 'tcp' }, { port: 53, protocol: 'udp' }] },
+        {
+          container: 'b',
+          alias: 'db',
+          ports: [
+            { port: 5432, protocol: 'tcp' },
+            { port: 53, protocol: 'udp' },
+          ],
+        },
         { container: 'c', alias: 'c', ports: [] },
       ],
       ports: [port('8082:80', '172.21.0.10', 'secure')],

@@ -10,7 +10,10 @@ export function network(over: Partial<TNetwork> = {}): TNetwork {
 
 /** A container on frontend at `ip`, with the names and MAC the topology layer would derive. */
 export function container(name: string, ip: string, over: Partial<TContainer> = {}): TContainer {
-  const mac = `02:42:${ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0')).join(':')}`;
+  const mac = `02:42:${ip
+    .split('.')
+    .map((x) => Number(x).toString(16).padStart(2, '0'))
+    .join(':')}`;
   return bareContainer(name, [], {
     netnsPath: `/run/netns/${name}`,
     attachments: [{ network: 'frontend', ifname: 'eth0', hostIfname: `nk${name}0`, ip4: ip, prefix4: 24, mac, mtu: 1500, aliases: [] }],

@@ -13,7 +13,9 @@ import { planJson, planText, scenarioObserved, scenarioStages } from '../../help
 
 const ROOT = fileURLToPath(new URL('../../golden/', import.meta.url));
 const WRITE = process.env.NK_WRITE_GOLDEN === '1';
-const scenarios = readdirSync(ROOT).filter((d) => existsSync(`${ROOT}${d}/files`)).sort();
+const scenarios = readdirSync(ROOT)
+  .filter((d) => existsSync(`${ROOT}${d}/files`))
+  .sort();
 
 describe('golden scenarios', () => {
   it('are there', () => {

@@ -30,7 +30,16 @@ describe('hold back', () => {
     for (const k of c.heldBack!) expect(keys(plan)).not.toContain(k);
     expect(plan.changes.some((ch) => ch.before?.key === 'link:host/nkapp0')).toBe(false);
     // everything else is: web whole, app's namespace and files, the bridge, the firewall
-    for (const k of ['netns:web', 'link:host/nkweb0', 'link:web/eth0', 'addr:web/eth0/172.18.0.10/24', 'route:web/default', 'netns:app', 'file:/etc/netns/app/hosts', 'link:host/br-frontend'])
+    for (const k of [
+      'netns:web',
+      'link:host/nkweb0',
+      'link:web/eth0',
+      'addr:web/eth0/172.18.0.10/24',
+      'route:web/default',
+      'netns:app',
+      'file:/etc/netns/app/hosts',
+      'link:host/br-frontend',
+    ])
       expect(keys(plan)).toContain(k);
     const fw = plan.changes.filter((ch) => ch.key.startsWith('chain:') || ch.key.startsWith('hook:'));
     expect(fw.length).toBe(all().filter((r) => r.kind === 'chain' || r.kind === 'hook').length);
@@ -46,7 +55,16 @@ describe('hold back', () => {
     const plan = diff(desired, observed, { prune: true });
     expect(plan.conflicts.map((c) => c.message)).toEqual(["namespace app exists and is not netkeeper's; remove or rename it, or change the files"]);
     const held = plan.conflicts[0].heldBack!;
-    expect(held).toEqual(expect.arrayContaining(['link:host/nkapp0', 'link:app/eth0', 'addr:app/eth0/172.18.0.11/24', 'route:app/default', 'file:/etc/netns/app/resolv.conf', 'sysctl:app/net.ipv4.ip_forward']));
+    expect(held).toEqual(
+      expect.arrayContaining([
+        'link:host/nkapp0',
+        'link:app/eth0',
+        'addr:app/eth0/172.18.0.11/24',
+        'route:app/default',
+        'file:/etc/netns/app/resolv.conf',
+        'sysctl:app/net.ipv4.ip_forward',
+      ]),
+    );
     expect(held.every((k) => k.includes('app'))).toBe(true);
     expect(keys(plan)).toEqual(['addr:web/eth0/172.18.0.10/24', chain.key]);
   });
@@ -61,7 +79,14 @@ describe('hold back', () => {
     expect(plan.conflicts[0].heldBack).toEqual(['route:web/default']);
     expect(keys(plan)).toEqual(['file:/etc/netns/web/hosts']);
     const held = dependents(['link:host/br-frontend'], all());
-    for (const k of ['link:host/nkweb0', 'link:web/eth0', 'addr:web/eth0/172.18.0.10/24', 'addr:host/br-frontend/172.18.0.1/24', 'link:host/nkapp0', 'route:app/default'])
+    for (const k of [
+      'link:host/nkweb0',
+      'link:web/eth0',
+      'addr:web/eth0/172.18.0.10/24',
+      'addr:host/br-frontend/172.18.0.1/24',
+      'link:host/nkapp0',
+      'route:app/default',
+    ])
       expect(held).toContain(k);
     expect(held.has('netns:web')).toBe(false);
   });
@@ -74,9 +99,24 @@ describe('hold back', () => {
       { kind: 'route', key: 'route:r/10.8.0.0/16', ns: 'r', owned: true, dst: '10.8.0.0/16', via: '10.2.0.1' },
       { kind: 'sysctl', key: 'sysctl:r/net.ipv4.conf.eth1.rp_filter', ns: 'r', owned: true, name: 'net.ipv4.conf.eth1.rp_filter', value: '0' },
       { kind: 'chain', key: 'chain:host/filter/NK-X', ns: 'host', owned: true, family: 'ipv4', table: 'filter', chain: 'NK-X', rules: [] },
-      { kind: 'hook', key: 'hook:host/filter/FORWARD/NK-X', ns: 'host', owned: true, family: 'ipv4', table: 'filter', chain: 'FORWARD', rule: '-m comment --comment netkeeper -j NK-X', position: 'first' },
+      {
+        kind: 'hook',
+        key: 'hook:host/filter/FORWARD/NK-X',
+        ns: 'host',
+        owned: true,
+        family: 'ipv4',
+        table: 'filter',
+        chain: 'FORWARD',
+        rule: '-m comment --comment netkeeper -j NK-X',
+        position: 'first',
+      },
     ];
-    expect([...dependents(['link:r/eth1'], rs)].sort()).toEqual(['addr:r/eth1/10.1.0.2/24', 'link:r/eth1', 'route:r/10.9.0.0/16', 'sysctl:r/net.ipv4.conf.eth1.rp_filter']);
+    expect([...dependents(['link:r/eth1'], rs)].sort()).toEqual([
+      'addr:r/eth1/10.1.0.2/24',
+      'link:r/eth1',
+      'route:r/10.9.0.0/16',
+      'sysctl:r/net.ipv4.conf.eth1.rp_filter',
+    ]);
     expect([...dependents(['chain:host/filter/NK-X'], rs)].sort()).toEqual(['chain:host/filter/NK-X', 'hook:host/filter/FORWARD/NK-X']);
   });
 
@@ -89,7 +129,9 @@ describe('hold back', () => {
     expect(plan.warnings).toHaveLength(1);
     expect(plan.warnings![0]).toMatchObject({ code: 'adopted-netns-gone', object: 'Container ext', keys: ['netns:ext'] });
     expect(plan.warnings![0].message).toContain('/proc/4242/ns/net no longer exists');
-    expect(plan.warnings![0].heldBack).toEqual(expect.arrayContaining(['link:host/nkext0', 'link:ext/eth0', 'addr:ext/eth0/172.18.0.50/24', 'file:/etc/netns/ext/hosts']));
+    expect(plan.warnings![0].heldBack).toEqual(
+      expect.arrayContaining(['link:host/nkext0', 'link:ext/eth0', 'addr:ext/eth0/172.18.0.50/24', 'file:/etc/netns/ext/hosts']),
+    );
     // in sync otherwise: nothing to apply
     expect(plan.changes).toEqual([]);
   });

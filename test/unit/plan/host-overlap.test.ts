@@ -34,11 +34,18 @@ describe('hostOverlapErrors', () => {
     expect(run(specs, [DOCKER0, { dst: '0.0.0.0/0', dev: 'eth0' }])).toEqual([]);
   });
 
-  it("refuses a declared subnet inside a live automatic subnet, whatever the opt-in says", () => {
+  it('refuses a declared subnet inside a live automatic subnet, whatever the opt-in says', () => {
     const errs = run(
-      [{ ...IMPLICIT_BRIDGE }, net('a', { subnets: [{ subnet: '172.18.3.0/24' }], allowHostOverlap: true }), net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '172.18.0.0/16' }] })],
+      [
+        { ...IMPLICIT_BRIDGE },
+        net('a', { subnets: [{ subnet: '172.18.3.0/24' }], allowHostOverlap: true }),
+        net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '172.18.0.0/16' }] }),
+      ],
       [],
-      [{ network: 'bridge', scope: 'local', reuse: { subnet: '172.18.0.0/16', gateway: '172.18.0.1' } }, { network: 'x', scope: 'local' }],
+      [
+        { network: 'bridge', scope: 'local', reuse: { subnet: '172.18.0.0/16', gateway: '172.18.0.1' } },
+        { network: 'x', scope: 'local' },
+      ],
     );
     expect(errs.map((e) => [e.network, e.code])).toEqual([
       ['a', 'subnet-overlaps-auto-subnet'],
@@ -51,7 +58,10 @@ describe('hostOverlapErrors', () => {
     const obs = observed(ownedBridge('nk0', '172.17.0.1/16'), { hostRoutes: [{ dst: '192.168.1.0/24', dev: 'eth0' }] });
     const r = buildTopology(config({ networks: [net('lan', { subnets: [{ subnet: '192.168.1.0/25' }] })] }), obs, 'node-a');
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors).toEqual([expect.objectContaining({ code: 'subnet-overlaps-host-route', object: 'Network lan', pos: expect.objectContaining({ line: 1 }) })]);
+    if (!r.ok)
+      expect(r.errors).toEqual([
+        expect.objectContaining({ code: 'subnet-overlaps-host-route', object: 'Network lan', pos: expect.objectContaining({ line: 1 }) }),
+      ]);
     const fine = buildTopology(config({ networks: [net('lan', { subnets: [{ subnet: '192.168.2.0/24' }] })] }), obs, 'node-a');
     expect(fine.ok && fine.value.networks.find((n) => n.name === 'bridge')!.subnets[0].subnet).toBe('172.17.0.0/16');
   });

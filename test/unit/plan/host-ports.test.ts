@@ -52,17 +52,21 @@ describe('chooseHostPorts', () => {
   });
 
   it('keeps the port an existing DNAT rule gives the same container port, unless it is now published or bound', () => {
-    const existing = [{ protocol: 'tcp' as const, family: 'ipv4' as const, hostIP: '0.0.0.0', bridge: 'br-x', hostPort: 60001, containerIP: '10.0.0.2', containerPort: 80 }];
+    const existing = [
+      { protocol: 'tcp' as const, family: 'ipv4' as const, hostIP: '0.0.0.0', bridge: 'br-x', hostPort: 60001, containerIP: '10.0.0.2', containerPort: 80 },
+    ];
     expect(chooseHostPorts([req('web#0')], { ...none, existing }).get('web#0')).toBe(60001);
     // another container (address) or port does not keep it
-    expect(chooseHostPorts([req('web#0', { targets: [{ ...req('x').targets[0], containerIP: '10.0.0.3' }] })], { ...none, existing }).get('web#0')).not.toBe(60001);
+    expect(chooseHostPorts([req('web#0', { targets: [{ ...req('x').targets[0], containerIP: '10.0.0.3' }] })], { ...none, existing }).get('web#0')).not.toBe(
+      60001,
+    );
     // a new request never takes a kept one, whatever the order
     const fresh = chooseHostPorts([req('web#0')], none).get('web#0')!;
     const existingAtFresh = [{ ...existing[0], hostPort: fresh, containerIP: '10.0.0.9' }];
-    const r = chooseHostPorts(
-      [req('web#0'), req('old#0', { targets: [{ ...req('x').targets[0], containerIP: '10.0.0.9' }] })],
-      { ...none, existing: existingAtFresh },
-    );
+    const r = chooseHostPorts([req('web#0'), req('old#0', { targets: [{ ...req('x').targets[0], containerIP: '10.0.0.9' }] })], {
+      ...none,
+      existing: existingAtFresh,
+    });
     expect(r.get('old#0')).toBe(fresh);
     expect(r.get('web#0')).not.toBe(fresh);
     // bound on the host now: moved

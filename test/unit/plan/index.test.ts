@@ -67,9 +67,18 @@ describe('planPass', () => {
 describe('withHostSysctls', () => {
   it('adds the values of the host sysctls the desired state names, leaves others and does not touch its input', () => {
     const name = 'net.ipv4.conf.br-x.route_localnet';
-    const d = { resources: new Map([[key.sysctl('host', name), { kind: 'sysctl' as const, key: key.sysctl('host', name), ns: 'host', owned: true, name, value: '1' }]]) };
+    const d = {
+      resources: new Map([[key.sysctl('host', name), { kind: 'sysctl' as const, key: key.sysctl('host', name), ns: 'host', owned: true, name, value: '1' }]]),
+    };
     const o = observed([]);
-    const merged = withHostSysctls(d, o, new Map([[name, '0'], ['net.bridge.bridge-nf-call-iptables', '1']]));
+    const merged = withHostSysctls(
+      d,
+      o,
+      new Map([
+        [name, '0'],
+        ['net.bridge.bridge-nf-call-iptables', '1'],
+      ]),
+    );
     expect(o.resources.size).toBe(0);
     expect([...merged.resources.values()]).toEqual([{ kind: 'sysctl', key: key.sysctl('host', name), ns: 'host', owned: true, name, value: '0' }]);
     expect(withHostSysctls(d, o, new Map())).toBe(o);

@@ -8,7 +8,16 @@ import { observedFrom } from './fixtures.js';
 
 const netns = (name: string): Resource => ({ kind: 'netns', key: `netns:${name}`, ns: name, owned: true, name, origin: 'named', path: `/run/netns/${name}` });
 const lo = (ns: string): LinkRes => ({ kind: 'link', key: `link:${ns}/lo`, ns, owned: true, ifname: 'lo', type: 'loopback', up: true, alias: 'nk:netns' });
-const link = (ns: string, ifname: string, over: Partial<LinkRes>): LinkRes => ({ kind: 'link', key: `link:${ns}/${ifname}`, ns, ifname, owned: true, type: 'veth', up: true, ...over });
+const link = (ns: string, ifname: string, over: Partial<LinkRes>): LinkRes => ({
+  kind: 'link',
+  key: `link:${ns}/${ifname}`,
+  ns,
+  ifname,
+  owned: true,
+  type: 'veth',
+  up: true,
+  ...over,
+});
 const addr = (ns: string, ifname: string, cidr: string): Resource => ({ kind: 'addr', key: `addr:${ns}/${ifname}/${cidr}`, ns, owned: true, ifname, cidr });
 
 function removeAll(observed: Resource[]) {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Config, ContainerSpec } from '../../../src/model/config.js';
 import type { FdbRes, NeighRes, Resource } from '../../../src/model/resources.js';
-import { toMap } from '../../../src/model/resources.js';
 import type { Topology } from '../../../src/model/topology.js';
 import { buildTopology } from '../../../src/plan/topology/index.js';
 import { buildDesired } from '../../../src/plan/desired.js';
@@ -21,8 +20,16 @@ function topo(cfg: Config, self: string): Topology {
   return r.value;
 }
 
-const fdbs = (rs: Resource[]) => rs.filter((r): r is FdbRes => r.kind === 'fdb').map((r) => `${r.dev} ${r.mac} ${r.master ? 'master' : r.dst}`).sort();
-const neighs = (rs: Resource[]) => rs.filter((r): r is NeighRes => r.kind === 'neigh').map((r) => `${r.dev} ${r.ip} ${r.mac}`).sort();
+const fdbs = (rs: Resource[]) =>
+  rs
+    .filter((r): r is FdbRes => r.kind === 'fdb')
+    .map((r) => `${r.dev} ${r.mac} ${r.master ? 'master' : r.dst}`)
+    .sort();
+const neighs = (rs: Resource[]) =>
+  rs
+    .filter((r): r is NeighRes => r.kind === 'neigh')
+    .map((r) => `${r.dev} ${r.ip} ${r.mac}`)
+    .sort();
 
 /** a1, a2 on node-a; b1 on node-b; c1 on node-c; fixed addresses so nothing renumbers */
 function cluster(extra: ContainerSpec[] = [], nets = [ov]): Config {
@@ -57,17 +64,17 @@ describe('overlay entries', () => {
     expect(rs.map((r) => r.key)).toContain('fdb:host/vx-ov/02:42:0a:32:00:15/master');
   });
 
-  it('never programs a host\'s own containers, and every host sees the others', () => {
+  it("never programs a host's own containers, and every host sees the others", () => {
     const cfg = cluster();
     const onB = buildOverlay(topo(cfg, 'node-b'));
-    expect(neighs(onB)).toEqual([
-      'vx-ov 10.50.0.11 02:42:0a:32:00:0b',
-      'vx-ov 10.50.0.12 02:42:0a:32:00:0c',
-      'vx-ov 10.50.0.31 02:42:0a:32:00:1f',
-    ]);
+    expect(neighs(onB)).toEqual(['vx-ov 10.50.0.11 02:42:0a:32:00:0b', 'vx-ov 10.50.0.12 02:42:0a:32:00:0c', 'vx-ov 10.50.0.31 02:42:0a:32:00:1f']);
     expect(fdbs(onB).filter((f) => f.includes(B))).toEqual([]);
     // per host: 3 entries per remote container + 1 per peer host, not containers²
-    for (const [self, remote, peers] of [['node-a', 2, 2], ['node-b', 3, 2], ['node-c', 3, 2]] as const) {
+    for (const [self, remote, peers] of [
+      ['node-a', 2, 2],
+      ['node-b', 3, 2],
+      ['node-c', 3, 2],
+    ] as const) {
       expect(buildOverlay(topo(cfg, self))).toHaveLength(remote * 3 + peers);
     }
   });
@@ -80,13 +87,10 @@ describe('overlay entries', () => {
     });
     expect(fdbs(buildOverlay(topo(cfg, 'node-a'))).filter((f) => f.includes(FLOOD_MAC))).toEqual([`vx-ov ${FLOOD_MAC} ${B}`]);
     // a host without members still knows where the members are
-    expect(fdbs(buildOverlay(topo(cfg, 'node-c'))).filter((f) => f.includes(FLOOD_MAC))).toEqual([
-      `vx-ov ${FLOOD_MAC} ${A}`,
-      `vx-ov ${FLOOD_MAC} ${B}`,
-    ]);
+    expect(fdbs(buildOverlay(topo(cfg, 'node-c'))).filter((f) => f.includes(FLOOD_MAC))).toEqual([`vx-ov ${FLOOD_MAC} ${A}`, `vx-ov ${FLOOD_MAC} ${B}`]);
   });
 
-  it('bridge and macvlan networks get no entries; only the overlay\'s members count', () => {
+  it("bridge and macvlan networks get no entries; only the overlay's members count", () => {
     const front = net('front', { subnets: [{ subnet: '10.1.0.0/24' }] });
     const lan = net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '192.168.9.0/24' }] });
     const cfg = cluster([on('b2', [att('front'), att('lan')], { host: 'node-b' })], [ov, front, lan]);
@@ -136,7 +140,10 @@ function replan(before: Config, after: Config, self: string) {
 }
 
 const l2 = (cs: { key: string; action: string }[]) =>
-  cs.filter((c) => c.key.startsWith('fdb:') || c.key.startsWith('neigh:')).map((c) => `${c.action} ${c.key}`).sort();
+  cs
+    .filter((c) => c.key.startsWith('fdb:') || c.key.startsWith('neigh:'))
+    .map((c) => `${c.action} ${c.key}`)
+    .sort();
 
 describe('overlay changes', () => {
   it('a container that moves changes a handful of entries, not a rebuild', () => {
@@ -144,10 +151,7 @@ describe('overlay changes', () => {
     const after = cluster();
     after.containers = after.containers.map((c) => (c.name === 'a2' ? { ...c, host: 'node-b' } : c));
     // an uninvolved host: one FDB entry re-pointed
-    expect(l2(replan(before, after, 'node-c'))).toEqual([
-      `create fdb:host/vx-ov/02:42:0a:32:00:0c/${B}`,
-      `delete fdb:host/vx-ov/02:42:0a:32:00:0c/${A}`,
-    ]);
+    expect(l2(replan(before, after, 'node-c'))).toEqual([`create fdb:host/vx-ov/02:42:0a:32:00:0c/${B}`, `delete fdb:host/vx-ov/02:42:0a:32:00:0c/${A}`]);
     // the host it left: it is remote now
     expect(l2(replan(before, after, 'node-a'))).toEqual([
       `create fdb:host/vx-ov/02:42:0a:32:00:0c/${B}`,

@@ -26,7 +26,16 @@ describe('buildTopology: published ports', () => {
   it('several networks: the port lands on the first that can carry it (an isolated switch cannot)', () => {
     const t = ok(config({ networks: [sw, front], containers: [on('web', [att('sw'), att('front')], { ports: [port(2201, 22, { hostIP: '127.0.0.1' })] })] }));
     expect(portsOf(t, 'web')).toEqual([
-      { hostIP: '127.0.0.1', hostPort: 2201, hostPortEnd: 2201, containerIP: '10.1.0.2', containerPort: 22, containerPortEnd: 22, protocol: 'tcp', network: 'front' },
+      {
+        hostIP: '127.0.0.1',
+        hostPort: 2201,
+        hostPortEnd: 2201,
+        containerIP: '10.1.0.2',
+        containerPort: 22,
+        containerPortEnd: 22,
+        protocol: 'tcp',
+        network: 'front',
+      },
     ]);
   });
 
@@ -63,7 +72,11 @@ describe('buildTopology: published ports', () => {
   });
 
   it('an IPv6 host address for a container without IPv6 is an error at the port, not a silent IPv4 rule', () => {
-    const r = buildTopology(config({ networks: [front], containers: [on('web', [att('front')], { ports: [port(8092, 80, { hostIP: '::' })] })] }), observed(), 'node-a');
+    const r = buildTopology(
+      config({ networks: [front], containers: [on('web', [att('front')], { ports: [port(8092, 80, { hostIP: '::' })] })] }),
+      observed(),
+      'node-a',
+    );
     expect(r.ok).toBe(false);
     if (!r.ok)
       expect(r.errors).toEqual([
@@ -75,8 +88,11 @@ describe('buildTopology: published ports', () => {
       ]);
   });
 
-  it('a port without a host port gets one from 49153-65535, on both families alike, and keeps it from the kernel\'s DNAT rules', () => {
-    const cfg = config({ networks: [dual], containers: [on('web', [att('dual', { ip: '10.2.0.10', ip6: 'fd02::10' })], { ports: [auto(80), auto(53, { protocol: 'udp', hostIP: '127.0.0.1' })] })] });
+  it("a port without a host port gets one from 49153-65535, on both families alike, and keeps it from the kernel's DNAT rules", () => {
+    const cfg = config({
+      networks: [dual],
+      containers: [on('web', [att('dual', { ip: '10.2.0.10', ip6: 'fd02::10' })], { ports: [auto(80), auto(53, { protocol: 'udp', hostIP: '127.0.0.1' })] })],
+    });
     const t = ok(cfg);
     const [v4, v6, dns] = portsOf(t, 'web');
     expect(v4).toMatchObject({ hostIP: '0.0.0.0', containerIP: '10.2.0.10', containerPort: 80, auto: true });
@@ -86,7 +102,11 @@ describe('buildTopology: published ports', () => {
     expect(ok(cfg).containers[0].ports).toEqual(portsOf(t, 'web'));
     // a different port the kernel has for it is kept
     const kept = observed([chainRes('host', 'ipv4', 'nat', 'NK-PORTS-br-dual', ['-p tcp -m tcp --dport 50123 -j DNAT --to-destination 10.2.0.10:80'])]);
-    expect(portsOf(ok(cfg, kept), 'web').slice(0, 2).map((p) => p.hostPort)).toEqual([50123, 50123]);
+    expect(
+      portsOf(ok(cfg, kept), 'web')
+        .slice(0, 2)
+        .map((p) => p.hostPort),
+    ).toEqual([50123, 50123]);
     // a port bound on the host is never chosen
     const bound = observed([], { boundPorts: { tcp: [v4.hostPort], udp: [] } });
     expect(portsOf(ok(cfg, bound), 'web')[0].hostPort).not.toBe(v4.hostPort);
@@ -100,7 +120,9 @@ describe('buildTopology: published ports', () => {
 
   it('a chosen port avoids every host port the files publish', () => {
     const first = portsOf(ok(config({ networks: [front], containers: [on('web', [att('front')], { ports: [auto(80)] })] })), 'web')[0].hostPort;
-    const t = ok(config({ networks: [front], containers: [on('web', [att('front')], { ports: [auto(80)] }), on('zz', [att('front')], { ports: [port(first, 80)] })] }));
+    const t = ok(
+      config({ networks: [front], containers: [on('web', [att('front')], { ports: [auto(80)] }), on('zz', [att('front')], { ports: [port(first, 80)] })] }),
+    );
     expect(portsOf(t, 'web')[0].hostPort).not.toBe(first);
   });
 });

@@ -3,7 +3,14 @@ import { raConflicts, raRouteDevices, turnsOnIpv6Forwarding } from '../../../src
 import { key, type SysctlRes } from '../../../src/model/resources.js';
 import type { Change } from '../../../src/model/plan.js';
 
-const fwd = (value: string, ns = 'host'): SysctlRes => ({ kind: 'sysctl', key: key.sysctl(ns, 'net.ipv6.conf.all.forwarding'), ns, owned: true, name: 'net.ipv6.conf.all.forwarding', value });
+const fwd = (value: string, ns = 'host'): SysctlRes => ({
+  kind: 'sysctl',
+  key: key.sysctl(ns, 'net.ipv6.conf.all.forwarding'),
+  ns,
+  owned: true,
+  name: 'net.ipv6.conf.all.forwarding',
+  value,
+});
 const change = (before: string | undefined, after: string, ns = 'host'): Change =>
   before === undefined
     ? { action: 'create', key: key.sysctl(ns, 'net.ipv6.conf.all.forwarding'), after: fwd(after, ns), reason: '' }

@@ -7,11 +7,38 @@ import type { FdbRes, LinkRes } from '../../../src/model/resources.js';
 import { key } from '../../../src/model/resources.js';
 import { render } from '../../../src/plan/render.js';
 
-const master: FdbRes = { kind: 'fdb', key: key.fdbMaster('host', 'vx-ov', '02:42:0a:32:00:14'), ns: 'host', owned: true, dev: 'vx-ov', mac: '02:42:0a:32:00:14', dst: '', master: true };
-const self: FdbRes = { kind: 'fdb', key: key.fdb('host', 'vx-ov', '02:42:0a:32:00:14', '192.168.50.2'), ns: 'host', owned: true, dev: 'vx-ov', mac: '02:42:0a:32:00:14', dst: '192.168.50.2' };
+const master: FdbRes = {
+  kind: 'fdb',
+  key: key.fdbMaster('host', 'vx-ov', '02:42:0a:32:00:14'),
+  ns: 'host',
+  owned: true,
+  dev: 'vx-ov',
+  mac: '02:42:0a:32:00:14',
+  dst: '',
+  master: true,
+};
+const self: FdbRes = {
+  kind: 'fdb',
+  key: key.fdb('host', 'vx-ov', '02:42:0a:32:00:14', '192.168.50.2'),
+  ns: 'host',
+  owned: true,
+  dev: 'vx-ov',
+  mac: '02:42:0a:32:00:14',
+  dst: '192.168.50.2',
+};
 const vx: LinkRes = {
-  kind: 'link', key: key.link('host', 'vx-ov'), ns: 'host', owned: true, ifname: 'vx-ov', type: 'vxlan', up: true, mtu: 1450,
-  master: 'br-ov', alias: 'nk:vxlan:ov', addrgenNone: true, portLearning: false,
+  kind: 'link',
+  key: key.link('host', 'vx-ov'),
+  ns: 'host',
+  owned: true,
+  ifname: 'vx-ov',
+  type: 'vxlan',
+  up: true,
+  mtu: 1450,
+  master: 'br-ov',
+  alias: 'nk:vxlan:ov',
+  addrgenNone: true,
+  portLearning: false,
   vxlan: { vni: 4097, local: '192.168.50.1', port: 4789, learning: false, proxy: true },
 };
 
@@ -19,14 +46,18 @@ const bridgeLines = (changes: Change[]) => (render(changes, []).bridge.get('host
 
 describe('render', () => {
   it('creates and deletes VXLAN and bridge FDB entries', () => {
-    expect(bridgeLines([{ action: 'create', key: self.key, after: self, reason: '' }, { action: 'create', key: master.key, after: master, reason: '' }])).toEqual([
-      'fdb append 02:42:0a:32:00:14 dev vx-ov dst 192.168.50.2 self permanent',
-      'fdb replace 02:42:0a:32:00:14 dev vx-ov master static',
-    ]);
-    expect(bridgeLines([{ action: 'delete', key: self.key, before: self, reason: '' }, { action: 'delete', key: master.key, before: master, reason: '' }])).toEqual([
-      'fdb del 02:42:0a:32:00:14 dev vx-ov dst 192.168.50.2 self',
-      'fdb del 02:42:0a:32:00:14 dev vx-ov master',
-    ]);
+    expect(
+      bridgeLines([
+        { action: 'create', key: self.key, after: self, reason: '' },
+        { action: 'create', key: master.key, after: master, reason: '' },
+      ]),
+    ).toEqual(['fdb append 02:42:0a:32:00:14 dev vx-ov dst 192.168.50.2 self permanent', 'fdb replace 02:42:0a:32:00:14 dev vx-ov master static']);
+    expect(
+      bridgeLines([
+        { action: 'delete', key: self.key, before: self, reason: '' },
+        { action: 'delete', key: master.key, before: master, reason: '' },
+      ]),
+    ).toEqual(['fdb del 02:42:0a:32:00:14 dev vx-ov dst 192.168.50.2 self', 'fdb del 02:42:0a:32:00:14 dev vx-ov master']);
   });
 
   it('creates the VXLAN device with nolearning proxy, joins the bridge, then turns port learning off', () => {

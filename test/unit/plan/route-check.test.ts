@@ -22,7 +22,9 @@ describe('route next hops at plan time', () => {
     expect(ps[0].message).toMatch(/via 192\.168\.99\.1: the next hop is not on any network.*172\.18\.0\.0\/16 \(Network auto, eth0\)/);
   });
   it('inside it, fine; and so are the /32 peers of Links and dev routes', () => {
-    expect(problems('kind: Network\nname: auto\n---\nkind: Container\nname: a\nnetworks: [auto]\nroutes: [{to: 10.9.0.0/16, via: 172.18.0.254}]\n')).toEqual([]);
+    expect(problems('kind: Network\nname: auto\n---\nkind: Container\nname: a\nnetworks: [auto]\nroutes: [{to: 10.9.0.0/16, via: 172.18.0.254}]\n')).toEqual(
+      [],
+    );
     expect(
       problems(
         'kind: Container\nname: a\nmode: none\nroutes: [{to: 10.9.0.0/16, via: 10.1.1.2}, {to: 10.5.5.5/32, dev: p0}, {to: 10.8.0.0/16, via: 10.5.5.5}]\n---\n' +

@@ -20,14 +20,12 @@ const drop = (r: RouteRes): Change => ({ action: 'delete', key: r.key, before: r
 
 describe('route order', () => {
   it("a route via a Link's /32 peer comes after the peer route, though its key sorts first", () => {
-    const changes = [
-      make(route('r1', '10.0.0.0/8', '10.1.1.2')),
-      make(route('r1', '10.1.1.2/32', undefined, 'p0')),
-      make(route('r1', 'default', '10.1.1.2')),
-    ];
+    const changes = [make(route('r1', '10.0.0.0/8', '10.1.1.2')), make(route('r1', '10.1.1.2/32', undefined, 'p0')), make(route('r1', 'default', '10.1.1.2'))];
     const keys = orderChanges(changes).map((c) => c.key);
     expect(keys[0]).toBe('route:r1/10.1.1.2/32');
-    const lines = render(orderChanges(changes), []).nsPost.get('r1')!.map((l) => l.text);
+    const lines = render(orderChanges(changes), [])
+      .nsPost.get('r1')!
+      .map((l) => l.text);
     expect(lines[0]).toBe('route replace 10.1.1.2/32 dev p0 proto 77');
     expect(lines.slice(1).every((l) => l.includes('via 10.1.1.2'))).toBe(true);
   });

@@ -13,7 +13,8 @@ function planOf(text: string) {
   return p;
 }
 
-const net = (extra = '') => `kind: Network\nname: front\n${extra}subnets:\n  - subnet: 172.30.0.0/24\n---\nkind: Container\nname: web\nnetworks: [{network: front}]\nports: ["8080:80"]\n`;
+const net = (extra = '') =>
+  `kind: Network\nname: front\n${extra}subnets:\n  - subnet: 172.30.0.0/24\n---\nkind: Container\nname: web\nnetworks: [{network: front}]\nports: ["8080:80"]\n`;
 
 describe('render', () => {
   it('holds the ip batches, the iptables-restore inputs of every firewall change, and their keys', () => {

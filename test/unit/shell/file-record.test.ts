@@ -31,7 +31,7 @@ const write = (path: string, content: string, action: 'create' | 'update' = 'cre
     : { action, key: `file:${path}`, before: file(path, '', false), after: file(path, content, true), reason: 'declared' };
 
 describe('files netkeeper wrote', () => {
-  it('a recorded path is netkeeper\'s whatever its content; an unrecorded one without the header is not', () => {
+  it("a recorded path is netkeeper's whatever its content; an unrecorded one without the header is not", () => {
     const o = observed([file(RESOLV, 'nameserver 1.1.1.1\n', false), file(HOSTS, '127.0.0.1 mine\n', false)]);
     expect(adoptRecorded(o, new Map([[RESOLV, contentHash('x')]]))).toEqual([RESOLV]);
     expect(o.resources.get(`file:${RESOLV}`)!.owned).toBe(true);
@@ -49,7 +49,7 @@ describe('files netkeeper wrote', () => {
       file('/etc/netns/left/hosts', '# managed\n', true),
       // found with the header, not recorded (written before a reboot emptied /run): recorded as it is
       file('/etc/netns/old/hosts', '# managed by netkeeper\n', true),
-      file('/etc/netns/mine/hosts', 'the user\'s\n', false),
+      file('/etc/netns/mine/hosts', "the user's\n", false),
     ]);
     const changes: Change[] = [
       write(RESOLV, '# managed by netkeeper\nnameserver 10.0.0.2\n', 'update'),
@@ -84,7 +84,15 @@ describe('files netkeeper wrote', () => {
 describe('the crash journal with a conflict', () => {
   it('is emptied once in sync but for what conflicts hold back, whose entries stay', async () => {
     const d = join(dir, 'intent');
-    const netns = (name: string): Resource => ({ kind: 'netns', key: `netns:${name}`, ns: name, owned: true, name, origin: 'named', path: `/run/netns/${name}` });
+    const netns = (name: string): Resource => ({
+      kind: 'netns',
+      key: `netns:${name}`,
+      ns: name,
+      owned: true,
+      name,
+      origin: 'named',
+      path: `/run/netns/${name}`,
+    });
     const link = (ns: string, ifname: string): Resource => ({ kind: 'link', key: `link:${ns}/${ifname}`, ns, owned: true, ifname, type: 'veth', up: true });
     const create = (r: Resource): Change => ({ action: 'create', key: r.key, after: r, reason: 'declared' });
     const p = fileIntent(d);

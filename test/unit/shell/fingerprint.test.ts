@@ -12,9 +12,22 @@ const cfg = (text: string) => {
   return r.value;
 };
 const NET = 'kind: Network\nname: app\nsubnets: [{subnet: 172.20.0.0/24}]\n';
-const br = (mtu: number): Resource => ({ kind: 'link', key: key.link('host', 'br-app'), ns: 'host', owned: true, ifname: 'br-app', type: 'bridge', up: true, mtu, ifindex: 7 });
+const br = (mtu: number): Resource => ({
+  kind: 'link',
+  key: key.link('host', 'br-app'),
+  ns: 'host',
+  owned: true,
+  ifname: 'br-app',
+  type: 'bridge',
+  up: true,
+  mtu,
+  ifindex: 7,
+});
 const other: Resource = { kind: 'link', key: key.link('host', 'eth9'), ns: 'host', owned: false, ifname: 'eth9', type: 'other', up: true };
-const obs = (rs: Resource[]): Observed => ({ resources: new Map(rs.map((r) => [r.key, r])), facts: { foreignRoutes: [], resolvConf: '', hostname: 'h', linkMtu: {} } });
+const obs = (rs: Resource[]): Observed => ({
+  resources: new Map(rs.map((r) => [r.key, r])),
+  facts: { foreignRoutes: [], resolvConf: '', hostname: 'h', linkMtu: {} },
+});
 
 describe('fingerprints', () => {
   it('files: by declared object, blind to comments and positions', () => {
@@ -39,7 +52,9 @@ describe('fingerprints', () => {
   it('equal fingerprints and an equal plan: no reason to refuse; a different plan is refused anyway', () => {
     const f = filesFingerprint(cfg(NET));
     expect(staleReason({ files: f, kernel: f, changes: [{ a: 1 }] }, { files: f, kernel: f }, [{ a: 1 }])).toBeUndefined();
-    expect(staleReason({ files: f, kernel: f, changes: [{ a: 1 }] }, { files: f, kernel: f }, [{ a: 2 }])).toContain('the plan made now differs from the saved one');
+    expect(staleReason({ files: f, kernel: f, changes: [{ a: 1 }] }, { files: f, kernel: f }, [{ a: 2 }])).toContain(
+      'the plan made now differs from the saved one',
+    );
   });
 });
 
@@ -47,7 +62,11 @@ describe('progress while applying', () => {
   it('without a terminal: a line at least every 2 s, with namespaces done of total and the time', async () => {
     const out: string[] = [];
     let t = 0;
-    const p = progressPrinter((s) => out.push(s), false, () => t);
+    const p = progressPrinter(
+      (s) => out.push(s),
+      false,
+      () => t,
+    );
     p.update(24, 300);
     t = 2100;
     await new Promise((r) => setTimeout(r, 600));
@@ -57,7 +76,11 @@ describe('progress while applying', () => {
 
   it('on a terminal: one line rewritten in place', () => {
     const out: string[] = [];
-    const p = progressPrinter((s) => out.push(s), true, () => 1500);
+    const p = progressPrinter(
+      (s) => out.push(s),
+      true,
+      () => 1500,
+    );
     p.update(48, 300);
     p.stop();
     expect(out[0]).toBe('\r\x1b[Kapplying: 48/300 namespaces, 0.0s elapsed');

@@ -57,13 +57,26 @@ describe('HostFs', () => {
   it('the crash journal, the files record and the host sysctls record live in the fs given', async () => {
     const fs = memoryFs({ '/proc/sys/net/ipv4/ip_forward': '0\n' });
     const observed: Observed = { resources: new Map(), facts: { hostname: 'h', resolvConf: '' } } as unknown as Observed;
-    const create: Change = { action: 'create', key: 'netns:web', after: { kind: 'netns', key: 'netns:web', ns: '', name: 'web', owned: true } } as unknown as Change;
+    const create: Change = {
+      action: 'create',
+      key: 'netns:web',
+      after: { kind: 'netns', key: 'netns:web', ns: '', name: 'web', owned: true },
+    } as unknown as Change;
     await fileIntent('/run/nk', fs).record([create]);
     expect(JSON.parse(fs.files.get('/run/nk/intent.json')!).keys).toEqual(['netns:web']);
-    const file: Change = { action: 'create', key: 'file:web:hosts', after: { kind: 'file', key: 'file:web:hosts', ns: '', path: '/etc/netns/web/hosts', content: 'c', owned: true } } as unknown as Change;
+    const file: Change = {
+      action: 'create',
+      key: 'file:web:hosts',
+      after: { kind: 'file', key: 'file:web:hosts', ns: '', path: '/etc/netns/web/hosts', content: 'c', owned: true },
+    } as unknown as Change;
     await fileRecord('/run/nk', fs).note([file], new Set(['file:web:hosts']), observed);
     expect(Object.keys(JSON.parse(fs.files.get('/run/nk/files.json')!).files)).toEqual(['/etc/netns/web/hosts']);
-    const sysctl: Change = { action: 'update', key: 'sysctl::net.ipv4.ip_forward', before: { kind: 'sysctl', key: 'sysctl::net.ipv4.ip_forward', ns: 'host', name: 'net.ipv4.ip_forward', value: '0' }, after: { kind: 'sysctl', key: 'sysctl::net.ipv4.ip_forward', ns: 'host', name: 'net.ipv4.ip_forward', value: '1' } } as unknown as Change;
+    const sysctl: Change = {
+      action: 'update',
+      key: 'sysctl::net.ipv4.ip_forward',
+      before: { kind: 'sysctl', key: 'sysctl::net.ipv4.ip_forward', ns: 'host', name: 'net.ipv4.ip_forward', value: '0' },
+      after: { kind: 'sysctl', key: 'sysctl::net.ipv4.ip_forward', ns: 'host', name: 'net.ipv4.ip_forward', value: '1' },
+    } as unknown as Change;
     await rememberHostSysctls([sysctl], '/run/nk', fs);
     expect(fs.files.has('/run/nk/sysctls.json')).toBe(true);
     fs.files.set('/proc/sys/net/ipv4/ip_forward', '1\n');

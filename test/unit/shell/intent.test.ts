@@ -15,8 +15,24 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const netns = (name: string, owned: boolean): Resource => ({ kind: 'netns', key: `netns:${name}`, ns: name, owned, name, origin: 'named', path: `/run/netns/${name}` });
-const link = (ns: string, ifname: string, owned: boolean): Resource => ({ kind: 'link', key: `link:${ns}/${ifname}`, ns, owned, ifname, type: 'veth', up: false });
+const netns = (name: string, owned: boolean): Resource => ({
+  kind: 'netns',
+  key: `netns:${name}`,
+  ns: name,
+  owned,
+  name,
+  origin: 'named',
+  path: `/run/netns/${name}`,
+});
+const link = (ns: string, ifname: string, owned: boolean): Resource => ({
+  kind: 'link',
+  key: `link:${ns}/${ifname}`,
+  ns,
+  owned,
+  ifname,
+  type: 'veth',
+  up: false,
+});
 const addr = (ns: string, cidr: string): Resource => ({ kind: 'addr', key: `addr:${ns}/eth0/${cidr}`, ns, owned: false, ifname: 'eth0', cidr });
 
 function observed(rs: Resource[]): Observed {

@@ -11,10 +11,7 @@ describe('runNsBatches', () => {
   it('runs each batch with its own input and splits stdout, stderr and exit codes per namespace', async () => {
     const bin = mkdtempSync(join(tmpdir(), 'nk-fake-'));
     // stand-in: prints its first argument and its stdin; fails for the namespace "bad"
-    writeFileSync(
-      join(bin, 'nsenter'),
-      '#!/bin/sh\necho "$1 $2 $3"\ncat\ncase "$1" in *bad*) echo "Command failed -:1" >&2; exit 1;; esac\n',
-    );
+    writeFileSync(join(bin, 'nsenter'), '#!/bin/sh\necho "$1 $2 $3"\ncat\ncase "$1" in *bad*) echo "Command failed -:1" >&2; exit 1;; esac\n');
     chmodSync(join(bin, 'nsenter'), 0o755);
     const runner = createRunner();
     const env = { PATH: `${bin}:${process.env.PATH}` };
@@ -22,7 +19,7 @@ describe('runNsBatches', () => {
     const items = ['a', 'bad', "it's", 'd'].map((ns) => ({ path: `/run/netns/${ns}`, input: `link show ${ns}\naddr show\n`, flags: ['-j'] }));
     const r = await runNsBatches(wrapped, items, 2);
     expect(r.map((x) => x.exitCode)).toEqual([0, 1, 0, 0]);
-    expect(r[0].stdout).toBe("--net=/run/netns/a ip -j\nlink show a\naddr show\n");
+    expect(r[0].stdout).toBe('--net=/run/netns/a ip -j\nlink show a\naddr show\n');
     expect(r[2].stdout).toBe("--net=/run/netns/it's ip -j\nlink show it's\naddr show\n");
     expect(r[1].stderr).toBe('Command failed -:1');
     expect(r[3].stderr).toBe('');

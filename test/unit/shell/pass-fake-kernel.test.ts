@@ -131,7 +131,7 @@ describe('runPass on the fake kernel', () => {
     expect(next.remaining.changes).toEqual([]);
   });
 
-  it('a failed address takes the route that stands on it along, each named with the kernel\'s own message', async () => {
+  it("a failed address takes the route that stands on it along, each named with the kernel's own message", async () => {
     const k = fresh();
     k.faults.failLine({ ns: 'web', match: 'addr replace 172.18.0.10/24', error: 'RTNETLINK answers: No buffer space available' });
     const o = applied(await passOnFake(k, config));
@@ -151,12 +151,17 @@ describe('runPass on the fake kernel', () => {
     const o = applied(await passOnFake(k, config));
     expect(o.report.failed.length).toBeGreaterThan(0);
     expect(o.report.failed.every((f) => /^(chain|hook):/.test(f.key) && f.error.includes('line 3 failed'))).toBe(true);
-    expect(o.report.failed[0]).toMatchObject({ kind: 'command', argv: ['iptables-restore', '--noflush', '-w', '5'], exitCode: 1, stderr: 'iptables-restore: line 3 failed: No chain/target/match by that name.\n' });
+    expect(o.report.failed[0]).toMatchObject({
+      kind: 'command',
+      argv: ['iptables-restore', '--noflush', '-w', '5'],
+      exitCode: 1,
+      stderr: 'iptables-restore: line 3 failed: No chain/target/match by that name.\n',
+    });
     expect(o.remaining.changes.every((c) => /^(chain|hook):/.test(c.key))).toBe(true);
     expect(links(k, 'web')).toEqual(['eth0', 'lo', 'p2p0']);
   });
 
-  it('a user\'s interface with our name holds back only what hangs on it; the rest converges and the user\'s bridge is untouched', async () => {
+  it("a user's interface with our name holds back only what hangs on it; the rest converges and the user's bridge is untouched", async () => {
     const k = fresh();
     k.ip('host', 'link add name br-frontend type bridge', 'link set dev br-frontend up');
     const o = applied(await passOnFake(k, config));
@@ -173,7 +178,7 @@ describe('runPass on the fake kernel', () => {
     expect(o.remaining.conflicts.map((c) => c.code)).toEqual(['unowned-in-the-way']);
   });
 
-  it('destroy removes everything netkeeper owns and leaves the user\'s namespace, link, rule and files', async () => {
+  it("destroy removes everything netkeeper owns and leaves the user's namespace, link, rule and files", async () => {
     const k = fresh();
     k.ip('host', 'netns add mine', 'link add name dummy9 type dummy');
     await k.run('iptables-restore', ['--noflush'], { input: '*filter\n-A FORWARD -s 10.200.0.0/16 -m comment --comment "user rule" -j ACCEPT\nCOMMIT\n' });
@@ -265,7 +270,7 @@ describe('runPass on the fake kernel', () => {
         },
       ]);
 
-    it('a process\'s namespace is plumbed at /proc/PID/ns/net and outlives destroy', async () => {
+    it("a process's namespace is plumbed at /proc/PID/ns/net and outlives destroy", async () => {
       const k = fresh();
       const ns = k.state.makeNs();
       k.state.mounts.set('/proc/4242/ns/net', ns);
@@ -279,7 +284,7 @@ describe('runPass on the fake kernel', () => {
       expect([...ns.links.values()].map((l) => l.ifname)).toEqual(['lo']);
     });
 
-    it('the host\'s own namespace is refused and nothing is changed', async () => {
+    it("the host's own namespace is refused and nothing is changed", async () => {
       const k = fresh();
       const o = await passOnFake(k, adopting(1)); // /proc/1/ns/net: the host's
       expect(o.status).toBe('invalid');
@@ -289,7 +294,7 @@ describe('runPass on the fake kernel', () => {
     });
   });
 
-  it('IPv6: a dual-stack network is refused while forwarding would drop the host\'s RA default route, and converges once accept_ra is 2', async () => {
+  it("IPv6: a dual-stack network is refused while forwarding would drop the host's RA default route, and converges once accept_ra is 2", async () => {
     const k = fresh();
     k.ip('host', 'addr add 2001:db8::1/64 dev eth0 nodad', 'route add ::/0 via 2001:db8::ffff dev eth0 proto ra');
     const v6 = parseFiles([
@@ -311,7 +316,12 @@ describe('runPass on the fake kernel', () => {
     const eth0 = k.nsByName('web').byName('eth0')!;
     expect(eth0.addrs.map((a) => `${a.local}/${a.prefixlen}`)).toContain('172.20.0.10/24');
     expect(eth0.addrs.some((a) => a.family === 'inet6' && a.local.startsWith('fd00:20::'))).toBe(true);
-    expect(k.nsByName('web').routes.filter((r) => r.family === 'inet6').map((r) => `${r.dst} via ${r.gateway}`)).toEqual(['default via fd00:20::1']);
+    expect(
+      k
+        .nsByName('web')
+        .routes.filter((r) => r.family === 'inet6')
+        .map((r) => `${r.dst} via ${r.gateway}`),
+    ).toEqual(['default via fd00:20::1']);
     expect((await k.run('ip6tables-save', [])).stdout).toContain(':NK-FORWARD - [0:0]');
   });
 });

@@ -29,7 +29,8 @@ function fakeHost(v6forwarding: 0 | 1): Runner & { calls: string[][] } {
       if (cmd === 'ip' && args.includes('-batch')) return { stdout: ['[]', '[]', '[]', '[]', netconf, '[]'].join('\n') + '\n', stderr: '', exitCode: 0 };
       if (cmd === 'iptables-save') return { stdout: SAVE, stderr: '', exitCode: 0 };
       if (cmd === 'ip6tables-save') return { stdout: '', stderr: '', exitCode: 0 };
-      if (cmd === 'ip' && args.join(' ') === '-6 -j route show default') return { stdout: JSON.stringify([{ dst: 'default', dev: 'eth0', protocol: 'ra' }]), stderr: '', exitCode: 0 };
+      if (cmd === 'ip' && args.join(' ') === '-6 -j route show default')
+        return { stdout: JSON.stringify([{ dst: 'default', dev: 'eth0', protocol: 'ra' }]), stderr: '', exitCode: 0 };
       throw new Error(`unexpected ${cmd} ${args.join(' ')}`);
     },
   };

@@ -42,7 +42,11 @@ describe('tools are looked up on PATH, then /usr/sbin and /sbin (cron: PATH=/usr
       .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(CommandError);
     expect(missingToolError(e)).toMatch(/^iptables-save-nk-missing not found \(looked on PATH, then \/usr\/sbin and \/sbin\)/);
-    const viaNsenter = new CommandError({ argv: ['nsenter', '--net=/run/netns/x', 'conntrack'], exitCode: 127, stderr: 'nsenter: failed to execute conntrack: No such file or directory' });
+    const viaNsenter = new CommandError({
+      argv: ['nsenter', '--net=/run/netns/x', 'conntrack'],
+      exitCode: 127,
+      stderr: 'nsenter: failed to execute conntrack: No such file or directory',
+    });
     expect(missingToolError(viaNsenter)).toContain('apt-get install conntrack');
     expect(missingToolError(new CommandError({ argv: ['ip'], exitCode: 1, stderr: 'RTNETLINK answers: File exists' }))).toBeUndefined();
     expect(missingToolError(new Error('x'))).toBeUndefined();

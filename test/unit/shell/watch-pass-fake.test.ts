@@ -17,7 +17,10 @@ const config = parseFiles([
     text: 'kind: Network\nname: frontend\nsubnets: [{subnet: 172.18.0.0/24}]\n---\nkind: Container\nname: web\nnetworks: [{network: frontend, ip: 172.18.0.10}]\n',
   },
 ]);
-const invalid: Loaded = { ok: false, outcome: { status: 'invalid', errors: [{ code: 'yaml', message: 'bad indentation', pos: { file: 'networks.d/web.yaml', line: 3, col: 5 } }] } };
+const invalid: Loaded = {
+  ok: false,
+  outcome: { status: 'invalid', errors: [{ code: 'yaml', message: 'bad indentation', pos: { file: 'networks.d/web.yaml', line: 3, col: 5 } }] },
+};
 
 function setup() {
   const k = baseHost(new FakeKernel());
@@ -62,7 +65,12 @@ describe('watcher passes on the fake kernel', () => {
     k.ip('web', 'addr del 172.18.0.10/24 dev eth0');
     expect(await wp.run('change')).toBe('wait');
     expect(wp.state.last).toMatchObject({ result: 'invalid', usedLastGood: true });
-    expect(k.nsByName('web').byName('eth0')!.addrs.map((a) => a.local)).toEqual(['172.18.0.10']);
+    expect(
+      k
+        .nsByName('web')
+        .byName('eth0')!
+        .addrs.map((a) => a.local),
+    ).toEqual(['172.18.0.10']);
   });
 
   it('a failed line asks for a retry, which converges', async () => {

@@ -27,7 +27,21 @@ function applied(changes: Change[], failed = 0, pending: Change[] = []): PassOut
   return {
     status: 'applied',
     plan: { changes, conflicts: [] },
-    report: { done: [], failed: Array.from({ length: failed }, (_, i) => ({ kind: 'batch' as const, key: `k${i}`, command: 'ip link add', error: 'File exists', argv: ['ip', '-force', '-batch', '-'], exitCode: 1, stderr: 'RTNETLINK answers: File exists', line: 1 })), processes: 1, readBack: new Map() },
+    report: {
+      done: [],
+      failed: Array.from({ length: failed }, (_, i) => ({
+        kind: 'batch' as const,
+        key: `k${i}`,
+        command: 'ip link add',
+        error: 'File exists',
+        argv: ['ip', '-force', '-batch', '-'],
+        exitCode: 1,
+        stderr: 'RTNETLINK answers: File exists',
+        line: 1,
+      })),
+      processes: 1,
+      readBack: new Map(),
+    },
     remaining: { changes: pending, conflicts: [] },
   };
 }
@@ -161,7 +175,10 @@ describe('watcher pass', () => {
     t.setFiles(configB);
     t.setNext((c) =>
       c === configB
-        ? { status: 'conflict', plan: { changes: [], conflicts: [{ code: 'unowned-in-the-way', message: 'link br-x exists and is not netkeeper\'s', object: 'Network x' }] } }
+        ? {
+            status: 'conflict',
+            plan: { changes: [], conflicts: [{ code: 'unowned-in-the-way', message: "link br-x exists and is not netkeeper's", object: 'Network x' }] },
+          }
         : applied([]),
     );
     expect(await t.wp.run('change')).toBe('wait');
@@ -177,7 +194,13 @@ describe('watcher pass', () => {
       keys: ['link:host/nkapp0'],
       heldBack: ['link:host/nkapp0', 'link:app/eth0'],
     };
-    const gone = { code: 'adopted-netns-gone' as const, message: 'the adopted namespace /proc/9/ns/net no longer exists', object: 'Container ext', keys: ['netns:ext'], heldBack: [] };
+    const gone = {
+      code: 'adopted-netns-gone' as const,
+      message: 'the adopted namespace /proc/9/ns/net no longer exists',
+      object: 'Container ext',
+      keys: ['netns:ext'],
+      heldBack: [],
+    };
     const withHeld = (changes: Change[]): PassOutcome => {
       const o = applied(changes) as Extract<PassOutcome, { status: 'applied' }>;
       return { ...o, plan: { ...o.plan, conflicts: [held], warnings: [gone] }, remaining: { changes: [], conflicts: [held], warnings: [gone] } };

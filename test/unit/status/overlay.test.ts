@@ -13,7 +13,12 @@ const neigh = (ip: string, mac: string): Resource => ({ kind: 'neigh', key: key.
 
 const kernel: Resource[] = [
   link(H, 'br-ov', { type: 'bridge', alias: 'nk:net:ov' }),
-  link(H, 'vx-ov', { type: 'vxlan', master: 'br-ov', alias: 'nk:vxlan:ov', vxlan: { vni: 4097, local: '192.168.50.1', port: 4789, learning: false, proxy: true } }),
+  link(H, 'vx-ov', {
+    type: 'vxlan',
+    master: 'br-ov',
+    alias: 'nk:vxlan:ov',
+    vxlan: { vni: 4097, local: '192.168.50.1', port: 4789, learning: false, proxy: true },
+  }),
   link(H, 'nk0123456789', { type: 'veth', master: 'br-ov', alias: 'nk:veth:web/eth0' }),
   link('web', 'eth0', { type: 'veth', mac: '02:42:0a:32:00:0a', alias: 'nk:veth:host/nk0123456789' }),
   addr('web', 'eth0', '10.50.0.10/24'),

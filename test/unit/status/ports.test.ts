@@ -184,7 +184,17 @@ describe('publishedPorts', () => {
     ];
     const byPort = (ps: PublishedPort[]) => Object.fromEntries(ps.map((p) => [p.hostPort, p.container]));
     expect(byPort(publishedPorts(kernel))).toEqual({ 80: 'ns-web', 81: 'side' });
-    expect(byPort(publishedPorts(kernel, new Map([['ns-web', 'web'], ['app', 'app']])))).toEqual({ 80: 'web', 81: 'app' });
+    expect(
+      byPort(
+        publishedPorts(
+          kernel,
+          new Map([
+            ['ns-web', 'web'],
+            ['app', 'app'],
+          ]),
+        ),
+      ),
+    ).toEqual({ 80: 'web', 81: 'app' });
   });
 
   it('an address held in two namespaces: the one whose veth is a port of the DNAT chain’s bridge; none holding it: no container', () => {

@@ -30,11 +30,17 @@ describe.each(dirs)('examples/%s', (d) => {
     const plan = driftPlan(again.topo, again.desired, observed);
     const resources = [...observed.resources.values()];
     const v = statusViews({ resources, topo: again.topo, plan, desired: [...again.desired.resources.values()] });
-    const states = [...v.networks, ...v.containers, ...v.links, ...v.ports.map((p) => ({ name: `port ${p.hostPort}`, sync: p.sync }))].map((o) => [o.name, o.sync?.state]);
+    const states = [...v.networks, ...v.containers, ...v.links, ...v.ports.map((p) => ({ name: `port ${p.hostPort}`, sync: p.sync }))].map((o) => [
+      o.name,
+      o.sync?.state,
+    ]);
     expect(states.filter(([, s]) => s !== 'in sync')).toEqual([]);
     expect(v.settings?.state).toBe('in sync');
     // the declared local containers are all listed, running
-    const local = again.topo.containers.filter((c) => c.local).map((c) => c.name).sort();
+    const local = again.topo.containers
+      .filter((c) => c.local)
+      .map((c) => c.name)
+      .sort();
     expect(v.containers.map((c) => c.name).sort()).toEqual(local);
     expect(v.containers.filter((c) => c.state !== 'running')).toEqual([]);
     const data = { views: v, resources, topo: again.topo, files: { dir: 'networks.d', problem: null }, warnings: [], watcher: null };

@@ -110,9 +110,18 @@ describe('drift, in the files words', () => {
     expect(c2.sync?.drift).toContain('eth0 down, want up');
   });
   it('a namespace that is gone: missing', () => {
-    const { v } = views(kernel((m) => {
-      for (const [k, r] of m) if (r.ns === 'c2' || (r.kind === 'netns' && r.name === 'c2') || (r.kind === 'link' && r.peer?.ns === 'c2') || (r.kind === 'file' && r.path.startsWith('/etc/netns/c2/'))) m.delete(k);
-    }));
+    const { v } = views(
+      kernel((m) => {
+        for (const [k, r] of m)
+          if (
+            r.ns === 'c2' ||
+            (r.kind === 'netns' && r.name === 'c2') ||
+            (r.kind === 'link' && r.peer?.ns === 'c2') ||
+            (r.kind === 'file' && r.path.startsWith('/etc/netns/c2/'))
+          )
+            m.delete(k);
+      }),
+    );
     expect(v.containers.find((c) => c.name === 'c2')).toMatchObject({ state: 'missing', sync: { state: 'missing' }, networks: [] });
     expect(v.networks.find((n) => n.name === 'frontend')?.containers).toEqual(['c10', 'web']);
   });
@@ -191,18 +200,26 @@ describe('requests and one object in detail', () => {
       ok: false,
       error: 'no network, container or link named webb (did you mean web?); status also takes networks, containers or ports',
     });
-    expect(statusOutput({ view: 'inspect', name: 'zzz' }, data(), false)).toMatchObject({ ok: false, error: expect.stringContaining('(networks: bridge, frontend; containers: c2, c10, web)') });
+    expect(statusOutput({ view: 'inspect', name: 'zzz' }, data(), false)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('(networks: bridge, frontend; containers: c2, c10, web)'),
+    });
   });
 
   it("a Link: its two ends, and drift when one end's MTU differs", () => {
     const yaml = readFileSync(join(import.meta.dirname, '../../../examples/p2p-links/links.yaml'), 'utf8');
-    const { v, resources, topo } = views(kernel((m) => (link(m, 'r2', 'p21').mtu = 1500), yaml), yaml);
+    const { v, resources, topo } = views(
+      kernel((m) => (link(m, 'r2', 'p21').mtu = 1500), yaml),
+      yaml,
+    );
     expect(v.links.find((l) => l.name === 'r1-r2')?.sync).toEqual({ state: 'drifted', drift: ['r2:p21 mtu 1500, want 9000'] });
     const d: StatusData = { views: v, resources, topo, files: { dir: 'nd', problem: null }, warnings: [], watcher: null };
     const out = statusOutput({ view: 'inspect', name: 'r1-r2' }, d, false) as { ok: true; text: string };
     expect(out.text).toMatch(/^Link r1-r2\n {2}mtu: {8}9000\n {2}drift: {6}drifted: r2:p21 mtu 1500, want 9000\n {2}ends:\n/);
     expect(out.text).toMatch(/\n {4}r1\s+p12\s+10\.0\.12\.1\/32\s+\S+\s+9000\s+up\n {4}r2\s+p21\s+10\.0\.12\.2\/32\s+\S+\s+1500\s+up\n/);
-    const validate = new Ajv({ allowUnionTypes: true }).compile(JSON.parse(readFileSync(join(import.meta.dirname, '../../../schemas/status-output.schema.json'), 'utf8')));
+    const validate = new Ajv({ allowUnionTypes: true }).compile(
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../../schemas/status-output.schema.json'), 'utf8')),
+    );
     expect(validate(JSON.parse((statusOutput({ view: 'inspect', name: 'r1-r2' }, d, true) as { text: string }).text))).toBe(true);
   });
 
@@ -221,7 +238,14 @@ describe('requests and one object in detail', () => {
     const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../../schemas/status-output.schema.json'), 'utf8'));
     const validate = new Ajv({ allowUnionTypes: true, allErrors: true }).compile(schema);
     const d = data();
-    for (const req of [{ view: 'overview' }, { view: 'networks' }, { view: 'containers' }, { view: 'ports' }, { view: 'inspect', name: 'web' }, { view: 'inspect', name: 'frontend' }] as const) {
+    for (const req of [
+      { view: 'overview' },
+      { view: 'networks' },
+      { view: 'containers' },
+      { view: 'ports' },
+      { view: 'inspect', name: 'web' },
+      { view: 'inspect', name: 'frontend' },
+    ] as const) {
       const out = statusOutput(req, d, true) as { ok: true; text: string };
       const doc = JSON.parse(out.text);
       expect(doc.formatVersion).toBe(1);

@@ -64,11 +64,15 @@ kind: Container
 name: api
 host: h1
 networks: [{network: ov, ip: 10.50.0.20}]
-${dbHost ? `---
+${
+  dbHost
+    ? `---
 kind: Container
 name: db
 host: ${dbHost}
-networks: [{network: ov, ip: 10.50.0.30}]` : ''}
+networks: [{network: ov, ip: 10.50.0.30}]`
+    : ''
+}
 `;
 const MV = (ip: string) => `
 kind: Network
@@ -102,7 +106,9 @@ function block(text: string, header: string): string {
 describe('the grouped plan', () => {
   it('network: create, update (mtu), address change, delete; the summary counts objects', () => {
     const created = plan('', NET());
-    expect(block(created, 'Network app')).toBe(['  + Network app', '      bridge: br-app', '      subnet: 172.20.0.0/24', '      gateway: 172.20.0.1'].join('\n'));
+    expect(block(created, 'Network app')).toBe(
+      ['  + Network app', '      bridge: br-app', '      subnet: 172.20.0.0/24', '      gateway: 172.20.0.1'].join('\n'),
+    );
     expect(created).toMatch(/\nPlan: 1 to create, 1 to update, 0 to replace, 0 to delete\.\n$/);
 
     const mtu = plan(NET() + C('web', '172.20.0.3'), NET('mtu: 1400') + C('web', '172.20.0.3'));
@@ -138,7 +144,10 @@ describe('the grouped plan', () => {
   });
 
   it('published port only: the container that publishes it, not the host chain', () => {
-    const p = plan(NET() + C('web', '172.20.0.3', 'ports: ["8080:80"]') + C('db', '172.20.0.5'), NET() + C('web', '172.20.0.3', 'ports: ["8081:80"]') + C('db', '172.20.0.5'));
+    const p = plan(
+      NET() + C('web', '172.20.0.3', 'ports: ["8080:80"]') + C('db', '172.20.0.5'),
+      NET() + C('web', '172.20.0.3', 'ports: ["8081:80"]') + C('db', '172.20.0.5'),
+    );
     expect(p).toBe('  ~ Container web\n      ports: 8080:80 → 8081:80\n\nPlan: 0 to create, 1 to update, 0 to replace, 0 to delete.\n');
   });
 
@@ -147,7 +156,11 @@ describe('the grouped plan', () => {
     expect(s.plan.changes).toEqual([]);
     const before = scenario('', NET() + C('web', '172.20.0.3'));
     const observed = before.sides.desired.map((r) => (r.kind === 'netns' ? { ...r, broken: `${r.path} holds no namespace` } : r));
-    const p = diff({ resources: new Map(before.sides.desired.map((r) => [r.key, r])) }, { resources: new Map(observed.map((r) => [r.key, r])), facts: { foreignRoutes: [], resolvConf: '', hostname: 'node-a', linkMtu: {} } }, { prune: true });
+    const p = diff(
+      { resources: new Map(before.sides.desired.map((r) => [r.key, r])) },
+      { resources: new Map(observed.map((r) => [r.key, r])), facts: { foreignRoutes: [], resolvConf: '', hostname: 'node-a', linkMtu: {} } },
+      { prune: true },
+    );
     const text = formatGroupedPlan(p, { topo: before.sides.topo, desired: before.sides.desired, observed });
     expect(block(text, 'Container web')).toBe('-/+ Container web\n      (forces replacement: /run/netns/web holds no namespace)');
     expect(text).toContain('0 to create, 0 to update, 1 to replace, 0 to delete');
@@ -155,7 +168,9 @@ describe('the grouped plan', () => {
 
   it('link: create, update (mtu, address), delete', () => {
     const created = plan(ROUTERS, ROUTERS + LINK(1500));
-    expect(block(created, 'Link a-b')).toBe(['  + Link a-b', '      ends: r1/p12 ↔ r2/p21', '      ip (r1/p12): 10.0.12.1/32', '      ip (r2/p21): 10.0.12.2/32'].join('\n'));
+    expect(block(created, 'Link a-b')).toBe(
+      ['  + Link a-b', '      ends: r1/p12 ↔ r2/p21', '      ip (r1/p12): 10.0.12.1/32', '      ip (r2/p21): 10.0.12.2/32'].join('\n'),
+    );
     expect(created).toContain('Plan: 1 to create, 0 to update, 0 to replace, 0 to delete.');
     expect(block(plan(ROUTERS + LINK(1500), ROUTERS + LINK(9000)), 'Link a-b')).toBe('  ~ Link a-b\n      mtu: 1500 → 9000');
     expect(block(plan(ROUTERS + LINK(1500), ROUTERS + LINK(1500, '10.0.12.5/32')), 'Link a-b')).toContain('ip (r1/p12): 10.0.12.1/32 → 10.0.12.5/32');
@@ -165,7 +180,9 @@ describe('the grouped plan', () => {
   it('overlay: the entries for containers on other hosts are grouped by that host', () => {
     const moved = plan(OV('h1'), OV('h2'));
     expect(block(moved, 'Host h1')).toBe('  ~ Host h1\n      containers (ov):\n        - db 10.50.0.30');
-    expect(block(moved, 'Host h2')).toBe(['  + Host h2', '      address: 192.168.50.3', '      containers (ov): db 10.50.0.30', '      floods (ov): yes'].join('\n'));
+    expect(block(moved, 'Host h2')).toBe(
+      ['  + Host h2', '      address: 192.168.50.3', '      containers (ov): db 10.50.0.30', '      floods (ov): yes'].join('\n'),
+    );
     const added = plan(OV(undefined), OV('h1'));
     expect(block(added, 'Host h1')).toBe('  ~ Host h1\n      containers (ov):\n        + db 10.50.0.30');
     expect(added).not.toContain('Network ov');
@@ -174,7 +191,9 @@ describe('the grouped plan', () => {
   });
 
   it('macvlan: the container, with its network and address', () => {
-    expect(plan('', MV('192.168.9.11'))).toBe('  + Container sensor\n      networks: lan\n      ip: 192.168.9.11\n\nPlan: 1 to create, 0 to update, 0 to replace, 0 to delete.\n');
+    expect(plan('', MV('192.168.9.11'))).toBe(
+      '  + Container sensor\n      networks: lan\n      ip: 192.168.9.11\n\nPlan: 1 to create, 0 to update, 0 to replace, 0 to delete.\n',
+    );
     expect(block(plan(MV('192.168.9.11'), MV('192.168.9.12')), 'Container sensor')).toContain('ip: 192.168.9.11 → 192.168.9.12');
     expect(plan(MV('192.168.9.11'), '')).toContain('  - Container sensor\n');
   });
@@ -191,7 +210,10 @@ describe('the grouped plan', () => {
 
   it('natural order: c2 before c10, networks before containers before links', () => {
     const p = plan(ROUTERS, ROUTERS + LINK(1500) + '---' + NET() + C('c10', '172.20.0.10') + C('c2', '172.20.0.2') + C('c1', '172.20.0.11'));
-    const heads = p.split('\n').filter((l) => /^ *(\+|~|-|-\/\+) [A-Z]/.test(l)).map((l) => l.trim());
+    const heads = p
+      .split('\n')
+      .filter((l) => /^ *(\+|~|-|-\/\+) [A-Z]/.test(l))
+      .map((l) => l.trim());
     expect(heads).toEqual(['+ Network app', '+ Container c1', '+ Container c2', '+ Container c10', '+ Link a-b', '~ Host settings']);
   });
 

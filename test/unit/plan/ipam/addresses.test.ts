@@ -35,7 +35,10 @@ describe('allocate', () => {
   });
 
   it('reports exhaustion once, naming who got nothing', () => {
-    const r = allocate([v4({ subnet: '10.1.0.0/29', ipRange: '10.1.0.0/29' })], ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((x) => req(x)));
+    const r = allocate(
+      [v4({ subnet: '10.1.0.0/29', ipRange: '10.1.0.0/29' })],
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((x) => req(x)),
+    );
     // /29: .1 gateway, .0 network, .7 broadcast → .2-.6 = 5 addresses
     expect(r.assignments.get('e')?.ip4).toBe('10.1.0.6');
     expect(r.errors).toHaveLength(1);
@@ -85,7 +88,11 @@ describe('allocate, hashed placement', () => {
     }
     const slots = keys.map((k) => slot(`ov/${k}`, 256));
     expect(new Set(slots).size).toBe(3);
-    const r = allocate([v4()], keys.map((k) => hreq(k)), 'hashed');
+    const r = allocate(
+      [v4()],
+      keys.map((k) => hreq(k)),
+      'hashed',
+    );
     expect(r.errors).toEqual([]);
     expect(keys.map((k) => r.assignments.get(k))).toEqual(slots.map((s) => ({ ip4: `10.1.0.${s}`, prefix4: 24 })));
     // the id is hashed when no slotKey is given
@@ -93,7 +100,7 @@ describe('allocate, hashed placement', () => {
     expect(byId.assignments.get('ov/n0')?.ip4).toBe(r.assignments.get('n0')?.ip4);
   });
 
-  it('honours ipRange: the slot is taken modulo the range\'s size from its first address', () => {
+  it("honours ipRange: the slot is taken modulo the range's size from its first address", () => {
     const s = v4({ ipRange: '10.1.0.128/26' });
     const r = allocate([s], [hreq('web')], 'hashed');
     expect(r.assignments.get('web')?.ip4).toBe(`10.1.0.${128 + slot('ov/web', 64)}`);
@@ -127,7 +134,11 @@ describe('allocate, hashed placement', () => {
 
   it('fills a range completely, then reports exhaustion once, naming who got nothing', () => {
     const sub = v4({ subnet: '10.1.0.0/29', ipRange: '10.1.0.0/29' });
-    const r = allocate([sub], ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((x) => hreq(x)), 'hashed');
+    const r = allocate(
+      [sub],
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((x) => hreq(x)),
+      'hashed',
+    );
     const got = ['a', 'b', 'c', 'd', 'e'].map((k) => r.assignments.get(k)?.ip4).sort();
     expect(got).toEqual(['10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.5', '10.1.0.6']);
     expect(r.errors).toHaveLength(1);

@@ -1,14 +1,5 @@
 // Hand-built Config and Observed objects for topology tests (plain data).
-import type {
-  AttachmentSpec,
-  Config,
-  ContainerSpec,
-  HostSpec,
-  LinkSpec,
-  NetworkSpec,
-  PortSpec,
-  SourcePos,
-} from '../../../../src/model/config.js';
+import type { AttachmentSpec, Config, ContainerSpec, HostSpec, LinkSpec, NetworkSpec, PortSpec, SourcePos } from '../../../../src/model/config.js';
 import type { Observed } from '../../../../src/model/plan.js';
 import { type Resource, key, toMap } from '../../../../src/model/resources.js';
 
@@ -80,10 +71,7 @@ export function config(parts: Partial<Omit<Config, 'settings'>> = {}): Config {
   };
 }
 
-export function observed(
-  resources: Resource[] = [],
-  facts: Partial<Observed['facts']> = {},
-): Observed {
+export function observed(resources: Resource[] = [], facts: Partial<Observed['facts']> = {}): Observed {
   return {
     resources: toMap(resources),
     facts: { foreignRoutes: [], resolvConf: '', hostname: 'node-a', linkMtu: {}, ...facts },

@@ -1,25 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Config, ContainerSpec } from '../../../../src/model/config.js';
+import type { Config } from '../../../../src/model/config.js';
 import type { Observed } from '../../../../src/model/plan.js';
 import type { Topology } from '../../../../src/model/topology.js';
 import { buildDesired } from '../../../../src/plan/desired.js';
 import { buildTopology } from '../../../../src/plan/topology/index.js';
 import { macFromIPv4 } from '../../../../src/model/names.js';
-import {
-  att,
-  config,
-  ctr,
-  ctrAddr,
-  host,
-  hostAddr,
-  link,
-  net,
-  observed,
-  on,
-  ownedBridge,
-  port,
-} from './fixtures.js';
+import { att, config, ctr, ctrAddr, host, hostAddr, link, net, observed, on, ownedBridge, port } from './fixtures.js';
 
 function ok(cfg: Config, obs: Observed = observed(), self = 'node-a'): Topology {
   const r = buildTopology(cfg, obs, self);
@@ -125,8 +112,11 @@ describe('buildTopology: networks', () => {
     expect(netOf(ok(cfg), 'ov').mtu).toBe(1450);
   });
 
-  it('macvlan MTU defaults to its parent\'s', () => {
-    const t = ok(config({ networks: [net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '192.168.1.0/24' }] })] }), observed([], { linkMtu: { eth0: 1400 } }));
+  it("macvlan MTU defaults to its parent's", () => {
+    const t = ok(
+      config({ networks: [net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '192.168.1.0/24' }] })] }),
+      observed([], { linkMtu: { eth0: 1400 } }),
+    );
     expect(netOf(t, 'lan').mtu).toBe(1400);
   });
 });
@@ -150,7 +140,7 @@ describe('buildTopology: automatic subnets', () => {
     expect(netOf(t, 'alpha').subnets[0].subnet).toBe('172.18.0.0/16');
   });
 
-  it('do not reuse an unowned bridge\'s address', () => {
+  it("do not reuse an unowned bridge's address", () => {
     const obs = observed([
       { kind: 'link', key: 'link:host/nk0', ns: 'host', owned: false, ifname: 'nk0', type: 'bridge', up: true },
       hostAddr('nk0', '172.30.0.1/16'),
@@ -165,7 +155,7 @@ describe('buildTopology: automatic subnets', () => {
     expect(errs[0].message).toContain('172.17.0.0/16, the automatic subnet network bridge (nk0) holds now');
   });
 
-  it('isolated networks (no host address) recover their subnet from a member\'s address', () => {
+  it("isolated networks (no host address) recover their subnet from a member's address", () => {
     const cfg = config({ networks: [net('sw', { gatewayMode: 'isolated' })], containers: [on('a', [att('sw')])] });
     const obs = observed([ctrAddr('a', 'eth0', '172.25.0.7/16')]);
     const t = ok(cfg, obs);
@@ -207,7 +197,7 @@ describe('buildTopology: addresses', () => {
     expect(ip4(fresh, 'web')).toBe('10.1.0.3');
   });
 
-  it('keeps addresses of adopted namespaces under the container\'s name', () => {
+  it("keeps addresses of adopted namespaces under the container's name", () => {
     const obs = observed([ctrAddr('db', 'eth0', '10.1.0.77/24')]);
     const t = ok(config({ networks: [front], containers: [on('db', [att('front')], { netns: { type: 'pid', pid: 4242 } }), on('a', [att('front')])] }), obs);
     expect(ctrOf(t, 'db')).toMatchObject({ netns: 'db', netnsOrigin: 'adopted', netnsPath: '/proc/4242/ns/net' });
@@ -222,7 +212,10 @@ describe('buildTopology: addresses', () => {
       ctrAddr('c', 'eth0', '10.1.0.200/24'), // d claims it as fixed
     ]);
     const t = ok(
-      config({ networks: [n], containers: [on('a', [att('front')]), on('b', [att('front')]), on('c', [att('front')]), on('d', [att('front', { ip: '10.1.0.200' })])] }),
+      config({
+        networks: [n],
+        containers: [on('a', [att('front')]), on('b', [att('front')]), on('c', [att('front')]), on('d', [att('front', { ip: '10.1.0.200' })])],
+      }),
       obs,
     );
     expect(['a', 'b', 'c', 'd'].map((x) => ip4(t, x))).toEqual(['10.1.0.130', '10.1.0.131', '10.1.0.132', '10.1.0.200']);
@@ -251,7 +244,7 @@ describe('buildTopology: addresses', () => {
     expect(errs[0].pos).toEqual({ file: 'x.yaml', line: 7, col: 9 });
   });
 
-  it('never hands out an address whose default MAC is another member\'s explicit MAC', () => {
+  it("never hands out an address whose default MAC is another member's explicit MAC", () => {
     // b's MAC is the default MAC of 10.1.0.2: a (dynamic) skips that address
     const t = ok(config({ networks: [front], containers: [on('a', [att('front')]), on('b', [att('front', { mac: '02:42:0a:01:00:02' })])] }));
     expect(ctrOf(t, 'a').attachments[0]).toMatchObject({ ip4: '10.1.0.3', mac: '02:42:0a:01:00:03' });
@@ -314,10 +307,7 @@ describe('buildTopology: containers', () => {
     const t = ok(
       config({
         networks: [n, m],
-        containers: [
-          on('empty', []),
-          on('x', [att('n', { ifname: 'eth1', mac: '02:AA:BB:CC:DD:EE', aliases: ['www'] }), att('m')]),
-        ],
+        containers: [on('empty', []), on('x', [att('n', { ifname: 'eth1', mac: '02:AA:BB:CC:DD:EE', aliases: ['www'] }), att('m')])],
       }),
     );
     expect(ctrOf(t, 'empty').attachments).toEqual([]);
@@ -352,12 +342,17 @@ describe('buildTopology: containers', () => {
     expect(ctrOf(t, 'adopt')).toMatchObject({ netns: 'adopt', netnsOrigin: 'adopted', netnsPath: '/var/run/docker/netns/abc' });
   });
 
-  it('link aliases default to the linked container\'s name', () => {
+  it("link aliases default to the linked container's name", () => {
     const t = ok(
       config({
         containers: [
           ctr('db'),
-          ctr('app', { links: [{ container: 'db', ports: [{ port: 5432, protocol: 'tcp' }], pos: { file: 'f', line: 1, col: 1 } }, { container: 'db', alias: 'database', ports: [], pos: { file: 'f', line: 2, col: 1 } }] }),
+          ctr('app', {
+            links: [
+              { container: 'db', ports: [{ port: 5432, protocol: 'tcp' }], pos: { file: 'f', line: 1, col: 1 } },
+              { container: 'db', alias: 'database', ports: [], pos: { file: 'f', line: 2, col: 1 } },
+            ],
+          }),
         ],
       }),
     );
@@ -372,26 +367,67 @@ describe('buildTopology: ports', () => {
   const front = net('front', { subnets: [{ subnet: '10.1.0.0/24' }], hostIP: '192.168.1.10' });
   const back = net('back', { subnets: [{ subnet: '10.2.0.0/24' }] });
 
-  it('target the first attachment by default, or the named network; hostIP falls back to the network\'s, then 0.0.0.0', () => {
+  it("target the first attachment by default, or the named network; hostIP falls back to the network's, then 0.0.0.0", () => {
     const t = ok(
       config({
         networks: [front, back],
         containers: [
           on('web', [att('back'), att('front')], {
-            ports: [port(8080, 80), port(8443, 443, { network: 'front' }), port(5353, 53, { hostIP: '127.0.0.1', protocol: 'udp', network: 'front' }), port(9000, 9000, { hostPortEnd: 9003, containerPortEnd: 9003 })],
+            ports: [
+              port(8080, 80),
+              port(8443, 443, { network: 'front' }),
+              port(5353, 53, { hostIP: '127.0.0.1', protocol: 'udp', network: 'front' }),
+              port(9000, 9000, { hostPortEnd: 9003, containerPortEnd: 9003 }),
+            ],
           }),
         ],
       }),
     );
     expect(ctrOf(t, 'web').ports).toEqual([
-      { hostIP: '0.0.0.0', hostPort: 8080, hostPortEnd: 8080, containerIP: '10.2.0.2', containerPort: 80, containerPortEnd: 80, protocol: 'tcp', network: 'back' },
-      { hostIP: '192.168.1.10', hostPort: 8443, hostPortEnd: 8443, containerIP: '10.1.0.2', containerPort: 443, containerPortEnd: 443, protocol: 'tcp', network: 'front' },
-      { hostIP: '127.0.0.1', hostPort: 5353, hostPortEnd: 5353, containerIP: '10.1.0.2', containerPort: 53, containerPortEnd: 53, protocol: 'udp', network: 'front' },
-      { hostIP: '0.0.0.0', hostPort: 9000, hostPortEnd: 9003, containerIP: '10.2.0.2', containerPort: 9000, containerPortEnd: 9003, protocol: 'tcp', network: 'back' },
+      {
+        hostIP: '0.0.0.0',
+        hostPort: 8080,
+        hostPortEnd: 8080,
+        containerIP: '10.2.0.2',
+        containerPort: 80,
+        containerPortEnd: 80,
+        protocol: 'tcp',
+        network: 'back',
+      },
+      {
+        hostIP: '192.168.1.10',
+        hostPort: 8443,
+        hostPortEnd: 8443,
+        containerIP: '10.1.0.2',
+        containerPort: 443,
+        containerPortEnd: 443,
+        protocol: 'tcp',
+        network: 'front',
+      },
+      {
+        hostIP: '127.0.0.1',
+        hostPort: 5353,
+        hostPortEnd: 5353,
+        containerIP: '10.1.0.2',
+        containerPort: 53,
+        containerPortEnd: 53,
+        protocol: 'udp',
+        network: 'front',
+      },
+      {
+        hostIP: '0.0.0.0',
+        hostPort: 9000,
+        hostPortEnd: 9003,
+        containerIP: '10.2.0.2',
+        containerPort: 9000,
+        containerPortEnd: 9003,
+        protocol: 'tcp',
+        network: 'back',
+      },
     ]);
   });
 
-  it('a port on a network the container is not attached to is an error at the port\'s position', () => {
+  it("a port on a network the container is not attached to is an error at the port's position", () => {
     const errs = fail(config({ networks: [front, back], containers: [on('web', [att('back')], { ports: [port(80, 80, { network: 'front' })] })] }));
     expect(errs).toEqual([
       expect.objectContaining({ code: 'port-no-target', object: 'Container web', pos: { file: 'networks.d/test.yaml', line: 20, col: 1 } }),
@@ -433,7 +469,8 @@ describe('buildTopology: overlay and multi-host', () => {
   /** n containers svc-00 … on the overlay, spread over both hosts */
   const many = (n: number) => Array.from({ length: n }, (_, i) => on(`svc-${String(i).padStart(2, '0')}`, [att('ov')], { host: i % 2 ? 'node-b' : 'node-a' }));
   const ipsOf = (t: Topology) => new Map(t.containers.map((c) => [c.name, c.attachments[0].ip4!]));
-  const moved = (before: Map<string, string>, after: Map<string, string>) => [...before].filter(([n, ip]) => after.has(n) && after.get(n) !== ip).map(([n]) => n);
+  const moved = (before: Map<string, string>, after: Map<string, string>) =>
+    [...before].filter(([n, ip]) => after.has(n) && after.get(n) !== ip).map(([n]) => n);
   const wide = net('ov', { driver: 'overlay', vni: 4097, subnets: [{ subnet: '10.50.0.0/16' }] });
 
   it('adding a container to a 50-container overlay moves none of the others', () => {
@@ -510,16 +547,14 @@ describe('buildTopology: overlay and multi-host', () => {
     expect(errs).toHaveLength(1);
     expect(errs[0]).toMatchObject({ code: 'ipam-exhausted', object: 'Network ov' });
     expect(errs[0].message).toMatch(/svc-05\/eth0/);
-    expect(ok(config({ networks: [tiny], hosts, containers: many(5) })).containers.map((c) => c.attachments[0].ip4).sort()).toEqual([
-      '10.50.0.2',
-      '10.50.0.3',
-      '10.50.0.4',
-      '10.50.0.5',
-      '10.50.0.6',
-    ]);
+    expect(
+      ok(config({ networks: [tiny], hosts, containers: many(5) }))
+        .containers.map((c) => c.attachments[0].ip4)
+        .sort(),
+    ).toEqual(['10.50.0.2', '10.50.0.3', '10.50.0.4', '10.50.0.5', '10.50.0.6']);
   });
 
-  it('overlay: a slot whose default MAC is a member\'s explicit MAC is skipped', () => {
+  it("overlay: a slot whose default MAC is a member's explicit MAC is skipped", () => {
     const s = slot('ov/alpha', 256); // 169, free
     const mac = `02:42:0a:32:00:${s.toString(16)}`;
     const t = ok(config({ networks: [ov], hosts, containers: [...containers, on('other', [att('ov', { mac })], { host: 'node-b' })] }));
@@ -538,16 +573,20 @@ describe('buildTopology: overlay and multi-host', () => {
     expect(ip4(t1, 'a')).toBe(ip4(t2, 'a'));
   });
 
-  it('never hands out a Host\'s underlay address (a macvlan LAN is the hosts\' own segment)', () => {
+  it("never hands out a Host's underlay address (a macvlan LAN is the hosts' own segment)", () => {
     const lan = net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '192.168.1.0/24', ipRange: '192.168.1.180/30' }] });
     // .180 node-a, .181 node-b, .182 free, .183 the range's last
     const t = ok(config({ networks: [lan], hosts, containers: [on('m1', [att('lan')], { host: 'node-a' }), on('m2', [att('lan')], { host: 'node-a' })] }));
     expect([ip4(t, 'm1'), ip4(t, 'm2')]).toEqual(['192.168.1.182', '192.168.1.183']);
   });
 
-  it('bridge networks allocate for this host\'s containers only', () => {
+  it("bridge networks allocate for this host's containers only", () => {
     const front = net('front', { subnets: [{ subnet: '10.1.0.0/24' }] });
-    const t = ok(config({ networks: [front], hosts, containers: [on('a', [att('front')], { host: 'node-b' }), on('b', [att('front')])] }), observed(), 'node-a');
+    const t = ok(
+      config({ networks: [front], hosts, containers: [on('a', [att('front')], { host: 'node-b' }), on('b', [att('front')])] }),
+      observed(),
+      'node-a',
+    );
     expect(ip4(t, 'a')).toBeUndefined();
     expect(ip4(t, 'b')).toBe('10.1.0.2');
   });

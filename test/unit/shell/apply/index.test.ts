@@ -66,8 +66,18 @@ describe('applyProgram failures', () => {
     prog.sysctls.push({ ns: 'host', name: 'net.ipv4.ip_forward', value: '1', key: 'sysctl:host/net.ipv4.ip_forward' });
     const r = runner((cmd) => (cmd === 'nsenter' ? { exitCode: 1, stderr: 'nsenter: cannot open /run/netns/web\n' } : undefined));
     const report = await applyProgram(prog, { runner: r, fs: memoryFs() }); // no /proc/sys in this fs
-    expect(report.failed[0]).toMatchObject({ kind: 'command', key: 'sysctl:web/net.ipv4.ip_forward', argv: ['nsenter', '--net=/run/netns/web', 'sysctl', '-q', '-w', 'net/ipv4/ip_forward=1'], exitCode: 1 });
-    expect(report.failed[1]).toMatchObject({ kind: 'file', key: 'sysctl:host/net.ipv4.ip_forward', path: '/proc/sys/net/ipv4/ip_forward', command: 'sysctl net.ipv4.ip_forward=1' });
+    expect(report.failed[0]).toMatchObject({
+      kind: 'command',
+      key: 'sysctl:web/net.ipv4.ip_forward',
+      argv: ['nsenter', '--net=/run/netns/web', 'sysctl', '-q', '-w', 'net/ipv4/ip_forward=1'],
+      exitCode: 1,
+    });
+    expect(report.failed[1]).toMatchObject({
+      kind: 'file',
+      key: 'sysctl:host/net.ipv4.ip_forward',
+      path: '/proc/sys/net/ipv4/ip_forward',
+      command: 'sysctl net.ipv4.ip_forward=1',
+    });
   });
 
   it('loads br_netfilter before anything else when the program asks', async () => {
