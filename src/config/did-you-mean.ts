@@ -1,5 +1,7 @@
 // "did you mean": the closest allowed word to a misspelt one (pure).
 
+import { editDistance } from '../model/edit-distance.js';
+
 /** Closest allowed word (edit distance ≤ 2), for "did you mean". */
 export function closest(word: string, options: string[]): string | undefined {
   let best: string | undefined;
@@ -13,18 +15,4 @@ export function closest(word: string, options: string[]): string | undefined {
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
 }

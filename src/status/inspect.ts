@@ -3,6 +3,7 @@
 // detail shows: a network's options and its firewall chains, a container's
 // interfaces, routes and /etc/netns files. Pure.
 
+import { editDistance } from '../model/edit-distance.js';
 import { HOST_NS } from '../model/resources.js';
 import type { ChainRes, FileRes, LinkRes, NetnsRes, Resource, RouteRes } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
@@ -173,23 +174,10 @@ export function containerDetail(name: string, views: StatusViews, rs: Resource[]
 
 /** Names close to `name` (a typo, a prefix): for the error of an unknown one. */
 export function closeNames(name: string, names: string[]): string[] {
-  const dist = (a: string, b: string): number => {
-    const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = d[0];
-      d[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const t = d[j];
-        d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = t;
-      }
-    }
-    return d[b.length];
-  };
   const lower = name.toLowerCase();
   return [...new Set(names)]
     .filter(
-      (n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) || dist(lower, n.toLowerCase()) <= Math.max(1, Math.floor(name.length / 3)),
+      (n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) || editDistance(lower, n.toLowerCase()) <= Math.max(1, Math.floor(name.length / 3)),
     )
     .sort(naturalCompare);
 }
