@@ -4,7 +4,7 @@
 
 import { HOST_NS } from '../model/resources.js';
 import type { LinkRes, Resource } from '../model/resources.js';
-import { chainRuleDiff } from './firewall-render.js';
+import { chainRuleDiff } from '../render/iptables.js';
 
 const show = (v: unknown): string => (v === undefined || v === null ? '–' : String(v));
 

@@ -42,8 +42,8 @@ import { dnatRules, localnetBridges, localPorts, type LocalPort } from './firewa
 import { routerFamily, routerMasquerade } from './firewall-router.js';
 import { familyOf, rule } from './firewall-rules.js';
 
-export { chainRuleDiff, renderIptables, staleUdpPorts } from './firewall-render.js';
-export type { IptablesBatch } from './firewall-render.js';
+export { chainRuleDiff, renderIptables, staleUdpPorts } from '../render/iptables.js';
+export type { IptablesBatch } from '../render/iptables.js';
 export { CHAINS } from './firewall-common.js';
 export { dnatRules } from './firewall-ports.js';
 

@@ -7,7 +7,7 @@ import { HOST_NS } from '../model/resources.js';
 import type { LinkRes, Resource } from '../model/resources.js';
 import { vethPeer } from '../model/marks.js';
 import { changeSubject, type Change, type Plan } from '../model/plan.js';
-import { chainRuleDiff } from '../plan/firewall-render.js';
+import { chainRuleDiff } from '../render/iptables.js';
 import { SETTINGS, ownerId, ownerOf, type Owner, type OwnerIndex } from './owners.js';
 
 /** How a declared object stands against the files. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/plan/desired.js';
 import { diff } from '../../../src/plan/diff.js';
-import { render } from '../../../src/plan/render.js';
+import { renderIp as render } from '../../../src/render/ip.js';
 import type { Resource } from '../../../src/model/resources.js';
 import { container, observedFrom, topology } from './fixtures.js';
 

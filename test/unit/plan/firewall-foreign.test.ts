@@ -7,7 +7,7 @@ import { isOwnChain, parseIptablesSave } from '../../../src/observe/iptables.js'
 import { buildFirewall } from '../../../src/plan/firewall.js';
 import { foreignChainWarnings } from '../../../src/plan/firewall-foreign.js';
 import { diff } from '../../../src/plan/diff.js';
-import { renderIptables } from '../../../src/plan/firewall-render.js';
+import { renderIptables } from '../../../src/render/iptables.js';
 import { toMap, type Resource } from '../../../src/model/resources.js';
 import { container, network, port, topology } from './firewall-fixtures.js';
 

@@ -1,7 +1,7 @@
 // Issue 8 item 10: interfaces that outlive their namespace's name are deleted in it first.
 import { describe, expect, it } from 'vitest';
 import { diff } from '../../../src/plan/diff.js';
-import { render } from '../../../src/plan/render.js';
+import { renderIp as render } from '../../../src/render/ip.js';
 import { outlivesItsNetns } from '../../../src/plan/netns-leftovers.js';
 import type { LinkRes, Resource } from '../../../src/model/resources.js';
 import { observedFrom } from './fixtures.js';

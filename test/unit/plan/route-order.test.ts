@@ -2,7 +2,7 @@
 // first and removed last, so a router converges in one pass.
 import { describe, expect, it } from 'vitest';
 import { orderChanges } from '../../../src/plan/diff.js';
-import { render } from '../../../src/plan/render.js';
+import { renderIp as render } from '../../../src/render/ip.js';
 import type { Change } from '../../../src/model/plan.js';
 import type { RouteRes } from '../../../src/model/resources.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderIptables, staleUdpPorts } from '../../../src/plan/firewall.js';
+import { renderIptables, staleUdpPorts } from '../../../src/render/iptables.js';
 import { key } from '../../../src/model/resources.js';
 import type { ChainRes, HookRes, IptFamily } from '../../../src/model/resources.js';
 import type { Change } from '../../../src/model/plan.js';

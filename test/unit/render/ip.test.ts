@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../../src/model/plan.js';
 import type { FdbRes, LinkRes } from '../../../src/model/resources.js';
 import { key } from '../../../src/model/resources.js';
-import { render } from '../../../src/plan/render.js';
+import { renderIp as render } from '../../../src/render/ip.js';
 
 const master: FdbRes = {
   kind: 'fdb',
