@@ -177,7 +177,8 @@ export function closeNames(name: string, names: string[]): string[] {
   const lower = name.toLowerCase();
   return [...new Set(names)]
     .filter(
-      (n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) || editDistance(lower, n.toLowerCase()) <= Math.max(1, Math.floor(name.length / 3)),
+      (n) =>
+        n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) || editDistance(lower, n.toLowerCase()) <= Math.max(1, Math.floor(name.length / 3)),
     )
     .sort(naturalCompare);
 }
