@@ -15,6 +15,7 @@
 // nk:link:), so objects that left the files are still named.
 
 import { HOST_NS, MARK } from '../model/resources.js';
+import { aliasDetail } from '../model/marks.js';
 import type { Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 
@@ -42,21 +43,15 @@ export const SETTINGS: Owner = { kind: 'settings', name: '' };
 
 export const ownerId = (o: Owner): string => `${o.kind}:${o.name}`;
 
-/** `nk:ROLE:DETAIL` → DETAIL, when the alias has that role. */
-export function markOf(alias: string | undefined, role: string): string | undefined {
-  const p = `${MARK.aliasPrefix}${role}:`;
-  return alias?.startsWith(p) ? alias.slice(p.length) : undefined;
-}
-
 export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resource>): OwnerIndex {
   const idx: OwnerIndex = { containerOfNs: new Map(), networkOfDev: new Map(), linkOfEnd: new Map(), nsOfHostVeth: new Map() };
   for (const r of resources) {
     if (r.kind !== 'link') continue;
-    const net = markOf(r.alias, 'net') ?? markOf(r.alias, 'vxlan');
+    const net = aliasDetail(r.alias, 'net') ?? aliasDetail(r.alias, 'vxlan');
     if (net && r.ns === HOST_NS) idx.networkOfDev.set(r.ifname, net);
-    const link = markOf(r.alias, 'link');
+    const link = aliasDetail(r.alias, 'link');
     if (link) idx.linkOfEnd.set(`${r.ns}/${r.ifname}`, link);
-    const veth = markOf(r.alias, 'veth');
+    const veth = aliasDetail(r.alias, 'veth');
     if (veth && r.ns === HOST_NS) idx.nsOfHostVeth.set(r.ifname, veth.split('/')[0]);
   }
   if (topo) {
@@ -84,12 +79,12 @@ export function ownerOf(r: Resource, idx: OwnerIndex): Owner {
     case 'netns':
       return container(idx, r.name);
     case 'link': {
-      const net = markOf(r.alias, 'net') ?? markOf(r.alias, 'vxlan');
+      const net = aliasDetail(r.alias, 'net') ?? aliasDetail(r.alias, 'vxlan');
       if (net && r.ns === HOST_NS) return { kind: 'network', name: net };
-      const link = markOf(r.alias, 'link') ?? linkAt(r.ns, r.ifname);
+      const link = aliasDetail(r.alias, 'link') ?? linkAt(r.ns, r.ifname);
       if (link) return { kind: 'link', name: link };
       if (r.ns !== HOST_NS) return container(idx, r.ns);
-      const peerNs = r.peer?.ns ?? markOf(r.alias, 'veth')?.split('/')[0] ?? idx.nsOfHostVeth.get(r.ifname);
+      const peerNs = r.peer?.ns ?? aliasDetail(r.alias, 'veth')?.split('/')[0] ?? idx.nsOfHostVeth.get(r.ifname);
       if (peerNs) return container(idx, peerNs);
       const byDev = idx.networkOfDev.get(r.ifname);
       return byDev ? { kind: 'network', name: byDev } : SETTINGS;

@@ -12,7 +12,11 @@ import type { AddrRes, LinkRes, NetnsRes, Resource } from '../model/resources.js
 import type { Plan } from '../model/plan.js';
 import type { TContainer, Topology } from '../model/topology.js';
 import { formatNetwork, parseCidr } from '../model/ip.js';
-import { markOf, ownerIndex, type OwnerIndex } from './owners.js';
+import { ownerIndex, type OwnerIndex } from './owners.js';
+import { addrsOf, attachmentsIn, kernelIndex, type KernelIndex } from './kernel-index.js';
+
+export { attachmentsIn, kernelIndex, type KernelIndex };
+import { aliasDetail, isOwnedAlias, parseVethAlias } from '../model/marks.js';
 import { driftByOwner, syncOf, type OwnerDrift, type Sync } from './drift.js';
 import { portDriftByContainer, portLabel, portViews, type PortView } from './ports-drift.js';
 import { publishedPorts } from './ports.js';
@@ -88,61 +92,6 @@ export interface StatusViews {
 }
 
 const links = (rs: Resource[]) => rs.filter((r): r is LinkRes => r.kind === 'link');
-const firstOf = (cidrs: string[], v6: boolean) =>
-  cidrs.map((c) => c.split('/')[0]).find((ip) => ip.includes(':') === v6 && !ip.toLowerCase().startsWith('fe80'));
-
-/** The kernel's links and addresses by where they are (one pass over the resources, not one per container). */
-export interface KernelIndex {
-  linksIn: Map<string, LinkRes[]>;
-  hostLinks: Map<string, LinkRes>;
-  /** `ns/ifname` → addresses (CIDR) */
-  addrs: Map<string, string[]>;
-}
-
-export function kernelIndex(rs: Resource[]): KernelIndex {
-  const k: KernelIndex = { linksIn: new Map(), hostLinks: new Map(), addrs: new Map() };
-  for (const r of rs) {
-    if (r.kind === 'link') {
-      (k.linksIn.get(r.ns) ?? k.linksIn.set(r.ns, []).get(r.ns)!).push(r);
-      if (r.ns === HOST_NS) k.hostLinks.set(r.ifname, r);
-    } else if (r.kind === 'addr') {
-      const id = `${r.ns}/${r.ifname}`;
-      (k.addrs.get(id) ?? k.addrs.set(id, []).get(id)!).push((r as AddrRes).cidr);
-    }
-  }
-  return k;
-}
-
-const addrsOf = (k: KernelIndex, ns: string, ifname: string) => k.addrs.get(`${ns}/${ifname}`) ?? [];
-
-/** A container's interfaces as the kernel has them, each with the network or Link it belongs to. */
-export function attachmentsIn(k: KernelIndex, ns: string, c: TContainer | undefined, idx: OwnerIndex): AttachmentView[] {
-  const out: AttachmentView[] = [];
-  for (const l of k.linksIn.get(ns) ?? []) {
-    if (l.type === 'loopback') continue;
-    const declared = c?.attachments.find((a) => a.ifname === l.ifname);
-    const hostEnd = markOf(l.alias, 'veth')?.split('/').slice(1).join('/') ?? (l.peer?.ns === HOST_NS ? l.peer.ifname : undefined);
-    const bridge = hostEnd ? k.hostLinks.get(hostEnd)?.master : undefined;
-    const link = markOf(l.alias, 'link') ?? idx.linkOfEnd.get(`${ns}/${l.ifname}`);
-    const network = link ? undefined : (declared?.network ?? markOf(l.alias, 'macvlan') ?? (bridge ? idx.networkOfDev.get(bridge) : undefined));
-    if (!network && !link && !l.alias?.startsWith('nk:')) continue; // not netkeeper's (an adopted namespace's own)
-    const cidrs = addrsOf(k, ns, l.ifname);
-    const ip4 = firstOf(cidrs, false);
-    const ip6 = firstOf(cidrs, true);
-    out.push({
-      ...(network ? { network } : {}),
-      ...(link ? { link } : {}),
-      interface: l.ifname,
-      ...(ip4 ? { ip4 } : {}),
-      ...(ip6 ? { ip6 } : {}),
-      ...(l.mac ? { mac: l.mac.toLowerCase() } : {}),
-      ...(l.mtu ? { mtu: l.mtu } : {}),
-      up: l.up,
-    });
-  }
-  return out.sort((a, b) => naturalCompare(a.interface, b.interface));
-}
-
 function modeOf(c: TContainer | undefined, n: NetnsRes | undefined, hasLinks: boolean): string {
   if (c) return c.mode === 'container' ? `container:${c.sharedWith ?? '?'}` : c.mode;
   if (n?.sharedWith) return `container:${n.sharedWith}`;
@@ -231,12 +180,12 @@ export function statusViews(input: StatusInput): StatusViews {
     });
   }
   for (const l of links(rs)) {
-    const bridgeNet = l.ns === HOST_NS && l.type === 'bridge' ? markOf(l.alias, 'net') : undefined;
-    const macvlanNet = l.type === 'macvlan' ? markOf(l.alias, 'macvlan') : undefined;
+    const bridgeNet = l.ns === HOST_NS && l.type === 'bridge' ? aliasDetail(l.alias, 'net') : undefined;
+    const macvlanNet = l.type === 'macvlan' ? aliasDetail(l.alias, 'macvlan') : undefined;
     const name = bridgeNet ?? macvlanNet;
     if (!name || networks.has(name)) continue;
     const cidrs = bridgeNet ? addrsOf(k, HOST_NS, l.ifname) : [];
-    const overlay = hostLinks.some((x) => x.type === 'vxlan' && markOf(x.alias, 'vxlan') === name);
+    const overlay = hostLinks.some((x) => x.type === 'vxlan' && aliasDetail(x.alias, 'vxlan') === name);
     networks.set(name, {
       name,
       driver: macvlanNet ? 'macvlan' : overlay ? 'overlay' : 'bridge',
@@ -271,7 +220,7 @@ export function statusViews(input: StatusInput): StatusViews {
     });
   }
   for (const l of links(rs)) {
-    const name = markOf(l.alias, 'link');
+    const name = aliasDetail(l.alias, 'link');
     if (!name) continue;
     const v = linkViews.get(name) ?? linkViews.set(name, { name, ends: [], mtu: l.mtu ?? null, sync: sync(false, true, `link:${name}`) }).get(name)!;
     if (!v.ends.some((e) => e.interface === l.ifname && e.container === (l.ns === HOST_NS ? 'host' : (nsNames.get(l.ns) ?? l.ns))))
