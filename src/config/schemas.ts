@@ -8,9 +8,9 @@
 // literal), "cidr" (address/prefix), "route-destination" ("default" or a CIDR).
 
 import type { Schema } from './schema-defs.js';
-import { containerBody, containerSchema } from './schema-container.js';
-import { networkBody, networkSchema } from './schema-network.js';
-import { hostBody, hostSchema, linkBody, linkSchema, settingsBody, settingsSchema } from './schema-small-kinds.js';
+import { type containerBody, containerSchema } from './schema-container.js';
+import { type networkBody, networkSchema } from './schema-network.js';
+import { type hostBody, hostSchema, type linkBody, linkSchema, type settingsBody, settingsSchema } from './schema-small-kinds.js';
 import type { FromSchema } from './schema-types.js';
 
 export { IFNAME_PATTERN, MAC_PATTERN, NAME_PATTERN, PORT_STRING_PATTERN } from './schema-defs.js';

@@ -95,3 +95,11 @@ export function isOwnedFileContent(content: string | undefined): boolean {
 export function isOwnedRuleComment(comment: string | undefined): boolean {
   return comment === MARK.ruleComment;
 }
+
+/** `nk:ROLE:DETAIL` → [role, detail]. */
+export function aliasMark(alias: string | undefined): [string, string] | undefined {
+  if (!alias?.startsWith(MARK.aliasPrefix)) return undefined;
+  const rest = alias.slice(MARK.aliasPrefix.length);
+  const i = rest.indexOf(':');
+  return i < 0 ? [rest, ''] : [rest.slice(0, i), rest.slice(i + 1)];
+}

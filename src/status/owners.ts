@@ -2,31 +2,24 @@
 // Link, or the host-wide settings (firewall chains and jumps, host sysctls). Used
 // by `status` to mark drift per object. Pure.
 //
-// NOTE for the lead: the grouped plan (planview, src/view/owners.ts) has the same
-// mapping with the same names (Owner, OwnerKind, ownerId, ownerIndex, ownersOf,
-// SETTINGS); unify the two after merging. Differences: here overlay FDB and
-// neighbour entries belong to their network (status has no per-Host rows), there
-// to the peer Host; here NK-PORTS-* chains belong to their network (status
-// compares published ports port by port instead, ports-drift.ts).
+// The owners (src/model/owner.ts) are the grouped plan's (src/view/owners.ts); the
+// mapping differs on purpose in two places: here overlay FDB and neighbour entries
+// belong to their network (status has no per-Host rows), there to the peer Host;
+// here NK-PORTS-* chains belong to their network (status compares published ports
+// port by port instead, ports-drift.ts), there to the containers they lead to.
 //
 // The index is built from the topology (the files' names: which namespace is
 // which container, which bridge is which network, which interfaces are a Link's
 // ends) and from the kernel's own marks (ifalias nk:net:, nk:vxlan:, nk:veth:,
 // nk:link:), so objects that left the files are still named.
 
-import { HOST_NS, MARK } from '../model/resources.js';
+import { SETTINGS, type Owner } from '../model/owner.js';
+import { HOST_NS } from '../model/resources.js';
 import { aliasDetail } from '../model/marks.js';
 import type { Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 
-/** host: a peer Host of an overlay (not used by status); settings: the host-wide settings */
-export type OwnerKind = 'network' | 'container' | 'link' | 'host' | 'settings';
-
-export interface Owner {
-  kind: OwnerKind;
-  /** the object's name ('' for the host-wide settings) */
-  name: string;
-}
+export { SETTINGS, ownerId, type Owner, type OwnerKind } from '../model/owner.js';
 
 export interface OwnerIndex {
   /** netns name → container name */
@@ -38,10 +31,6 @@ export interface OwnerIndex {
   /** host veth → namespace of its container end */
   nsOfHostVeth: Map<string, string>;
 }
-
-export const SETTINGS: Owner = { kind: 'settings', name: '' };
-
-export const ownerId = (o: Owner): string => `${o.kind}:${o.name}`;
 
 export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resource>): OwnerIndex {
   const idx: OwnerIndex = { containerOfNs: new Map(), networkOfDev: new Map(), linkOfEnd: new Map(), nsOfHostVeth: new Map() };

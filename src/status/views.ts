@@ -8,7 +8,7 @@
 // that left the files still show, as `not declared`.
 
 import { HOST_NS } from '../model/resources.js';
-import type { AddrRes, LinkRes, NetnsRes, Resource } from '../model/resources.js';
+import type { LinkRes, NetnsRes, Resource } from '../model/resources.js';
 import type { Plan } from '../model/plan.js';
 import type { TContainer, Topology } from '../model/topology.js';
 import { formatNetwork, parseCidr } from '../model/ip.js';
@@ -16,7 +16,7 @@ import { ownerIndex, type OwnerIndex } from './owners.js';
 import { addrsOf, attachmentsIn, kernelIndex, type KernelIndex } from './kernel-index.js';
 
 export { attachmentsIn, kernelIndex, type KernelIndex };
-import { aliasDetail, isOwnedAlias, parseVethAlias } from '../model/marks.js';
+import { aliasDetail } from '../model/marks.js';
 import { driftByOwner, syncOf, type OwnerDrift, type Sync } from './drift.js';
 import { portDriftByContainer, portLabel, portViews, type PortView } from './ports-drift.js';
 import { publishedPorts } from './ports.js';

@@ -5,26 +5,14 @@
 // namespace names), so that a resource of an object no longer declared still
 // names it.
 
-import { HOST_NS, MARK, type Resource } from '../model/resources.js';
+import { aliasMark } from '../model/marks.js';
+import { SETTINGS, type Owner } from '../model/owner.js';
+import { HOST_NS, type Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 import { normalizeIP } from '../model/ip.js';
 import { parseDnat } from '../observe/dnat.js';
 
-export type OwnerKind = 'network' | 'container' | 'link' | 'host' | 'settings';
-
-export interface Owner {
-  kind: OwnerKind;
-  name: string;
-}
-
-export const SETTINGS: Owner = { kind: 'settings', name: '' };
-
-export const ownerId = (o: Owner): string => `${o.kind}:${o.name}`;
-
-const LABEL: Record<OwnerKind, string> = { network: 'Network', container: 'Container', link: 'Link', host: 'Host', settings: 'Host settings' };
-
-/** How the plan names it: `Container web`, `Host settings`. */
-export const ownerLabel = (o: Owner): string => (o.kind === 'settings' ? LABEL.settings : `${LABEL[o.kind]} ${o.name}`);
+export { SETTINGS, ownerId, ownerLabel, type Owner, type OwnerKind } from '../model/owner.js';
 
 export interface OwnerIndex {
   /** namespace name → container that owns what is in it */
@@ -51,13 +39,7 @@ const put = <K, V>(m: Map<K, V>, k: K, v: V) => {
   if (!m.has(k)) m.set(k, v);
 };
 
-/** `nk:ROLE:DETAIL` → [role, detail]. */
-export function aliasMark(alias: string | undefined): [string, string] | undefined {
-  if (!alias?.startsWith(MARK.aliasPrefix)) return undefined;
-  const rest = alias.slice(MARK.aliasPrefix.length);
-  const i = rest.indexOf(':');
-  return i < 0 ? [rest, ''] : [rest.slice(0, i), rest.slice(i + 1)];
-}
+export { aliasMark } from '../model/marks.js';
 
 /**
  * The index: declared objects first (they win), then what the marks in
