@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,10 @@ beforeAll(async () => {
     await mkdir(dirname(join(clone, f)), { recursive: true });
     await cp(join(ROOT, f), join(clone, f));
   }
-  await symlink(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
+  // a real node_modules (hard links when on one file system): through a symlink, npm pack
+  // bundles only the direct dependencies, not theirs, and the installed command fails
+  const nm = [join(ROOT, 'node_modules'), join(clone, 'node_modules')];
+  if (run('cp', ['-al', ...nm]).code !== 0) expect(run('cp', ['-a', ...nm]).code).toBe(0);
   const pack = run('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: clone });
   expect(pack.code, pack.stderr).toBe(0);
   tarball = join(tmp, pack.stdout.trim().split('\n').pop()!);
