@@ -1,14 +1,13 @@
 // `netkeeper status [networks|containers|ports|NAME] [--json] [--detail]`: the
 // I/O of status — read the files, observe the kernel, read the watcher's state —
 // and print what src/status/ makes of it.
+import { withHostSysctls } from '../plan/index.js';
 import { observeHost, observeOptionsFor } from '../shell/observe/index.js';
 import { EMPTY_CONFIG, loadConfig } from '../shell/load.js';
 import { nodeHostFs } from '../shell/host-fs.js';
 import type { ObservedHost } from '../model/observed-host.js';
 import { buildTopology } from '../plan/topology/index.js';
-import { HOST_NS } from '../model/resources.js';
 import type { Config } from '../model/config.js';
-import type { Desired, Observed } from '../model/plan.js';
 import { formatStatus } from '../status/kernel-objects.js';
 import { formatL2Status, macvlanStatus, namesFromTopology, overlayStatus } from '../status/overlay.js';
 import { formatPorts, publishedPorts } from '../status/ports.js';
@@ -43,15 +42,6 @@ async function readFiles(dir: string): Promise<{ config: Config; problem: string
 /** The kernel as netkeeper sees it: the same observe stage as a pass (interfaces, addresses, routes, files, firewall, host sysctls). */
 async function observeAll(ctx: Context, config: Config): Promise<ObservedHost> {
   return observeHost(ctx.runner, nodeHostFs, observeOptionsFor(config));
-}
-
-/** Host sysctls the files name, as observe read them (as a pass does), so they are compared, not reported missing. */
-function readHostSysctls(desired: Desired, observed: Observed, values: ReadonlyMap<string, string>): void {
-  for (const d of desired.resources.values()) {
-    if (d.kind !== 'sysctl' || d.ns !== HOST_NS || observed.resources.has(d.key)) continue;
-    const value = values.get(d.name);
-    if (value !== undefined) observed.resources.set(d.key, { ...d, value });
-  }
 }
 
 export async function statusCommand(ctx: Context): Promise<number> {
@@ -96,12 +86,13 @@ export async function statusCommand(ctx: Context): Promise<number> {
   let problem = files.problem;
   const fd = files.compare && problem === null ? filesDesired(config, observed, self) : undefined;
   if (fd && !fd.ok) problem = `the files cannot be compared here: ${fd.problem}`;
-  if (fd?.ok) readHostSysctls(fd.desired, observed, hostSysctls);
-  const plan = fd?.ok ? driftPlan(fd.topo, fd.desired, observed) : undefined;
+  // the host sysctls the files name, as a pass compares them (observe read them)
+  const kernel = fd?.ok ? withHostSysctls(fd.desired, observed, hostSysctls) : observed;
+  const plan = fd?.ok ? driftPlan(fd.topo, fd.desired, kernel) : undefined;
   // names come from the files only when they were read and hold (else from the kernel's marks)
   const topo = fd?.ok ? fd.topo : undefined;
   const declaredNs = new Set(topo?.containers.filter((c) => c.local && c.netns).map((c) => c.netns!) ?? []);
-  const resources = [...observed.resources.values()].filter((r) => r.owned || declaredNs.has(r.ns) || (r.kind === 'netns' && declaredNs.has(r.name)));
+  const resources = [...kernel.resources.values()].filter((r) => r.owned || declaredNs.has(r.ns) || (r.kind === 'netns' && declaredNs.has(r.name)));
   const views = statusViews({ resources, topo, plan, desired: fd?.ok ? [...fd.desired.resources.values()] : undefined });
   if (problem) ctx.err(`warning: ${problem}; drift is not shown\n`);
   const data: StatusData = {
