@@ -21,7 +21,7 @@ exec unshare --net --mount --propagation private -- bash -euo pipefail -c '
     printf "%-8s %s\n" "$ns" "$(ip -n "$ns" -br -4 addr show scope global | tr -s " " | tr "\n" " ")"
   done
   if ip netns list | grep -q "^web\b" && ip netns list | grep -q "^api\b"; then
-    echo; echo "== ping web (172.18.0.10) from api"; ip netns exec api ping -c1 -W1 172.18.0.10 | head -2
+    echo; echo "== ping web (172.18.0.10) from api"; ip netns exec api ping -c1 -W1 172.18.0.10 | sed -n 1,2p  # sed reads to the end: head would leave ping a SIGPIPE (exit 141 under pipefail)
   fi
   echo; echo "(the namespace this ran in is gone now; nothing on the host changed)"
 '
