@@ -123,6 +123,23 @@ export const DIAGNOSTIC_CODES = {
   },
   'subnet-overlaps-auto-subnet': { stage: 'kernel', meaning: 'A declared subnet overlaps the automatic subnet another network holds now.' },
   'macvlan-parent-missing': { stage: 'kernel', meaning: "A macvlan network's parent interface does not exist on this host." },
+  'macvlan-parent-down': { stage: 'kernel', meaning: "A macvlan network's parent interface is down: its containers would have no link." },
+  'port-in-use': {
+    stage: 'kernel',
+    meaning: 'A new published port is a host port a process on the host listens on: the DNAT rule would silently take its connections.',
+  },
+  'bridge-ports-full': {
+    stage: 'kernel',
+    meaning: "With the interfaces already attached to it by hand, a network's bridge would have more than the 1023 ports a Linux bridge takes.",
+  },
+  'mtu-too-big': {
+    stage: 'kernel',
+    meaning: "A declared MTU is more than the interface under it carries: an overlay's underlay MTU less the 50 bytes of VXLAN, or a macvlan's parent MTU.",
+  },
+  'vxlan-in-use': {
+    stage: 'kernel',
+    meaning: "An overlay's VNI, or its UDP port, is already taken by a VXLAN device netkeeper does not own or by a process on the host.",
+  },
   'foreign-chain': { stage: 'kernel', meaning: "Warning: an iptables chain is named like netkeeper's (NK-*) but is not one it makes; left alone." },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -32,6 +32,16 @@ export interface RaFacts {
   acceptRa: Map<string, string | undefined>;
 }
 
+/** A socket listening on the host (TCP) or bound (UDP), as `ss -l -t -u -n -p` shows it. */
+export interface HostListener {
+  protocol: 'tcp' | 'udp';
+  /** local address: "0.0.0.0", "::" or "*" (any), or one address */
+  addr: string;
+  port: number;
+  /** "nginx (pid 812)", when ss could name it */
+  process?: string;
+}
+
 export interface ObservedHost {
   observed: Observed;
   /**
@@ -43,4 +53,6 @@ export interface ObservedHost {
   identity: NetnsIdentity;
   /** read only when the files may turn IPv6 forwarding on and it is off */
   ra?: RaFacts;
+  /** sockets listening on the host: read only when the files publish ports */
+  listeners?: HostListener[];
 }

@@ -50,7 +50,8 @@ export interface LinkRes extends Base {
   /** veth: where the other end is */
   peer?: { ns: string; ifname: string };
   /** proxy: the device answers ARP/ND from its own permanent neighbour entries (overlay) */
-  vxlan?: { vni: number; local: string; port: number; dev?: string; learning: boolean; proxy?: boolean };
+  /** external: observed only, a metadata (collect_md) device, which takes its UDP port whole */
+  vxlan?: { vni: number; local: string; port: number; dev?: string; learning: boolean; proxy?: boolean; external?: boolean };
   macvlan?: { parent: string; mode: string };
   /** bridge port: learn source MACs (kernel default true); false on overlay VXLAN ports */
   portLearning?: boolean;

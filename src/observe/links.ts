@@ -81,6 +81,8 @@ export function parseLink(l: IpLink, ns: string): LinkRes | undefined {
     };
     const dev = str(data.link);
     if (dev) res.vxlan.dev = dev;
+    // a metadata (collect_md) device takes its UDP port whole: no other VXLAN device comes up on it
+    if (bool(data.external)) res.vxlan.external = true;
   }
   if (type === 'macvlan') {
     res.macvlan = { parent: sameNsLink ?? '', mode: str(data.mode) ?? 'vepa' };

@@ -2,7 +2,8 @@
 // changes that bring the kernel to the files, or why nothing may be planned. Pure.
 //
 //   self-host check → topology → route check → adopted-namespace check →
-//   desired (core, firewall, overlay) → diff → macvlan conflicts and hold-back →
+//   desired (core, firewall, overlay) → diff → macvlan conflicts, checks of the live
+//   host (host-checks/) and hold-back →
 //   foreign NK-* chain warnings → RA guard
 //
 // The verify of a pass plans again against the kernel as it is after apply, with
@@ -23,6 +24,7 @@ import { buildDesired } from './desired.js';
 import { diff } from './diff.js';
 import { macvlanConflicts } from './macvlan.js';
 import { holdBack } from './hold-back.js';
+import { hostChecks } from './host-checks/index.js';
 import { foreignChainWarnings } from './firewall-foreign.js';
 import { raConflicts, turnsOnIpv6Forwarding } from './ra-guard.js';
 
@@ -87,10 +89,13 @@ export function planPass(config: Config, host: ObservedHost, opts: PlanOptions =
   const observed = withHostSysctls(desired, host.observed, host.hostSysctls);
   let plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
   if (!opts.destroy)
-    plan = holdBack({ ...plan, conflicts: [...plan.conflicts, ...macvlanConflicts(topo, observed)] }, [
-      ...desired.resources.values(),
-      ...observed.resources.values(),
-    ]);
+    plan = holdBack(
+      {
+        ...plan,
+        conflicts: [...plan.conflicts, ...macvlanConflicts(topo, observed), ...(opts.target ? [] : hostChecks(config, topo, desired, observed, host))],
+      },
+      [...desired.resources.values(), ...observed.resources.values()],
+    );
   const foreign = foreignChainWarnings(observed.resources.values());
   if (foreign.length > 0) plan.warnings = [...(plan.warnings ?? []), ...foreign];
   // turning IPv6 forwarding on would drop the host's RA-learned default route: refused whole

@@ -1,4 +1,4 @@
-// Checks for macvlan networks that need the live host: the parent must exist.
+// Checks for macvlan networks that need the live host: the parent must exist and be up.
 // Pure: reads Topology and Observed, returns diagnostics for the plan's conflicts
 // (so nothing at all is applied while a parent is missing).
 
@@ -16,7 +16,16 @@ export function macvlanConflicts(topo: Topology, observed: Observed): Diagnostic
     if (users.length === 0) continue;
     const parent = n.parent ?? '';
     const link = parent ? observed.resources.get(key.link(HOST_NS, parent)) : undefined;
-    if (link && link.kind === 'link') continue;
+    if (link && link.kind === 'link') {
+      if (!link.up)
+        out.push({
+          code: 'macvlan-parent-down',
+          message: `macvlan parent interface ${parent} is down (needed by ${users.map((c) => c.name).join(', ')}): their interfaces would have no link; bring ${parent} up (netkeeper never changes a parent)`,
+          object: `Network ${n.name}`,
+          ...(n.pos ? { pos: n.pos } : {}),
+        });
+      continue;
+    }
     out.push({
       code: 'macvlan-parent-missing',
       message: parent

@@ -166,7 +166,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const reuse = new Map([...firstReads].filter(([path]) => !stale.has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
   const firewallUnchanged = !plan.changes.some(affectsFirewallRead);
-  const after = await observeForPass(opts, what, { reuse, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
+  const after = await observeForPass(opts, what, { reuse, verify: true, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
   const verified = planPass(config, after, { target: { topo, desired }, ...(opts.destroy ? { destroy: true } : {}) });
   if (!verified.ok) return { status: 'invalid', errors: verified.errors };
   await opts.intent.settle(verified.plan);

@@ -1,19 +1,30 @@
 // Addresses, per network: fixed ones, then the one a container holds now if
 // still free, then the lowest free one (or, on overlays, the first free one
-// from a hashed slot, the same on every host). Never a Host's underlay address
-// (a macvlan LAN is usually the hosts' own segment), nor an IPv4 address whose
+// from a hashed slot, the same on every host). Never a Host's underlay address nor
+// one the host holds on any of its interfaces (a macvlan LAN is usually the hosts'
+// own segment: the parent's address must not go to a container), nor an IPv4 address whose
 // default MAC (02:42 + its bytes) is a member's explicit `mac`.
 
 import type { NetworkSpec } from '../../model/config.js';
 import { cidrContains, formatIP, parseCidr, parseIP } from '../../model/ip.js';
 import { ipv4OfDefaultMacs } from '../../model/names.js';
 import type { TNetwork, TSubnet } from '../../model/topology.js';
+import { HOST_NS } from '../../model/resources.js';
 import { allocate, type IpamAssignment, type IpamRequest } from '../ipam/index.js';
 import type { AttDraft } from './attachments.js';
 import { ctrObj, declaredAt, err, netObj, type Ctx } from './context.js';
 
+/** Addresses on the host namespace's interfaces, as the kernel shows them now. */
+function hostHeld(ctx: Ctx): string[] {
+  const out: string[] = [];
+  for (const r of ctx.observed.resources.values()) if (r.kind === 'addr' && r.ns === HOST_NS) out.push(r.cidr.split('/')[0]);
+  return out;
+}
+
 export function allocateAddresses(ctx: Ctx, specs: NetworkSpec[], nets: Map<string, TNetwork>, drafts: AttDraft[]): Map<AttDraft, IpamAssignment> {
-  const hostAddresses = ctx.config.hosts.map((h) => h.address);
+  // never an address the host itself holds: a Host's underlay address, and every address
+  // on the host's own interfaces (a macvlan or routed LAN is often the host's segment)
+  const hostAddresses = [...ctx.config.hosts.map((h) => h.address), ...hostHeld(ctx)];
   const assigned = new Map<AttDraft, IpamAssignment>();
   for (const s of specs) {
     const t = nets.get(s.name)!;

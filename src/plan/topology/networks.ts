@@ -3,11 +3,11 @@
 
 import type { Config, NetworkSpec } from '../../model/config.js';
 import { DEFAULT_MTU, DEFAULT_NETWORK, DEFAULT_VXLAN_PORT, IMPLICIT_BRIDGE, VXLAN_OVERHEAD } from '../../model/defaults.js';
-import { canonicalIP, parseCidr, parseIP } from '../../model/ip.js';
+import { canonicalIP } from '../../model/ip.js';
 import { defaultVni, networkBridgeName, vxlanName } from '../../model/names.js';
-import { HOST_NS } from '../../model/resources.js';
 import type { TNetwork } from '../../model/topology.js';
 import { cmp, declaredAt, type Ctx } from './context.js';
+import { underlayLink } from '../underlay.js';
 
 /** The implicit `bridge` first (unless declared), then the declared networks by name. */
 export function networkSpecs(config: Config): NetworkSpec[] {
@@ -61,25 +61,10 @@ export function buildNetworks(ctx: Ctx, specs: NetworkSpec[]): Map<string, TNetw
   return nets;
 }
 
-function underlayMtu(ctx: Ctx): number | undefined {
-  const me = ctx.config.hosts.find((h) => h.name === ctx.self);
-  const addr = me ? parseIP(me.address) : undefined;
-  if (!addr) return undefined;
-  for (const r of ctx.observed.resources.values()) {
-    if (r.kind !== 'addr' || r.ns !== HOST_NS) continue;
-    const c = parseCidr(r.cidr);
-    if (c && c.family === addr.family && c.addr === addr.value) {
-      const mtu = ctx.observed.facts.linkMtu[r.ifname];
-      if (mtu) return mtu;
-    }
-  }
-  return undefined;
-}
-
 function networkMtu(ctx: Ctx, spec: NetworkSpec): number {
   if (spec.mtu) return spec.mtu;
   if (spec.driver === 'overlay') {
-    const u = underlayMtu(ctx);
+    const u = underlayLink(ctx.config, ctx.observed, ctx.self)?.mtu;
     return u ? u - VXLAN_OVERHEAD : DEFAULT_MTU - VXLAN_OVERHEAD;
   }
   if (spec.driver === 'macvlan' && spec.parent) {

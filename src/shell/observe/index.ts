@@ -19,6 +19,7 @@ import { observe } from './kernel.js';
 import { observeFirewall, reuseFirewall } from './iptables.js';
 import { managedHostSysctls, readHostSysctls } from './sysctls.js';
 import { readNetnsIdentity } from './netns-identity.js';
+import { readListeners } from './listeners.js';
 import { readRaFacts } from './ra.js';
 import type { HostObserveOptions } from './options.js';
 
@@ -32,6 +33,8 @@ export interface ObserveReads {
   record?: Map<string, string>;
   /** an earlier observation of this pass whose firewall resources nothing applied since could change */
   firewallFrom?: Observed;
+  /** the verify read after apply: what only the plan's checks of the live host need is not read again */
+  verify?: boolean;
 }
 
 export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveOptions, reads: ObserveReads = {}): Promise<ObservedHost> {
@@ -50,6 +53,7 @@ export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveO
   }
   const v6 = observed.resources.get(key.sysctl(HOST_NS, 'net.ipv6.conf.all.forwarding'));
   const raP: Promise<RaFacts | undefined> = opts.ipv6 && !(v6?.kind === 'sysctl' && v6.value === '1') ? readRaFacts(runner, fs) : Promise.resolve(undefined);
-  const [hostSysctls, identity, ra] = await Promise.all([readHostSysctls(fs, managedHostSysctls(observed)), identityP, raP]);
-  return { observed, hostSysctls, identity, ...(ra ? { ra } : {}) };
+  const listenersP = opts.listeners && !reads.verify ? readListeners(runner) : Promise.resolve(undefined);
+  const [hostSysctls, identity, ra, listeners] = await Promise.all([readHostSysctls(fs, managedHostSysctls(observed)), identityP, raP, listenersP]);
+  return { observed, hostSysctls, identity, ...(ra ? { ra } : {}), ...(listeners ? { listeners } : {}) };
 }

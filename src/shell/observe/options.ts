@@ -15,6 +15,8 @@ export interface HostObserveOptions {
   preferPrimary: string[];
   /** read the host's bound ports: a port needs its host port chosen */
   boundPorts: boolean;
+  /** read the host's listening sockets (ss): published ports must not shadow them, overlays need their UDP port */
+  listeners: boolean;
   /** read iptables (Settings.iptables), and in which namespaces besides the host and the marked ones */
   firewall?: { routers: string[] };
   identity: IdentitySpec;
@@ -33,6 +35,7 @@ export function observeOptionsFor(config: Config): HostObserveOptions {
     preferPrimary: config.containers.filter((c) => c.mode.type !== 'container').map((c) => (c.netns.type === 'named' ? c.netns.name : c.name)),
     // a port declared without a host port must not get one a host socket is bound to
     boundPorts: config.containers.some((c) => c.ports.some((p) => p.auto)),
+    listeners: config.containers.some((c) => c.ports.length > 0) || config.networks.some((n) => n.driver === 'overlay'),
     ...(config.settings.iptables ? { firewall: { routers } } : {}),
     identity: identitySpec(config),
     ipv6: config.networks.some((n) => (n.subnets ?? []).some((s) => s.subnet.includes(':'))),

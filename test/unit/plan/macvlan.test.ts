@@ -27,6 +27,13 @@ describe('macvlan parent check', () => {
     expect(d[0].pos?.file).toBe('networks.d/test.yaml');
   });
 
+  it('refuses a parent that is down, naming it and the containers', () => {
+    const d = conflicts(cfg, observed([{ ...parent, up: false }]));
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ code: 'macvlan-parent-down', object: 'Network lan' });
+    expect(d[0].message).toMatch(/lan0 is down \(needed by m1\)/);
+  });
+
   it('is quiet when the parent exists', () => {
     expect(conflicts(cfg, observed([parent]))).toEqual([]);
   });

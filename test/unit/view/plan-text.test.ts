@@ -133,7 +133,7 @@ describe('the grouped plan', () => {
     );
     const moved = plan(NET() + C('web', '172.20.0.3', 'ports: ["8080:80"]'), NET() + C('web', '172.20.0.4', 'ports: ["8081:80"]'));
     const web = block(moved, 'Container web');
-    expect(web).toMatch(/^  ~ Container web\n/);
+    expect(web).toMatch(/^ {2}~ Container web\n/);
     expect(web).toContain('      ip: 172.20.0.3 → 172.20.0.4');
     expect(web).toContain('      ports: 8080:80 → 8081:80');
     const gone = plan(NET() + C('web', '172.20.0.3') + C('old', '172.20.0.9'), NET() + C('web', '172.20.0.3'));
@@ -201,7 +201,7 @@ describe('the grouped plan', () => {
   it('host settings: sysctls and the firewall base chains', () => {
     const p = plan(NET(), NET() + C('web', '172.20.0.3', 'ports: ["127.0.0.1:8080:80"]'));
     const s = block(p, 'Host settings');
-    expect(s).toMatch(/^  ~ Host settings\n/);
+    expect(s).toMatch(/^ {2}~ Host settings\n/);
     expect(s).toContain('net.ipv4.conf.br-app.route_localnet: 0 → 1');
     expect(s).toContain('nat/NK-PORTS (iptables): created');
     expect(s).toContain('jump nat/OUTPUT → NK-PORTS: added');

@@ -6,6 +6,7 @@ import type { Topology } from '../../../../src/model/topology.js';
 import { buildDesired } from '../../../../src/plan/desired.js';
 import { buildTopology } from '../../../../src/plan/topology/index.js';
 import { macFromIPv4 } from '../../../../src/model/names.js';
+import { key } from '../../../../src/model/resources.js';
 import { att, config, ctr, ctrAddr, host, hostAddr, link, net, observed, on, ownedBridge, port } from './fixtures.js';
 
 function ok(cfg: Config, obs: Observed = observed(), self = 'node-a'): Topology {
@@ -578,6 +579,14 @@ describe('buildTopology: overlay and multi-host', () => {
     // .180 node-a, .181 node-b, .182 free, .183 the range's last
     const t = ok(config({ networks: [lan], hosts, containers: [on('m1', [att('lan')], { host: 'node-a' }), on('m2', [att('lan')], { host: 'node-a' })] }));
     expect([ip4(t, 'm1'), ip4(t, 'm2')]).toEqual(['192.168.1.182', '192.168.1.183']);
+  });
+
+  it('never hands out an address the host holds on its own interfaces (the parent of a macvlan, a routed LAN)', () => {
+    const lan = net('lan', { driver: 'macvlan', parent: 'eth0', subnets: [{ subnet: '192.168.1.0/24', ipRange: '192.168.1.0/29' }] });
+    const held = { kind: 'addr' as const, key: key.addr('host', 'eth0', '192.168.1.2/24'), ns: 'host', owned: false, ifname: 'eth0', cidr: '192.168.1.2/24' };
+    // .1 the gateway, .2 the host's own address on eth0
+    const t = ok(config({ networks: [lan], containers: [on('m1', [att('lan')]), on('m2', [att('lan')])] }), observed([held]));
+    expect([ip4(t, 'm1'), ip4(t, 'm2')]).toEqual(['192.168.1.3', '192.168.1.4']);
   });
 
   it("bridge networks allocate for this host's containers only", () => {
