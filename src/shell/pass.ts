@@ -57,6 +57,13 @@ export interface PassOptions {
   expect?: PlanFingerprints & { changes: Change[] };
   /** called with the plan before it is applied (reconcile shows it) */
   onPlanned?: (plan: Plan, sides: PlanSides) => void;
+  /**
+   * namespace reads (by path) to use instead of reading again: the watcher's reads
+   * of namespaces no kernel event has named since (see read-scope.ts)
+   */
+  reuse?: Map<string, string>;
+  /** told the pass's last read of every namespace (by path), once it has them */
+  onReads?: (reads: ReadonlyMap<string, string>) => void;
   /** namespaces done of total, while applying */
   onProgress?: ApplyProgress;
 }
@@ -123,7 +130,8 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const t1 = performance.now();
   const what = observeOptionsFor(config);
   const firstReads = new Map<string, string>();
-  const host = await observeForPass(opts, what, { record: firstReads });
+  const host = await observeForPass(opts, what, { record: firstReads, ...(opts.reuse ? { reuse: opts.reuse } : {}) });
+  opts.onReads?.(firstReads);
 
   // plan
   const t2 = performance.now();
@@ -166,7 +174,9 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const reuse = new Map([...firstReads].filter(([path]) => !stale.has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
   const firewallUnchanged = !plan.changes.some(affectsFirewallRead);
-  const after = await observeForPass(opts, what, { reuse, verify: true, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
+  const lastReads = new Map<string, string>();
+  const after = await observeForPass(opts, what, { reuse, record: lastReads, verify: true, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
+  opts.onReads?.(lastReads);
   const verified = planPass(config, after, { target: { topo, desired }, ...(opts.destroy ? { destroy: true } : {}) });
   if (!verified.ok) return { status: 'invalid', errors: verified.errors };
   await opts.intent.settle(verified.plan);
