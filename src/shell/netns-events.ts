@@ -46,7 +46,7 @@ export function startNetnsEvents(o: NetnsEventsOptions): NetnsEvents {
   let child: ChildProcess | undefined;
   let closed = false;
   let restart: NodeJS.Timeout | undefined;
-  let refreshing: Promise<void> | undefined;
+  let refreshing = false;
   const unknown = new Set<number>();
 
   const readIds = async (): Promise<Map<string, number>> => {
@@ -61,12 +61,14 @@ export function startNetnsEvents(o: NetnsEventsOptions): NetnsEvents {
   /** an event of an id not known yet: read the ids again (once for a burst) and deliver what is owned */
   const lookUp = (nsid: number) => {
     unknown.add(nsid);
-    refreshing ??= readIds()
+    if (refreshing) return;
+    refreshing = true;
+    void readIds()
       .catch((e: unknown) => void log.warn({ err: e }, 'cannot read the namespace ids'))
       .then(() => {
         const ids = [...unknown];
         unknown.clear();
-        refreshing = undefined;
+        refreshing = false;
         const names = ids.flatMap((id) => byId.get(id) ?? []).filter((n) => owned.has(n));
         if (names.length) o.onChange({ names });
       });

@@ -210,8 +210,7 @@ export class WatchPass {
 
     if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);
     const { plan, report, remaining } = outcome;
-    if (outcome.sides && this.d.onOwned)
-      this.d.onOwned(outcome.sides.desired.flatMap((r) => (r.kind === 'netns' && r.origin !== 'adopted' ? [r.name] : [])));
+    if (outcome.sides && this.d.onOwned) this.d.onOwned(outcome.sides.desired.flatMap((r) => (r.kind === 'netns' && r.origin !== 'adopted' ? [r.name] : [])));
     // what it leaves alone (keyless warnings); what warnings hold back is noted by noteHeld
     const warnings = (plan.warnings ?? []).filter((w) => !w.keys).map(formatDiagnostic);
     if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, "left alone: not netkeeper's");

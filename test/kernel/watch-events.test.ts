@@ -143,7 +143,9 @@ describe('watch mode: drift healed from kernel events', () => {
     await sb.sh('ip netns add foreign && ip netns set foreign auto && ip -n foreign link set lo up', { check: true });
     await quiet();
     const before = passesDone().length;
-    await sb.sh('ip -n foreign addr add 10.99.0.1/32 dev lo && ip -n foreign route add 10.98.0.0/24 dev lo && ip -n foreign addr flush dev lo', { check: true });
+    await sb.sh('ip -n foreign addr add 10.99.0.1/32 dev lo && ip -n foreign route add 10.98.0.0/24 dev lo && ip -n foreign addr flush dev lo', {
+      check: true,
+    });
     await sb.sh('ip -n foreign addr add 10.99.0.2/32 dev lo', { check: true });
     await new Promise((r) => setTimeout(r, 1500));
     expect(passesDone().slice(before)).toEqual([]);
