@@ -18,7 +18,7 @@ import { fileIntent, type Intent } from './intent.js';
 import { fileRecord, type FileRecord } from './file-record.js';
 import { rememberHostSysctls } from './host-sysctls.js';
 import { planPass } from '../plan/index.js';
-import { observedPeer } from '../plan/diff.js';
+import { touchedNamespaces } from '../plan/touched-namespaces.js';
 import { blocksAll } from '../plan/hold-back.js';
 import { ETC_NETNS_DIR } from '../plan/desired-files.js';
 import { isFirewallChange, render, type Program } from '../render/index.js';
@@ -28,7 +28,6 @@ import { changeSubject, type Change, type Plan } from '../model/plan.js';
 import type { ObservedHost } from '../model/observed-host.js';
 import type { Topology } from '../model/topology.js';
 import type { PlanSides } from '../view/group.js';
-import { HOST_NS } from '../model/resources.js';
 import { netnsPath } from '../model/netns-path.js';
 
 export { loadConfig, EMPTY_CONFIG, type Loaded };
@@ -89,23 +88,6 @@ async function observeForPass(opts: Opts, what: HostObserveOptions, reads: Obser
   await opts.intent.adopt(host.observed);
   await opts.files.adopt(host.observed);
   return host;
-}
-
-/** Namespaces a plan changes anything in, directly or through a veth end on the host. */
-function touchedNamespaces(plan: Plan): Set<string> {
-  const out = new Set<string>();
-  for (const c of plan.changes) {
-    for (const r of [c.before, c.after]) {
-      if (!r) continue;
-      out.add(r.ns);
-      if (r.kind === 'link') {
-        const p = observedPeer(r);
-        if (p) out.add(p.ns);
-      }
-    }
-  }
-  out.delete(HOST_NS);
-  return out;
 }
 
 /** Whether applying this change can change what the firewall read finds: its rules, and which namespaces hold rules. */
