@@ -96,7 +96,7 @@ async function resyncs(w) {
     .map((p) => p.ms);
 }
 
-async function heals(sb, w) {
+async function heals(sb) {
   const out = [];
   for (let k = 0; k < HEALS; k++) {
     const c = `c${(k * 37) % N}`;
@@ -136,7 +136,7 @@ try {
   await waitFor(() => w.passes.length >= 1, 'the first pass');
   console.log(`${N} containers over two networks: first pass ${w.passes[0].result} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const ev = await resyncs(w);
-  const healed = await heals(sb, w);
+  const healed = await heals(sb);
   const changes = [
     await change(w, 'one container added', () => writeFile(join(dir, `c${N}.yaml`), container(N))),
     await change(w, 'one container removed', () => rm(join(dir, `c${N}.yaml`))),

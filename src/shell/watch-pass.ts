@@ -171,7 +171,9 @@ export class WatchPass {
       this.reuse = ps.reuse;
       log.debug({ full: ps.reuse === undefined, dirty: ps.dirty.length, audited: ps.audited.length, reused: ps.reuse?.size ?? 0 }, 'namespaces to read');
     }
+    const tl = performance.now();
     const loaded = await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
+    log.debug({ ms: Math.round(performance.now() - tl) }, 'files loaded');
     let problem: Problem | undefined;
     let outcome: PassOutcome;
     let fingerprint: string | undefined;
