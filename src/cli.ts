@@ -59,6 +59,8 @@ function parse(argv: string[]): Invocation | number {
 function combinationError(i: Invocation): string | undefined {
   if (i.name === 'reconcile' && i.opts.once && i.cmd.getOptionValueSource('interval') === 'cli')
     return '--interval is for the watcher; reconcile --once runs one pass';
+  if (i.name === 'reconcile' && i.opts.once && i.cmd.getOptionValueSource('audit') === 'cli')
+    return '--audit is for the watcher; reconcile --once reads everything';
   if (i.name === 'reconcile' && !i.opts.once && i.opts.json) return '--json goes with reconcile --once (the watcher logs JSON lines on stderr)';
   return undefined;
 }
@@ -107,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
     json: v.json === true,
     once: v.once === true,
     interval: (v.interval as number | undefined) ?? 30,
+    ...(v.audit !== undefined ? { audit: v.audit as number } : {}),
     lockTimeout: (v.lockTimeout as number | undefined) ?? 60,
     logLevel: (v.logLevel as string | undefined) ?? 'info',
     yes: v.yes === true,

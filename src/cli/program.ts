@@ -128,6 +128,11 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.allowEmpty())
     .addOption(new Option('--once', 'apply once and exit'))
     .addOption(new Option('--interval <S>', 'watcher: a pass every S seconds besides file changes').default(30).argParser(seconds('--interval', 'positive')))
+    .addOption(
+      new Option('--audit <S>', 'watcher: every namespace is read in full at least every S seconds (a slice on each resync); kernel events trigger the rest')
+        .default(300)
+        .argParser(seconds('--audit', 'positive')),
+    )
     .addOption(o.lockTimeout())
     .addOption(o.json('with --once: print the result as JSON'))
     .addOption(o.detail('with --once: show the plan with kernel-level detail'));

@@ -9,6 +9,8 @@ export interface CommonOptions {
   json: boolean;
   once: boolean;
   interval: number;
+  /** watcher: every namespace read in full at least once per this many seconds (default 300) */
+  audit?: number;
   /** seconds to wait for another netkeeper's lock before giving up (default 60) */
   lockTimeout?: number;
   logLevel: string;

@@ -1,6 +1,8 @@
 // `netkeeper reconcile` without --once: the long-running controller.
 // Watches --dir, runs a pass on change (debounced), every --interval seconds
-// (resync), and on SIGHUP; SIGTERM/SIGINT finish the running pass and exit 0,
+// (resync), on kernel events of the namespaces it owns and of the host
+// (netns-events.ts: only those namespaces are read again, see read-scope.ts) and
+// on SIGHUP (a full read); SIGTERM/SIGINT finish the running pass and exit 0,
 // leaving the network as it is. Each pass takes the lock like `reconcile --once`.
 
 import { Loop, realTimers } from '../shell/loop.js';
@@ -12,11 +14,29 @@ import { WatchPass } from '../shell/watch-pass.js';
 import { loadConfig, runPass } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';
 import { createNotifier, systemdNotify } from '../shell/notify.js';
+import { ReadScope, auditCount } from '../shell/read-scope.js';
+import { startNetnsEvents } from '../shell/netns-events.js';
 
 export async function watchCommand(ctx: Context): Promise<number> {
   const { opts, log } = ctx;
   const run = runDir();
   const stopping = new AbortController();
+  // kernel events: a pass reads again only the namespaces they name (plus the audit's slice)
+  const reads = new ReadScope();
+  const auditMs = (opts.audit ?? 300) * 1000;
+  let loop: Loop | undefined;
+  const events = startNetnsEvents({
+    runner: ctx.runner,
+    log,
+    onChange: (what) => {
+      if ('names' in what) for (const n of what.names) reads.changed(n);
+      loop?.kernelChanged();
+    },
+    onLost: () => {
+      reads.lost();
+      loop?.kernelChanged();
+    },
+  });
   const passes = new WatchPass(
     {
       dir: opts.dir,
@@ -31,6 +51,8 @@ export async function watchCommand(ctx: Context): Promise<number> {
       saveState: (s) => writeState(run, s),
       now: () => new Date(),
       signal: stopping.signal,
+      scope: { reads, audit: () => auditCount(reads.size, opts.interval * 1000, auditMs) },
+      onOwned: (names) => void events.setOwned(names).catch((e: unknown) => log.warn({ err: e }, 'cannot give the namespaces host ids')),
     },
     {
       pid: process.pid,
@@ -45,11 +67,11 @@ export async function watchCommand(ctx: Context): Promise<number> {
   // under systemd (Type=notify): READY=1 after the first converged pass, STATUS= after each
   const send = systemdNotify();
   const notifier = send ? createNotifier(send, log) : undefined;
-  const loop = new Loop({
+  loop = new Loop({
     timers: realTimers,
     intervalMs: opts.interval * 1000,
-    pass: async (trigger) => {
-      const verdict = await passes.run(trigger);
+    pass: async (trigger, triggers) => {
+      const verdict = await passes.run(trigger, triggers);
       if (notifier && passes.state.last) await notifier.passDone(passes.state.last);
       return verdict;
     },
@@ -76,6 +98,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
       await notifier?.stopping();
       await loop.stop();
       await watcher.close();
+      events.close();
       process.off('SIGHUP', onHup);
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);

@@ -6,12 +6,15 @@
 //   directory that never stops changing still gets a pass every `maxWaitMs`;
 // - one pass at a time: whatever is requested during a pass is coalesced into
 //   exactly one more pass after it;
+// - kernel events (something changed inside an owned namespace or on the host)
+//   get a pass after a short quiet time of their own (`eventDebounceMs`, capped at
+//   `eventMaxWaitMs`): healing drift must not wait for the file debounce;
 // - a resync pass `intervalMs` after the end of every pass;
 // - a pass that failed in a way retrying can fix is retried with backoff
 //   (initial, doubling, capped); one that needs a file change is not retried;
 // - stop() cancels every timer and resolves when the running pass (if any) ends.
 
-export type Trigger = 'start' | 'change' | 'signal' | 'retry' | 'resync';
+export type Trigger = 'start' | 'change' | 'signal' | 'retry' | 'event' | 'resync';
 
 /** How a pass ended, as far as scheduling cares. */
 export type Verdict =
@@ -40,6 +43,10 @@ export interface LoopOptions {
   debounceMs?: number;
   /** longest a burst of file events may hold a pass back (default 2000) */
   maxWaitMs?: number;
+  /** quiet time after the last kernel event before a pass (default 50) */
+  eventDebounceMs?: number;
+  /** longest a burst of kernel events may hold a pass back (default 250) */
+  eventMaxWaitMs?: number;
   /** resync pass this long after the end of each pass */
   intervalMs: number;
   /** first retry delay (default 1000), doubled after each failed retry */
@@ -57,7 +64,7 @@ export interface LoopOptions {
   onSchedule?: (what: 'resync' | 'retry', inMs: number) => void;
 }
 
-const PRIORITY: Trigger[] = ['change', 'signal', 'start', 'retry', 'resync'];
+const PRIORITY: Trigger[] = ['change', 'signal', 'start', 'retry', 'event', 'resync'];
 
 export class Loop {
   private readonly t: Timers;
@@ -70,6 +77,8 @@ export class Loop {
   private stopped = false;
   private debounceTimer: unknown;
   private burstStartedAt: number | undefined;
+  private eventTimer: unknown;
+  private eventBurstStartedAt: number | undefined;
   private resyncTimer: unknown;
   private retryTimer: unknown;
   private backoffMs: number;
@@ -104,6 +113,22 @@ export class Loop {
     }, wait);
   }
 
+  /** The kernel changed (an event of an owned namespace or the host): a pass after the event debounce. */
+  kernelChanged(): void {
+    if (this.stopped) return;
+    const now = this.t.now();
+    this.eventBurstStartedAt ??= now;
+    if (this.eventTimer !== undefined) this.t.clearTimeout(this.eventTimer);
+    const debounce = this.opts.eventDebounceMs ?? 50;
+    const maxWait = this.opts.eventMaxWaitMs ?? 250;
+    const wait = Math.max(0, Math.min(debounce, this.eventBurstStartedAt + maxWait - now));
+    this.eventTimer = this.t.setTimeout(() => {
+      this.eventTimer = undefined;
+      this.eventBurstStartedAt = undefined;
+      this.request('event');
+    }, wait);
+  }
+
   /** Run a pass as soon as none is running (SIGHUP). */
   runNow(trigger: Trigger = 'signal'): void {
     this.request(trigger);
@@ -123,8 +148,8 @@ export class Loop {
   async stop(): Promise<void> {
     this.stopped = true;
     this.pending.clear();
-    for (const h of [this.debounceTimer, this.resyncTimer, this.retryTimer]) if (h !== undefined) this.t.clearTimeout(h);
-    this.debounceTimer = this.resyncTimer = this.retryTimer = undefined;
+    for (const h of [this.debounceTimer, this.eventTimer, this.resyncTimer, this.retryTimer]) if (h !== undefined) this.t.clearTimeout(h);
+    this.debounceTimer = this.eventTimer = this.resyncTimer = this.retryTimer = undefined;
     while (this.current) await this.current;
   }
 

@@ -18,7 +18,7 @@ import { fileIntent, type Intent } from './intent.js';
 import { fileRecord, type FileRecord } from './file-record.js';
 import { rememberHostSysctls } from './host-sysctls.js';
 import { planPass } from '../plan/index.js';
-import { observedPeer } from '../plan/diff.js';
+import { touchedNamespaces } from '../plan/touched-namespaces.js';
 import { blocksAll } from '../plan/hold-back.js';
 import { ETC_NETNS_DIR } from '../plan/desired-files.js';
 import { isFirewallChange, render, type Program } from '../render/index.js';
@@ -28,7 +28,6 @@ import { changeSubject, type Change, type Plan } from '../model/plan.js';
 import type { ObservedHost } from '../model/observed-host.js';
 import type { Topology } from '../model/topology.js';
 import type { PlanSides } from '../view/group.js';
-import { HOST_NS } from '../model/resources.js';
 import { netnsPath } from '../model/netns-path.js';
 
 export { loadConfig, EMPTY_CONFIG, type Loaded };
@@ -57,6 +56,13 @@ export interface PassOptions {
   expect?: PlanFingerprints & { changes: Change[] };
   /** called with the plan before it is applied (reconcile shows it) */
   onPlanned?: (plan: Plan, sides: PlanSides) => void;
+  /**
+   * namespace reads (by path) to use instead of reading again: the watcher's reads
+   * of namespaces no kernel event has named since (see read-scope.ts)
+   */
+  reuse?: Map<string, string>;
+  /** told the pass's last read of every namespace (by path), once it has them */
+  onReads?: (reads: ReadonlyMap<string, string>) => void;
   /** namespaces done of total, while applying */
   onProgress?: ApplyProgress;
 }
@@ -84,23 +90,6 @@ async function observeForPass(opts: Opts, what: HostObserveOptions, reads: Obser
   return host;
 }
 
-/** Namespaces a plan changes anything in, directly or through a veth end on the host. */
-function touchedNamespaces(plan: Plan): Set<string> {
-  const out = new Set<string>();
-  for (const c of plan.changes) {
-    for (const r of [c.before, c.after]) {
-      if (!r) continue;
-      out.add(r.ns);
-      if (r.kind === 'link') {
-        const p = observedPeer(r);
-        if (p) out.add(p.ns);
-      }
-    }
-  }
-  out.delete(HOST_NS);
-  return out;
-}
-
 /** Whether applying this change can change what the firewall read finds: its rules, and which namespaces hold rules. */
 const affectsFirewallRead = (c: Change): boolean => isFirewallChange(c) || changeSubject(c).kind === 'netns';
 
@@ -123,7 +112,8 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const t1 = performance.now();
   const what = observeOptionsFor(config);
   const firstReads = new Map<string, string>();
-  const host = await observeForPass(opts, what, { record: firstReads });
+  const host = await observeForPass(opts, what, { record: firstReads, ...(opts.reuse ? { reuse: opts.reuse } : {}) });
+  opts.onReads?.(firstReads);
 
   // plan
   const t2 = performance.now();
@@ -166,7 +156,9 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const reuse = new Map([...firstReads].filter(([path]) => !stale.has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
   const firewallUnchanged = !plan.changes.some(affectsFirewallRead);
-  const after = await observeForPass(opts, what, { reuse, verify: true, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
+  const lastReads = new Map<string, string>();
+  const after = await observeForPass(opts, what, { reuse, record: lastReads, verify: true, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
+  opts.onReads?.(lastReads);
   const verified = planPass(config, after, { target: { topo, desired }, ...(opts.destroy ? { destroy: true } : {}) });
   if (!verified.ok) return { status: 'invalid', errors: verified.errors };
   await opts.intent.settle(verified.plan);

@@ -29,6 +29,7 @@ import type { Trigger, Verdict } from './loop.js';
 import { LockAbortedError, type Lock, type LockOptions } from './lock.js';
 import type { PassCounts, PassResult, PassSummary, WatcherState } from './state-file.js';
 import { logPassDone } from './pass-done.js';
+import type { ReadScope } from './read-scope.js';
 
 export interface WatchPassDeps {
   dir: string;
@@ -45,7 +46,18 @@ export interface WatchPassDeps {
   now: () => Date;
   /** aborts a wait for the lock when the watcher stops */
   signal?: AbortSignal;
+  /**
+   * event-driven reads (read-scope.ts): namespaces no kernel event named since the
+   * last pass are not read again, except by the rolling audit on resync (`audit`
+   * namespaces per resync) and by full passes (start, SIGHUP, retry)
+   */
+  scope?: { reads: ReadScope; audit: () => number };
+  /** told the /run/netns names of the namespaces the files want, after each pass that got that far */
+  onOwned?: (names: string[]) => void;
 }
+
+/** Triggers that read every namespace, whatever events said. */
+const FULL_READ: ReadonlySet<Trigger> = new Set(['start', 'signal', 'retry']);
 
 const MAX_KEYS = 10;
 const MAX_ERRORS = 10;
@@ -80,6 +92,8 @@ export function changedKeys(changes: Change[]): string[] {
 
 export class WatchPass {
   private passId = 0;
+  /** this pass's namespace reads to reuse (see deps.scope) */
+  private reuse: Map<string, string> | undefined;
   private lastGood: { config: Config; fingerprint: string; at: string } | undefined;
   private lastProblem: string | undefined;
   /** the warnings last logged (logged again only when they change) */
@@ -100,7 +114,7 @@ export class WatchPass {
     return this.passId;
   }
 
-  async run(trigger: Trigger): Promise<Verdict> {
+  async run(trigger: Trigger, triggers: ReadonlySet<Trigger> = new Set([trigger])): Promise<Verdict> {
     const id = ++this.passId;
     const log = this.d.log.child({ pass: id });
     const startedAt = this.d.now();
@@ -122,8 +136,9 @@ export class WatchPass {
     let lock: Lock | undefined;
     try {
       lock = await this.d.acquireLock({ what: `watch pass ${id}`, timeoutMs: this.d.lockTimeoutMs, log, signal: this.d.signal });
-      verdict = await this.reconcile(log, summary);
+      verdict = await this.reconcile(log, summary, triggers);
     } catch (e) {
+      this.d.scope?.reads.forget();
       if (e instanceof LockAbortedError) throw e; // stopping: no summary, no retry
       summary.result = 'error';
       summary.errors = [(e as Error).message];
@@ -148,8 +163,17 @@ export class WatchPass {
     return verdict;
   }
 
-  private async reconcile(log: Logger, summary: PassSummary): Promise<Verdict> {
+  private async reconcile(log: Logger, summary: PassSummary, triggers: ReadonlySet<Trigger>): Promise<Verdict> {
+    const sc = this.d.scope;
+    if (sc) {
+      const full = [...triggers].some((t) => FULL_READ.has(t));
+      const ps = sc.reads.begin(full, triggers.has('resync') ? sc.audit() : 0);
+      this.reuse = ps.reuse;
+      log.debug({ full: ps.reuse === undefined, dirty: ps.dirty.length, audited: ps.audited.length, reused: ps.reuse?.size ?? 0 }, 'namespaces to read');
+    }
+    const tl = performance.now();
     const loaded = await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
+    log.debug({ ms: Math.round(performance.now() - tl) }, 'files loaded');
     let problem: Problem | undefined;
     let outcome: PassOutcome;
     let fingerprint: string | undefined;
@@ -170,6 +194,7 @@ export class WatchPass {
       // the files cannot be applied as they are: keep the last good ones in force
       if (this.lastGood && this.lastGood.fingerprint !== fingerprint) {
         summary.usedLastGood = true;
+        if (sc) this.reuse = sc.reads.current();
         outcome = await this.d.runPass(this.passOptions(log, this.lastGood.config));
         if (isProblem(outcome)) {
           // the last good state itself is blocked now (e.g. an unowned object in its way)
@@ -187,6 +212,7 @@ export class WatchPass {
 
     if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);
     const { plan, report, remaining } = outcome;
+    if (outcome.sides && this.d.onOwned) this.d.onOwned(outcome.sides.desired.flatMap((r) => (r.kind === 'netns' && r.origin !== 'adopted' ? [r.name] : [])));
     // what it leaves alone (keyless warnings); what warnings hold back is noted by noteHeld
     const warnings = (plan.warnings ?? []).filter((w) => !w.keys).map(formatDiagnostic);
     if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, "left alone: not netkeeper's");
@@ -250,6 +276,16 @@ export class WatchPass {
   }
 
   private passOptions(log: Logger, config: Config): PassOptions {
-    return { dir: this.d.dir, host: this.d.host, allowEmpty: this.d.allowEmpty, runner: this.d.runner, log, config };
+    const sc = this.d.scope;
+    return {
+      dir: this.d.dir,
+      host: this.d.host,
+      allowEmpty: this.d.allowEmpty,
+      runner: this.d.runner,
+      log,
+      config,
+      ...(sc && this.reuse ? { reuse: this.reuse } : {}),
+      ...(sc ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r) } : {}),
+    };
   }
 }

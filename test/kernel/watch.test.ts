@@ -167,7 +167,9 @@ describe('netkeeper reconcile (watch mode)', () => {
       const l = logLines().filter((x) => x.msg === 'pass done' && (x.keys as string[]).includes('+addr:a/eth0/10.77.0.10/24'));
       return l.length ? l : undefined;
     });
-    expect(healed.map((l) => l.trigger)).toEqual(['resync']);
+    // the kernel's event usually gets there first (test/kernel/watch-events.test.ts); the resync otherwise
+    expect(healed).toHaveLength(1);
+    expect(['event', 'resync']).toContain(healed[0].trigger);
   });
 
   it('SIGHUP runs a pass at once', async () => {

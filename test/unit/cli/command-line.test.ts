@@ -80,6 +80,8 @@ describe('usage errors: one error line, exit 1, before anything runs', () => {
     [['reconcile', '--interval', 'x'], '--interval takes a positive number of seconds'],
     [['reconcile', '--lock-timeout', '-1'], '--lock-timeout takes a number of seconds'],
     [['reconcile', '--once', '--interval', '5'], '--interval is for the watcher'],
+    [['reconcile', '--once', '--audit', '5'], '--audit is for the watcher'],
+    [['reconcile', '--audit', '0'], '--audit takes a positive number of seconds'],
     [['reconcile', '--json'], '--json goes with reconcile --once'],
     [['completion', 'fish'], "'fish' is invalid"],
     [['plan', '--dir'], "option '--dir <DIR>' argument missing"],

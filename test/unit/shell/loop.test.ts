@@ -201,3 +201,54 @@ describe('Loop scheduling', () => {
     expect(timers.pending()).toEqual([]);
   });
 });
+
+describe('Loop: kernel events', () => {
+  it('an event gets a pass of its own after a short quiet time, not the file debounce', async () => {
+    const { timers, calls, loop } = setup({ auto: 'ok', intervalMs: 300_000 });
+    loop.start();
+    await settle();
+    loop.kernelChanged();
+    await timers.advance(49);
+    expect(calls).toHaveLength(1);
+    await timers.advance(1);
+    expect(calls.map((c) => [c.trigger, c.at])).toEqual([
+      ['start', 0],
+      ['event', 50],
+    ]);
+    await loop.stop();
+  });
+
+  it('a burst of events is one pass, held back at most 250 ms', async () => {
+    const { timers, calls, loop } = setup({ auto: 'ok', intervalMs: 300_000 });
+    loop.start();
+    await settle();
+    for (let i = 0; i < 20; i++) {
+      loop.kernelChanged();
+      await timers.advance(20);
+    }
+    expect(calls.map((c) => [c.trigger, c.at])).toEqual([
+      ['start', 0],
+      ['event', 250],
+    ]);
+    await timers.advance(1000);
+    expect(calls).toHaveLength(3); // the events after the first pass started: one more
+    await loop.stop();
+  });
+
+  it('events during a pass coalesce into one more pass after it; a file change outranks them', async () => {
+    const { timers, calls, loop } = setup({ intervalMs: 300_000 });
+    loop.start();
+    await settle();
+    loop.kernelChanged();
+    loop.fileChanged();
+    await timers.advance(400);
+    calls[0].finish('ok');
+    await settle();
+    expect(calls.map((c) => [c.trigger, c.triggers])).toEqual([
+      ['start', ['start']],
+      ['change', ['change', 'event']],
+    ]);
+    calls[1].finish('ok');
+    await loop.stop();
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ReadScope, auditCount } from '../../../src/shell/read-scope.js';
+
+const reads = (names: string[]) => new Map(names.map((n) => [`/run/netns/${n}`, `batch of ${n}`]));
+const names = (paths: Iterable<string>) => [...paths].map((p) => p.slice('/run/netns/'.length)).sort();
+const all = Array.from({ length: 10 }, (_, i) => `c${i}`);
+
+describe('ReadScope: which namespaces a watcher pass reads again', () => {
+  it('the first pass reads everything; afterwards nothing without an event', () => {
+    const s = new ReadScope();
+    expect(s.begin(false).reuse).toBeUndefined(); // nothing known yet: events may have been missed
+    s.end(reads(all));
+    const p = s.begin(false);
+    expect(names(p.reuse!.keys())).toEqual(all);
+    expect(p.dirty).toEqual([]);
+  });
+
+  it('an event makes its namespace read again, once', () => {
+    const s = new ReadScope();
+    s.begin(true);
+    s.end(reads(all));
+    s.changed('c3');
+    s.changed('c7');
+    const p = s.begin(false);
+    expect(names(p.dirty)).toEqual(['c3', 'c7']);
+    expect(p.reuse!.has('/run/netns/c3')).toBe(false);
+    expect(p.reuse!.size).toBe(8);
+    s.end(reads(all)); // the pass read them again
+    expect(s.begin(false).reuse!.size).toBe(10);
+  });
+
+  it('an event that arrives during a pass is read again by the next pass, whatever that pass recorded', () => {
+    const s = new ReadScope();
+    s.begin(true);
+    const p = s.begin(false); // the pass starts
+    expect(p.reuse!.size).toBe(0);
+    s.changed('c1'); // ... meanwhile
+    s.end(reads(all)); // the pass's reads (c1 read before the event)
+    expect(s.begin(false).reuse!.has('/run/netns/c1')).toBe(false);
+  });
+
+  it('a full pass (start, SIGHUP, retry) and lost events read everything', () => {
+    const s = new ReadScope();
+    s.begin(true);
+    s.end(reads(all));
+    expect(s.begin(true).reuse).toBeUndefined();
+    s.end(reads(all));
+    s.lost();
+    expect(s.begin(false).reuse).toBeUndefined();
+    s.end(reads(all));
+    s.forget();
+    expect(s.begin(false).reuse!.size).toBe(0);
+  });
+
+  it('the rolling audit reads every namespace within the window, a slice per resync, in turn', () => {
+    const s = new ReadScope();
+    s.begin(true);
+    s.end(reads(all));
+    const n = auditCount(10, 30_000, 120_000); // 4 resyncs per window
+    expect(n).toBe(3);
+    const seen: string[][] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = s.begin(false, n);
+      seen.push(names(p.audited));
+      expect(p.reuse!.size).toBe(10 - n);
+      s.end(reads(all));
+    }
+    expect(new Set(seen.flat())).toEqual(new Set(all));
+    expect(seen[0]).toEqual(['c0', 'c1', 'c2']);
+    expect(seen[3]).toEqual(['c0', 'c1', 'c9']); // wraps round
+  });
+
+  it('keeps only named namespaces (adopted ones are read on every pass)', () => {
+    const s = new ReadScope();
+    s.begin(true);
+    s.end(new Map([...reads(['a']), ['/proc/42/ns/net', 'x']]));
+    expect([...s.begin(false).reuse!.keys()]).toEqual(['/run/netns/a']);
+  });
+
+  it('auditCount: everything when the window is not longer than the interval', () => {
+    expect(auditCount(1000, 30_000, 300_000)).toBe(100);
+    expect(auditCount(1000, 30_000, 30_000)).toBe(1000);
+    expect(auditCount(0, 30_000, 300_000)).toBe(0);
+    expect(auditCount(7, 30_000, 300_000)).toBe(1);
+  });
+});
