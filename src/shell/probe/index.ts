@@ -38,6 +38,8 @@ export interface CheckOptions {
   tools?: ProbeTools;
   /** where expectations.json goes (default: the run dir) */
   stateDir?: string;
+  /** the results of the last run (the watcher's): what did not change is logged at debug */
+  previous?: ExpectOutcome[];
 }
 
 /** Probes every expectation of `config`; [] (and nothing written) when there is none. */
@@ -46,7 +48,7 @@ export async function checkExpectations(o: CheckOptions): Promise<ExpectOutcome[
   if (expects.length === 0) return [];
   const opts: ProbeOptions = { tools: o.tools ?? realProbeTools(o.runner), log: o.log, now: () => new Date(), ...(o.why ? { why: o.why } : {}) };
   const results = await probeExpectations(expects, { topo: o.topo, hostAddresses: hostAddresses(o.resources) }, opts);
-  logOutcomes(o.log, results);
+  logOutcomes(o.log, results, o.previous);
   await writeExpectState(o.stateDir ?? runDir(), { at: new Date().toISOString(), by: o.by, results }).catch((e: unknown) =>
     o.log.warn({ err: e }, 'cannot write the expectations state file'),
   );

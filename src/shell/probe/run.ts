@@ -98,9 +98,18 @@ export async function probeExpectations(expects: ExpectSpec[], input: ResolveInp
   }
 }
 
-/** Logs each result: a failure at error (with its why), a skip at warn, a hold at info. */
-export function logOutcomes(log: Logger, rs: ExpectOutcome[]): void {
+/**
+ * Logs each result: a failure at error (with its why), a skip at warn, a hold at
+ * info. With `previous` (the watcher's last results), one whose outcome is the
+ * same as last time is logged at debug only.
+ */
+export function logOutcomes(log: Logger, rs: ExpectOutcome[], previous?: ExpectOutcome[]): void {
+  const before = new Map(previous?.map((r) => [r.name, `${r.held}|${r.verdict}|${r.text}`]));
   for (const r of rs) {
+    if (previous && before.get(r.name) === `${r.held}|${r.verdict}|${r.text}`) {
+      log.debug({ expectation: r.name, held: r.held, found: r.verdict }, `expectation ${r.name} unchanged`);
+      continue;
+    }
     const f = { expectation: r.name, probe: r.text, expected: r.expected, found: r.verdict, detail: r.detail, ...(r.why ? { why: r.why } : {}) };
     if (r.held === false) log.error(f, `expectation ${r.name} failed: ${r.text} is ${r.verdict}, expected ${r.expected}`);
     else if (r.held === undefined) log.warn(f, `expectation ${r.name} skipped: ${r.detail}`);
