@@ -26,7 +26,11 @@ export async function afterPassProbes(ctx: Context, config: Config | undefined, 
 /** "Expectations: …" and one line each on stdout (a failure also on stderr as an error: line); returns `rs`. */
 export function reportExpectations(ctx: Context, rs: ExpectOutcome[]): ExpectOutcome[] {
   if (rs.length === 0) return rs;
-  ctx.out(`Expectations: ${summarizeOutcomes(rs)}\n${formatOutcomes(rs).map((l) => `  ${l}\n`).join('')}`);
+  ctx.out(
+    `Expectations: ${summarizeOutcomes(rs)}\n${formatOutcomes(rs)
+      .map((l) => `  ${l}\n`)
+      .join('')}`,
+  );
   for (const r of rs) if (r.held === false) ctx.err(`error: expectation ${r.name} failed: ${r.text} is ${r.verdict}, expected ${r.expected}\n`);
   return rs;
 }

@@ -5,13 +5,14 @@
 import { EXPECT_DEFAULTS } from '../model/expect.js';
 import { kindSchema, ref } from './schema-defs.js';
 
-const endpoint = (what: string) => ({
-  type: 'string',
-  minLength: 1,
-  maxLength: 63,
-  description: `${what}: a declared Container, "host" (the host's own namespace), or an address (IPv4 or IPv6).`,
-  examples: ['web', 'host', '172.18.0.10'],
-}) as const;
+const endpoint = (what: string) =>
+  ({
+    type: 'string',
+    minLength: 1,
+    maxLength: 63,
+    description: `${what}: a declared Container, "host" (the host's own namespace), or an address (IPv4 or IPv6).`,
+    examples: ['web', 'host', '172.18.0.10'],
+  }) as const;
 
 export const expectBody = {
   required: ['kind', 'name', 'from', 'to'],

@@ -119,10 +119,7 @@ export function formatWatcherState(s: WatcherState, now = new Date()): string {
     for (const e of p.errors) lines.push(`  ${e}`);
     for (const w of p.warnings ?? []) lines.push(`  ${w}`);
     const x = p.expectations;
-    if (x)
-      lines.push(
-        `  expectations: ${x.held} hold, ${x.failed.length} failed${x.failed.length ? ` (${x.failed.join(', ')})` : ''}, ${x.skipped} skipped`,
-      );
+    if (x) lines.push(`  expectations: ${x.held} hold, ${x.failed.length} failed${x.failed.length ? ` (${x.failed.join(', ')})` : ''}, ${x.skipped} skipped`);
   } else lines.push('last pass: none yet');
   lines.push(...formatHealings(s.healed ?? []));
   if (s.brokenSince)

@@ -58,7 +58,8 @@ export async function probeExpectations(expects: ExpectSpec[], input: ResolveInp
       [...wanted].map(async ([k, p]) => {
         const l = await o.tools.listen(p.listen!.ns, p.protocol as 'tcp' | 'udp', p.listen!.port);
         listeners.set(k, l);
-        if (l.state === 'error') o.log.warn({ expectation: p.name, ns: p.listen!.ns.label, port: p.listen!.port, detail: l.detail }, 'cannot start a probe listener');
+        if (l.state === 'error')
+          o.log.warn({ expectation: p.name, ns: p.listen!.ns.label, port: p.listen!.port, detail: l.detail }, 'cannot start a probe listener');
       }),
     );
 
