@@ -104,8 +104,11 @@ export async function statusCommand(ctx: Context): Promise<number> {
     files: files.compare ? { dir, problem } : null,
     warnings: topo ? formatGone(goneAdopted(topo, observed)) : [],
     watcher: watcher ? { state: watcher, text: formatWatcherState(watcher) } : null,
-    expectations: await readExpectState(runDir()).then((x) =>
-      x
+    expectations: await readExpectState(runDir()).then((all) => {
+      // with files: only the expectations they still declare
+      const declared = new Set((config.expects ?? []).map((e) => e.name));
+      const x = all && files.compare ? { ...all, results: all.results.filter((r) => declared.has(r.name)) } : all;
+      return x && x.results.length
         ? {
             state: x,
             text:
@@ -114,8 +117,8 @@ export async function statusCommand(ctx: Context): Promise<number> {
                 .map((l) => `  ${l}\n`)
                 .join(''),
           }
-        : null,
-    ),
+        : null;
+    }),
   };
   const out = statusOutput(req.value, data, ctx.opts.json);
   if (!out.ok) {

@@ -158,10 +158,11 @@ describe('drift per object, healed by the watcher', () => {
     expect(veth).not.toBe('');
     await sb.exec('ip', ['link', 'del', hostVeth], { check: true });
     await sb.exec('ip', ['-n', 'db', 'addr', 'flush', 'dev', 'eth0'], { check: true });
-    await sb.exec('iptables', ['-F', 'NK-ISOLATION'], { check: true });
+    await sb.exec('iptables', ['-F', 'NK-FORWARD'], { check: true });
     const st = await nk('status');
     expect(st.stdout).toMatch(/web .*missing interface eth0/);
     expect(st.stdout).toMatch(/db .*missing address 10\.66\.0\.20/);
+    expect(st.stdout).toMatch(/front .*firewall rules in filter\/NK-FORWARD: \d+ missing/);
     watcher = await sb.spawn(process.execPath, [CLI_PATH, 'reconcile', '--dir', dir, '--interval', '1', '--log-level', 'info']);
     // the first pass of a watcher applies the files; drift from now on is healing
     await until('the first pass', async () => watcher!.output().includes('"pass done"'));
