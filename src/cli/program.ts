@@ -132,12 +132,13 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.json('with --once: print the result as JSON'))
     .addOption(o.detail('with --once: show the plan with kernel-level detail'));
 
-  add('check', 'probe the expectations (kind Expect) now, without applying', [0, 1, 5])
+  add('check', 'probe the expectations (kind Expect) now, without applying', [0, 1, 4, 5])
     .description(
       'Probes every Expect document of DIR for real, from inside the namespaces (a TCP connect, a UDP exchange or a ping, with a listener of its own where nothing listens), against the kernel as it is: applies nothing. reconcile runs the same probes after every applied pass.',
     )
     .addOption(o.dir())
     .addOption(o.host())
+    .addOption(o.lockTimeout())
     .addOption(o.json('print the results as JSON'));
 
   add('status', 'Docker-like views of networks, containers and ports; drift against the files', [0, 1])

@@ -1,8 +1,9 @@
 // `netkeeper check [--dir DIR] [--json]`: probe the Expect documents now, against
-// the kernel as it is, without applying anything (and without the lock: it
-// changes no network state; its listeners live only while it probes).
+// the kernel as it is, without applying anything. It takes the lock all the same:
+// its listeners are processes bound to ports for a moment, and a pass running
+// meanwhile would take them for a host process holding a port it publishes.
 // Exit 0: every expectation holds (or was skipped); 5: one failed; 1: the files
-// are invalid or cannot be planned here.
+// are invalid or cannot be planned here; 4: the lock stayed busy.
 
 import { formatDiagnostic } from '../model/diagnostic.js';
 import { loadConfig } from '../shell/load.js';
@@ -11,9 +12,14 @@ import { observeHost, observeOptionsFor } from '../shell/observe/index.js';
 import { checkExpectations } from '../shell/probe/index.js';
 import { filesDesired } from '../status/files-plan.js';
 import { EXIT, type Context } from './common.js';
+import { locked } from './reconcile.js';
 import { explainWhy, reportExpectations } from './expect-report.js';
 
 export async function checkCommand(ctx: Context): Promise<number> {
+  return locked(ctx, 'check', () => check(ctx));
+}
+
+async function check(ctx: Context): Promise<number> {
   const loaded = await loadConfig(ctx.opts.dir, true);
   if (!loaded.ok) {
     const o = loaded.outcome;
