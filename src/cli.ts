@@ -141,6 +141,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/status.js')).statusCommand(ctx);
     case 'destroy':
       return (await import('./commands/destroy.js')).destroyCommand(ctx);
+    case 'check':
+      return (await import('./commands/check.js')).checkCommand(ctx);
     default:
       return EXIT.failed; // unreachable: the parser knows every command
   }

@@ -59,7 +59,7 @@ function exitHelp(codes: number[]): string {
 }
 
 /** Commands that read or change the kernel: root only. */
-export const KERNEL_COMMANDS = new Set(['plan', 'apply', 'reconcile', 'status', 'destroy']);
+export const KERNEL_COMMANDS = new Set(['plan', 'apply', 'reconcile', 'status', 'destroy', 'check']);
 
 export interface CommandSpec {
   name: string;
@@ -78,7 +78,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .helpOption('-h, --help', 'print help (netkeeper help COMMAND: that command)')
     .helpCommand('help [command]', "print a command's help")
     .showSuggestionAfterError(true)
-    .addHelpText('after', `${exitHelp([0, 1, 2, 3, 4])}\nnetkeeper COMMAND --help: that command's options. man netkeeper: the whole manual.\n`);
+    .addHelpText('after', `${exitHelp([0, 1, 2, 3, 4, 5])}\nnetkeeper COMMAND --help: that command's options. man netkeeper: the whole manual.\n`);
 
   const add = (name: string, summary: string, exits: number[]) => {
     const c = program
@@ -110,7 +110,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.detail('kernel-level detail: keys, interface names, iptables rules, /etc/netns diffs'))
     .addOption(new Option('--out <FILE>', 'also save the plan to FILE, for netkeeper apply FILE'));
 
-  add('apply', 'apply a plan saved with plan --out, exactly as it was shown', [0, 1, 3, 4])
+  add('apply', 'apply a plan saved with plan --out, exactly as it was shown', [0, 1, 3, 4, 5])
     .description(
       'Applies a plan saved with `netkeeper plan --out FILE`, exactly as it was shown; refuses (exit 1, nothing changed) when the kernel or the files changed since it was made.',
     )
@@ -119,7 +119,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.json('print the result as JSON'))
     .addOption(o.detail('show the plan with kernel-level detail'));
 
-  add('reconcile', 'apply the files: once (--once) or as a watcher', [0, 1, 3, 4])
+  add('reconcile', 'apply the files: once (--once) or as a watcher', [0, 1, 3, 4, 5])
     .description(
       'With --once: makes the kernel equal to the files, once, and exits. Without: watches DIR and applies on every change, every --interval seconds (to heal drift) and on SIGHUP; SIGTERM/SIGINT finish the running pass and exit 0, leaving the network as it is.',
     )
@@ -136,6 +136,15 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.lockTimeout())
     .addOption(o.json('with --once: print the result as JSON'))
     .addOption(o.detail('with --once: show the plan with kernel-level detail'));
+
+  add('check', 'probe the expectations (kind Expect) now, without applying', [0, 1, 4, 5])
+    .description(
+      'Probes every Expect document of DIR for real, from inside the namespaces (a TCP connect, a UDP exchange or a ping, with a listener of its own where nothing listens), against the kernel as it is: applies nothing. reconcile runs the same probes after every applied pass.',
+    )
+    .addOption(o.dir())
+    .addOption(o.host())
+    .addOption(o.lockTimeout())
+    .addOption(o.json('print the results as JSON'));
 
   add('status', 'Docker-like views of networks, containers and ports; drift against the files', [0, 1])
     .description(

@@ -35,7 +35,7 @@ export interface Context {
 }
 
 /** Exit codes (SPEC §4), told apart by scripts: documented in EXIT_CODES below, the help, the man page and the README. */
-export const EXIT = { ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: LOCK_BUSY_EXIT } as const;
+export const EXIT = { ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: LOCK_BUSY_EXIT, expectFailed: 5 } as const;
 
 /** What each exit code means: the one text for `--help`, the man page and the README (a test keeps the README in step). */
 export const EXIT_CODES: { code: number; short: string; long: string }[] = [
@@ -59,5 +59,10 @@ export const EXIT_CODES: { code: number; short: string; long: string }[] = [
     code: EXIT.lockBusy,
     short: 'lock busy: another run held it for --lock-timeout seconds',
     long: 'The lock was busy: another netkeeper (a watcher pass, a reconcile --once, a destroy) held /run/netkeeper/lock for --lock-timeout seconds. Nothing was applied; try again later.',
+  },
+  {
+    code: EXIT.expectFailed,
+    short: 'an expectation (kind Expect) failed',
+    long: 'An expectation (kind Expect) failed: the kernel is in sync with the files (reconcile, apply) or was left as it is (check), but a probe found a declared reachability other than expected. Each failure is a FAIL line naming the expectation; errors above (exit 1, 3, 4) take precedence.',
   },
 ];

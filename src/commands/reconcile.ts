@@ -9,6 +9,9 @@ import { planText, progressPrinter, type ProgressPrinter } from './plan-view.js'
 import { planJson } from './plan-json.js';
 import { groupPlan, type PlanSides } from '../view/group.js';
 import type { Change } from '../model/plan.js';
+import type { Config } from '../model/config.js';
+import type { ExpectOutcome } from '../expect/result.js';
+import { afterPassProbes, reportExpectations } from './expect-report.js';
 
 /** One writer at a time (SPEC §3): reconcile --once, apply FILE, destroy (destroy.ts) and each watcher pass take the lock. */
 export const locked = (ctx: Context, what: string, fn: () => Promise<number>) =>
@@ -42,6 +45,7 @@ function appliedCounts(changes: Change[], sides: PlanSides): string {
 export async function applyAndReport(ctx: Context, trigger: string, extra: Partial<PassOptions>): Promise<number> {
   const t0 = performance.now();
   let progress: ProgressPrinter | undefined;
+  let config: Config | undefined;
   const o = await runPass({
     dir: ctx.opts.dir,
     host: ctx.opts.host,
@@ -49,6 +53,7 @@ export async function applyAndReport(ctx: Context, trigger: string, extra: Parti
     runner: ctx.runner,
     log: ctx.log,
     ...extra,
+    onLoaded: (c) => (config = c),
     onPlanned: (plan, sides) => {
       if (plan.changes.length === 0) return;
       if (!ctx.opts.json) ctx.out(planText(ctx, plan, sides));
@@ -70,19 +75,27 @@ export async function applyAndReport(ctx: Context, trigger: string, extra: Parti
     usedLastGood: false,
     ms: Math.round(performance.now() - t0),
   });
-  if (ctx.opts.json) return reportJson(ctx, o, result);
+  // after an applied pass: probe the expectations (kind Expect) for real
+  const expectations = o.status === 'applied' ? await afterPassProbes(ctx, config, o.sides, trigger === 'once' ? 'reconcile --once' : trigger) : [];
+  if (ctx.opts.json) return withExpectations(reportJson(ctx, o, result, expectations), expectations);
   const bad = reportProblem(ctx, o);
   if (bad !== undefined) return bad;
   if (o.status !== 'applied') throw new Error(`unexpected pass outcome ${o.status}`);
   const sides = o.sides ?? { desired: [], observed: [] };
-  return reportApplied(ctx, o, 'Apply complete', {
+  const code = reportApplied(ctx, o, 'Apply complete', {
     list: (changes) => planText(ctx, { changes, conflicts: [] }, sides),
     counts: (changes) => appliedCounts(changes, sides),
   });
+  return withExpectations(code, reportExpectations(ctx, expectations));
+}
+
+/** A failed expectation makes a successful pass exit 5; errors and conflicts keep their own code. */
+function withExpectations(code: number, rs: ExpectOutcome[]): number {
+  return code === EXIT.ok && rs.some((r) => r.held === false) ? EXIT.expectFailed : code;
 }
 
 /** reconcile --json: the result (docs/json.md). */
-function reportJson(ctx: Context, o: PassOutcome, result: PassResult): number {
+function reportJson(ctx: Context, o: PassOutcome, result: PassResult, expectations: ExpectOutcome[]): number {
   const a = o.status === 'applied' ? o : undefined;
   const errors = o.status === 'invalid' ? o.errors : o.status === 'conflict' ? o.plan.conflicts : [];
   ctx.out(
@@ -95,6 +108,7 @@ function reportJson(ctx: Context, o: PassOutcome, result: PassResult): number {
         failed: a?.report.failed ?? [],
         pending: a?.remaining.changes ?? [],
         remainingConflicts: a?.remaining.conflicts ?? [],
+        expectations,
       },
       null,
       2,

@@ -19,6 +19,8 @@ import { EXIT, type Context } from './common.js';
 import { runDir } from '../shell/lock.js';
 import { formatWatcherState, readLiveState } from '../shell/state-file.js';
 import { formatGone, goneAdopted } from '../status/adopted.js';
+import { readExpectState } from '../shell/expect-file.js';
+import { formatOutcomes, summarizeOutcomes } from '../expect/result.js';
 
 const DEFAULT_DIR = 'networks.d';
 
@@ -102,6 +104,21 @@ export async function statusCommand(ctx: Context): Promise<number> {
     files: files.compare ? { dir, problem } : null,
     warnings: topo ? formatGone(goneAdopted(topo, observed)) : [],
     watcher: watcher ? { state: watcher, text: formatWatcherState(watcher) } : null,
+    expectations: await readExpectState(runDir()).then((all) => {
+      // with files: only the expectations they still declare
+      const declared = new Set((config.expects ?? []).map((e) => e.name));
+      const x = all && files.compare ? { ...all, results: all.results.filter((r) => declared.has(r.name)) } : all;
+      return x && x.results.length
+        ? {
+            state: x,
+            text:
+              `expectations, last probed at ${x.at} by ${x.by}: ${summarizeOutcomes(x.results)}\n` +
+              formatOutcomes(x.results)
+                .map((l) => `  ${l}\n`)
+                .join(''),
+          }
+        : null;
+    }),
   };
   const out = statusOutput(req.value, data, ctx.opts.json);
   if (!out.ok) {

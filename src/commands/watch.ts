@@ -8,7 +8,9 @@
 import { Loop, realTimers } from '../shell/loop.js';
 import { watchDir } from '../shell/watch.js';
 import { acquireLock, LockAbortedError, runDir } from '../shell/lock.js';
-import { writeState } from '../shell/state-file.js';
+import { readState, writeState } from '../shell/state-file.js';
+import { checkExpectations } from '../shell/probe/index.js';
+import { explainWhy } from './expect-report.js';
 import { processStart } from '../shell/proc.js';
 import { WatchPass } from '../shell/watch-pass.js';
 import { loadConfig, runPass } from '../shell/pass.js';
@@ -53,6 +55,19 @@ export async function watchCommand(ctx: Context): Promise<number> {
       signal: stopping.signal,
       scope: { reads, audit: () => auditCount(reads.size, opts.interval * 1000, auditMs) },
       onOwned: (names) => void events.setOwned(names).catch((e: unknown) => log.warn({ err: e }, 'cannot give the namespaces host ids')),
+      probe: (config, sides, plog, previous) =>
+        sides.topo
+          ? checkExpectations({
+              config,
+              topo: sides.topo,
+              resources: sides.observed,
+              runner: ctx.runner,
+              log: plog,
+              by: 'watcher',
+              why: explainWhy,
+              ...(previous ? { previous } : {}),
+            })
+          : Promise.resolve([]),
     },
     {
       pid: process.pid,
@@ -60,6 +75,8 @@ export async function watchCommand(ctx: Context): Promise<number> {
       startedAt: new Date().toISOString(),
       dir: opts.dir,
       intervalS: opts.interval,
+      // the healings of the previous watcher stay listed
+      ...(await readState(run).then((s) => (s?.healed?.length ? { healed: s.healed } : {}))),
     },
   );
   await writeState(run, passes.state).catch((e: unknown) => log.warn({ err: e, dir: run }, 'cannot write the watcher state file'));

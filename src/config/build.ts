@@ -10,6 +10,8 @@ import { DEFAULT_SETTINGS, NETWORK_DEFAULTS } from '../model/defaults.js';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { canonicalIP, formatAddrPrefix, formatNetwork, hostBitsSet, parseCidr } from '../model/ip.js';
 import { buildContainer } from './build-container.js';
+import { buildExpect } from './build-expect.js';
+import type { ExpectSpec } from '../model/expect.js';
 import { posAt, type Path } from './documents.js';
 import type { Locator } from './locator.js';
 import { fieldName, objectLabel, type TypedDoc } from './validate-schema.js';
@@ -118,6 +120,10 @@ export class Builder {
   host(td: TypedDoc<'Host'>): HostSpec {
     const d = td.data;
     return this.track({ kind: 'Host', name: d.name, address: canonicalIP(d.address), pos: posAt(td.raw, []) }, td, []);
+  }
+
+  expect(td: TypedDoc<'Expect'>): ExpectSpec {
+    return buildExpect(this, td);
   }
 
   settings(td: TypedDoc<'Settings'>): SettingsSpec {

@@ -72,7 +72,7 @@ export const COMBINED_SCHEMA: Schema = {
   type: 'object',
   required: ['kind'],
   properties: {
-    kind: { enum: [...KINDS], description: 'What the document declares: Network, Container, Link, Host or Settings.' },
+    kind: { enum: [...KINDS], description: 'What the document declares: Network, Container, Link, Host, Settings or Expect.' },
   },
   allOf: KINDS.map((k) => ({
     if: { properties: { kind: { const: k } }, required: ['kind'] },

@@ -16,6 +16,7 @@ import { checkAddressClasses } from './rules-addresses.js';
 import { checkHostNameClashes, checkReservedIfnames } from './rules-host-names.js';
 import { checkDuplicateNames, checkHosts, checkLinks, checkNetworks, checkSettings } from './rules-objects.js';
 import { checkSchema, type TypedDoc } from './validate-schema.js';
+import { checkExpects } from './rules-expect.js';
 
 export type { SourceFile } from './documents.js';
 export { AUTO_SUBNET_MESSAGE } from './rules-containers.js';
@@ -80,6 +81,9 @@ export function parseConfig(files: SourceFile[]): Result<Config> {
       case 'Settings':
         settings.push(build.settings(td));
         break;
+      case 'Expect':
+        (cfg.expects ??= []).push(build.expect(td));
+        break;
     }
   }
   if (settings.length > 0) cfg.settings = settings[0];
@@ -95,6 +99,7 @@ export function parseConfig(files: SourceFile[]): Result<Config> {
   checkReservedIfnames(ctx);
   checkHostNameClashes(ctx);
   checkCapacity(ctx);
+  checkExpects(ctx);
 
   const errors = [...build.errors, ...ctx.errors];
   const allWarnings = [...warnings, ...ctx.warnings];

@@ -6,7 +6,7 @@ import { label, where, type RuleCtx } from './rules-context.js';
 
 export function checkDuplicateNames(ctx: RuleCtx): void {
   const { cfg } = ctx;
-  for (const list of [cfg.networks, cfg.containers, cfg.links, cfg.hosts]) {
+  for (const list of [cfg.networks, cfg.containers, cfg.links, cfg.hosts, cfg.expects ?? []]) {
     const first = new Map<string, (typeof list)[number]>();
     for (const o of list) {
       const prev = first.get(o.name);

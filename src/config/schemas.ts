@@ -10,13 +10,14 @@
 import type { Schema } from './schema-defs.js';
 import { type containerBody, containerSchema } from './schema-container.js';
 import { type networkBody, networkSchema } from './schema-network.js';
+import { type expectBody, expectSchema } from './schema-expect.js';
 import { type hostBody, hostSchema, type linkBody, linkSchema, type settingsBody, settingsSchema } from './schema-small-kinds.js';
 import type { FromSchema } from './schema-types.js';
 
 export { IFNAME_PATTERN, MAC_PATTERN, NAME_PATTERN, PORT_STRING_PATTERN } from './schema-defs.js';
-export { containerSchema, hostSchema, linkSchema, networkSchema, settingsSchema };
+export { containerSchema, expectSchema, hostSchema, linkSchema, networkSchema, settingsSchema };
 
-export const KINDS = ['Network', 'Container', 'Link', 'Host', 'Settings'] as const;
+export const KINDS = ['Network', 'Container', 'Link', 'Host', 'Settings', 'Expect'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export function isKind(v: unknown): v is Kind {
@@ -29,6 +30,7 @@ export const SCHEMAS: Record<Kind, Schema> = {
   Link: linkSchema,
   Host: hostSchema,
   Settings: settingsSchema,
+  Expect: expectSchema,
 };
 
 /** A document of each kind as written, valid against its schema (before defaults). */
@@ -38,12 +40,14 @@ export interface RawDocuments {
   Link: FromSchema<typeof linkBody>;
   Host: FromSchema<typeof hostBody>;
   Settings: FromSchema<typeof settingsBody>;
+  Expect: FromSchema<typeof expectBody>;
 }
 export type RawNetwork = RawDocuments['Network'];
 export type RawContainer = RawDocuments['Container'];
 export type RawLink = RawDocuments['Link'];
 export type RawHost = RawDocuments['Host'];
 export type RawSettings = RawDocuments['Settings'];
+export type RawExpect = RawDocuments['Expect'];
 
 /** File name under schemas/ for each kind. */
 export const SCHEMA_FILES: Record<Kind, string> = {
@@ -52,4 +56,5 @@ export const SCHEMA_FILES: Record<Kind, string> = {
   Link: 'link.schema.json',
   Host: 'host.schema.json',
   Settings: 'settings.schema.json',
+  Expect: 'expect.schema.json',
 };

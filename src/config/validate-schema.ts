@@ -33,6 +33,7 @@ const validators: { [K in Kind]: () => ValidateFunction<RawDocuments[K]> } = {
   Link: once(() => ajv.compile<RawDocuments['Link']>(SCHEMAS.Link)),
   Host: once(() => ajv.compile<RawDocuments['Host']>(SCHEMAS.Host)),
   Settings: once(() => ajv.compile<RawDocuments['Settings']>(SCHEMAS.Settings)),
+  Expect: once(() => ajv.compile<RawDocuments['Expect']>(SCHEMAS.Expect)),
 };
 
 /** A document valid against its kind's schema, typed by that schema. */

@@ -3,6 +3,8 @@
 // Defaults are NOT filled here (except where noted); src/plan/topology/ derives them
 // (shared defaults: src/model/defaults.ts).
 
+import type { ExpectSpec } from './expect.js';
+
 /** Where an object or a field was written: file path, 1-based line and column. */
 export interface SourcePos {
   file: string;
@@ -139,7 +141,7 @@ export interface SettingsSpec {
   pos?: SourcePos;
 }
 
-export type Doc = NetworkSpec | ContainerSpec | LinkSpec | HostSpec | SettingsSpec;
+export type Doc = NetworkSpec | ContainerSpec | LinkSpec | HostSpec | SettingsSpec | ExpectSpec;
 
 export interface Config {
   networks: NetworkSpec[]; // declared ones only; the implicit `bridge` is added by topology
@@ -147,6 +149,8 @@ export interface Config {
   links: LinkSpec[];
   hosts: HostSpec[];
   settings: SettingsSpec;
+  /** reachability assertions (kind Expect); absent when none is declared. They make no kernel object. */
+  expects?: ExpectSpec[];
   /** Number of YAML documents read (0 means an empty directory). */
   documentCount: number;
 }

@@ -103,6 +103,10 @@ export const DIAGNOSTIC_CODES = {
   'port-no-target': { stage: 'kernel', meaning: 'A published port has no container address to forward to.' },
   'port-exhausted': { stage: 'kernel', meaning: 'No free host port (block) is left in 49153-65535 for a port declared without one.' },
 
+  // --- Expect
+  'expect-port': { stage: 'files', meaning: 'An Expect has a port with protocol icmp, or no port with tcp or udp.' },
+  'expect-endpoint': { stage: 'files', meaning: 'An Expect starts from or aims at an address no probe can use (unspecified, multicast).' },
+
   // --- what the kernel holds now (plan/reconcile only)
   'auto-subnet-exhausted': { stage: 'kernel', meaning: 'No free private subnet is left for a network without declared subnets.' },
   'auto-subnet-route-conflict': { stage: 'kernel', meaning: "An overlay's automatic subnet overlaps a host route; declare its subnets." },

@@ -54,6 +54,8 @@ export interface PassOptions {
   log: Logger;
   /** a saved plan (apply FILE): refuse, changing nothing, unless the files and the kernel are as it was made against */
   expect?: PlanFingerprints & { changes: Change[] };
+  /** called with the configuration the pass runs against, once read (reconcile probes its Expect documents after the pass) */
+  onLoaded?: (config: Config) => void;
   /** called with the plan before it is applied (reconcile shows it) */
   onPlanned?: (plan: Plan, sides: PlanSides) => void;
   /**
@@ -106,6 +108,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
     opts.destroy || opts.config ? { ok: true, config: opts.destroy ? EMPTY_CONFIG : opts.config! } : await loadConfig(opts.dir, opts.allowEmpty ?? false);
   if (!loaded.ok) return loaded.outcome;
   const { config } = loaded;
+  opts.onLoaded?.(config);
   log.debug({ ms: ms(t0) }, 'files read');
 
   // observe

@@ -6,6 +6,7 @@
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processStart } from './proc.js';
+import { formatHealings, type Healing } from '../status/healing.js';
 
 export interface PassCounts {
   create: number;
@@ -47,6 +48,8 @@ export interface PassSummary {
   warnings?: string[];
   /** the pass ran against the last good files because the current ones are broken */
   usedLastGood: boolean;
+  /** the expectations (kind Expect) probed after the pass: how many held, which failed, how many were skipped */
+  expectations?: { held: number; failed: string[]; skipped: number };
 }
 
 export interface WatcherState {
@@ -60,6 +63,8 @@ export interface WatcherState {
   brokenSince?: string;
   lastGoodAt?: string;
   last?: PassSummary;
+  /** drift healed by the watcher's passes, newest first (at most MAX_HEALINGS; carried over from the previous watcher) */
+  healed?: Healing[];
 }
 
 export const STATE_FILE = 'watcher.json';
@@ -113,7 +118,10 @@ export function formatWatcherState(s: WatcherState, now = new Date()): string {
     if (p.keys.length && p.result !== 'in-sync') lines.push(`  changed: ${p.keys.join(', ')}`);
     for (const e of p.errors) lines.push(`  ${e}`);
     for (const w of p.warnings ?? []) lines.push(`  ${w}`);
+    const x = p.expectations;
+    if (x) lines.push(`  expectations: ${x.held} hold, ${x.failed.length} failed${x.failed.length ? ` (${x.failed.join(', ')})` : ''}, ${x.skipped} skipped`);
   } else lines.push('last pass: none yet');
+  lines.push(...formatHealings(s.healed ?? []));
   if (s.brokenSince)
     lines.push(
       `the files have not applied since ${s.brokenSince}: ` +

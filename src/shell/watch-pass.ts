@@ -30,6 +30,9 @@ import { LockAbortedError, type Lock, type LockOptions } from './lock.js';
 import type { PassCounts, PassResult, PassSummary, WatcherState } from './state-file.js';
 import { logPassDone } from './pass-done.js';
 import type { ReadScope } from './read-scope.js';
+import type { PlanSides } from '../view/group.js';
+import type { ExpectOutcome } from '../expect/result.js';
+import { healingsOf, keepHealings } from '../status/healing.js';
 
 export interface WatchPassDeps {
   dir: string;
@@ -54,6 +57,8 @@ export interface WatchPassDeps {
   scope?: { reads: ReadScope; audit: () => number };
   /** told the /run/netns names of the namespaces the files want, after each pass that got that far */
   onOwned?: (names: string[]) => void;
+  /** probe the configuration's expectations (kind Expect) after an applied pass; `previous`: the last results */
+  probe?: (config: Config, sides: PlanSides, log: Logger, previous: ExpectOutcome[] | undefined) => Promise<ExpectOutcome[]>;
 }
 
 /** Triggers that read every namespace, whatever events said. */
@@ -100,6 +105,8 @@ export class WatchPass {
   private lastWarnings = '[]';
   /** conflicts and warnings of the last pass, as logged (the same again is logged at debug) */
   private lastHeld: string | undefined;
+  /** the expectations' results of the last pass that probed */
+  private lastProbed: ExpectOutcome[] | undefined;
   readonly state: WatcherState;
 
   constructor(
@@ -177,12 +184,17 @@ export class WatchPass {
     let problem: Problem | undefined;
     let outcome: PassOutcome;
     let fingerprint: string | undefined;
+    /** the files are those of the last good pass: whatever this pass changes was drift */
+    let sameFiles = false;
+    let applied: Config | undefined;
     if (!loaded.ok) {
       problem = loaded.outcome;
       outcome = loaded.outcome;
     } else {
       const config = loaded.config;
       fingerprint = JSON.stringify(config);
+      sameFiles = this.lastGood?.fingerprint === fingerprint;
+      applied = config;
       outcome = await this.d.runPass(this.passOptions(log, config));
       if (isProblem(outcome)) problem = outcome;
       else if (this.lastGood?.fingerprint !== fingerprint) this.lastGood = { config, fingerprint, at: summary.startedAt };
@@ -195,6 +207,7 @@ export class WatchPass {
       if (this.lastGood && this.lastGood.fingerprint !== fingerprint) {
         summary.usedLastGood = true;
         if (sc) this.reuse = sc.reads.current();
+        applied = this.lastGood.config;
         outcome = await this.d.runPass(this.passOptions(log, this.lastGood.config));
         if (isProblem(outcome)) {
           // the last good state itself is blocked now (e.g. an unowned object in its way)
@@ -223,6 +236,8 @@ export class WatchPass {
     summary.pending = remaining.changes.length;
     const ok = summary.failed === 0 && summary.pending === 0;
     const held = this.noteHeld(log, remaining, summary);
+    if (sameFiles || summary.usedLastGood) this.noteHealed(log, outcome, summary);
+    if (applied && this.d.probe && outcome.sides) await this.probe(log, applied, outcome.sides, summary);
     if (!problem) summary.result = held ? 'conflict' : plan.changes.length === 0 ? 'in-sync' : ok ? 'applied' : 'failed';
     if (!ok) {
       const failures = report.failed.map((f) => `${f.key}: ${f.command}: ${f.error}`);
@@ -233,6 +248,35 @@ export class WatchPass {
       return 'retry';
     }
     return problem ? 'wait' : 'ok';
+  }
+
+  /** Drift this pass put back (the files were those of the last good pass): kept in the state file, newest first. */
+  private noteHealed(log: Logger, outcome: Extract<PassOutcome, { status: 'applied' }>, summary: PassSummary): void {
+    if (outcome.plan.changes.length === 0) return;
+    const sides = outcome.sides ?? { observed: [], desired: [] };
+    const healed = healingsOf(outcome.plan, sides, new Set(outcome.report.done), summary.startedAt, summary.id);
+    if (healed.length === 0) return;
+    this.state.healed = keepHealings(this.state.healed, healed);
+    log.info({ healed: healed.map((h) => `${h.object}: ${h.what.join(', ')}`) }, 'healed drift');
+  }
+
+  /** The expectations, probed after the pass: counted in the summary; a failure or a change is logged (probe does). */
+  private async probe(log: Logger, config: Config, sides: PlanSides, summary: PassSummary): Promise<void> {
+    if (!config.expects?.length) {
+      this.lastProbed = undefined;
+      return;
+    }
+    try {
+      const rs = await this.d.probe!(config, sides, log, this.lastProbed);
+      this.lastProbed = rs;
+      summary.expectations = {
+        held: rs.filter((r) => r.held === true).length,
+        failed: rs.filter((r) => r.held === false).map((r) => r.name),
+        skipped: rs.filter((r) => r.held === undefined).length,
+      };
+    } catch (e) {
+      log.warn({ err: e }, 'cannot probe the expectations');
+    }
   }
 
   /** Conflicts that hold back single objects and warnings: into the summary, logged when they change. Returns whether any conflict holds something back. */

@@ -21,6 +21,8 @@ export interface StatusData {
   warnings: string[];
   /** a running watcher's state, and its text */
   watcher: { state: unknown; text: string } | null;
+  /** the last results of the expectations (kind Expect), and their text; null: never probed */
+  expectations?: { state: unknown; text: string } | null;
 }
 
 export type StatusOutput = { ok: true; text: string } | { ok: false; error: string };
@@ -47,6 +49,7 @@ function listDocument(view: ListView, d: StatusData): Record<string, unknown> {
         settings: v.settings,
         warnings: d.warnings,
         watcher: d.watcher?.state ?? null,
+        expectations: d.expectations?.state ?? null,
       };
   }
 }
@@ -84,6 +87,7 @@ export function statusOutput(req: Exclude<StatusRequest, { view: 'detail' }>, d:
   if (req.view === 'overview') {
     if (d.warnings.length) text += '\n' + d.warnings.map((w) => `${w}\n`).join('');
     if (d.watcher) text += '\n' + d.watcher.text;
+    if (d.expectations) text += '\n' + d.expectations.text;
   }
   return { ok: true, text };
 }

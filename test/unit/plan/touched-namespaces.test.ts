@@ -4,7 +4,7 @@ import type { Change } from '../../../src/model/plan.js';
 import type { Resource } from '../../../src/model/resources.js';
 
 const file = (ns: string): Resource => ({ kind: 'file', key: `file:/etc/netns/${ns}/hosts`, ns, path: `/etc/netns/${ns}/hosts`, owned: true, content: 'x\n' });
-const addr = (ns: string): Resource => ({ kind: 'addr', key: `addr:${ns}/eth0/10.0.0.2/24`, ns, owned: true, dev: 'eth0', cidr: '10.0.0.2/24' }) as Resource;
+const addr = (ns: string): Resource => ({ kind: 'addr', key: `addr:${ns}/eth0/10.0.0.2/24`, ns, owned: true, ifname: 'eth0', cidr: '10.0.0.2/24' });
 
 describe('touchedNamespaces', () => {
   it('a file-only change reads no namespace back through the kernel', () => {
