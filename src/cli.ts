@@ -141,6 +141,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/status.js')).statusCommand(ctx);
     case 'destroy':
       return (await import('./commands/destroy.js')).destroyCommand(ctx);
+    case 'explain':
+      return (await import('./commands/explain.js')).explainCommand(ctx);
     default:
       return EXIT.failed; // unreachable: the parser knows every command
   }
