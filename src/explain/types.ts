@@ -40,6 +40,14 @@ export interface NsAddr {
   prefix: number;
 }
 
+/** A socket that takes packets: a TCP listener or a bound UDP socket (IPv4 or dual-stack). */
+export interface Listener {
+  proto: 'tcp' | 'udp';
+  /** bound address; 0.0.0.0: any */
+  ip: string;
+  port: number;
+}
+
 /** One network namespace as the evaluator sees it. */
 export interface NsView {
   /** 'host' or the netns name */
@@ -51,6 +59,8 @@ export interface NsView {
   iptables?: string;
   /** net.ipv4.ip_forward */
   forwarding: boolean;
+  /** sockets that take packets; absent: not read (delivery is not judged) */
+  listeners?: Listener[];
 }
 
 /** Where a netkeeper-made thing was declared. */

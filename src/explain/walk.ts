@@ -9,6 +9,7 @@ import { isLoopback4 } from './ipv4.js';
 import type { CtState, HookCtx, Packet } from './packet.js';
 import { isLocalAddr, lookupRoute, routeText, sourceFor } from './routes.js';
 import { transmit } from './transmit.js';
+import { listening } from './listeners.js';
 import type { Hop, NsView, Verdict, World } from './types.js';
 
 export interface NatRecord {
@@ -106,6 +107,10 @@ export class Walker {
     const stop = this.applyNat(v, d, pkt);
     if (stop) return stop;
     if (this.reply) this.undo(v, pkt, 'dnat');
+    else if (pkt.proto !== 'icmp' && pkt.dport !== undefined && listening(v.listeners, pkt.proto, pkt.dst, pkt.dport) === false) {
+      this.hops.push({ kind: 'deliver', ns: v.name, text: `nothing in ${v.name} listens on ${pkt.dst}:${pkt.dport}/${pkt.proto}: refused`, outcome: 'drop' });
+      return this.stop('unreachable', `nothing listens on ${pkt.dst}:${pkt.dport}/${pkt.proto} in ${v.name}`);
+    }
     this.hops.push({ kind: 'deliver', ns: v.name, text: `delivered to ${pkt.dst}${pkt.dport !== undefined ? `:${pkt.dport}` : ''} in ${v.name}` });
     return { kind: 'delivered', ns: v.name, pkt };
   }

@@ -7,6 +7,7 @@ import type { FdbRes, LinkRes } from '../model/resources.js';
 import type { IpRoute } from '../observe/ip-json.js';
 import { isIp4 } from './ipv4.js';
 import { parseRouteEntries } from './routes.js';
+import { parseListeners } from './listeners.js';
 import type { Attributor, NsView, World } from './types.js';
 
 export interface ExplainReads {
@@ -14,6 +15,8 @@ export interface ExplainReads {
   routes: Map<string, IpRoute[]>;
   /** `iptables-save` of each namespace (absent: not read) */
   iptables: Map<string, string>;
+  /** /proc/net/{tcp,tcp6} and {udp,udp6} of each namespace */
+  sockets?: Map<string, { tcp: string; udp: string }>;
   /** host sysctls: net.bridge.bridge-nf-call-iptables, net.ipv4.conf.<if>.route_localnet */
   sysctls: Map<string, string>;
 }
@@ -26,6 +29,8 @@ export function buildWorld(host: ObservedHost, reads: ExplainReads, containers: 
       v = { name, links: [], addrs: [], routes: parseRouteEntries(reads.routes.get(name) ?? []), forwarding: false };
       const ipt = reads.iptables.get(name);
       if (ipt !== undefined) v.iptables = ipt;
+      const so = reads.sockets?.get(name);
+      if (so) v.listeners = [...parseListeners(so.tcp, 'tcp'), ...parseListeners(so.udp, 'udp')];
       namespaces.set(name, v);
     }
     return v;

@@ -1,7 +1,7 @@
 // What explain reads besides the observe stage: every observed namespace's main
 // routing table (observe keeps only netkeeper's routes) and its iptables-save text
-// (observe keeps only netkeeper's chains). One `ip` and one `iptables-save` per
-// namespace, run in parallel; host sysctls come from observeHost.
+// (observe keeps only netkeeper's chains), and its sockets (who listens). One
+// `sh` per namespace, run in parallel; host sysctls come from observeHost.
 
 import type { Runner } from './runner.js';
 import type { ObservedHost } from '../model/observed-host.js';
@@ -14,22 +14,28 @@ import { EMPTY_CONFIG, loadConfig } from './load.js';
 import { buildTopology } from '../plan/topology/index.js';
 import type { Config } from '../model/config.js';
 
+const SEP = '@@netkeeper-explain@@';
+
 export async function readExplainExtras(runner: Runner, host: ObservedHost): Promise<ExplainReads> {
   const spaces: { name: string; path?: string }[] = [{ name: HOST_NS }];
   for (const r of host.observed.resources.values())
     if (r.kind === 'netns' && r.origin !== 'shared' && r.broken === undefined) spaces.push({ name: r.name, path: r.path });
-  const inNs = (path: string | undefined, cmd: string, args: string[]) =>
-    path ? runner.run('nsenter', [`--net=${path}`, cmd, ...args], { allowFail: true }) : runner.run(cmd, args, { allowFail: true });
+  // one process per namespace: its routes, its iptables, its sockets
+  const script = `ip -j -N route show table main; echo ${SEP}; iptables-save 2>/dev/null; echo ${SEP}; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; echo ${SEP}; cat /proc/net/udp /proc/net/udp6 2>/dev/null`;
   const routes = new Map<string, IpRoute[]>();
   const iptables = new Map<string, string>();
+  const sockets = new Map<string, { tcp: string; udp: string }>();
   await Promise.all(
     spaces.map(async (s) => {
-      const [r, t] = await Promise.all([inNs(s.path, 'ip', ['-j', '-N', 'route', 'show', 'table', 'main']), inNs(s.path, 'iptables-save', [])]);
-      if (r.exitCode === 0) routes.set(s.name, parseJsonArray<IpRoute>(r.stdout, `ip route in ${s.name}`));
-      if (t.exitCode === 0) iptables.set(s.name, t.stdout);
+      const r = s.path ? await runner.run('nsenter', [`--net=${s.path}`, 'sh', '-c', script], { allowFail: true }) : await runner.run('sh', ['-c', script], { allowFail: true });
+      const parts = r.stdout.split(`${SEP}\n`);
+      if (parts.length !== 4) return; // could not enter: the namespace is left without routes (unknown beyond it)
+      routes.set(s.name, parseJsonArray<IpRoute>(parts[0], `ip route in ${s.name}`));
+      iptables.set(s.name, parts[1]);
+      sockets.set(s.name, { tcp: parts[2], udp: parts[3] });
     }),
   );
-  return { routes, iptables, sysctls: host.hostSysctls };
+  return { routes, iptables, sockets, sysctls: host.hostSysctls };
 }
 
 /**

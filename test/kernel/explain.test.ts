@@ -227,6 +227,8 @@ const TUPLES: Tuple[] = [
   // beyond this host: not observed
   { from: 'web', to: `${OUT}:80`, expect: 'unknown' },
   { from: 'host', to: OUT, expect: 'unknown' },
+  // a user's rule with a match explain does not evaluate: unknown, never a guess
+  { from: 'api', to: 'web2', expect: 'unknown' },
 ];
 
 function split(to: string): { target: string; port?: number; proto: 'tcp' | 'udp' | 'icmp' } {
@@ -270,6 +272,7 @@ beforeAll(async () => {
   expect(r.exitCode, r.stderr).toBe(0);
   // the user's own rule, evaluated before netkeeper's
   await sb.exec('iptables', ['-A', 'NK-USER', '-s', OUT, '-d', IP.api, '-p', 'tcp', '--dport', '81', '-j', 'DROP'], { check: true });
+  await sb.exec('iptables', ['-A', 'NK-USER', '-s', IP.api, '-d', IP.web2, '-m', 'mark', '--mark', '0x1', '-j', 'DROP'], { check: true });
   await sb.exec('ip', ['-n', 'pb', 'route', 'add', 'default', 'via', '10.1.1.1', 'dev', 'p2p0'], { check: true });
   const specs = [
     ...CONTAINERS.flatMap((c) => [`/run/netns/${c},tcp,80`, `/run/netns/${c},tcp,81`, `/run/netns/${c},tcp,5432`, `/run/netns/${c},udp,53`]),
@@ -305,4 +308,26 @@ describe('explain agrees with real traffic', () => {
     }
     expect(mismatches.join('\n')).toBe('');
   }, 300_000);
+});
+
+describe('the command', () => {
+  it('prints each hop with its rule and declaration, then the verdict; --json gives the same', async () => {
+    const t = await sb.netkeeper(['explain', OUT, `${HOST_EXT}:8080`, '--dir', dir]);
+    expect(t.exitCode, t.stderr).toBe(0);
+    expect(t.stdout).toContain('-j DNAT --to-destination 172.30.2.10:80');
+    expect(t.stdout).toMatch(/declared by Container web port 8080:80\/tcp at .*nk\.yaml:\d+/);
+    expect(t.stdout).toMatch(/verdict: reachable/);
+    const j = await sb.netkeeper(['explain', 'app', 'db:80', '--json', '--dir', dir]);
+    expect(j.exitCode, j.stderr).toBe(0);
+    const o = JSON.parse(j.stdout) as { formatVersion: number; verdict: string; hops: { rule?: string }[] };
+    expect(o).toMatchObject({ formatVersion: 1, verdict: 'unreachable' });
+    expect(o.hops.some((h) => h.rule === '-A NK-FORWARD -i br-sec -o br-sec -j DROP')).toBe(true);
+    const u = await sb.netkeeper(['explain', 'api', 'web2', '--dir', dir]);
+    expect(u.stdout).toContain('unknown: cannot evaluate -m mark');
+    expect(u.stdout).toMatch(/verdict: unknown/);
+    const bad = await sb.netkeeper(['explain', 'web', 'nosuch:80', '--dir', dir]);
+    expect(bad.stdout).toContain('verdict: unknown (no container or namespace named nosuch was observed)');
+    const usage = await sb.netkeeper(['explain', 'web', 'db:99999', '--dir', dir]);
+    expect(usage).toMatchObject({ exitCode: 1, stderr: 'error: port 99999 is out of range (1-65535)\n' });
+  }, 60_000);
 });
