@@ -167,6 +167,11 @@ export class Walker {
           }
         }
         const oif = r.kind === 'unicast' ? r.dev : 'lo';
+        // a 127.0.0.0/8 source routed out of a real device needs route_localnet on it (checked by the route lookup)
+        if (r.kind === 'unicast' && isLoopback4(pkt.src) && this.world.hostSysctls.get(`net.ipv4.conf.${oif}.route_localnet`) !== '1') {
+          this.hops.push({ kind: 'note', ns, text: `a 127.0.0.0/8 source may not leave by ${oif}: route_localnet is off there`, outcome: 'drop' });
+          return this.stop('unreachable', `source ${pkt.src} may not leave by ${oif} (route_localnet is off)`);
+        }
         stop = this.applyNat(v, this.hook(v, 'filter', 'OUTPUT', pkt, undefined, oif), pkt);
         if (stop) return stop;
         if (!this.reply) {
@@ -177,8 +182,6 @@ export class Walker {
           if (this.reply) this.undo(v, pkt, 'snat');
           return this.deliver(v, pkt, 'lo');
         }
-        if (isLoopback4(pkt.src) && this.world.hostSysctls.get(`net.ipv4.conf.${oif}.route_localnet`) !== '1' && ns === 'host')
-          return this.stop('unreachable', `source ${pkt.src} may not leave by ${oif} (route_localnet is off)`);
       } else {
         if ((isLoopback4(pkt.src) || isLoopback4(pkt.dst)) && !(ns === 'host' && this.world.hostSysctls.get(`net.ipv4.conf.${iif}.route_localnet`) === '1')) {
           this.hops.push({ kind: 'note', ns, text: `martian: a 127.0.0.0/8 address arriving on ${iif} is dropped`, outcome: 'drop' });

@@ -15,6 +15,7 @@ import { REPO_ROOT, createSandbox, type Background, type Machine, type Sandbox }
 import { explain, formatExplanation, parseQuery, type World } from '../../src/explain/index.js';
 import { observeWorld } from '../../src/shell/explain-reads.js';
 import { runnerFs } from '../../src/shell/host-fs.js';
+import { validator } from '../helpers/output-schemas.js';
 
 const CONFIG = `
 kind: Network
@@ -321,6 +322,7 @@ describe('the command', () => {
     expect(j.exitCode, j.stderr).toBe(0);
     const o = JSON.parse(j.stdout) as { formatVersion: number; verdict: string; hops: { rule?: string }[] };
     expect(o).toMatchObject({ formatVersion: 1, verdict: 'unreachable' });
+    expect(validator('explain-output')(o)).toEqual([]);
     expect(o.hops.some((h) => h.rule === '-A NK-FORWARD -i br-sec -o br-sec -j DROP')).toBe(true);
     const u = await sb.netkeeper(['explain', 'api', 'web2', '--dir', dir]);
     expect(u.stdout).toContain('unknown: cannot evaluate -m mark');
