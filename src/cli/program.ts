@@ -59,7 +59,7 @@ function exitHelp(codes: number[]): string {
 }
 
 /** Commands that read or change the kernel: root only. */
-export const KERNEL_COMMANDS = new Set(['plan', 'apply', 'reconcile', 'status', 'destroy', 'explain']);
+export const KERNEL_COMMANDS = new Set(['plan', 'apply', 'reconcile', 'status', 'destroy', 'explain', 'exposure']);
 
 export interface CommandSpec {
   name: string;
@@ -165,6 +165,14 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.dir('the networks.d directory: container names and the declarations behind rules (the verdict comes from the kernel alone)'))
     .addOption(o.host())
     .addOption(o.json('print {formatVersion, verdict, reason, query, packet, hops} as JSON'));
+
+  add('exposure', 'who can reach each published port and routed container address', [0, 1])
+    .description(
+      'Audits exposure with the evaluator of explain: for each port netkeeper publishes, who reaches it (loopback only, this host, containers on which networks — hairpin included —, other machines and through which host addresses), and each container address that other machines reach without a published port (routed networks, macvlan). Warns when that is probably wider than meant: a 0.0.0.0 port on a host with a public-looking address, a routed network reachable through the host\'s way to the world.',
+    )
+    .addOption(o.dir('the networks.d directory: container and network names'))
+    .addOption(o.host())
+    .addOption(o.json('print {formatVersion, rows, warnings} as JSON'));
 
   add('completion', 'print a shell completion script (bash or zsh)', [0, 1])
     .description(

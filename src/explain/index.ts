@@ -8,3 +8,5 @@ export { parseQuery } from './query.js';
 export { buildWorld, type ExplainReads } from './world.js';
 export type { Explanation, Hop, Query, Verdict, World, Endpoint, Attributor, Declared } from './types.js';
 export { attributor } from './attribute.js';
+export { exposure, publishedPorts, type Exposure, type ExposureRow } from './exposure.js';
+export { formatExposure, exposureJson } from './exposure-format.js';

@@ -7,7 +7,7 @@
 import type { LinkRes } from '../model/resources.js';
 import type { Packet } from './packet.js';
 import { isLocalAddr } from './routes.js';
-import type { NsView } from './types.js';
+import type { NsView, World } from './types.js';
 import type { WalkEnd, Walker } from './walk.js';
 
 export type Next = { kind: 'next'; ns: string; iif: string } | Extract<WalkEnd, { kind: 'stopped' | 'left' }>;
@@ -131,4 +131,11 @@ export function transmit(w: Walker, v: NsView, dev: string, nexthop: string, pkt
     default:
       return leave(w, v, dev, nexthop, `by ${dev}`);
   }
+}
+
+/** The macvlan device on host device `parent` whose namespace has `ip`, if any. */
+export function macvlanOwner(world: World, parent: string, ip: string): LinkRes | undefined {
+  for (const v of world.namespaces.values())
+    for (const l of v.links) if (l.type === 'macvlan' && l.macvlan?.parent === parent && isLocalAddr(v, ip)) return l;
+  return undefined;
 }

@@ -85,6 +85,8 @@ export interface World {
   /** host sysctls by dotted name: net.bridge.bridge-nf-call-iptables, net.ipv4.conf.<if>.route_localnet */
   hostSysctls: Map<string, string>;
   attribute?: Attributor;
+  /** network name by host bridge (from the files), to name networks in exposure */
+  bridgeNetwork?: Map<string, string>;
 }
 
 export type HopKind = 'start' | 'route' | 'netfilter' | 'link' | 'bridge' | 'nat' | 'deliver' | 'leave' | 'reply' | 'note';
@@ -111,6 +113,8 @@ export interface Explanation {
   /** the packet as it leaves the source: addresses and port */
   packet?: { src: string; dst: string; dport?: number; proto: Proto };
   hops: Hop[];
+  /** where the request was delivered (after any DNAT), when it was */
+  delivered?: { ns: string; ip: string; port?: number };
   /** one line: why */
   reason: string;
 }

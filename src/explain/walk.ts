@@ -8,7 +8,7 @@ import { Netfilter } from './hooks.js';
 import { isLoopback4 } from './ipv4.js';
 import type { CtState, HookCtx, Packet } from './packet.js';
 import { isLocalAddr, lookupRoute, routeText, sourceFor } from './routes.js';
-import { transmit } from './transmit.js';
+import { macvlanOwner, transmit } from './transmit.js';
 import { listening } from './listeners.js';
 import type { Hop, NsView, Verdict, World } from './types.js';
 
@@ -183,6 +183,14 @@ export class Walker {
           return this.deliver(v, pkt, 'lo');
         }
       } else {
+        // a frame for a macvlan device's address arriving on its parent goes to that device, not to the host's stack
+        const child = ns === 'host' ? macvlanOwner(this.world, iif, pkt.dst) : undefined;
+        if (child) {
+          this.hops.push({ kind: 'link', ns, text: `${iif} → macvlan ${child.ns}/${child.ifname}` });
+          ns = child.ns;
+          iif = child.ifname;
+          continue;
+        }
         if ((isLoopback4(pkt.src) || isLoopback4(pkt.dst)) && !(ns === 'host' && this.world.hostSysctls.get(`net.ipv4.conf.${iif}.route_localnet`) === '1')) {
           this.hops.push({ kind: 'note', ns, text: `martian: a 127.0.0.0/8 address arriving on ${iif} is dropped`, outcome: 'drop' });
           return this.stop('unreachable', `martian packet on ${iif} in ${ns}`);

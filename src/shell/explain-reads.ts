@@ -51,5 +51,7 @@ export async function observeWorld(runner: Runner, fs: HostFs, dir: string, self
   const topo = buildTopology(config, host.observed, self ?? host.observed.facts.hostname);
   const containers = new Map<string, string>();
   if (topo.ok) for (const c of topo.value.containers) if (c.local) containers.set(c.name, c.netns ?? 'host');
-  return buildWorld(host, reads, containers, topo.ok && loaded?.ok ? attributor(config, topo.value) : undefined);
+  const world = buildWorld(host, reads, containers, topo.ok && loaded?.ok ? attributor(config, topo.value) : undefined);
+  if (topo.ok) world.bridgeNetwork = new Map(topo.value.networks.flatMap((n) => (n.bridge ? [[n.bridge, n.name] as const] : [])));
+  return world;
 }

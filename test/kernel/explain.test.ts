@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, createSandbox, type Background, type Machine, type Sandbox } from '../helpers/sandbox.js';
-import { explain, formatExplanation, parseQuery, type World } from '../../src/explain/index.js';
+import { explain, exposure, formatExplanation, formatExposure, parseQuery, type World } from '../../src/explain/index.js';
 import { observeWorld } from '../../src/shell/explain-reads.js';
 import { runnerFs } from '../../src/shell/host-fs.js';
 import { validator } from '../helpers/output-schemas.js';
@@ -308,6 +308,8 @@ describe('explain agrees with real traffic', () => {
       if (got.verdict !== want.get(t)) mismatches.push(`explain ${t.from} ${t.to}: explain says ${got.verdict}, the probe ${want.get(t)}\n${got.text}`);
     }
     expect(mismatches.join('\n')).toBe('');
+    // the unknown names the rule it could not evaluate
+    expect(explainVerdict(world, { from: 'api', to: 'web2' }).text).toContain('unknown: cannot evaluate -m mark --mark 0x1');
   }, 300_000);
 });
 
@@ -324,12 +326,38 @@ describe('the command', () => {
     expect(o).toMatchObject({ formatVersion: 1, verdict: 'unreachable' });
     expect(validator('explain-output')(o)).toEqual([]);
     expect(o.hops.some((h) => h.rule === '-A NK-FORWARD -i br-sec -o br-sec -j DROP')).toBe(true);
-    const u = await sb.netkeeper(['explain', 'api', 'web2', '--dir', dir]);
-    expect(u.stdout).toContain('unknown: cannot evaluate -m mark');
-    expect(u.stdout).toMatch(/verdict: unknown/);
-    const bad = await sb.netkeeper(['explain', 'web', 'nosuch:80', '--dir', dir]);
-    expect(bad.stdout).toContain('verdict: unknown (no container or namespace named nosuch was observed)');
     const usage = await sb.netkeeper(['explain', 'web', 'db:99999', '--dir', dir]);
     expect(usage).toMatchObject({ exitCode: 1, stderr: 'error: port 99999 is out of range (1-65535)\n' });
+  }, 60_000);
+});
+
+describe('exposure', () => {
+  it('agrees with probes from the outside machine: published ports and container addresses', async () => {
+    const world = await observeWorld(sb.runner, runnerFs(sb.runner), dir);
+    const e = exposure(world);
+    const text = formatExposure(e);
+    const ports = e.rows.filter((r) => r.kind === 'port');
+    expect(ports.map((r) => r.what).sort(), text).toEqual(['0.0.0.0:5353/udp → web:53', '0.0.0.0:8080/tcp → web:80', '127.0.0.1:8081/tcp → web:81']);
+    const addrs = e.rows.filter((r) => r.kind === 'address').map((r) => r.address!.ip);
+    // the same questions, asked of the real network from the outside machine
+    const asks = [
+      ...ports.map((r) => ({ ns: `/proc/${outside.pid}/ns/net`, proto: r.port!.proto, ip: HOST_EXT, port: r.port!.port })),
+      ...CONTAINERS.map((c) => ({ ns: `/proc/${outside.pid}/ns/net`, proto: 'icmp', ip: IP[c], port: 0 })),
+    ];
+    const r = await sb.exec('python3', [`${REPO_ROOT}test/helpers/netprobe.py`, 'probe'], { input: JSON.stringify(asks), timeoutMs: 30_000 });
+    const seen = JSON.parse(r.stdout) as boolean[];
+    ports.forEach((row, i) => expect(row.reach.some((x) => x.startsWith('other machines')), `${row.what}: ${text}`).toBe(seen[i]));
+    const reached = CONTAINERS.filter((_, i) => seen[ports.length + i]).map((c) => IP[c]);
+    expect(addrs.sort(), text).toEqual(reached.sort());
+    // the words
+    expect(ports.find((x) => x.port!.port === 8081)!.reach).toEqual(['loopback only']);
+    expect(ports.find((x) => x.port!.port === 8080)!.reach.join('; ')).toMatch(/^this host; containers on .*front.*; other machines \(via .*10\.99\.0\.1 \(arriving on ext0\)/);
+  }, 120_000);
+
+  it('the command prints the table', async () => {
+    const t = await sb.netkeeper(['exposure', '--dir', dir]);
+    if (process.env.NK_CAPTURE) writeFileSync(process.env.NK_CAPTURE, `${t.stdout}\n---\n${(await sb.netkeeper(['explain', OUT, `${HOST_EXT}:8080`, '--dir', dir])).stdout}\n---\n${(await sb.netkeeper(['explain', 'app', 'db:80', '--dir', dir])).stdout}\n---\n${(await sb.netkeeper(['explain', 'laptop', 'web:80', '--dir', dir])).stdout}`);
+    expect(t.exitCode, t.stderr).toBe(0);
+    expect(t.stdout).toContain('127.0.0.1:8081/tcp → web:81');
   }, 60_000);
 });
