@@ -143,13 +143,14 @@ export function exposure(worldIn: World): Exposure {
     for (const u of ups) {
       const src = stranger(world, u);
       if (!src) continue;
-      for (const a of hostAddrs) if (hits(q({ kind: 'address', ip: src }, a.ip, p.port, p.proto), p)) outside.push(`${a.ip} (arriving on ${u.ifname})`);
+      const to = hostAddrs.filter((a) => hits(q({ kind: 'address', ip: src }, a.ip, p.port, p.proto), p)).map((a) => a.ip);
+      if (to.length) outside.push(`arriving on ${u.ifname}, to ${to.length === hostAddrs.length && to.length > 1 ? 'any host address' : to.join(', ')}`);
     }
     if (loop && !fromHost.length && !nets.length && !outside.length) reach.push('loopback only');
     else {
       if (loop || fromHost.length) reach.push('this host');
       if (nets.length) reach.push(`containers on ${nets.join(', ')}`);
-      if (outside.length) reach.push(`other machines (via ${outside.join(', ')})`);
+      if (outside.length) reach.push(`other machines (${outside.join('; ')})`);
       if (!reach.length) reach.push('nobody');
     }
     const who = p.target.container ?? p.target.ip;
@@ -171,7 +172,7 @@ export function exposure(worldIn: World): Exposure {
         if (q({ kind: 'address', ip: src }, a.ip, undefined, 'icmp').verdict === 'reachable') via.push(u.ifname);
       }
       if (!via.length) continue;
-      rows.push({ kind: 'address', what: `${c} ${a.ip}`, reach: [`other machines (via ${via.join(', ')})`], address: { container: c, ip: a.ip, via } });
+      rows.push({ kind: 'address', what: `${c} ${a.ip}`, reach: [`other machines (arriving on ${via.join(', ')})`], address: { container: c, ip: a.ip, via } });
       const wide = ups.filter((u) => via.includes(u.ifname) && (u.defaultRoute || !isPrivate4(u.ip)));
       if (wide.length) warnings.push(`${c} ${a.ip} is reachable from other machines at its own address through ${wide.map((u) => u.ifname).join(', ')}, the host's way to the world: a routed network open to the world`);
     }
