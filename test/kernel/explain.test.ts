@@ -333,6 +333,9 @@ describe('the command', () => {
 
 describe('exposure', () => {
   it('agrees with probes from the outside machine: published ports and container addresses', async () => {
+    // the host gets a public-looking address and its way to the world through ext0
+    await sb.exec('ip', ['addr', 'add', '11.0.0.1/32', 'dev', 'ext0'], { check: true });
+    await sb.exec('ip', ['route', 'add', 'default', 'via', OUT], { check: true });
     const world = await observeWorld(sb.runner, runnerFs(sb.runner), dir);
     const e = exposure(world);
     const text = formatExposure(e);
@@ -349,6 +352,11 @@ describe('exposure', () => {
     ports.forEach((row, i) => expect(row.reach.some((x) => x.startsWith('other machines')), `${row.what}: ${text}`).toBe(seen[i]));
     const reached = CONTAINERS.filter((_, i) => seen[ports.length + i]).map((c) => IP[c]);
     expect(addrs.sort(), text).toEqual(reached.sort());
+    expect(e.warnings, text).toEqual([
+      '8080/tcp (web) is published on 0.0.0.0 and other machines reach it; this host has public-looking address 11.0.0.1: publish on a specific address if that is not meant',
+      '5353/udp (web) is published on 0.0.0.0 and other machines reach it; this host has public-looking address 11.0.0.1: publish on a specific address if that is not meant',
+      'api 172.30.3.10 is reachable from other machines at its own address through ext0, the host\'s way to the world: a routed network open to the world',
+    ]);
     // the words
     expect(ports.find((x) => x.port!.port === 8081)!.reach).toEqual(['loopback only']);
     expect(ports.find((x) => x.port!.port === 8080)!.reach.join('; ')).toMatch(/^this host; containers on .*front.*; other machines \(arriving on ext0, to any host address\)$/);
