@@ -168,7 +168,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
 
   add('exposure', 'who can reach each published port and routed container address', [0, 1])
     .description(
-      'Audits exposure with the evaluator of explain: for each port netkeeper publishes, who reaches it (loopback only, this host, containers on which networks — hairpin included —, other machines and through which host addresses), and each container address that other machines reach without a published port (routed networks, macvlan). Warns when that is probably wider than meant: a 0.0.0.0 port on a host with a public-looking address, a routed network reachable through the host\'s way to the world.',
+      "Audits exposure with the evaluator of explain: for each port netkeeper publishes, who reaches it (loopback only, this host, containers on which networks — hairpin included —, other machines and through which host addresses), and each container address that other machines reach without a published port (routed networks, macvlan). Warns when that is probably wider than meant: a 0.0.0.0 port on a host with a public-looking address, a routed network reachable through the host's way to the world.",
     )
     .addOption(o.dir('the networks.d directory: container and network names'))
     .addOption(o.host())

@@ -39,8 +39,12 @@ export function attributor(config: Config, topo: Topology): Attributor {
       const name = ipOwner.get(ip);
       const c = name ? specOf.get(name) : undefined;
       if (c) {
-        const p = c.ports.find((p) => port === undefined || (Number(port.split('-')[0]) >= p.containerPort && Number(port.split('-')[0]) <= p.containerPortEnd));
-        return p ? { what: `Container ${c.name} port ${p.hostPort}:${p.containerPort}/${p.protocol}`, at: at(p.pos) } : { what: `Container ${c.name}`, at: at(c.pos) };
+        const p = c.ports.find(
+          (p) => port === undefined || (Number(port.split('-')[0]) >= p.containerPort && Number(port.split('-')[0]) <= p.containerPortEnd),
+        );
+        return p
+          ? { what: `Container ${c.name} port ${p.hostPort}:${p.containerPort}/${p.protocol}`, at: at(p.pos) }
+          : { what: `Container ${c.name}`, at: at(c.pos) };
       }
     }
     const s = arg(w, '-s');
@@ -72,7 +76,11 @@ export function attributor(config: Config, topo: Topology): Attributor {
     },
     route(ns, r: RouteEntry) {
       if (!r.owned) return undefined;
-      const l = config.links.find((l) => l.endpoints.some((e) => (e.container === 'host' ? 'host' : (topo.containers.find((c) => c.name === e.container)?.netns ?? e.container)) === ns && e.ifname === r.dev));
+      const l = config.links.find((l) =>
+        l.endpoints.some(
+          (e) => (e.container === 'host' ? 'host' : (topo.containers.find((c) => c.name === e.container)?.netns ?? e.container)) === ns && e.ifname === r.dev,
+        ),
+      );
       if (l) return { what: `Link ${l.name}`, at: at(l.pos) };
       if (ns === 'host') {
         const n = r.dev ? byBridge(r.dev) : undefined;
@@ -82,7 +90,8 @@ export function attributor(config: Config, topo: Topology): Attributor {
       if (!c) return undefined;
       const rs = c.routes.find((x) => (x.to === 'default' ? r.dst === '0.0.0.0/0' : x.to === r.dst || `${x.to}/32` === r.dst));
       if (rs) return { what: `Container ${c.name} route to ${rs.to}`, at: at(rs.pos) };
-      if (r.dst === '0.0.0.0/0' && c.networks[0]) return { what: `Container ${c.name} network ${c.networks[0].network} (default route)`, at: at(c.networks[0].pos) };
+      if (r.dst === '0.0.0.0/0' && c.networks[0])
+        return { what: `Container ${c.name} network ${c.networks[0].network} (default route)`, at: at(c.networks[0].pos) };
       return { what: `Container ${c.name}`, at: at(c.pos) };
     },
   };

@@ -56,7 +56,9 @@ function walk(rs: Map<string, Chain>, chain: Chain, ctx: HookCtx, depth: number)
       case 'SNAT':
         return toSource(rule);
       case 'MASQUERADE':
-        return t.opts.length ? { kind: 'unknown', rule, why: `cannot evaluate MASQUERADE ${t.opts.map((o) => o.name).join(' ')}` } : { kind: 'masquerade', rule };
+        return t.opts.length
+          ? { kind: 'unknown', rule, why: `cannot evaluate MASQUERADE ${t.opts.map((o) => o.name).join(' ')}` }
+          : { kind: 'masquerade', rule };
     }
     const sub = rs.get(t.name);
     if (!sub) return { kind: 'unknown', rule, why: `cannot evaluate target ${t.name}` };

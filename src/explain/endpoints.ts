@@ -22,7 +22,8 @@ export function resolveStart(world: World, from: Endpoint): Start {
   const ns = nsOf(world, from);
   if (ns) return { ns, src: from.kind === 'address' ? from.ip : '' };
   if (from.kind === 'container') return { error: `no container or namespace named ${from.name} was observed` };
-  if (from.kind !== 'address' || !isIp4(from.ip)) return { error: `${from.kind === 'address' ? from.ip : 'host'} is not an IPv4 address (only IPv4 is evaluated)` };
+  if (from.kind !== 'address' || !isIp4(from.ip))
+    return { error: `${from.kind === 'address' ? from.ip : 'host'} is not an IPv4 address (only IPv4 is evaluated)` };
   const host = world.namespaces.get('host');
   const r = host ? lookupRoute(host, from.ip) : undefined;
   if (!r || r.kind !== 'unicast') return { error: `no route of the host leads to ${from.ip}: where it would arrive from is unknown` };

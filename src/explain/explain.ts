@@ -33,12 +33,24 @@ export function explain(query: Query, world: World): Explanation {
   hops.push({ kind: 'start', ns: start.ns, text: `${startText} to ${target.ip}${pkt.dport !== undefined ? `:${pkt.dport}` : ''}/${pkt.proto}` });
   const sent: Packet = { ...pkt };
   const end = fwd.run(start.ns, pkt, start.iif);
-  const packetOut = () => ({ src: sent.src || fwd.firstSource || '', dst: target.ip, ...(query.port !== undefined && query.proto !== 'icmp' ? { dport: query.port } : {}), proto: query.proto });
+  const packetOut = () => ({
+    src: sent.src || fwd.firstSource || '',
+    dst: target.ip,
+    ...(query.port !== undefined && query.proto !== 'icmp' ? { dport: query.port } : {}),
+    proto: query.proto,
+  });
   if (end.kind === 'stopped') return { query, verdict: end.verdict, packet: packetOut(), hops, reason: end.reason };
   if (end.kind === 'left') return { query, verdict: 'unknown', packet: packetOut(), hops, reason: end.reason };
   const delivered = { ns: end.ns, ip: end.pkt.dst, ...(end.pkt.dport !== undefined ? { port: end.pkt.dport } : {}) };
   if (query.to.kind === 'container' && target.ns && end.ns !== target.ns)
-    return { query, verdict: 'unreachable', packet: packetOut(), delivered, hops, reason: `the packet is delivered to ${end.ns}, not ${endpointText(query.to)}` };
+    return {
+      query,
+      verdict: 'unreachable',
+      packet: packetOut(),
+      delivered,
+      hops,
+      reason: `the packet is delivered to ${end.ns}, not ${endpointText(query.to)}`,
+    };
 
   // the reply, from where the request was delivered, back through the request's conntrack
   const origSrc = sent.src || fwd.firstSource || '';
@@ -55,10 +67,18 @@ export function explain(query: Query, world: World): Explanation {
   hops.push(...back.hops);
   if (rend.kind === 'stopped') return { query, verdict: rend.verdict, packet: packetOut(), delivered, hops, reason: `the reply: ${rend.reason}` };
   if (rend.kind === 'left') {
-    if (start.outside && rend.ns === 'host' && rend.dev === start.iif) return { query, verdict: 'reachable', packet: packetOut(), delivered, hops, reason: `the reply leaves by ${rend.dev}, where the request came in` };
+    if (start.outside && rend.ns === 'host' && rend.dev === start.iif)
+      return { query, verdict: 'reachable', packet: packetOut(), delivered, hops, reason: `the reply leaves by ${rend.dev}, where the request came in` };
     return { query, verdict: start.outside ? 'unreachable' : 'unknown', packet: packetOut(), delivered, hops, reason: `the reply ${rend.reason}` };
   }
   if (start.outside || rend.ns !== start.ns || rend.pkt.dst !== origSrc)
-    return { query, verdict: 'unreachable', packet: packetOut(), delivered, hops, reason: `the reply is delivered to ${rend.pkt.dst} in ${rend.ns}, not to the sender` };
+    return {
+      query,
+      verdict: 'unreachable',
+      packet: packetOut(),
+      delivered,
+      hops,
+      reason: `the reply is delivered to ${rend.pkt.dst} in ${rend.ns}, not to the sender`,
+    };
   return { query, verdict: 'reachable', packet: packetOut(), delivered, hops, reason: 'delivered, and the reply comes back' };
 }

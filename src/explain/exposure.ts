@@ -58,7 +58,13 @@ export function publishedPorts(world: World): PublishedPort[] {
       if (!dport || (proto !== 'tcp' && proto !== 'udp') || !isIp4(tip)) continue;
       const port = Number(dport.split(':')[0]);
       const container = [...world.containers].find(([, ns]) => world.namespaces.get(ns)?.addrs.some((a) => a.ip === tip))?.[0];
-      out.push({ hostIP: opt('-d')?.replace(/\/32$/, '') ?? '0.0.0.0', port, proto, target: { ip: tip, port: tport ? Number(tport.split('-')[0]) : port, ...(container ? { container } : {}) }, rule: r.text });
+      out.push({
+        hostIP: opt('-d')?.replace(/\/32$/, '') ?? '0.0.0.0',
+        port,
+        proto,
+        target: { ip: tip, port: tport ? Number(tport.split('-')[0]) : port, ...(container ? { container } : {}) },
+        rule: r.text,
+      });
     }
   }
   return out;
@@ -156,7 +162,9 @@ export function exposure(worldIn: World): Exposure {
     const who = p.target.container ?? p.target.ip;
     rows.push({ kind: 'port', what: `${p.hostIP}:${p.port}/${p.proto} → ${who}:${p.target.port}`, reach, port: p });
     if (p.hostIP === '0.0.0.0' && outside.length && publicAddrs.length)
-      warnings.push(`${p.port}/${p.proto} (${who}) is published on 0.0.0.0 and other machines reach it; this host has public-looking address ${publicAddrs.join(', ')}: publish on a specific address if that is not meant`);
+      warnings.push(
+        `${p.port}/${p.proto} (${who}) is published on 0.0.0.0 and other machines reach it; this host has public-looking address ${publicAddrs.join(', ')}: publish on a specific address if that is not meant`,
+      );
   }
 
   // container addresses other machines reach without a published port
@@ -174,7 +182,10 @@ export function exposure(worldIn: World): Exposure {
       if (!via.length) continue;
       rows.push({ kind: 'address', what: `${c} ${a.ip}`, reach: [`other machines (arriving on ${via.join(', ')})`], address: { container: c, ip: a.ip, via } });
       const wide = ups.filter((u) => via.includes(u.ifname) && (u.defaultRoute || !isPrivate4(u.ip)));
-      if (wide.length) warnings.push(`${c} ${a.ip} is reachable from other machines at its own address through ${wide.map((u) => u.ifname).join(', ')}, the host's way to the world: a routed network open to the world`);
+      if (wide.length)
+        warnings.push(
+          `${c} ${a.ip} is reachable from other machines at its own address through ${wide.map((u) => u.ifname).join(', ')}, the host's way to the world: a routed network open to the world`,
+        );
     }
   }
   return { rows, warnings };

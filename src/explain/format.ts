@@ -19,5 +19,13 @@ export const EXPLAIN_FORMAT_VERSION = 1;
 
 /** `--json`: {formatVersion, verdict, reason, query, packet, hops}. */
 export function explanationJson(e: Explanation): object {
-  return { formatVersion: EXPLAIN_FORMAT_VERSION, verdict: e.verdict, reason: e.reason, query: e.query, ...(e.packet ? { packet: e.packet } : {}), ...(e.delivered ? { delivered: e.delivered } : {}), hops: e.hops };
+  return {
+    formatVersion: EXPLAIN_FORMAT_VERSION,
+    verdict: e.verdict,
+    reason: e.reason,
+    query: e.query,
+    ...(e.packet ? { packet: e.packet } : {}),
+    ...(e.delivered ? { delivered: e.delivered } : {}),
+    hops: e.hops,
+  };
 }

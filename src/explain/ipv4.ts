@@ -30,7 +30,7 @@ export function inCidr(ip: string, c: string): boolean {
   const v = ip4(ip);
   const n = cidr4(c);
   if (v === undefined || !n) return false;
-  return ((v & maskOf(n.len)) >>> 0) === n.net;
+  return (v & maskOf(n.len)) >>> 0 === n.net;
 }
 
 export function prefixLen(c: string): number {
@@ -41,7 +41,15 @@ export const isLoopback4 = (ip: string): boolean => inCidr(ip, '127.0.0.0/8');
 
 /** Addresses no one routes on the internet (RFC 1918, CGNAT, link-local, loopback, documentation). */
 export function isPrivate4(ip: string): boolean {
-  return ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8', '192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'].some(
-    (c) => inCidr(ip, c),
-  );
+  return [
+    '10.0.0.0/8',
+    '172.16.0.0/12',
+    '192.168.0.0/16',
+    '100.64.0.0/10',
+    '169.254.0.0/16',
+    '127.0.0.0/8',
+    '192.0.2.0/24',
+    '198.51.100.0/24',
+    '203.0.113.0/24',
+  ].some((c) => inCidr(ip, c));
 }

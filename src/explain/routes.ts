@@ -69,7 +69,10 @@ export function parseRouteEntries(raw: IpRoute[]): RouteEntry[] {
     if (r.table !== undefined && r.table !== 'main' && r.table !== '254') continue;
     const dst = r.dst === 'default' ? '0.0.0.0/0' : r.dst && !r.dst.includes('/') ? `${r.dst}/32` : r.dst;
     if (!dst || !cidr4(dst)) continue;
-    const type = r.type === undefined || r.type === '1' ? 'unicast' : ({ '6': 'blackhole', '7': 'unreachable', '8': 'prohibit' } as Record<string, string>)[r.type] ?? r.type;
+    const type =
+      r.type === undefined || r.type === '1'
+        ? 'unicast'
+        : (({ '6': 'blackhole', '7': 'unreachable', '8': 'prohibit' } as Record<string, string>)[r.type] ?? r.type);
     const via = r.gateway ?? r.via?.host;
     out.push({
       dst,

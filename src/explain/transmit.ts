@@ -50,7 +50,12 @@ function viaBridge(w: Walker, v: NsView, br: string, ingress: string | undefined
     if (p.type === 'veth' && p.peer && owns(w, p.peer.ns, nexthop)) {
       if (ingress !== undefined) {
         if (p.ifname === ingress && !p.hairpin) {
-          w.hops.push({ kind: 'bridge', ns: v.name, text: `bridge ${br}: ${nexthop} is behind the port the frame came in by (${p.ifname}) and hairpin is off`, outcome: 'drop' });
+          w.hops.push({
+            kind: 'bridge',
+            ns: v.name,
+            text: `bridge ${br}: ${nexthop} is behind the port the frame came in by (${p.ifname}) and hairpin is off`,
+            outcome: 'drop',
+          });
           return stop('unreachable', `hairpin off on ${p.ifname}`);
         }
         w.hops.push({ kind: 'bridge', ns: v.name, text: `bridge ${br} in ${v.name}: ${ingress} → ${p.ifname}` });
@@ -135,7 +140,6 @@ export function transmit(w: Walker, v: NsView, dev: string, nexthop: string, pkt
 
 /** The macvlan device on host device `parent` whose namespace has `ip`, if any. */
 export function macvlanOwner(world: World, parent: string, ip: string): LinkRes | undefined {
-  for (const v of world.namespaces.values())
-    for (const l of v.links) if (l.type === 'macvlan' && l.macvlan?.parent === parent && isLocalAddr(v, ip)) return l;
+  for (const v of world.namespaces.values()) for (const l of v.links) if (l.type === 'macvlan' && l.macvlan?.parent === parent && isLocalAddr(v, ip)) return l;
   return undefined;
 }

@@ -73,7 +73,12 @@ export class Walker {
     if (d.kind === 'unknown') return this.stop('unknown', `${d.why} in ${v.name} (${d.rule.text})`);
     if (d.kind === 'drop') return this.stop('unreachable', `dropped in ${v.name} by ${d.rule?.text ?? d.policyOf}`);
     if (d.kind === 'dnat') {
-      const port = d.port === undefined ? pkt.dport : d.portEnd !== undefined && pkt.dport !== undefined && pkt.dport >= d.port && pkt.dport <= d.portEnd ? pkt.dport : d.port;
+      const port =
+        d.port === undefined
+          ? pkt.dport
+          : d.portEnd !== undefined && pkt.dport !== undefined && pkt.dport >= d.port && pkt.dport <= d.portEnd
+            ? pkt.dport
+            : d.port;
       rec.dnat = { origDst: pkt.dst, ...(pkt.dport !== undefined ? { origPort: pkt.dport } : {}), dst: d.ip, ...(port !== undefined ? { port } : {}) };
       pkt.dst = d.ip;
       if (port !== undefined && pkt.proto !== 'icmp') pkt.dport = port;
@@ -153,7 +158,8 @@ export class Walker {
         r = this.routeHop(v, pkt);
         if (r.kind === 'none' || r.kind === 'reject') return this.stop('unreachable', `no route to ${pkt.dst} in ${ns}`);
         if (r.kind === 'unknown') return this.stop('unknown', r.why);
-        if (pkt.src === '') pkt.src = r.kind === 'unicast' ? (sourceFor(v, r.dev, r.nexthop, r.route.prefsrc) ?? '') : isLoopback4(pkt.dst) ? '127.0.0.1' : pkt.dst;
+        if (pkt.src === '')
+          pkt.src = r.kind === 'unicast' ? (sourceFor(v, r.dev, r.nexthop, r.route.prefsrc) ?? '') : isLoopback4(pkt.dst) ? '127.0.0.1' : pkt.dst;
         if (pkt.src === '') return this.stop('unknown', `${ns} has no address to send from`);
         this.firstSource ??= pkt.src;
         if (!this.reply) {

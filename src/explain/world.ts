@@ -49,6 +49,7 @@ export function buildWorld(host: ObservedHost, reads: ExplainReads, containers: 
   for (const v of namespaces.values()) v.addrs.sort((a, b) => a.ifname.localeCompare(b.ifname, 'en', { numeric: true }));
   // a namespace shared by a `container:` mode container is observed under its owner's name
   const names = new Map(containers);
-  for (const r of host.observed.resources.values()) if (r.kind === 'netns' && r.origin === 'shared' && r.sharedWith && !names.has(r.name)) names.set(r.name, r.sharedWith);
+  for (const r of host.observed.resources.values())
+    if (r.kind === 'netns' && r.origin === 'shared' && r.sharedWith && !names.has(r.name)) names.set(r.name, r.sharedWith);
   return { namespaces, containers: names, fdb, hostSysctls: reads.sysctls, ...(attribute ? { attribute } : {}) };
 }

@@ -27,7 +27,9 @@ export async function readExplainExtras(runner: Runner, host: ObservedHost): Pro
   const sockets = new Map<string, { tcp: string; udp: string }>();
   await Promise.all(
     spaces.map(async (s) => {
-      const r = s.path ? await runner.run('nsenter', [`--net=${s.path}`, 'sh', '-c', script], { allowFail: true }) : await runner.run('sh', ['-c', script], { allowFail: true });
+      const r = s.path
+        ? await runner.run('nsenter', [`--net=${s.path}`, 'sh', '-c', script], { allowFail: true })
+        : await runner.run('sh', ['-c', script], { allowFail: true });
       const parts = r.stdout.split(`${SEP}\n`);
       if (parts.length !== 4) return; // could not enter: the namespace is left without routes (unknown beyond it)
       routes.set(s.name, parseJsonArray<IpRoute>(parts[0], `ip route in ${s.name}`));

@@ -349,22 +349,33 @@ describe('exposure', () => {
     ];
     const r = await sb.exec('python3', [`${REPO_ROOT}test/helpers/netprobe.py`, 'probe'], { input: JSON.stringify(asks), timeoutMs: 30_000 });
     const seen = JSON.parse(r.stdout) as boolean[];
-    ports.forEach((row, i) => expect(row.reach.some((x) => x.startsWith('other machines')), `${row.what}: ${text}`).toBe(seen[i]));
+    ports.forEach((row, i) =>
+      expect(
+        row.reach.some((x) => x.startsWith('other machines')),
+        `${row.what}: ${text}`,
+      ).toBe(seen[i]),
+    );
     const reached = CONTAINERS.filter((_, i) => seen[ports.length + i]).map((c) => IP[c]);
     expect(addrs.sort(), text).toEqual(reached.sort());
     expect(e.warnings, text).toEqual([
       '8080/tcp (web) is published on 0.0.0.0 and other machines reach it; this host has public-looking address 11.0.0.1: publish on a specific address if that is not meant',
       '5353/udp (web) is published on 0.0.0.0 and other machines reach it; this host has public-looking address 11.0.0.1: publish on a specific address if that is not meant',
-      'api 172.30.3.10 is reachable from other machines at its own address through ext0, the host\'s way to the world: a routed network open to the world',
+      "api 172.30.3.10 is reachable from other machines at its own address through ext0, the host's way to the world: a routed network open to the world",
     ]);
     // the words
     expect(ports.find((x) => x.port!.port === 8081)!.reach).toEqual(['loopback only']);
-    expect(ports.find((x) => x.port!.port === 8080)!.reach.join('; ')).toMatch(/^this host; containers on .*front.*; other machines \(arriving on ext0, to any host address\)$/);
+    expect(ports.find((x) => x.port!.port === 8080)!.reach.join('; ')).toMatch(
+      /^this host; containers on .*front.*; other machines \(arriving on ext0, to any host address\)$/,
+    );
   }, 120_000);
 
   it('the command prints the table', async () => {
     const t = await sb.netkeeper(['exposure', '--dir', dir]);
-    if (process.env.NK_CAPTURE) writeFileSync(process.env.NK_CAPTURE, `${t.stdout}\n---\n${(await sb.netkeeper(['explain', OUT, `${HOST_EXT}:8080`, '--dir', dir])).stdout}\n---\n${(await sb.netkeeper(['explain', 'app', 'db:80', '--dir', dir])).stdout}\n---\n${(await sb.netkeeper(['explain', 'laptop', 'web:80', '--dir', dir])).stdout}`);
+    if (process.env.NK_CAPTURE)
+      writeFileSync(
+        process.env.NK_CAPTURE,
+        `${t.stdout}\n---\n${(await sb.netkeeper(['explain', OUT, `${HOST_EXT}:8080`, '--dir', dir])).stdout}\n---\n${(await sb.netkeeper(['explain', 'app', 'db:80', '--dir', dir])).stdout}\n---\n${(await sb.netkeeper(['explain', 'laptop', 'web:80', '--dir', dir])).stdout}`,
+      );
     expect(t.exitCode, t.stderr).toBe(0);
     expect(t.stdout).toContain('127.0.0.1:8081/tcp → web:81');
   }, 60_000);

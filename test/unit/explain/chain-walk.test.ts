@@ -29,7 +29,12 @@ describe.each(['legacy-save-v4.txt', 'nft-save-v4.txt'])('%s', (file) => {
   });
 
   it('a published port passes isolation (DNAT returns from NK-ISOLATION) and is accepted into a nat network', () => {
-    const d = runChain(rs, 'filter', 'FORWARD', ctx({ src: '172.21.0.10', dst: '172.18.0.10' }, { iif: 'br-d', oif: 'br-a', ct: { state: 'NEW', dnat: true, snat: false } }));
+    const d = runChain(
+      rs,
+      'filter',
+      'FORWARD',
+      ctx({ src: '172.21.0.10', dst: '172.18.0.10' }, { iif: 'br-d', oif: 'br-a', ct: { state: 'NEW', dnat: true, snat: false } }),
+    );
     expect(d).toMatchObject({ kind: 'accept', rule: { text: '-A NK-FORWARD -o br-a -m conntrack --ctstate DNAT -j ACCEPT' } });
   });
 
@@ -38,7 +43,10 @@ describe.each(['legacy-save-v4.txt', 'nft-save-v4.txt'])('%s', (file) => {
     expect(runChain(rs, 'filter', 'FORWARD', link)).toMatchObject({ kind: 'accept', rule: { text: expect.stringContaining('--dport 5432 -j ACCEPT') } });
     const other = ctx({ src: '172.21.0.10', dst: '172.21.0.11', dport: 80 }, { iif: 'br-d', oif: 'br-d' });
     expect(runChain(rs, 'filter', 'FORWARD', other)).toMatchObject({ kind: 'drop', rule: { text: '-A NK-FORWARD -i br-d -o br-d -j DROP' } });
-    const back = ctx({ src: '172.21.0.11', dst: '172.21.0.10', proto: 'icmp', dport: undefined, icmpType: 0 }, { iif: 'br-d', oif: 'br-d', ct: { state: 'ESTABLISHED', dnat: false, snat: false } });
+    const back = ctx(
+      { src: '172.21.0.11', dst: '172.21.0.10', proto: 'icmp', dport: undefined, icmpType: 0 },
+      { iif: 'br-d', oif: 'br-d', ct: { state: 'ESTABLISHED', dnat: false, snat: false } },
+    );
     expect(runChain(rs, 'filter', 'FORWARD', back)).toMatchObject({ kind: 'accept', rule: { text: expect.stringContaining('RELATED,ESTABLISHED') } });
   });
 
@@ -46,7 +54,12 @@ describe.each(['legacy-save-v4.txt', 'nft-save-v4.txt'])('%s', (file) => {
     const d = runChain(rs, 'nat', 'PREROUTING', ctx({ dport: 8080 }, { iif: 'eth0' }));
     expect(d).toMatchObject({ kind: 'dnat', ip: '192.0.2.2', port: 80 });
     const nk = runChain(rs, 'nat', 'PREROUTING', ctx({ dport: 8090 }, { iif: 'eth0' }));
-    expect(nk).toMatchObject({ kind: 'dnat', ip: '172.19.0.10', port: 80, rule: { text: '-A NK-PORTS-br-b -p tcp -m tcp --dport 8090 -j DNAT --to-destination 172.19.0.10:80' } });
+    expect(nk).toMatchObject({
+      kind: 'dnat',
+      ip: '172.19.0.10',
+      port: 80,
+      rule: { text: '-A NK-PORTS-br-b -p tcp -m tcp --dport 8090 -j DNAT --to-destination 172.19.0.10:80' },
+    });
   });
 
   it('a 127.0.0.1-only port: not from another machine (NK-PORTS skips 127/8 in PREROUTING), yes from the host (OUTPUT)', () => {
@@ -61,11 +74,17 @@ describe.each(['legacy-save-v4.txt', 'nft-save-v4.txt'])('%s', (file) => {
 
   it('POSTROUTING: outbound masquerade, and a user RETURN before it', () => {
     expect(runChain(rs, 'nat', 'POSTROUTING', ctx({ src: '172.18.0.10', dst: '8.8.8.8' }, { oif: 'eth0' }))).toMatchObject({ kind: 'masquerade' });
-    expect(runChain(rs, 'nat', 'POSTROUTING', ctx({ src: '10.201.0.5', dst: '8.8.8.8' }, { oif: 'eth0' }))).toMatchObject({ kind: 'accept', policyOf: 'POSTROUTING policy ACCEPT' });
+    expect(runChain(rs, 'nat', 'POSTROUTING', ctx({ src: '10.201.0.5', dst: '8.8.8.8' }, { oif: 'eth0' }))).toMatchObject({
+      kind: 'accept',
+      policyOf: 'POSTROUTING policy ACCEPT',
+    });
   });
 
   it('raw: 127.0.0.0/8 arriving on a bridge is dropped', () => {
-    expect(runChain(rs, 'raw', 'PREROUTING', ctx({ dst: '127.0.0.1' }, { iif: 'br-a' }))).toMatchObject({ kind: 'drop', rule: { text: '-A NK-RAW -d 127.0.0.0/8 -i br-a -j DROP' } });
+    expect(runChain(rs, 'raw', 'PREROUTING', ctx({ dst: '127.0.0.1' }, { iif: 'br-a' }))).toMatchObject({
+      kind: 'drop',
+      rule: { text: '-A NK-RAW -d 127.0.0.0/8 -i br-a -j DROP' },
+    });
   });
 });
 

@@ -11,12 +11,26 @@ import type { LinkRes } from '../../../src/model/resources.js';
 import type { NsView } from '../../../src/explain/types.js';
 
 const ipt = readFileSync(new URL('../../fixtures/iptables/legacy-save-v4.txt', import.meta.url), 'utf8');
-const link = (ns: string, ifname: string, type: LinkRes['type'], extra: Partial<LinkRes> = {}): LinkRes => ({ kind: 'link', key: `link:${ns}/${ifname}`, ns, owned: true, ifname, type, up: true, ...extra });
+const link = (ns: string, ifname: string, type: LinkRes['type'], extra: Partial<LinkRes> = {}): LinkRes => ({
+  kind: 'link',
+  key: `link:${ns}/${ifname}`,
+  ns,
+  owned: true,
+  ifname,
+  type,
+  up: true,
+  ...extra,
+});
 
 function world(opts: { routeLocalnet?: boolean; webListens?: number[] } = {}): World {
   const host: NsView = {
     name: 'host',
-    links: [link('host', 'lo', 'loopback'), link('host', 'eth0', 'other'), link('host', 'br-a', 'bridge'), link('host', 'vh1', 'veth', { master: 'br-a', peer: { ns: 'web', ifname: 'eth0' } })],
+    links: [
+      link('host', 'lo', 'loopback'),
+      link('host', 'eth0', 'other'),
+      link('host', 'br-a', 'bridge'),
+      link('host', 'vh1', 'veth', { master: 'br-a', peer: { ns: 'web', ifname: 'eth0' } }),
+    ],
     addrs: [
       { ifname: 'eth0', ip: '203.0.113.5', prefix: 24 },
       { ifname: 'br-a', ip: '172.18.0.1', prefix: 24 },
@@ -72,7 +86,10 @@ describe('explain', () => {
   });
 
   it('nothing listening at the far end is unreachable', () => {
-    expect(run('198.51.100.7', '203.0.113.5:7000', world({ webListens: [] }))).toMatchObject({ verdict: 'unreachable', reason: 'nothing listens on 172.18.0.10:80/tcp in web' });
+    expect(run('198.51.100.7', '203.0.113.5:7000', world({ webListens: [] }))).toMatchObject({
+      verdict: 'unreachable',
+      reason: 'nothing listens on 172.18.0.10:80/tcp in web',
+    });
   });
 
   it('a 127.0.0.1 port: not from another machine, yes from the host (only with route_localnet on the bridge)', () => {
@@ -80,7 +97,10 @@ describe('explain', () => {
     const h = run('host', '127.0.0.1:8181');
     expect(h.verdict).toBe('reachable');
     expect(h.hops.some((x) => x.rule === '-A NK-POSTROUTING -s 127.0.0.0/8 -o br-a -j MASQUERADE')).toBe(true);
-    expect(run('host', '127.0.0.1:8181', world({ routeLocalnet: false }))).toMatchObject({ verdict: 'unreachable', reason: 'source 127.0.0.1 may not leave by br-a (route_localnet is off)' });
+    expect(run('host', '127.0.0.1:8181', world({ routeLocalnet: false }))).toMatchObject({
+      verdict: 'unreachable',
+      reason: 'source 127.0.0.1 may not leave by br-a (route_localnet is off)',
+    });
   });
 
   it('the container reaching beyond the host is masqueraded and then unknown (not observed)', () => {
@@ -101,7 +121,13 @@ describe('explain', () => {
 });
 
 describe('routes', () => {
-  const ns = (routes: Parameters<typeof parseRouteEntries>[0]): NsView => ({ name: 'n', links: [], addrs: [{ ifname: 'eth0', ip: '10.0.0.2', prefix: 24 }], routes: parseRouteEntries(routes), forwarding: false });
+  const ns = (routes: Parameters<typeof parseRouteEntries>[0]): NsView => ({
+    name: 'n',
+    links: [],
+    addrs: [{ ifname: 'eth0', ip: '10.0.0.2', prefix: 24 }],
+    routes: parseRouteEntries(routes),
+    forwarding: false,
+  });
   it('longest prefix, then the lowest metric; blackhole rejects; own addresses are local', () => {
     const v = ns([
       { dst: 'default', gateway: '10.0.0.1', dev: 'eth0' },
@@ -118,7 +144,10 @@ describe('routes', () => {
 
 describe('queries and sockets', () => {
   it('FROM TO[:PORT][/PROTO]', () => {
-    expect(parseQuery('web', 'db:5432')).toEqual({ ok: true, value: { from: { kind: 'container', name: 'web' }, to: { kind: 'container', name: 'db' }, port: 5432, proto: 'tcp' } });
+    expect(parseQuery('web', 'db:5432')).toEqual({
+      ok: true,
+      value: { from: { kind: 'container', name: 'web' }, to: { kind: 'container', name: 'db' }, port: 5432, proto: 'tcp' },
+    });
     expect(parseQuery('10.0.0.1', 'host')).toEqual({ ok: true, value: { from: { kind: 'address', ip: '10.0.0.1' }, to: { kind: 'host' }, proto: 'icmp' } });
     expect(parseQuery('host', 'web:53/udp')).toMatchObject({ ok: true, value: { port: 53, proto: 'udp' } });
     expect(parseQuery('host', 'web/udp')).toEqual({ ok: false, error: 'udp needs a port (TO:PORT/udp)' });
