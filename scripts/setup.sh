@@ -16,6 +16,7 @@ command -v ip >/dev/null        || need+=(iproute2)
 command -v bridge >/dev/null    || need+=(iproute2)
 command -v iptables-restore >/dev/null || need+=(iptables)
 command -v conntrack >/dev/null || need+=(conntrack)
+command -v python3 >/dev/null   || need+=(python3)   # test/helpers/netprobe.py (explain's probes)
 command -v ping >/dev/null      || need+=(iputils-ping)
 command -v traceroute >/dev/null || need+=(traceroute)   # the router tests trace their hops
 command -v nsenter >/dev/null   || need+=(util-linux)

@@ -143,6 +143,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/destroy.js')).destroyCommand(ctx);
     case 'check':
       return (await import('./commands/check.js')).checkCommand(ctx);
+    case 'explain':
+      return (await import('./commands/explain.js')).explainCommand(ctx);
+    case 'exposure':
+      return (await import('./commands/exposure.js')).exposureCommand(ctx);
     default:
       return EXIT.failed; // unreachable: the parser knows every command
   }

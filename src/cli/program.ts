@@ -59,7 +59,7 @@ function exitHelp(codes: number[]): string {
 }
 
 /** Commands that read or change the kernel: root only. */
-export const KERNEL_COMMANDS = new Set(['plan', 'apply', 'reconcile', 'status', 'destroy', 'check']);
+export const KERNEL_COMMANDS = new Set(['plan', 'apply', 'reconcile', 'check', 'status', 'destroy', 'explain', 'exposure']);
 
 export interface CommandSpec {
   name: string;
@@ -164,6 +164,24 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.host())
     .addOption(new Option('-y, --yes', 'do not ask'))
     .addOption(o.lockTimeout());
+
+  add('explain', "a packet's path and verdict over the live kernel state", [0, 1])
+    .description(
+      'Evaluates a packet from FROM to TO over the kernel as it is now (routes of every namespace, veth/bridge/macvlan hops, the iptables of the host and the namespaces in netfilter order, DNAT and masquerade, the reply through conntrack) and prints each hop with the route or rule that decided it, the file:line of the declaration when netkeeper made it, and a verdict: reachable, unreachable or unknown (a match it cannot evaluate, or a packet that leaves this host). FROM and TO: a container, host, or an IPv4 address (an address no namespace has is another machine, arriving on the host device that routes to it). TO takes :PORT and /tcp, /udp or /icmp (default: icmp without a port, tcp with one).',
+    )
+    .addArgument(new Argument('<from>', 'a container, host, or an address'))
+    .addArgument(new Argument('<to>', 'a container, host, or an address, with :PORT and /PROTO'))
+    .addOption(o.dir('the networks.d directory: container names and the declarations behind rules (the verdict comes from the kernel alone)'))
+    .addOption(o.host())
+    .addOption(o.json('print {formatVersion, verdict, reason, query, packet, hops} as JSON'));
+
+  add('exposure', 'who can reach each published port and routed container address', [0, 1])
+    .description(
+      "Audits exposure with the evaluator of explain: for each port netkeeper publishes, who reaches it (loopback only, this host, containers on which networks — hairpin included —, other machines and through which host addresses), and each container address that other machines reach without a published port (routed networks, macvlan). Warns when that is probably wider than meant: a 0.0.0.0 port on a host with a public-looking address, a routed network reachable through the host's way to the world.",
+    )
+    .addOption(o.dir('the networks.d directory: container and network names'))
+    .addOption(o.host())
+    .addOption(o.json('print {formatVersion, rows, warnings} as JSON'));
 
   add('completion', 'print a shell completion script (bash or zsh)', [0, 1])
     .description(
