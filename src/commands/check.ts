@@ -46,7 +46,7 @@ async function check(ctx: Context): Promise<number> {
     runner: ctx.runner,
     log: ctx.log,
     by: 'check',
-    why: explainWhy,
+    why: explainWhy(ctx),
   });
   if (ctx.opts.json) ctx.out(JSON.stringify({ formatVersion: 1, expectations: results }, null, 2) + '\n');
   else reportExpectations(ctx, results);

@@ -2,25 +2,40 @@
 // (reconcile --once, apply FILE) and the lines that report the results.
 
 import type { Config } from '../model/config.js';
-import type { ExpectSpec } from '../model/expect.js';
+import { endpointText, type ExpectSpec } from '../model/expect.js';
+import { explain, formatExplanation, parseQuery, type World } from '../explain/index.js';
+import { observeWorld } from '../shell/explain-reads.js';
+import { nodeHostFs } from '../shell/host-fs.js';
 import { formatOutcomes, summarizeOutcomes, type ExpectOutcome } from '../expect/result.js';
 import { checkExpectations } from '../shell/probe/index.js';
 import type { PlanSides } from '../view/group.js';
 import type { Context } from './common.js';
 
 /**
- * The reason a failed expectation fails, logged and kept with its result. The
- * hook for `netkeeper explain`: once the evaluator (src/explain/) is merged, this
- * returns its path for the failed probe. Until then: undefined.
+ * The reason a failed expectation fails, logged and kept with its result: the
+ * path `netkeeper explain FROM TO:PORT/PROTO` prints for it, over the kernel as
+ * it is now (observed once per pass, and only when something failed).
  */
-export function explainWhy(_x: ExpectSpec, _r: ExpectOutcome): string | undefined {
-  return undefined;
+export function explainWhy(ctx: Context): (x: ExpectSpec, r: ExpectOutcome) => Promise<string | undefined> {
+  let world: Promise<World> | undefined;
+  return async (x) => {
+    const to = `${endpointText(x.to)}${x.port !== undefined ? `:${x.port}` : ''}/${x.protocol}`;
+    const q = parseQuery(endpointText(x.from), to);
+    if (!q.ok) return undefined;
+    try {
+      world ??= observeWorld(ctx.runner, nodeHostFs, ctx.opts.dir, ctx.opts.host);
+      return formatExplanation(explain(q.value, await world)).trimEnd();
+    } catch (e) {
+      ctx.log.debug({ err: e }, 'explain of a failed expectation');
+      return undefined;
+    }
+  };
 }
 
 /** Probes the expectations of the pass's configuration (none declared: nothing, no file written). */
 export async function afterPassProbes(ctx: Context, config: Config | undefined, sides: PlanSides | undefined, by: string): Promise<ExpectOutcome[]> {
   if (!config?.expects?.length || !sides?.topo) return [];
-  return checkExpectations({ config, topo: sides.topo, resources: sides.observed, runner: ctx.runner, log: ctx.log, by, why: explainWhy });
+  return checkExpectations({ config, topo: sides.topo, resources: sides.observed, runner: ctx.runner, log: ctx.log, by, why: explainWhy(ctx) });
 }
 
 /** "Expectations: …" and one line each on stdout (a failure also on stderr as an error: line); returns `rs`. */

@@ -64,7 +64,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
               runner: ctx.runner,
               log: plog,
               by: 'watcher',
-              why: explainWhy,
+              why: explainWhy(ctx),
               ...(previous ? { previous } : {}),
             })
           : Promise.resolve([]),

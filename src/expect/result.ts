@@ -31,7 +31,12 @@ export function formatOutcomes(rs: ExpectOutcome[]): string[] {
   return rs.map((r) => {
     const mark = r.held === undefined ? 'skip' : r.held ? 'ok' : 'FAIL';
     const found = r.verdict === 'skipped' ? `skipped: ${r.detail}` : `${r.verdict} (${r.detail})${r.held === false ? `, expected ${r.expected}` : ''}`;
-    const why = r.why ? `\n      why: ${r.why}` : '';
+    const why = r.why
+      ? `\n      why:\n${r.why
+          .split('\n')
+          .map((l) => `        ${l}`)
+          .join('\n')}`
+      : '';
     return `${mark.padEnd(4)}  ${r.name.padEnd(width)}  ${r.text}: ${found}${why}`;
   });
 }

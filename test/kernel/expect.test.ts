@@ -115,6 +115,8 @@ result: unreachable
     expect(r.stdout).toMatch(/FAIL {2}web-dns +web → db:53\/udp .*: unreachable/);
     expect(r.stdout).toMatch(/ok {4}db-cut-off +web → db \(icmp\) \(10\.66\.0\.20\): unreachable/);
     expect(r.stderr).toContain('error: expectation web-db failed: web → db:5432/tcp (10.66.0.20) is unreachable, expected reachable');
+    // why: the path `explain web db:5432/tcp` prints, ending at the rule that drops it
+    expect(r.stdout).toMatch(/why:\n(?: {8}.*\n)*? {8}.*✗.*\n(?: {8}.*\n)*? {8}verdict: unreachable/);
     // logged (pino JSON on stderr at level error)
     expect(r.stderr).toMatch(/"expectation":"web-db"/);
     expect(await listening('db')).toBe('');

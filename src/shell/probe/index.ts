@@ -34,7 +34,7 @@ export interface CheckOptions {
   /** "reconcile --once", "watch pass 3", "check" */
   by: string;
   /** the reason a failed expectation fails; the lead attaches the explain path here */
-  why?: (x: ExpectSpec, r: ExpectOutcome) => string | undefined;
+  why?: (x: ExpectSpec, r: ExpectOutcome) => string | undefined | Promise<string | undefined>;
   tools?: ProbeTools;
   /** where expectations.json goes (default: the run dir) */
   stateDir?: string;

@@ -22,7 +22,7 @@ export interface ProbeOptions {
   now: () => Date;
   timeoutMs?: number;
   /** the reason a failed expectation fails (e.g. the `netkeeper explain` path); undefined when unknown */
-  why?: (x: ExpectSpec, r: ExpectOutcome) => string | undefined;
+  why?: (x: ExpectSpec, r: ExpectOutcome) => string | undefined | Promise<string | undefined>;
 }
 
 async function inBatches<T, R>(xs: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
@@ -89,7 +89,7 @@ export async function probeExpectations(expects: ExpectSpec[], input: ResolveInp
     if (o.why) {
       for (const r of out) {
         if (r.held !== false) continue;
-        const w = o.why(expects.find((e) => e.name === r.name)!, r);
+        const w = await o.why(expects.find((e) => e.name === r.name)!, r);
         if (w) r.why = w;
       }
     }
