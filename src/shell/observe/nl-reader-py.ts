@@ -39,9 +39,31 @@ def attrs(msg):
     return dict((a[0], a[1]) for a in msg.get('attrs', []))
 
 
+LINK_ATTRS = ('IFLA_IFNAME', 'IFLA_MTU', 'IFLA_MASTER', 'IFLA_ADDRESS', 'IFLA_IFALIAS', 'IFLA_LINK', 'IFLA_LINK_NETNSID', 'IFLA_LINKINFO', 'IFLA_AF_SPEC')
+
+
+def pick(msg, names):
+    # only the attributes read: pyroute2 decodes an attribute when it is asked for
+    # (a link's statistics and per-family configuration are most of its bytes)
+    out = {}
+    for n in names:
+        v = msg.get_attr(n)
+        if v is not None:
+            out[n] = v
+    return out
+
+
 def dump(s, msg, kind):
     msg['family'] = 0
     return s.nlm_request(msg, msg_type=kind, msg_flags=DUMP)
+
+
+def dump_routes(s):
+    # strict checking lets the kernel filter the dump on the protocol (as iproute2 asks it to)
+    m = rtmsg()
+    m['family'] = 0
+    m['proto'] = ROUTE_PROTO
+    return s.nlm_request(m, msg_type=RTM_GETROUTE, msg_flags=DUMP)
 
 
 def lladdr(v, ifi_type):
@@ -59,7 +81,7 @@ def lladdr(v, ifi_type):
 def read_links(s):
     out = []
     for m in dump(s, ifinfmsg(), RTM_GETLINK):
-        a = attrs(m)
+        a = pick(m, LINK_ATTRS)
         out.append((m, a))
     names = dict((m['index'], a.get('IFLA_IFNAME')) for m, a in out)
 
@@ -136,9 +158,9 @@ def read_links(s):
             l['linkinfo'] = li
         af = a.get('IFLA_AF_SPEC')
         if af is not None:
-            v6 = attrs(af).get('AF_INET6')
+            v6 = af.get_attr('AF_INET6')
             if v6 is not None:
-                mode = attrs(v6).get('IFLA_INET6_ADDR_GEN_MODE')
+                mode = v6.get_attr('IFLA_INET6_ADDR_GEN_MODE')
                 if mode is not None:
                     l['inet6_addr_gen_mode'] = GEN_MODES.get(mode, str(mode))
         links.append(l)
@@ -148,7 +170,7 @@ def read_links(s):
 def read_addrs(s, links):
     by = dict((l['ifindex'], []) for l in links)
     for m in dump(s, ifaddrmsg(), RTM_GETADDR):
-        a = attrs(m)
+        a = pick(m, ('IFA_LOCAL', 'IFA_ADDRESS', 'IFA_LABEL'))
         fam = m['family']
         local = a.get('IFA_LOCAL', a.get('IFA_ADDRESS'))
         e = {'family': 'inet' if fam == socket.AF_INET else 'inet6' if fam == socket.AF_INET6 else str(fam)}
@@ -164,7 +186,7 @@ def read_addrs(s, links):
 
 def read_routes(s, name):
     out = []
-    for m in dump(s, rtmsg(), RTM_GETROUTE):
+    for m in dump_routes(s):
         if m['proto'] != ROUTE_PROTO or m['flags'] & 0x200:  # RTM_F_CLONED
             continue
         a = attrs(m)
@@ -199,7 +221,7 @@ def read_neigh(s, name):
     for m in dump(s, ndmsg(), RTM_GETNEIGH):
         if m['family'] not in (socket.AF_INET, socket.AF_INET6) or not (m['state'] & 0x80):
             continue
-        a = attrs(m)
+        a = pick(m, ('NDA_DST', 'NDA_LLADDR'))
         n = {}
         if 'NDA_DST' in a:
             n['dst'] = a['NDA_DST']
@@ -241,6 +263,7 @@ def read_ns(path):
     if err:
         return {'path': path, 'error': err}
     s = IPRSocket()
+    s.setsockopt(270, 12, 1)  # SOL_NETLINK, NETLINK_GET_STRICT_CHK
     try:
         links, name = read_links(s)
         docs = [links, read_addrs(s, links), read_routes(s, name), read_neigh(s, name), read_netconf()]

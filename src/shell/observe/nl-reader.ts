@@ -11,6 +11,7 @@
 
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { MARK } from '../../model/marks.js';
 import type { Runner } from '../runner.js';
 import { NL_READER_PY } from './nl-reader-py.js';
@@ -129,18 +130,41 @@ class NetlinkReader {
   }
 }
 
-const readers = new WeakMap<NonNullable<Runner['spawnLong']>, NetlinkReader>();
+/** Several readers (one per CPU, at most READERS), each reading its share of the namespaces. */
+class ReaderPool {
+  constructor(private readonly readers: NetlinkReader[]) {}
 
-/** The reader of this runner (started on first use), or undefined when the runner cannot start one (fake kernels). */
-export function netlinkReader(runner: Runner, env: NodeJS.ProcessEnv = process.env): NetlinkReader | undefined {
-  const spawnLong = runner.spawnLong;
-  if (!spawnLong) return undefined;
-  let r = readers.get(spawnLong);
-  if (!r) {
-    r = new NetlinkReader(spawnLong(pythonFor(env), ['-c', NL_READER_PY, String(MARK.routeProto)]));
-    readers.set(spawnLong, r);
+  /** Read every path; undefined when no reader is available. A share whose reader died comes back as `fail` (read with ip). */
+  async read(paths: readonly string[]): Promise<Map<string, NsRead> | undefined> {
+    const shares: string[][] = this.readers.map(() => []);
+    paths.forEach((p, i) => shares[i % shares.length].push(p));
+    const got = await Promise.all(this.readers.map((r, i) => (shares[i].length ? r.read(shares[i]) : Promise.resolve(new Map<string, NsRead>()))));
+    if (got.every((g) => g === undefined)) return undefined;
+    const out = new Map<string, NsRead>();
+    got.forEach((g, i) => {
+      for (const p of shares[i]) out.set(p, g?.get(p) ?? { fail: `netlink reader unavailable: ${this.readers[i].why}` });
+    });
+    // in the order asked
+    return new Map(paths.map((p) => [p, out.get(p)!]));
   }
-  return r;
 }
 
-export type { NetlinkReader };
+/** Readers started per runner: each dumps its namespaces on one core. */
+export const READERS = 2;
+
+const pools = new WeakMap<NonNullable<Runner['spawnLong']>, ReaderPool>();
+
+/** The readers of this runner (started on first use), or undefined when the runner cannot start processes that live on (fake kernels). */
+export function netlinkReader(runner: Runner, env: NodeJS.ProcessEnv = process.env): ReaderPool | undefined {
+  const spawnLong = runner.spawnLong;
+  if (!spawnLong) return undefined;
+  let pool = pools.get(spawnLong);
+  if (!pool) {
+    const n = Math.max(1, Math.min(READERS, availableParallelism()));
+    pool = new ReaderPool(Array.from({ length: n }, () => new NetlinkReader(spawnLong(pythonFor(env), ['-c', NL_READER_PY, String(MARK.routeProto)]))));
+    pools.set(spawnLong, pool);
+  }
+  return pool;
+}
+
+export type { NetlinkReader, ReaderPool };
