@@ -81,7 +81,7 @@ function measured(sb, argv, { env = {}, input } = {}) {
   ];
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const p = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const p = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -92,6 +92,7 @@ function measured(sb, argv, { env = {}, input } = {}) {
       const ms = performance.now() - t0;
       try {
         const perf = await readFile(perfOut, 'utf8');
+        if (process.env.NK_BENCH_DEBUG) process.stderr.write(`${argv.join(' ').slice(0, 80)}: ${perf}\n`);
         const execs = Number(/^(\d+),[^\n]*sched_process_exec/m.exec(perf)?.[1] ?? NaN) - 1; // less GNU time itself
         const rssKb = Number((await readFile(timeOut, 'utf8')).trim().split('\n').pop());
         res({ code, ms, execs, rssMb: Math.round(rssKb / 1024), stdout, stderr });
@@ -109,7 +110,7 @@ async function netkeeper(sb, dir, env = {}) {
 }
 
 async function sh(sb, script, input) {
-  const r = await measured(sb, ['bash', '-c', script], { input });
+  const r = await measured(sb, ['sh', '-c', script], { input });
   if (r.code !== 0) throw new Error(`floor failed (${r.code}): ${r.stderr.slice(0, 2000)}\n${script.slice(0, 500)}`);
   return r;
 }
@@ -152,7 +153,7 @@ async function floors(sb, n) {
     sb,
     [
       'set -e',
-      'ip -batch - <<"EOF"',
+      "ip -batch - <<'EOF'",
       ...host,
       'EOF',
       `for i in $(seq 0 ${n - 1}); do`,
