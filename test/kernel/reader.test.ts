@@ -10,12 +10,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observed } from '../../src/model/plan.js';
 import { observe } from '../../src/shell/observe/kernel.js';
+import { netlinkReader } from '../../src/shell/observe/nl-reader.js';
 import { countingRunner, createRunner, type Runner } from '../../src/shell/runner.js';
 import { createSandbox, type Background, type Sandbox } from '../helpers/sandbox.js';
 
 let sb: Sandbox;
 let adopted: Background;
 let work: string;
+
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const sorted = (o: Observed) => ({
   resources: [...o.resources.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
@@ -155,6 +164,25 @@ describe('the netlink reader', () => {
     expect(nl.o.resources.has('addr:c1/eth0/172.31.0.11/24')).toBe(false);
     expect(nl.o.resources.get('netns:c4')).toMatchObject({ owned: true });
     expect(sorted(nl.o)).toEqual(sorted(ip.o));
+  });
+
+  it('a reader that dies: its share is read by the ip workers, and the next pass starts new readers', async () => {
+    const pool = netlinkReader(sb.runner)!;
+    await pool.read(['/run/netns/c1', '/run/netns/c2']); // both readers up
+    const [victim] = pool.pids();
+    process.kill(victim, 'SIGKILL');
+    await waitFor(() => pool.broken);
+    // the dead reader's share is marked for the ip workers, the other reader still answers
+    const share = await pool.read(['/run/netns/c1', '/run/netns/c2']);
+    expect([...share!.values()].map((r) => Object.keys(r)[0]).sort()).toEqual(['batch', 'fail']);
+    const ip = await observeWith(sb.runner, 'ip');
+    const after = await observeWith(sb.runner, 'netlink');
+    expect(sorted(after.o)).toEqual(sorted(ip.o));
+    const fresh = netlinkReader(sb.runner)!;
+    expect(fresh).not.toBe(pool);
+    const again = await observeWith(sb.runner, 'netlink');
+    expect(again.calls.filter((c) => c === 'sh -s')).toEqual([]);
+    expect(sorted(again.o)).toEqual(sorted(ip.o));
   });
 
   it('without pyroute2 falls back to the ip workers, with the same Observed', async () => {

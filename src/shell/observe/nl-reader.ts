@@ -39,11 +39,17 @@ interface Pending {
 class NetlinkReader {
   private buf = '';
   private queue: Pending[] = [];
-  private dead = false;
+  dead = false;
   private busy = 0;
   readonly ready: Promise<boolean>;
+  /** it said it was ready (python3 and pyroute2 are there) */
+  started = false;
   /** why it is not available (python3 or pyroute2 missing, died) */
   why = '';
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
 
   constructor(private readonly child: ChildProcessWithoutNullStreams) {
     let stderr = '';
@@ -71,6 +77,7 @@ class NetlinkReader {
           } catch {
             this.why = `unexpected first line: ${line.slice(0, 200)}`;
           }
+          this.started = ok;
           readyResolve(ok);
           this.idle();
           continue;
@@ -134,6 +141,16 @@ class NetlinkReader {
 class ReaderPool {
   constructor(private readonly readers: NetlinkReader[]) {}
 
+  /** pids of the reader processes (for tests) */
+  pids(): number[] {
+    return this.readers.map((r) => r.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** A reader died after it had started (not: never started): the next pass starts a new pool. */
+  get broken(): boolean {
+    return this.readers.some((r) => r.dead && r.started);
+  }
+
   /** Read every path; undefined when no reader is available. A share whose reader died comes back as `fail` (read with ip). */
   async read(paths: readonly string[]): Promise<Map<string, NsRead> | undefined> {
     const shares: string[][] = this.readers.map(() => []);
@@ -159,7 +176,7 @@ export function netlinkReader(runner: Runner, env: NodeJS.ProcessEnv = process.e
   const spawnLong = runner.spawnLong;
   if (!spawnLong) return undefined;
   let pool = pools.get(spawnLong);
-  if (!pool) {
+  if (!pool || pool.broken) {
     const n = Math.max(1, Math.min(READERS, availableParallelism()));
     pool = new ReaderPool(Array.from({ length: n }, () => new NetlinkReader(spawnLong(pythonFor(env), ['-c', NL_READER_PY, String(MARK.routeProto)]))));
     pools.set(spawnLong, pool);
