@@ -71,6 +71,8 @@ function measured(sb, argv, { env = {}, input } = {}) {
     perfOut,
     '-e',
     'sched:sched_process_exec',
+    '-e',
+    'task-clock',
     '--',
     '/usr/bin/time',
     '-f',
@@ -94,8 +96,10 @@ function measured(sb, argv, { env = {}, input } = {}) {
         const perf = await readFile(perfOut, 'utf8');
         if (process.env.NK_BENCH_DEBUG) process.stderr.write(`${argv.join(' ').slice(0, 80)}: ${perf}\n`);
         const execs = Number(/^(\d+),[^\n]*sched_process_exec/m.exec(perf)?.[1] ?? NaN) - 1; // less GNU time itself
-        const rssKb = Number((await readFile(timeOut, 'utf8')).trim().split('\n').pop());
-        res({ code, ms, execs, rssMb: Math.round(rssKb / 1024), stdout, stderr });
+        // task-clock: CPU time of every descendant (perf follows them; GNU time's %U %S misses the readers, which outlive node by a moment)
+        const cpuMs = Math.round(Number(/^([\d.]+),[^\n]*task-clock/m.exec(perf)?.[1] ?? NaN));
+        const rssKb = Number((await readFile(timeOut, 'utf8')).trim().split('\n').pop().split(' ')[0]);
+        res({ code, ms, execs, rssMb: Math.round(rssKb / 1024), cpuMs, stdout, stderr });
       } catch (e) {
         rej(new Error(`${argv.join(' ')}: ${e.message}\n${stderr.slice(0, 2000)}`));
       }
@@ -110,7 +114,8 @@ async function netkeeper(sb, dir, env = {}) {
 }
 
 async function sh(sb, script, input) {
-  const r = await measured(sb, ['sh', '-c', script], { input });
+  // the script on stdin: a big one is longer than one argument may be (E2BIG)
+  const r = await measured(sb, ['sh', '-s'], { input: script });
   if (r.code !== 0) throw new Error(`floor failed (${r.code}): ${r.stderr.slice(0, 2000)}\n${script.slice(0, 500)}`);
   return r;
 }
@@ -233,9 +238,20 @@ try {
     for (const what of ['converge', 'noop', 'noopIp', 'add', 'remove', 'move']) {
       const o = samples.ours.map((s) => s[what]);
       const f = samples.floor.map((s) => s[what]);
-      const m = { ms: median(o.map((x) => x.ms)), execs: median(o.map((x) => x.execs)), rssMb: median(o.map((x) => x.rssMb)) };
-      const fm = { ms: median(f.map((x) => x.ms)), execs: median(f.map((x) => x.execs)) };
-      row[what] = { netkeeper: m, floor: fm, ratio: +(m.ms / fm.ms).toFixed(2), samplesMs: o.map((x) => Math.round(x.ms)) };
+      const m = {
+        ms: median(o.map((x) => x.ms)),
+        cpuMs: median(o.map((x) => x.cpuMs)),
+        execs: median(o.map((x) => x.execs)),
+        rssMb: median(o.map((x) => x.rssMb)),
+      };
+      const fm = { ms: median(f.map((x) => x.ms)), cpuMs: median(f.map((x) => x.cpuMs)), execs: median(f.map((x) => x.execs)) };
+      row[what] = {
+        netkeeper: m,
+        floor: fm,
+        ratio: +(m.ms / fm.ms).toFixed(2),
+        cpuRatio: +(m.cpuMs / fm.cpuMs).toFixed(2),
+        samplesMs: o.map((x) => Math.round(x.ms)),
+      };
     }
     if (samples.convergeIp.length) {
       const c = samples.convergeIp;
@@ -253,15 +269,16 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
-const f = (x) => `${Math.round(x.ms)} ms, ${x.execs} proc${x.rssMb !== undefined ? `, ${x.rssMb} MB` : ''}`;
-console.log('\n| containers | what | netkeeper (ms, processes, peak RSS) | floor (ms, processes) | ratio |\n|---|---|---|---|---|');
+const f = (x) => `${Math.round(x.ms)} ms, ${x.cpuMs} ms CPU, ${x.execs} proc${x.rssMb !== undefined ? `, ${x.rssMb} MB` : ''}`;
+console.log('\n| containers | what | netkeeper (wall, CPU, processes, peak RSS) | floor (wall, CPU, processes) | ratio wall / CPU |\n|---|---|---|---|---|');
 for (const row of results) {
   for (const what of ['converge', 'noop', 'noopIp', 'add', 'remove', 'move']) {
     const c = row[what];
-    console.log(`| ${row.containers} | ${what} | ${f(c.netkeeper)} | ${f(c.floor)} | ${c.ratio}× |`);
+    console.log(`| ${row.containers} | ${what} | ${f(c.netkeeper)} | ${f(c.floor)} | ${c.ratio}× / ${c.cpuRatio}× |`);
   }
-  if (row.convergeIp)
-    console.log(
-      `| ${row.containers} | converge (ip reader) | ${f(row.convergeIp)} | ${f(row.converge.floor)} | ${(row.convergeIp.ms / row.converge.floor.ms).toFixed(2)}× |`,
-    );
+  if (row.convergeIp) {
+    const c = row.convergeIp;
+    const fl = row.converge.floor;
+    console.log(`| ${row.containers} | converge (ip reader) | ${f(c)} | ${f(fl)} | ${(c.ms / fl.ms).toFixed(2)}× / ${(c.cpuMs / fl.cpuMs).toFixed(2)}× |`);
+  }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observed } from '../../src/model/plan.js';
 import { observe } from '../../src/shell/observe/kernel.js';
-import { netlinkReader } from '../../src/shell/observe/nl-reader.js';
+import { netlinkReader, SECOND_READER_AT } from '../../src/shell/observe/nl-reader.js';
 import { countingRunner, createRunner, type Runner } from '../../src/shell/runner.js';
 import { createSandbox, type Background, type Sandbox } from '../helpers/sandbox.js';
 
@@ -168,13 +168,18 @@ describe('the netlink reader', () => {
 
   it('a reader that dies: its share is read by the ip workers, and the next pass starts new readers', async () => {
     const pool = netlinkReader(sb.runner)!;
-    await pool.read(['/run/netns/c1', '/run/netns/c2']); // both readers up
+    // a read of many namespaces runs two readers (c1 goes to the first, c2 to the second)
+    const many = ['/run/netns/c1', '/run/netns/c2', ...Array.from({ length: SECOND_READER_AT }, (_, i) => `/run/netns/none${i}`)];
+    const first = await pool.read(many);
+    expect(first!.get('/run/netns/none0')).toEqual({ error: expect.stringMatching(/^nsenter: cannot open/) });
+    expect(pool.pids()).toHaveLength(2);
     const [victim] = pool.pids();
     process.kill(victim, 'SIGKILL');
     await waitFor(() => pool.broken);
     // the dead reader's share is marked for the ip workers, the other reader still answers
-    const share = await pool.read(['/run/netns/c1', '/run/netns/c2']);
-    expect([...share!.values()].map((r) => Object.keys(r)[0]).sort()).toEqual(['batch', 'fail']);
+    const share = await pool.read(many);
+    expect(share!.get('/run/netns/c1')).toHaveProperty('fail');
+    expect(share!.get('/run/netns/c2')).toHaveProperty('batch');
     const ip = await observeWith(sb.runner, 'ip');
     const after = await observeWith(sb.runner, 'netlink');
     expect(sorted(after.o)).toEqual(sorted(ip.o));

@@ -137,9 +137,20 @@ class NetlinkReader {
   }
 }
 
-/** Several readers (one per CPU, at most READERS), each reading its share of the namespaces. */
+/**
+ * Readers per runner: one to start with (a python3 + pyroute2 start costs ~0.1-0.3 s
+ * of CPU), a second one for a read of at least SECOND_READER_AT namespaces, so each
+ * dumps its share on its own core.
+ */
 class ReaderPool {
-  constructor(private readonly readers: NetlinkReader[]) {}
+  private readonly readers: NetlinkReader[];
+
+  constructor(
+    private readonly start: () => NetlinkReader,
+    private readonly max: number,
+  ) {
+    this.readers = [start()];
+  }
 
   /** pids of the reader processes (for tests) */
   pids(): number[] {
@@ -153,6 +164,7 @@ class ReaderPool {
 
   /** Read every path; undefined when no reader is available. A share whose reader died comes back as `fail` (read with ip). */
   async read(paths: readonly string[]): Promise<Map<string, NsRead> | undefined> {
+    while (paths.length >= SECOND_READER_AT && this.readers.length < this.max) this.readers.push(this.start());
     const shares: string[][] = this.readers.map(() => []);
     paths.forEach((p, i) => shares[i % shares.length].push(p));
     const got = await Promise.all(this.readers.map((r, i) => (shares[i].length ? r.read(shares[i]) : Promise.resolve(new Map<string, NsRead>()))));
@@ -166,8 +178,10 @@ class ReaderPool {
   }
 }
 
-/** Readers started per runner: each dumps its namespaces on one core. */
+/** At most this many readers per runner (and not more than CPUs). */
 export const READERS = 2;
+/** A read of this many namespaces or more starts the second reader. */
+export const SECOND_READER_AT = 100;
 
 const pools = new WeakMap<NonNullable<Runner['spawnLong']>, ReaderPool>();
 
@@ -177,8 +191,8 @@ export function netlinkReader(runner: Runner, env: NodeJS.ProcessEnv = process.e
   if (!spawnLong) return undefined;
   let pool = pools.get(spawnLong);
   if (!pool || pool.broken) {
-    const n = Math.max(1, Math.min(READERS, availableParallelism()));
-    pool = new ReaderPool(Array.from({ length: n }, () => new NetlinkReader(spawnLong(pythonFor(env), ['-c', NL_READER_PY, String(MARK.routeProto)]))));
+    const max = Math.max(1, Math.min(READERS, availableParallelism()));
+    pool = new ReaderPool(() => new NetlinkReader(spawnLong(pythonFor(env), ['-c', NL_READER_PY, String(MARK.routeProto)])), max);
     pools.set(spawnLong, pool);
   }
   return pool;
