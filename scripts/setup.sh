@@ -24,6 +24,8 @@ command -v modprobe >/dev/null  || need+=(kmod)
 command -v sysctl >/dev/null    || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # the tests verify the example units
 command -v groff >/dev/null     || need+=(groff-base)      # the tests render the man page
+# one process reads every namespace over netlink (src/shell/observe/nl-reader.ts); without it, one ip per namespace
+/usr/bin/python3 -c 'import importlib.util as u, sys; sys.exit(u.find_spec("pyroute2") is None)' 2>/dev/null || need+=(python3-pyroute2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -28,6 +28,7 @@ import { changeSubject, type Change, type Plan } from '../model/plan.js';
 import type { ObservedHost } from '../model/observed-host.js';
 import type { Topology } from '../model/topology.js';
 import type { PlanSides } from '../view/group.js';
+import { netlinkReader, readerFromEnv } from './observe/nl-reader.js';
 import { netnsPath } from '../model/netns-path.js';
 
 export { loadConfig, EMPTY_CONFIG, type Loaded };
@@ -101,6 +102,9 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const fs = passOpts.fs ?? nodeHostFs;
   const opts: Opts = { ...passOpts, fs, intent: passOpts.intent ?? fileIntent(undefined, fs), files: passOpts.files ?? fileRecord(undefined, fs) };
   const { runner, log } = opts;
+
+  // the namespace reader's start-up (python3 + pyroute2) overlaps loading the files
+  if (readerFromEnv() === 'netlink') netlinkReader(runner);
 
   // load
   const t0 = performance.now();

@@ -3,6 +3,7 @@
 // underlying error as `cause` (unless the caller passes allowFail).
 
 import { execa } from 'execa';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -55,6 +56,12 @@ export interface RunResult {
 
 export interface Runner {
   run(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+  /**
+   * Start a long-lived process with pipes on stdin/stdout/stderr (same prefix and PATH
+   * as run). Only runners of a real host have it (the fake kernel does not), so a
+   * caller that uses it must have a way without it.
+   */
+  spawnLong?(cmd: string, args: string[]): ChildProcessWithoutNullStreams;
 }
 
 export interface CreateRunnerOptions {
@@ -149,6 +156,10 @@ export function createRunner(options: CreateRunnerOptions = {}): Runner {
       if (opts.allowFail) return { stdout, stderr: errText, exitCode };
       throw new CommandError({ argv, exitCode, stdout, stderr: errText, timedOut: r.timedOut, cause: r, message });
     },
+    spawnLong(cmd: string, args: string[]): ChildProcessWithoutNullStreams {
+      const [file, ...rest] = [...prefix, cmd, ...args];
+      return spawn(file, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: toolPath(process.env.PATH) } });
+    },
   };
 }
 
@@ -172,5 +183,6 @@ export function countingRunner(inner: Runner): CountingRunner {
       calls.push([cmd, ...args]);
       return inner.run(cmd, args, opts);
     },
+    ...(inner.spawnLong ? { spawnLong: inner.spawnLong } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { managedHostSysctls, readHostSysctls } from './sysctls.js';
 import { readNetnsIdentity } from './netns-identity.js';
 import { readListeners } from './listeners.js';
 import { readRaFacts } from './ra.js';
+import { readerFromEnv } from './nl-reader.js';
 import type { HostObserveOptions } from './options.js';
 
 export { observeOptionsFor, type HostObserveOptions } from './options.js';
@@ -44,6 +45,7 @@ export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveO
     extraNamespaces: opts.extraNamespaces,
     preferPrimary: opts.preferPrimary,
     boundPorts: opts.boundPorts,
+    reader: opts.reader ?? readerFromEnv(),
     ...(reads.reuse ? { reuse: reads.reuse } : {}),
     ...(reads.record ? { record: reads.record } : {}),
   });

@@ -12,6 +12,7 @@ import { CommandError, type Runner } from '../runner.js';
 import { runNsBatches } from '../ns-batches.js';
 import { nodeHostFs, type ObserveFs } from '../host-fs.js';
 import { NETNS_DIR } from '../../model/netns-path.js';
+import { netlinkReader, type NsRead, type ReaderKind } from './nl-reader.js';
 
 export interface ObserveOptions {
   /** named namespaces (default /run/netns) */
@@ -36,6 +37,12 @@ export interface ObserveOptions {
   record?: Map<string, string>;
   /** read the host's bound ports (/proc/net/{tcp,udp}[6]): a port needs its host port chosen */
   boundPorts?: boolean;
+  /**
+   * how namespaces are read: 'netlink' (one long-lived pyroute2 reader for all of them,
+   * nl-reader.ts; falls back to 'ip' when it is not available) or 'ip' (default: one
+   * `nsenter … ip -j -batch` per namespace, run by shell workers)
+   */
+  reader?: ReaderKind;
 }
 
 /** nsenter could not enter the file (stale entry, not a namespace): not an ip failure. */
@@ -64,12 +71,19 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     const present = await Promise.all(toRead.map(async (n) => n.origin !== 'adopted' || (await fs.stat(n.path)) !== undefined));
     const live = toRead.filter((_, i) => present[i]);
     const fetch = live.filter((n) => !opts.reuse?.has(n.path));
+    const nl = opts.reader === 'netlink' && fetch.length ? await netlinkReader(runner)?.read(fetch.map((n) => n.path)) : undefined;
+    // what the netlink reader did not answer (not available, or a read that failed) goes to the ip workers
+    const viaIp = fetch.filter((n) => !nl || 'fail' in nl.get(n.path)!);
     const results = await runNsBatches(
       runner,
-      fetch.map((n) => ({ path: n.path, input: batchInput(NS_BATCH), flags: IP_BATCH_ARGS.slice(0, -2) })),
+      viaIp.map((n) => ({ path: n.path, input: batchInput(NS_BATCH), flags: IP_BATCH_ARGS.slice(0, -2) })),
       opts.concurrency ?? Math.min(4, Math.max(1, availableParallelism())),
     );
-    const fetched = new Map(fetch.map((n, i) => [n.path, results[i]]));
+    const fetched = new Map<string, { exitCode: number; stdout: string; stderr: string }>(viaIp.map((n, i) => [n.path, results[i]]));
+    for (const [path, r] of nl ?? new Map<string, NsRead>()) {
+      if ('batch' in r) fetched.set(path, { exitCode: 0, stdout: r.batch, stderr: '' });
+      else if ('error' in r) fetched.set(path, { exitCode: 1, stdout: '', stderr: r.error });
+    }
     const read = live.map((n) => {
       const cap: NsCapture = { name: n.name, path: n.path, origin: n.origin };
       const reused = opts.reuse?.get(n.path);

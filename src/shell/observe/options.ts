@@ -7,6 +7,7 @@
 import type { Config } from '../../model/config.js';
 import { specNetnsPath } from '../../model/netns-path.js';
 import { identitySpec, type IdentitySpec } from './netns-identity.js';
+import type { ReaderKind } from './nl-reader.js';
 
 export interface HostObserveOptions {
   /** adopted namespaces (by path or /proc/PID/ns/net), observed under these names */
@@ -22,6 +23,8 @@ export interface HostObserveOptions {
   identity: IdentitySpec;
   /** the files declare IPv6 subnets: forwarding may be turned on (read what the RA guard needs, when it is off) */
   ipv6: boolean;
+  /** how namespaces are read (default: readerFromEnv(), netlink unless NETKEEPER_READER=ip) */
+  reader?: ReaderKind;
 }
 
 export function observeOptionsFor(config: Config): HostObserveOptions {
