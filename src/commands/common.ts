@@ -20,6 +20,10 @@ export interface CommonOptions {
   detail?: boolean;
   /** plan: write the plan to this file (a saved plan, applied with `netkeeper apply FILE`) */
   out?: string;
+  /** reconcile, apply, destroy: roll a failed pass back (default true; --no-rollback) */
+  rollback?: boolean;
+  /** reconcile --once --confirm S: revert unless confirmed within S seconds */
+  confirm?: number;
   /** words after the command (e.g. `status networks`, `status web`, `apply FILE`) */
   args: string[];
 }
@@ -35,7 +39,7 @@ export interface Context {
 }
 
 /** Exit codes (SPEC §4), told apart by scripts: documented in EXIT_CODES below, the help, the man page and the README. */
-export const EXIT = { ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: LOCK_BUSY_EXIT } as const;
+export const EXIT = { ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: LOCK_BUSY_EXIT, rolledBack: 6 } as const;
 
 /** What each exit code means: the one text for `--help`, the man page and the README (a test keeps the README in step). */
 export const EXIT_CODES: { code: number; short: string; long: string }[] = [
@@ -59,5 +63,10 @@ export const EXIT_CODES: { code: number; short: string; long: string }[] = [
     code: EXIT.lockBusy,
     short: 'lock busy: another run held it for --lock-timeout seconds',
     long: 'The lock was busy: another netkeeper (a watcher pass, a reconcile --once, a destroy) held /run/netkeeper/lock for --lock-timeout seconds. Nothing was applied; try again later.',
+  },
+  {
+    code: EXIT.rolledBack,
+    short: 'rolled back: a step failed, or --confirm expired',
+    long: 'The pass was rolled back: a step failed while applying and everything the pass had changed was undone (the failures are listed), or reconcile --confirm was not confirmed in time and the change was reverted. The kernel is as it was before the pass. (--no-rollback: a failed step exits 1 instead, the rest still pending.)',
   },
 ];

@@ -9,18 +9,26 @@ import { planText, progressPrinter, type ProgressPrinter } from './plan-view.js'
 import { planJson } from './plan-json.js';
 import { groupPlan, type PlanSides } from '../view/group.js';
 import type { Change } from '../model/plan.js';
+import { reportPending, reportRolledBack } from './report-rollback.js';
+import { confirmAfterApply } from './confirm.js';
 
 /** One writer at a time (SPEC §3): reconcile --once, apply FILE, destroy (destroy.ts) and each watcher pass take the lock. */
 export const locked = (ctx: Context, what: string, fn: () => Promise<number>) =>
   underLock({ what, timeoutMs: (ctx.opts.lockTimeout ?? 60) * 1000, log: ctx.log, err: ctx.err }, fn);
 
 export async function reconcileOnce(ctx: Context): Promise<number> {
-  return locked(ctx, 'reconcile --once', () => applyAndReport(ctx, 'once', {}));
+  const confirm = ctx.opts.confirm;
+  if (confirm === undefined) return locked(ctx, 'reconcile --once', () => applyAndReport(ctx, 'once', {}));
+  // --confirm: the lock is held while waiting, so no other writer changes what would be reverted
+  return locked(ctx, 'reconcile --once --confirm', () =>
+    applyAndReport(ctx, 'once', { confirmDeadline: Date.now() + confirm * 1000 }, (o, code) => confirmAfterApply(ctx, o, code, confirm)),
+  );
 }
 
 /** What a pass ended as, in the words of the watcher's state file. */
 function resultOf(o: PassOutcome): PassResult {
   if (o.status === 'invalid' || o.status === 'refused' || o.status === 'conflict') return o.status;
+  if (o.status === 'rolled-back') return 'failed';
   if (o.status !== 'applied') return 'error';
   if (o.report.failed.length || o.remaining.changes.length) return 'failed';
   if (o.remaining.conflicts.length) return 'conflict';
@@ -39,7 +47,13 @@ function appliedCounts(changes: Change[], sides: PlanSides): string {
  * while applying (stderr), then the result in the same grouping; with --json
  * only the result, as JSON.
  */
-export async function applyAndReport(ctx: Context, trigger: string, extra: Partial<PassOptions>): Promise<number> {
+export async function applyAndReport(
+  ctx: Context,
+  trigger: string,
+  extra: Partial<PassOptions>,
+  /** reconcile --confirm: wait for the confirmation once applied */
+  then?: (o: PassOutcome, code: number) => Promise<number>,
+): Promise<number> {
   const t0 = performance.now();
   let progress: ProgressPrinter | undefined;
   const o = await runPass({
@@ -48,6 +62,7 @@ export async function applyAndReport(ctx: Context, trigger: string, extra: Parti
     allowEmpty: ctx.opts.allowEmpty,
     runner: ctx.runner,
     log: ctx.log,
+    rollback: ctx.opts.rollback !== false,
     ...extra,
     onPlanned: (plan, sides) => {
       if (plan.changes.length === 0) return;
@@ -59,40 +74,48 @@ export async function applyAndReport(ctx: Context, trigger: string, extra: Parti
     onProgress: (done, total) => progress?.update(done, total),
   }).finally(() => progress?.stop());
   const result = resultOf(o);
-  const applied = o.status === 'applied' ? o : undefined;
+  const applied = o.status === 'applied' || o.status === 'rolled-back' ? o : undefined;
   logPassDone(ctx.log, {
     trigger,
     result,
     changes: countChanges(applied?.plan.changes ?? []),
     keys: changedKeys(applied?.plan.changes ?? []),
     failed: applied?.report.failed.length ?? 0,
-    pending: applied?.remaining.changes.length ?? 0,
+    pending: o.status === 'applied' ? o.remaining.changes.length : 0,
     usedLastGood: false,
     ms: Math.round(performance.now() - t0),
   });
-  if (ctx.opts.json) return reportJson(ctx, o, result);
+  if ('pending' in o) reportPending(ctx, o.pending);
+  if (ctx.opts.json) {
+    const code = reportJson(ctx, o, result);
+    return then ? then(o, code) : code;
+  }
   const bad = reportProblem(ctx, o);
   if (bad !== undefined) return bad;
+  if (o.status === 'rolled-back') return reportRolledBack(ctx, o);
   if (o.status !== 'applied') throw new Error(`unexpected pass outcome ${o.status}`);
   const sides = o.sides ?? { desired: [], observed: [] };
-  return reportApplied(ctx, o, 'Apply complete', {
+  const code = reportApplied(ctx, o, 'Apply complete', {
     list: (changes) => planText(ctx, { changes, conflicts: [] }, sides),
     counts: (changes) => appliedCounts(changes, sides),
   });
+  return then ? then(o, code) : code;
 }
 
 /** reconcile --json: the result (docs/json.md). */
 function reportJson(ctx: Context, o: PassOutcome, result: PassResult): number {
   const a = o.status === 'applied' ? o : undefined;
+  const rb = o.status === 'rolled-back' ? o : undefined;
   const errors = o.status === 'invalid' ? o.errors : o.status === 'conflict' ? o.plan.conflicts : [];
   ctx.out(
     JSON.stringify(
       {
-        ...planJson({ plan: a?.plan ?? { changes: [], conflicts: o.status === 'conflict' ? o.plan.conflicts : [] }, sides: a?.sides }),
-        result,
+        ...planJson({ plan: (a ?? rb)?.plan ?? { changes: [], conflicts: o.status === 'conflict' ? o.plan.conflicts : [] }, sides: (a ?? rb)?.sides }),
+        result: rb && rb.rollback.left.length === 0 ? 'rolled-back' : result,
         ...(o.status === 'refused' ? { reason: o.reason } : {}),
         errors,
-        failed: a?.report.failed ?? [],
+        failed: (a ?? rb)?.report.failed ?? [],
+        ...(rb ? { rollback: { undone: rb.rollback.changes.map((c) => c.key), failed: rb.rollback.report.failed, left: rb.rollback.left } } : {}),
         pending: a?.remaining.changes ?? [],
         remainingConflicts: a?.remaining.conflicts ?? [],
       },
@@ -100,6 +123,7 @@ function reportJson(ctx: Context, o: PassOutcome, result: PassResult): number {
       2,
     ) + '\n',
   );
+  if (rb) return rb.rollback.left.length === 0 ? EXIT.rolledBack : EXIT.failed;
   return result === 'in-sync' || result === 'applied' ? EXIT.ok : result === 'conflict' ? EXIT.conflict : EXIT.failed;
 }
 
