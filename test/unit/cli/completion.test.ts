@@ -25,7 +25,7 @@ describe('bash completion', () => {
   });
 
   it("completes commands, each command's own options, and option values", () => {
-    expect(complete('')).toEqual(['validate', 'plan', 'apply', 'reconcile', 'status', 'destroy', 'completion', 'help', '--help', '--version']);
+    expect(complete('')).toEqual(['validate', 'plan', 'apply', 'reconcile', 'status', 'destroy', 'confirm', 'completion', 'help', '--help', '--version']);
     expect(complete('re')).toEqual(['reconcile']);
     expect(complete('plan', '--d')).toEqual(['--dir', '--detail']);
     expect(complete('plan', '--o')).toEqual(['--out']);
