@@ -29,31 +29,53 @@ export type BeforeImage = Map<string, Resource | null>;
 /** Link types netkeeper can make again (render/ip.ts linkAdd); others are left alone. */
 const REMAKEABLE = new Set(['bridge', 'vxlan', 'macvlan', 'veth', 'loopback']);
 
-/** What goes with a namespace: everything in it, and the other ends of veths into it. */
-function inNamespace(r: Resource, ns: string): boolean {
-  if (r.kind === 'netns') return false;
-  if (r.ns === ns) return true;
-  return r.kind === 'link' && vethPeer(r)?.ns === ns;
-}
+/** What goes with the namespaces and links a plan removes, indexed (one lookup per observed object). */
+class Gone {
+  readonly ns = new Set<string>();
+  /** removed links by namespace */
+  readonly links = new Map<string, Set<string>>();
+  /** keys of the veth peers of removed links */
+  readonly peers = new Set<string>();
 
-/** What goes with (or changes with) a link removed: its addresses, routes, neighbours, FDB entries, ports, peer. */
-function onLink(r: Resource, l: LinkRes, peer: { ns: string; ifname: string } | undefined): boolean {
-  if (peer && r.kind === 'link' && r.ns === peer.ns && r.ifname === peer.ifname) return true;
-  if (r.ns !== l.ns) return false;
-  switch (r.kind) {
-    case 'addr':
-      return r.ifname === l.ifname;
-    case 'route':
-      return r.dev === l.ifname || r.dev === undefined || !!r.via; // a gateway route may hang on the link's subnet
-    case 'neigh':
-    case 'fdb':
-      return r.dev === l.ifname;
-    case 'link':
-      return r.master === l.ifname;
-    case 'sysctl':
-      return r.name.includes(`.conf.${l.ifname}.`);
-    default:
-      return false;
+  addLink(l: LinkRes): void {
+    let set = this.links.get(l.ns);
+    if (!set) this.links.set(l.ns, (set = new Set()));
+    set.add(l.ifname);
+    const p = vethPeer(l);
+    if (p) this.peers.add(`link:${p.ns}/${p.ifname}`);
+  }
+
+  get empty(): boolean {
+    return this.ns.size === 0 && this.links.size === 0;
+  }
+
+  /** `r` goes (or changes) with a removed namespace or link. */
+  takes(r: Resource): boolean {
+    if (r.kind === 'netns') return false;
+    // a namespace: everything in it, and the other ends of veths into it
+    if (this.ns.has(r.ns)) return true;
+    if (r.kind === 'link' && this.ns.size && this.ns.has(vethPeer(r)?.ns ?? '')) return true;
+    // a link: its peer, addresses, routes, neighbours, FDB entries, ports, per-interface sysctls
+    if (this.peers.has(r.key)) return true;
+    const set = this.links.get(r.ns);
+    if (!set) return false;
+    switch (r.kind) {
+      case 'addr':
+        return set.has(r.ifname);
+      case 'route':
+        return r.dev === undefined || set.has(r.dev) || !!r.via; // a gateway route may hang on the link's subnet
+      case 'neigh':
+      case 'fdb':
+        return set.has(r.dev);
+      case 'link':
+        return !!r.master && set.has(r.master);
+      case 'sysctl': {
+        const m = /^net\.ipv[46]\.(?:conf|neigh)\.(.+)\.[^.]+$/.exec(r.name);
+        return !!m && set.has(m[1]);
+      }
+      default:
+        return false;
+    }
   }
 }
 
@@ -73,8 +95,7 @@ export function beforeImage(changes: Change[], observed: ResourceMap): BeforeIma
   const add = (r: Resource) => {
     if (!image.has(r.key) || image.get(r.key) === null) image.set(r.key, normalise(r));
   };
-  const goneNs: string[] = [];
-  const goneLinks: LinkRes[] = [];
+  const gone = new Gone();
   for (const c of changes) {
     const o = observed.get(c.key);
     if (o) add(o);
@@ -87,15 +108,10 @@ export function beforeImage(changes: Change[], observed: ResourceMap): BeforeIma
       else if (!image.has(pk)) image.set(pk, null);
     }
     if (!o || (c.action !== 'delete' && c.action !== 'replace')) continue;
-    if (o.kind === 'netns' && o.origin !== 'adopted') goneNs.push(o.name);
-    if (o.kind === 'link') goneLinks.push(o);
+    if (o.kind === 'netns' && o.origin !== 'adopted') gone.ns.add(o.name);
+    if (o.kind === 'link') gone.addLink(o);
   }
-  if (goneNs.length || goneLinks.length) {
-    const peers = goneLinks.map((l) => vethPeer(l));
-    for (const r of observed.values()) {
-      if (goneNs.some((ns) => inNamespace(r, ns)) || goneLinks.some((l, i) => onLink(r, l, peers[i]))) add(r);
-    }
-  }
+  if (!gone.empty) for (const r of observed.values()) if (gone.takes(r)) add(r);
   return image;
 }
 
@@ -179,16 +195,16 @@ export function reversePlan(changes: Change[], observed: ResourceMap): Change[] 
     if (c.action === 'delete') after.delete(c.key);
     else after.set(c.key, c.after);
   }
-  // what went with a deleted namespace or link
-  const gone = changes.filter((c) => c.action === 'delete' || c.action === 'replace').map((c) => c.key);
-  for (const k of gone) {
-    const o = observed.get(k);
-    if (!o) continue;
-    for (const [key, r] of image) {
-      if (!r || key === k || changes.some((c) => c.key === key && c.action !== 'delete')) continue;
-      if ((o.kind === 'netns' && inNamespace(r, o.name)) || (o.kind === 'link' && onLink(r, o, vethPeer(o)) && r.kind !== 'link')) after.delete(key);
-    }
+  // what went with a deleted namespace or link (and is not made again by the plan)
+  const gone = new Gone();
+  for (const c of changes) {
+    if (c.action !== 'delete' && c.action !== 'replace') continue;
+    const o = observed.get(c.key);
+    if (o?.kind === 'netns' && o.origin !== 'adopted') gone.ns.add(o.name);
+    if (o?.kind === 'link') gone.addLink(o);
   }
+  const kept = new Set(changes.filter((c) => c.action !== 'delete').map((c) => c.key));
+  for (const [key, r] of image) if (r && !kept.has(key) && gone.takes(r) && (r.kind !== 'link' || gone.ns.has(r.ns) || gone.peers.has(key))) after.delete(key);
   return reverseChanges(image, after);
 }
 

@@ -220,6 +220,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   log.debug({ ms: ms(t3), processes: report.processes }, 'applied');
   await opts.files.note(plan.changes, new Set(report.done), observed);
   if (image && report.failed.length) {
+    log.warn({ failed: report.failed.length }, 'a step failed; rolling the pass back');
     const rb = await rollBack(image, rollbackDeps(opts, what, routers));
     if (rb.left.length === 0) await store.remove();
     return { status: 'rolled-back', plan, report, rollback: rb, sides, ...(pending ? { pending } : {}) };
