@@ -62,7 +62,8 @@ function combinationError(i: Invocation): string | undefined {
   if (i.name === 'reconcile' && i.opts.once && i.cmd.getOptionValueSource('audit') === 'cli')
     return '--audit is for the watcher; reconcile --once reads everything';
   if (i.name === 'reconcile' && !i.opts.once && i.opts.confirm !== undefined) return '--confirm goes with reconcile --once';
-  if (i.name === 'reconcile' && i.opts.confirm !== undefined && i.opts.rollback === false) return '--confirm needs the rollback record; it does not go with --no-rollback';
+  if (i.name === 'reconcile' && i.opts.confirm !== undefined && i.opts.rollback === false)
+    return '--confirm needs the rollback record; it does not go with --no-rollback';
   if (i.name === 'reconcile' && !i.opts.once && i.opts.json) return '--json goes with reconcile --once (the watcher logs JSON lines on stderr)';
   return undefined;
 }

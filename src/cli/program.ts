@@ -50,7 +50,8 @@ const o = {
   detail: (what: string) => new Option('--detail', what),
   lockTimeout: () =>
     new Option('--lock-timeout <S>', "wait at most S seconds for another run's lock, then exit 4").default(60).argParser(seconds('--lock-timeout', 'zero')),
-  noRollback: () => new Option('--no-rollback', 'when a step fails, leave what was applied (the rest stays pending, exit 1) instead of rolling the pass back (exit 6)'),
+  noRollback: () =>
+    new Option('--no-rollback', 'when a step fails, leave what was applied (the rest stays pending, exit 1) instead of rolling the pass back (exit 6)'),
   logLevel: () => new Option('--log-level <LEVEL>', 'log level of the JSON log on stderr').choices(LOG_LEVELS).default('info'),
 };
 
@@ -165,10 +166,9 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.noRollback())
     .addOption(o.lockTimeout());
 
-  add('confirm', 'keep the change a reconcile --once --confirm is waiting to have confirmed', [0, 1])
-    .description(
-      'Tells a `reconcile --once --confirm S` that is waiting (from another shell) to keep what it applied. Without it the change is reverted when the S seconds are over — also when the waiting run was killed (its revert timer, or the next run, reverts).',
-    );
+  add('confirm', 'keep the change a reconcile --once --confirm is waiting to have confirmed', [0, 1]).description(
+    'Tells a `reconcile --once --confirm S` that is waiting (from another shell) to keep what it applied. Without it the change is reverted when the S seconds are over — also when the waiting run was killed (its revert timer, or the next run, reverts).',
+  );
 
   add('completion', 'print a shell completion script (bash or zsh)', [0, 1])
     .description(

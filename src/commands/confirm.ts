@@ -33,7 +33,9 @@ export async function confirmAfterApply(ctx: Context, o: PassOutcome, code: numb
   const done = await finishUnfinished({ runner: ctx.runner, log: ctx.log }, store);
   const left = done?.result?.left ?? [];
   if (left.length) {
-    ctx.err(`error: not confirmed in ${seconds} s and reverting did not complete; still differing from before the pass:\n${left.map((c) => `  ${c.action} ${c.key}\n`).join('')}`);
+    ctx.err(
+      `error: not confirmed in ${seconds} s and reverting did not complete; still differing from before the pass:\n${left.map((c) => `  ${c.action} ${c.key}\n`).join('')}`,
+    );
     return EXIT.failed;
   }
   ctx.err(`reverted: not confirmed in ${seconds} s; ${done?.result?.changes.length ?? 0} changes undone, the kernel is as it was before the pass\n`);

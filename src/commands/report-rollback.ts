@@ -28,6 +28,8 @@ export function reportRolledBack(ctx: Context, o: Extract<PassOutcome, { status:
     ctx.err(`error: ${verb} failed and rolling it back did not complete; still differing from before the pass:\n${list(rb.left)}`);
     return EXIT.failed;
   }
-  ctx.err(`rolled back: ${verb} failed (${o.report.failed.length} failed of ${o.plan.changes.length} changes); ${rb.changes.length} changes undone, the kernel is as it was before the pass\n`);
+  ctx.err(
+    `rolled back: ${verb} failed (${o.report.failed.length} failed of ${o.plan.changes.length} changes); ${rb.changes.length} changes undone, the kernel is as it was before the pass\n`,
+  );
   return EXIT.rolledBack;
 }

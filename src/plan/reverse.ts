@@ -178,11 +178,17 @@ export function reverseChanges(image: BeforeImage, now: ResourceMap): Change[] {
   for (const b of equal) {
     if (!onMade(b, made)) continue;
     const n = now.get(b.key)!;
-    out.push(b.kind === 'link' ? { action: 'update', key: b.key, before: n, after: b, reason: 'rollback: its master is made again' } : { action: 'create', key: b.key, before: n, after: b, reason: 'rollback: made again with what it hangs on' });
+    out.push(
+      b.kind === 'link'
+        ? { action: 'update', key: b.key, before: n, after: b, reason: 'rollback: its master is made again' }
+        : { action: 'create', key: b.key, before: n, after: b, reason: 'rollback: made again with what it hangs on' },
+    );
   }
   // what is in a namespace the rollback deletes goes with it
   const goneNs = new Set(out.filter((c) => c.action === 'delete' && c.before.kind === 'netns').map((c) => (c.before as { name: string }).name));
-  const kept = out.filter((c) => !(c.action === 'delete' && c.before.kind !== 'link' && c.before.kind !== 'netns' && c.before.ns !== HOST_NS && goneNs.has(c.before.ns)));
+  const kept = out.filter(
+    (c) => !(c.action === 'delete' && c.before.kind !== 'link' && c.before.kind !== 'netns' && c.before.ns !== HOST_NS && goneNs.has(c.before.ns)),
+  );
   return orderChanges(kept);
 }
 

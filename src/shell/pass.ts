@@ -203,7 +203,14 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   if (plan.changes.length === 0) {
     await opts.files.note([], new Set(), observed);
     await opts.intent.settle(plan);
-    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan, sides, ...(pending ? { pending } : {}) };
+    return {
+      status: 'applied',
+      plan,
+      report: { done: [], failed: [], processes: 0, readBack: new Map() },
+      remaining: plan,
+      sides,
+      ...(pending ? { pending } : {}),
+    };
   }
   const t3 = performance.now();
   await opts.intent.record(plan.changes);
@@ -212,7 +219,8 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const image = rollback ? beforeImage(plan.changes, observed.resources) : undefined;
   const id = `${process.pid}-${Date.now()}`;
   const routers = what.firewall?.routers;
-  if (image) await store.write({ id, pid: process.pid, at: new Date().toISOString(), state: 'applying', ...(routers ? { routers } : {}), image: imageEntries(image) });
+  if (image)
+    await store.write({ id, pid: process.pid, at: new Date().toISOString(), state: 'applying', ...(routers ? { routers } : {}), image: imageEntries(image) });
   log.debug({ ms: ms(t3), keys: image?.size ?? 0 }, 'rollback recorded');
   await rememberHostSysctls(plan.changes, undefined, fs); // destroy gives them back
   const touched = touchedNamespaces(plan);
@@ -240,7 +248,15 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   if (!verified.ok) return { status: 'invalid', errors: verified.errors };
   await opts.intent.settle(verified.plan);
   if (image && opts.confirmDeadline !== undefined) {
-    await store.write({ id, pid: process.pid, at: new Date().toISOString(), state: 'confirm', deadline: opts.confirmDeadline, ...(routers ? { routers } : {}), image: imageEntries(image) });
+    await store.write({
+      id,
+      pid: process.pid,
+      at: new Date().toISOString(),
+      state: 'confirm',
+      deadline: opts.confirmDeadline,
+      ...(routers ? { routers } : {}),
+      image: imageEntries(image),
+    });
     return { status: 'applied', plan, report, remaining: verified.plan, sides, recordId: id, ...(pending ? { pending } : {}) };
   }
   if (image) await store.remove();

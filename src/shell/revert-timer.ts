@@ -42,11 +42,7 @@ async function main(id: string): Promise<number> {
     if (left <= 0) break;
     await sleep(Math.min(1000, left));
   }
-  const [{ createLogger }, { createRunner }, { finishUnfinished }] = await Promise.all([
-    import('./log.js'),
-    import('./runner.js'),
-    import('./pass.js'),
-  ]);
+  const [{ createLogger }, { createRunner }, { finishUnfinished }] = await Promise.all([import('./log.js'), import('./runner.js'), import('./pass.js')]);
   const log = createLogger('info');
   return underLock({ what: 'confirm timer', timeoutMs: 3600_000, log, err: (t) => process.stderr.write(t) }, async () => {
     const rec = await store.read();

@@ -219,7 +219,12 @@ export class WatchPass {
       const failures = outcome.report.failed.map((f) => `${f.key}: ${f.command}: ${f.error}`);
       const left = rb.left.map((c) => `not rolled back: ${c.action} ${c.key}`);
       summary.errors.push(...truncate([...failures, ...left], MAX_ERRORS));
-      log.warn({ failed: truncate(failures, MAX_ERRORS), undone: rb.changes.length, left: truncate(left, MAX_ERRORS) }, rb.left.length ? 'a step failed; rolling the pass back did not complete; retrying with backoff' : 'a step failed; the pass was rolled back; retrying with backoff');
+      log.warn(
+        { failed: truncate(failures, MAX_ERRORS), undone: rb.changes.length, left: truncate(left, MAX_ERRORS) },
+        rb.left.length
+          ? 'a step failed; rolling the pass back did not complete; retrying with backoff'
+          : 'a step failed; the pass was rolled back; retrying with backoff',
+      );
       return 'retry';
     }
     if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);

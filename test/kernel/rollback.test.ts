@@ -76,7 +76,13 @@ async function snapshot(): Promise<string> {
     );
     out.push(r.stdout);
   }
-  out.push((await sb.sh('sysctl -a 2>/dev/null | grep -E "route_localnet|bridge-nf-call" | sort; for f in $(find /etc/netns | sort); do echo "## $f"; [ -f $f ] && cat $f; done')).stdout);
+  out.push(
+    (
+      await sb.sh(
+        'sysctl -a 2>/dev/null | grep -E "route_localnet|bridge-nf-call" | sort; for f in $(find /etc/netns | sort); do echo "## $f"; [ -f $f ] && cat $f; done',
+      )
+    ).stdout,
+  );
   return out.join('\n');
 }
 
@@ -126,7 +132,9 @@ afterAll(async () => {
 });
 
 describe('rollback in a sandbox', () => {
-  it('iptables-restore fails after the host batch, then one namespace batch fails: each pass is undone exactly (exit 6); --no-rollback leaves it half-done (exit 1)', { timeout: 240_000 }, async () => {
+  it('iptables-restore fails after the host batch, then one namespace batch fails: each pass is undone exactly (exit 6); --no-rollback leaves it half-done (exit 1)', {
+    timeout: 240_000,
+  }, async () => {
     const s0 = await snapshot();
     await writeFile(join(bin, 'arm-restore'), '');
     const r1 = await sb.netkeeper(['reconcile', '--once', '--dir', B], { env: faulty() });
@@ -153,7 +161,9 @@ describe('rollback in a sandbox', () => {
     expect(back.exitCode, show(back)).toBe(0);
   });
 
-  it('--confirm: not confirmed → reverted, exit 6; confirmed → kept; killed while waiting → the timer reverts at the deadline', { timeout: 240_000 }, async () => {
+  it('--confirm: not confirmed → reverted, exit 6; confirmed → kept; killed while waiting → the timer reverts at the deadline', {
+    timeout: 240_000,
+  }, async () => {
     const s0 = await snapshot();
     const r = await sb.netkeeper(['reconcile', '--once', '--dir', B, '--confirm', '2'], { env: env() });
     if (process.env.NK_SHOW) console.log(`reconcile --confirm 2, unconfirmed:\n${show(r)}`);

@@ -177,7 +177,8 @@ describe('crash safety', () => {
       const plan = await sb.netkeeper(['plan', '--dir', c.dir], { env: env() });
       if (plan.exitCode !== 0) problems.push(`plan after: exit ${plan.exitCode}: ${(plan.stdout + plan.stderr).slice(0, 1500)}`);
       problems.push(...(await leftovers(c)));
-      if (inRollback && !/rolled back an unfinished pass/.test(again.stderr)) problems.push(`killed during the rollback, but the next run did not complete it: ${again.stderr.slice(0, 800)}`);
+      if (inRollback && !/rolled back an unfinished pass/.test(again.stderr))
+        problems.push(`killed during the rollback, but the next run did not complete it: ${again.stderr.slice(0, 800)}`);
       results.push({ i, delayMs, group, problems, inRollback });
       if (problems.length) {
         // leave a clean state for the next round, so one failure does not hide the others

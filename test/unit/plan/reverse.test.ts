@@ -5,7 +5,18 @@ import { chainRes, toMap, type Resource } from '../../../src/model/resources.js'
 import type { Change } from '../../../src/model/plan.js';
 
 const netns = (name: string): Resource => ({ kind: 'netns', key: `netns:${name}`, ns: name, owned: true, name, origin: 'named', path: `/run/netns/${name}` });
-const bridge = (ifname: string, mtu = 1500): Resource => ({ kind: 'link', key: `link:host/${ifname}`, ns: 'host', owned: true, ifname, type: 'bridge', up: true, mtu, alias: 'nk:net:x', ifindex: 7 });
+const bridge = (ifname: string, mtu = 1500): Resource => ({
+  kind: 'link',
+  key: `link:host/${ifname}`,
+  ns: 'host',
+  owned: true,
+  ifname,
+  type: 'bridge',
+  up: true,
+  mtu,
+  alias: 'nk:net:x',
+  ifindex: 7,
+});
 const veth = (ns: string, ifname: string, peer: { ns: string; ifname: string }, master?: string): Resource => ({
   kind: 'link',
   key: `link:${ns}/${ifname}`,
@@ -27,16 +38,45 @@ const show = (cs: Change[]) => cs.map((c) => `${c.action} ${c.key}`);
 
 describe('reverse of a plan', () => {
   it('what the pass creates is deleted; what it changes goes back to its observed attributes; order is a plan order', () => {
-    const observed = toMap([bridge('br0', 1500), chainRes('host', 'ipv4', 'nat', 'NK-PORTS', ['-j A']), sysctl('net.ipv4.ip_forward', '0'), file('/etc/netns/web/hosts', 'old\n')]);
+    const observed = toMap([
+      bridge('br0', 1500),
+      chainRes('host', 'ipv4', 'nat', 'NK-PORTS', ['-j A']),
+      sysctl('net.ipv4.ip_forward', '0'),
+      file('/etc/netns/web/hosts', 'old\n'),
+    ]);
     const changes: Change[] = [
       { action: 'create', key: 'netns:api', after: netns('api'), reason: '' },
       { action: 'update', key: 'link:host/br0', before: bridge('br0', 1500), after: bridge('br0', 1400), reason: '' },
-      { action: 'update', key: 'chain:host/nat/NK-PORTS', before: chainRes('host', 'ipv4', 'nat', 'NK-PORTS', ['-j A']), after: chainRes('host', 'ipv4', 'nat', 'NK-PORTS', ['-j B']), reason: '' },
-      { action: 'update', key: 'sysctl:host/net.ipv4.ip_forward', before: sysctl('net.ipv4.ip_forward', '0'), after: sysctl('net.ipv4.ip_forward', '1'), reason: '' },
-      { action: 'update', key: 'file:/etc/netns/web/hosts', before: file('/etc/netns/web/hosts', 'old\n'), after: file('/etc/netns/web/hosts', 'new\n'), reason: '' },
+      {
+        action: 'update',
+        key: 'chain:host/nat/NK-PORTS',
+        before: chainRes('host', 'ipv4', 'nat', 'NK-PORTS', ['-j A']),
+        after: chainRes('host', 'ipv4', 'nat', 'NK-PORTS', ['-j B']),
+        reason: '',
+      },
+      {
+        action: 'update',
+        key: 'sysctl:host/net.ipv4.ip_forward',
+        before: sysctl('net.ipv4.ip_forward', '0'),
+        after: sysctl('net.ipv4.ip_forward', '1'),
+        reason: '',
+      },
+      {
+        action: 'update',
+        key: 'file:/etc/netns/web/hosts',
+        before: file('/etc/netns/web/hosts', 'old\n'),
+        after: file('/etc/netns/web/hosts', 'new\n'),
+        reason: '',
+      },
     ];
     const rev = reversePlan(changes, observed);
-    expect(show(rev)).toEqual(['delete netns:api', 'update link:host/br0', 'update sysctl:host/net.ipv4.ip_forward', 'update chain:host/nat/NK-PORTS', 'update file:/etc/netns/web/hosts']);
+    expect(show(rev)).toEqual([
+      'delete netns:api',
+      'update link:host/br0',
+      'update sysctl:host/net.ipv4.ip_forward',
+      'update chain:host/nat/NK-PORTS',
+      'update file:/etc/netns/web/hosts',
+    ]);
     const back = Object.fromEntries(rev.map((c) => [c.key, c.after]));
     expect(back['link:host/br0']).toMatchObject({ mtu: 1500 });
     expect(back['chain:host/nat/NK-PORTS']).toMatchObject({ rules: ['-j A'] });
