@@ -108,6 +108,17 @@ async function leftovers(c: Cfg): Promise<string[]> {
   return bad;
 }
 
+/** ms until a background run's output contains `text` (polled; the run's exit ends the wait). */
+async function whenSaid(bg: { output(): string; exited: Promise<number | null> }, text: string): Promise<number> {
+  const t0 = Date.now();
+  let done = false;
+  void bg.exited.then(() => {
+    done = true;
+  });
+  while (!bg.output().includes(text) && !done) await new Promise((r) => setTimeout(r, 20));
+  return Date.now() - t0;
+}
+
 beforeAll(async () => {
   sb = await createSandbox();
   work = await mkdtemp(join(tmpdir(), 'nk-crash-'));
@@ -139,12 +150,14 @@ describe('crash safety', () => {
     expect(second.exitCode, second.stderr).toBe(0);
     const switchMs = Date.now() - t1;
     expect(await leftovers(B)).toEqual([]);
-    // calibrate: a switch whose nat restore fails, rolled back (B stays)
+    // calibrate: a switch whose nat restore fails, rolled back (B stays): when the rollback starts, how long it takes
     await writeFile(join(bin, 'arm'), '');
     const t2 = Date.now();
-    const faulted = await sb.netkeeper(['reconcile', '--once', '--dir', A.dir], { env: faultyEnv() });
-    expect(faulted.exitCode, faulted.stderr).toBe(6);
+    const cal = await sb.spawn(process.execPath, [CLI_PATH, 'reconcile', '--once', '--dir', A.dir], { env: faultyEnv() });
+    const rollbackAt = await whenSaid(cal, 'rolling the pass back');
+    expect(await cal.exited, cal.output()).toBe(6);
     const faultedMs = Date.now() - t2;
+    const rollbackMs = Math.max(200, faultedMs - rollbackAt);
     await rm(join(bin, 'arm'));
     expect(await leftovers(B)).toEqual([]);
 
@@ -154,12 +167,13 @@ describe('crash safety', () => {
     for (let i = 0; i < RUNS; i++) {
       const c = i % 2 === 0 ? A : B;
       const fault = i % 4 === 3;
-      // a faulted run: killed in the later part of its apply + rollback, mostly during the rollback
-      const delayMs = fault ? Math.round(faultedMs * (0.45 + 0.55 * rnd())) : Math.round(rnd() * switchMs);
+      // a faulted run: killed at a random moment of its rollback (timed from when it starts)
+      const delayMs = fault ? Math.round(rnd() * rollbackMs * 0.9) : Math.round(rnd() * switchMs);
       const group = rnd() < 0.5;
       if (fault) await writeFile(join(bin, 'arm'), '');
       // setsid: netkeeper leads its own process group, so the group can be killed like a systemd unit
       const bg = await sb.spawn('setsid', [process.execPath, CLI_PATH, 'reconcile', '--once', '--dir', c.dir], { env: fault ? faultyEnv() : env() });
+      if (fault) await whenSaid(bg, 'rolling the pass back');
       await new Promise((r) => setTimeout(r, delayMs));
       let killed = true;
       try {
@@ -191,7 +205,7 @@ describe('crash safety', () => {
     }
     const failed = results.filter((r) => r.problems.length);
     const report =
-      `seed ${seed}, full switch ${switchMs} ms (first apply ${t1 - t0} ms; failed and rolled back ${faultedMs} ms); ` +
+      `seed ${seed}, full switch ${switchMs} ms (first apply ${t1 - t0} ms; failed and rolled back ${faultedMs} ms, the rollback ${rollbackMs} ms of it); ` +
       `${results.filter((r) => r.inRollback).length} kills landed during a rollback\n` +
       failed.map((r) => `run ${r.i} killed after ${r.delayMs} ms (${r.group ? 'process group' : 'netkeeper only'}):\n  ${r.problems.join('\n  ')}`).join('\n');
     console.log(`crash test: ${RUNS - failed.length}/${RUNS} converged; ${report}`);
