@@ -57,7 +57,9 @@ export async function confirmCommand(ctx: Context): Promise<number> {
   try {
     await store.confirm(rec.id);
   } catch (e) {
-    ctx.err(`error: cannot write to ${store.dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (run it as root, as the reconcile that waits)\n`);
+    ctx.err(
+      `error: cannot write to ${store.dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (run it as root, as the reconcile that waits)\n`,
+    );
     return EXIT.failed;
   }
   ctx.out(`confirmed: the change applied by pid ${rec.pid} at ${rec.at} stays\n`);
