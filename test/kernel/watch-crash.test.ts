@@ -6,7 +6,7 @@
 // leftover objects (namespaces, interfaces, /etc/netns files, temporary files).
 // Every fourth run has a step fail (a wrapper earlier on PATH makes the nat table's
 // iptables-restore fail), so the pass rolls back, and is killed late enough that
-// most of those kills land during the rollback: the next run completes the
+// the rollback (timed from when it starts): the next run completes the
 // rollback (the record beside the crash journal), then converges.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
