@@ -5,7 +5,7 @@
 // and each is followed by a run that must converge: exit 0, an empty plan, and no
 // leftover objects (namespaces, interfaces, /etc/netns files, temporary files).
 // Every fourth run has a step fail (a wrapper earlier on PATH makes the nat table's
-// iptables-restore fail), so the pass rolls back, and is killed late enough that
+// iptables-restore fail), so the pass rolls back, and is killed at a random moment of
 // the rollback (timed from when it starts): the next run completes the
 // rollback (the record beside the crash journal), then converges.
 
