@@ -29,6 +29,7 @@ import type { ObservedHost } from '../model/observed-host.js';
 import type { Topology } from '../model/topology.js';
 import type { PlanSides } from '../view/group.js';
 import { netnsPath } from '../model/netns-path.js';
+import { HOST_NS } from '../model/resources.js';
 import { beforeImage, imageEntries } from '../plan/reverse.js';
 import { fileRollbackStore, type RollbackStore } from './rollback-record.js';
 import { completePending, rollBack, type PendingDone, type RollbackDeps, type RollbackResult } from './rollback.js';
