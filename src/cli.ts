@@ -61,6 +61,9 @@ function combinationError(i: Invocation): string | undefined {
     return '--interval is for the watcher; reconcile --once runs one pass';
   if (i.name === 'reconcile' && i.opts.once && i.cmd.getOptionValueSource('audit') === 'cli')
     return '--audit is for the watcher; reconcile --once reads everything';
+  if (i.name === 'reconcile' && !i.opts.once && i.opts.confirm !== undefined) return '--confirm goes with reconcile --once';
+  if (i.name === 'reconcile' && i.opts.confirm !== undefined && i.opts.rollback === false)
+    return '--confirm needs the rollback record; it does not go with --no-rollback';
   if (i.name === 'reconcile' && !i.opts.once && i.opts.json) return '--json goes with reconcile --once (the watcher logs JSON lines on stderr)';
   return undefined;
 }
@@ -114,6 +117,8 @@ async function main(argv: string[]): Promise<number> {
     logLevel: (v.logLevel as string | undefined) ?? 'info',
     yes: v.yes === true,
     detail: v.detail === true,
+    rollback: v.rollback !== false,
+    ...(v.confirm !== undefined ? { confirm: v.confirm as number } : {}),
     ...(v.out !== undefined ? { out: v.out as string } : {}),
     args,
   };
@@ -147,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/explain.js')).explainCommand(ctx);
     case 'exposure':
       return (await import('./commands/exposure.js')).exposureCommand(ctx);
+    case 'confirm':
+      return (await import('./commands/confirm.js')).confirmCommand(ctx);
     default:
       return EXIT.failed; // unreachable: the parser knows every command
   }

@@ -50,6 +50,8 @@ const o = {
   detail: (what: string) => new Option('--detail', what),
   lockTimeout: () =>
     new Option('--lock-timeout <S>', "wait at most S seconds for another run's lock, then exit 4").default(60).argParser(seconds('--lock-timeout', 'zero')),
+  noRollback: () =>
+    new Option('--no-rollback', 'when a step fails, leave what was applied (the rest stays pending, exit 1) instead of rolling the pass back (exit 6)'),
   logLevel: () => new Option('--log-level <LEVEL>', 'log level of the JSON log on stderr').choices(LOG_LEVELS).default('info'),
 };
 
@@ -78,7 +80,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .helpOption('-h, --help', 'print help (netkeeper help COMMAND: that command)')
     .helpCommand('help [command]', "print a command's help")
     .showSuggestionAfterError(true)
-    .addHelpText('after', `${exitHelp([0, 1, 2, 3, 4, 5])}\nnetkeeper COMMAND --help: that command's options. man netkeeper: the whole manual.\n`);
+    .addHelpText('after', `${exitHelp([0, 1, 2, 3, 4, 5, 6])}\nnetkeeper COMMAND --help: that command's options. man netkeeper: the whole manual.\n`);
 
   const add = (name: string, summary: string, exits: number[]) => {
     const c = program
@@ -110,16 +112,17 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.detail('kernel-level detail: keys, interface names, iptables rules, /etc/netns diffs'))
     .addOption(new Option('--out <FILE>', 'also save the plan to FILE, for netkeeper apply FILE'));
 
-  add('apply', 'apply a plan saved with plan --out, exactly as it was shown', [0, 1, 3, 4, 5])
+  add('apply', 'apply a plan saved with plan --out, exactly as it was shown', [0, 1, 3, 4, 5, 6])
     .description(
       'Applies a plan saved with `netkeeper plan --out FILE`, exactly as it was shown; refuses (exit 1, nothing changed) when the kernel or the files changed since it was made.',
     )
     .addArgument(new Argument('<file>', 'the saved plan'))
+    .addOption(o.noRollback())
     .addOption(o.lockTimeout())
     .addOption(o.json('print the result as JSON'))
     .addOption(o.detail('show the plan with kernel-level detail'));
 
-  add('reconcile', 'apply the files: once (--once) or as a watcher', [0, 1, 3, 4, 5])
+  add('reconcile', 'apply the files: once (--once) or as a watcher', [0, 1, 3, 4, 5, 6])
     .description(
       'With --once: makes the kernel equal to the files, once, and exits. Without: watches DIR and applies on every change, every --interval seconds (to heal drift) and on SIGHUP; SIGTERM/SIGINT finish the running pass and exit 0, leaving the network as it is.',
     )
@@ -133,6 +136,12 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
         .default(300)
         .argParser(seconds('--audit', 'positive')),
     )
+    .addOption(
+      new Option('--confirm <S>', 'with --once: apply, then revert (exit 6) unless `netkeeper confirm` (or Enter) comes within S seconds').argParser(
+        seconds('--confirm', 'positive'),
+      ),
+    )
+    .addOption(o.noRollback())
     .addOption(o.lockTimeout())
     .addOption(o.json('with --once: print the result as JSON'))
     .addOption(o.detail('with --once: show the plan with kernel-level detail'));
@@ -156,14 +165,19 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.json('print it as JSON'))
     .addOption(o.detail('the kernel objects: interfaces, addresses, routes, chains'));
 
-  add('destroy', 'remove everything netkeeper owns (asks first)', [0, 1, 3, 4])
+  add('destroy', 'remove everything netkeeper owns (asks first)', [0, 1, 3, 4, 6])
     .description(
       "Removes everything netkeeper owns and gives back the host settings it changed. On a terminal it shows what it will remove and asks; without one it needs --yes (Terraform's -auto-approve).",
     )
     .addOption(o.dir())
     .addOption(o.host())
     .addOption(new Option('-y, --yes', 'do not ask'))
+    .addOption(o.noRollback())
     .addOption(o.lockTimeout());
+
+  add('confirm', 'keep the change a reconcile --once --confirm is waiting to have confirmed', [0, 1]).description(
+    'Tells a `reconcile --once --confirm S` that is waiting (from another shell) to keep what it applied. Without it the change is reverted when the S seconds are over — also when the waiting run was killed (its revert timer, or the next run, reverts).',
+  );
 
   add('explain', "a packet's path and verdict over the live kernel state", [0, 1])
     .description(

@@ -20,6 +20,10 @@ export interface CommonOptions {
   detail?: boolean;
   /** plan: write the plan to this file (a saved plan, applied with `netkeeper apply FILE`) */
   out?: string;
+  /** reconcile, apply, destroy: roll a failed pass back (default true; --no-rollback) */
+  rollback?: boolean;
+  /** reconcile --once --confirm S: revert unless confirmed within S seconds */
+  confirm?: number;
   /** words after the command (e.g. `status networks`, `status web`, `apply FILE`) */
   args: string[];
 }
@@ -35,7 +39,7 @@ export interface Context {
 }
 
 /** Exit codes (SPEC §4), told apart by scripts: documented in EXIT_CODES below, the help, the man page and the README. */
-export const EXIT = { ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: LOCK_BUSY_EXIT, expectFailed: 5 } as const;
+export const EXIT = { ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: LOCK_BUSY_EXIT, expectFailed: 5, rolledBack: 6 } as const;
 
 /** What each exit code means: the one text for `--help`, the man page and the README (a test keeps the README in step). */
 export const EXIT_CODES: { code: number; short: string; long: string }[] = [
@@ -64,5 +68,10 @@ export const EXIT_CODES: { code: number; short: string; long: string }[] = [
     code: EXIT.expectFailed,
     short: 'an expectation (kind Expect) failed',
     long: 'An expectation (kind Expect) failed: the kernel is in sync with the files (reconcile, apply) or was left as it is (check), but a probe found a declared reachability other than expected. Each failure is a FAIL line naming the expectation; errors above (exit 1, 3, 4) take precedence.',
+  },
+  {
+    code: EXIT.rolledBack,
+    short: 'rolled back: a step failed, or --confirm expired',
+    long: 'The pass was rolled back: a step failed while applying and everything the pass had changed was undone (the failures are listed), or reconcile --confirm was not confirmed in time and the change was reverted. The kernel is as it was before the pass. (--no-rollback: a failed step exits 1 instead, the rest still pending.)',
   },
 ];

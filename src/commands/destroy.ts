@@ -3,6 +3,7 @@
 // and waits for "y"; without one it refuses unless --yes (Terraform's -auto-approve).
 
 import { runPass } from '../shell/pass.js';
+import { reportPending, reportRolledBack } from './report-rollback.js';
 import { underLock } from '../shell/lock.js';
 import { pendingRestores, restoreHostSysctls } from '../shell/host-sysctls.js';
 import { formatPlan } from '../plan/format.js';
@@ -45,9 +46,11 @@ async function confirm(ctx: Context): Promise<number | undefined> {
 }
 
 async function destroyLocked(ctx: Context): Promise<number> {
-  const o = await runPass({ dir: ctx.opts.dir, host: ctx.opts.host, destroy: true, runner: ctx.runner, log: ctx.log });
+  const o = await runPass({ dir: ctx.opts.dir, host: ctx.opts.host, destroy: true, rollback: ctx.opts.rollback !== false, runner: ctx.runner, log: ctx.log });
+  if ('pending' in o) reportPending(ctx, o.pending);
   const bad = reportProblem(ctx, o);
   if (bad !== undefined) return bad;
+  if (o.status === 'rolled-back') return reportRolledBack(ctx, o, 'destroy');
   if (o.status !== 'applied') throw new Error(`unexpected pass outcome ${o.status}`);
   const code = reportApplied(ctx, o, 'destroyed');
   if (code !== EXIT.ok) return code; // something is left: the host may still need its settings

@@ -12,18 +12,26 @@ import type { Change } from '../model/plan.js';
 import type { Config } from '../model/config.js';
 import type { ExpectOutcome } from '../expect/result.js';
 import { afterPassProbes, reportExpectations } from './expect-report.js';
+import { reportPending, reportRolledBack } from './report-rollback.js';
+import { confirmAfterApply } from './confirm.js';
 
 /** One writer at a time (SPEC §3): reconcile --once, apply FILE, destroy (destroy.ts) and each watcher pass take the lock. */
 export const locked = (ctx: Context, what: string, fn: () => Promise<number>) =>
   underLock({ what, timeoutMs: (ctx.opts.lockTimeout ?? 60) * 1000, log: ctx.log, err: ctx.err }, fn);
 
 export async function reconcileOnce(ctx: Context): Promise<number> {
-  return locked(ctx, 'reconcile --once', () => applyAndReport(ctx, 'once', {}));
+  const confirm = ctx.opts.confirm;
+  if (confirm === undefined) return locked(ctx, 'reconcile --once', () => applyAndReport(ctx, 'once', {}));
+  // --confirm: the lock is held while waiting, so no other writer changes what would be reverted
+  return locked(ctx, 'reconcile --once --confirm', () =>
+    applyAndReport(ctx, 'once', { confirmDeadline: Date.now() + confirm * 1000 }, (o, code) => confirmAfterApply(ctx, o, code, confirm)),
+  );
 }
 
 /** What a pass ended as, in the words of the watcher's state file. */
 function resultOf(o: PassOutcome): PassResult {
   if (o.status === 'invalid' || o.status === 'refused' || o.status === 'conflict') return o.status;
+  if (o.status === 'rolled-back') return 'failed';
   if (o.status !== 'applied') return 'error';
   if (o.report.failed.length || o.remaining.changes.length) return 'failed';
   if (o.remaining.conflicts.length) return 'conflict';
@@ -42,7 +50,13 @@ function appliedCounts(changes: Change[], sides: PlanSides): string {
  * while applying (stderr), then the result in the same grouping; with --json
  * only the result, as JSON.
  */
-export async function applyAndReport(ctx: Context, trigger: string, extra: Partial<PassOptions>): Promise<number> {
+export async function applyAndReport(
+  ctx: Context,
+  trigger: string,
+  extra: Partial<PassOptions>,
+  /** reconcile --confirm: wait for the confirmation once applied */
+  then?: (o: PassOutcome, code: number) => Promise<number>,
+): Promise<number> {
   const t0 = performance.now();
   let progress: ProgressPrinter | undefined;
   let config: Config | undefined;
@@ -52,6 +66,7 @@ export async function applyAndReport(ctx: Context, trigger: string, extra: Parti
     allowEmpty: ctx.opts.allowEmpty,
     runner: ctx.runner,
     log: ctx.log,
+    rollback: ctx.opts.rollback !== false,
     ...extra,
     onLoaded: (c) => (config = c),
     onPlanned: (plan, sides) => {
@@ -64,29 +79,35 @@ export async function applyAndReport(ctx: Context, trigger: string, extra: Parti
     onProgress: (done, total) => progress?.update(done, total),
   }).finally(() => progress?.stop());
   const result = resultOf(o);
-  const applied = o.status === 'applied' ? o : undefined;
+  const applied = o.status === 'applied' || o.status === 'rolled-back' ? o : undefined;
   logPassDone(ctx.log, {
     trigger,
     result,
     changes: countChanges(applied?.plan.changes ?? []),
     keys: changedKeys(applied?.plan.changes ?? []),
     failed: applied?.report.failed.length ?? 0,
-    pending: applied?.remaining.changes.length ?? 0,
+    pending: o.status === 'applied' ? o.remaining.changes.length : 0,
     usedLastGood: false,
     ms: Math.round(performance.now() - t0),
   });
-  // after an applied pass: probe the expectations (kind Expect) for real
+  if ('pending' in o) reportPending(ctx, o.pending);
+  // after an applied pass: probe the expectations (kind Expect) for real (before a --confirm waits)
   const expectations = o.status === 'applied' ? await afterPassProbes(ctx, config, o.sides, trigger === 'once' ? 'reconcile --once' : trigger) : [];
-  if (ctx.opts.json) return withExpectations(reportJson(ctx, o, result, expectations), expectations);
+  if (ctx.opts.json) {
+    const code = withExpectations(reportJson(ctx, o, result, expectations), expectations);
+    return then ? then(o, code) : code;
+  }
   const bad = reportProblem(ctx, o);
   if (bad !== undefined) return bad;
+  if (o.status === 'rolled-back') return reportRolledBack(ctx, o);
   if (o.status !== 'applied') throw new Error(`unexpected pass outcome ${o.status}`);
   const sides = o.sides ?? { desired: [], observed: [] };
   const code = reportApplied(ctx, o, 'Apply complete', {
     list: (changes) => planText(ctx, { changes, conflicts: [] }, sides),
     counts: (changes) => appliedCounts(changes, sides),
   });
-  return withExpectations(code, reportExpectations(ctx, expectations));
+  const final = withExpectations(code, reportExpectations(ctx, expectations));
+  return then ? then(o, final) : final;
 }
 
 /** A failed expectation makes a successful pass exit 5; errors and conflicts keep their own code. */
@@ -97,15 +118,17 @@ function withExpectations(code: number, rs: ExpectOutcome[]): number {
 /** reconcile --json: the result (docs/json.md). */
 function reportJson(ctx: Context, o: PassOutcome, result: PassResult, expectations: ExpectOutcome[]): number {
   const a = o.status === 'applied' ? o : undefined;
+  const rb = o.status === 'rolled-back' ? o : undefined;
   const errors = o.status === 'invalid' ? o.errors : o.status === 'conflict' ? o.plan.conflicts : [];
   ctx.out(
     JSON.stringify(
       {
-        ...planJson({ plan: a?.plan ?? { changes: [], conflicts: o.status === 'conflict' ? o.plan.conflicts : [] }, sides: a?.sides }),
-        result,
+        ...planJson({ plan: (a ?? rb)?.plan ?? { changes: [], conflicts: o.status === 'conflict' ? o.plan.conflicts : [] }, sides: (a ?? rb)?.sides }),
+        result: rb && rb.rollback.left.length === 0 ? 'rolled-back' : result,
         ...(o.status === 'refused' ? { reason: o.reason } : {}),
         errors,
-        failed: a?.report.failed ?? [],
+        failed: (a ?? rb)?.report.failed ?? [],
+        ...(rb ? { rollback: { undone: rb.rollback.changes.map((c) => c.key), failed: rb.rollback.report.failed, left: rb.rollback.left } } : {}),
         pending: a?.remaining.changes ?? [],
         remainingConflicts: a?.remaining.conflicts ?? [],
         expectations,
@@ -114,6 +137,7 @@ function reportJson(ctx: Context, o: PassOutcome, result: PassResult, expectatio
       2,
     ) + '\n',
   );
+  if (rb) return rb.rollback.left.length === 0 ? EXIT.rolledBack : EXIT.failed;
   return result === 'in-sync' || result === 'applied' ? EXIT.ok : result === 'conflict' ? EXIT.conflict : EXIT.failed;
 }
 

@@ -30,6 +30,10 @@ import type { Topology } from '../model/topology.js';
 import type { PlanSides } from '../view/group.js';
 import { netlinkReader, readerFromEnv } from './observe/nl-reader.js';
 import { netnsPath } from '../model/netns-path.js';
+import { HOST_NS } from '../model/resources.js';
+import { beforeImage, imageEntries } from '../plan/reverse.js';
+import { fileRollbackStore, type RollbackStore } from './rollback-record.js';
+import { completePending, rollBack, type PendingDone, type RollbackDeps, type RollbackResult } from './rollback.js';
 
 export { loadConfig, EMPTY_CONFIG, type Loaded };
 export { observeOptionsFor };
@@ -68,6 +72,12 @@ export interface PassOptions {
   onReads?: (reads: ReadonlyMap<string, string>) => void;
   /** namespaces done of total, while applying */
   onProgress?: ApplyProgress;
+  /** roll the pass back when a step fails (default true; --no-rollback: false) */
+  rollback?: boolean;
+  /** the rollback record (default: <run dir>/rollback.json; see rollback-record.ts) */
+  rollbackStore?: RollbackStore;
+  /** --confirm: once applied, keep the record as waiting for `netkeeper confirm` until this time (ms since epoch) */
+  confirmDeadline?: number;
 }
 
 /**
@@ -81,9 +91,36 @@ export type PassOutcome =
   | { status: 'refused'; reason: string }
   | { status: 'conflict'; plan: Plan }
   | { status: 'planned'; plan: Plan; program: Program; topo: Topology; sides: PlanSides; fingerprints: PlanFingerprints }
-  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan; sides?: PlanSides };
+  | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan; sides?: PlanSides; pending?: PendingDone; recordId?: string }
+  /** a step failed and the pass was rolled back (rollback.left empty) or not completely (left: what still differs) */
+  | { status: 'rolled-back'; plan: Plan; report: ApplyReport; rollback: RollbackResult; sides?: PlanSides; pending?: PendingDone };
 
 type Opts = PassOptions & { fs: HostFs; intent: Intent; files: FileRecord };
+
+/** Observe for a rollback: the pass's reads, plus the firewall of the namespaces the record names. */
+function rollbackDeps(opts: Opts, what: HostObserveOptions, routers: string[] | undefined): RollbackDeps {
+  const fw = routers ? { firewall: { routers: [...new Set([...(what.firewall?.routers ?? []), ...routers])] } } : {};
+  return {
+    runner: opts.runner,
+    fs: opts.fs,
+    log: opts.log,
+    observe: () => observeForPass(opts, { ...what, ...fw }, {}),
+    noteFiles: (changes, done, now) => opts.files.note(changes, done, now.observed),
+  };
+}
+
+/** The namespaces whose firewall an image holds ([] for the host's only; undefined: none). */
+function imageRouters(image: Iterable<[string, { kind: string; ns: string } | null]>): string[] | undefined {
+  let any = false;
+  const out = new Set<string>();
+  for (const [key, r] of image) {
+    if (!key.startsWith('chain:') && !key.startsWith('hook:')) continue;
+    any = true;
+    const ns = r?.ns ?? key.slice(key.indexOf(':') + 1, key.indexOf('/'));
+    if (ns !== HOST_NS) out.add(ns);
+  }
+  return any ? [...out] : undefined;
+}
 
 /** Observe, then adopt what the crash journal and the files record say is netkeeper's. */
 async function observeForPass(opts: Opts, what: HostObserveOptions, reads: ObserveReads): Promise<ObservedHost> {
@@ -96,6 +133,30 @@ async function observeForPass(opts: Opts, what: HostObserveOptions, reads: Obser
 /** Whether applying this change can change what the firewall read finds: its rules, and which namespaces hold rules. */
 const affectsFirewallRead = (c: Change): boolean => isFirewallChange(c) || changeSubject(c).kind === 'netns';
 
+/**
+ * Complete what a pass that did not finish left in the rollback record (call under
+ * the lock): roll back to its before image, or drop it when it was confirmed.
+ * Passes do this first; so does the --confirm revert timer at its deadline.
+ */
+export async function finishUnfinished(
+  passOpts: Pick<PassOptions, 'runner' | 'log' | 'fs' | 'intent' | 'files'>,
+  store?: RollbackStore,
+): Promise<PendingDone | undefined> {
+  const fs = passOpts.fs ?? nodeHostFs;
+  const opts = {
+    ...passOpts,
+    fs,
+    intent: passOpts.intent ?? fileIntent(undefined, fs),
+    files: passOpts.files ?? fileRecord(undefined, fs),
+  } as Opts;
+  const st = store ?? fileRollbackStore(undefined, fs);
+  const rec = await st.read();
+  if (!rec) return undefined;
+  const done = await completePending(st, rollbackDeps(opts, observeOptionsFor(EMPTY_CONFIG), rec.routers ?? imageRouters(rec.image)));
+  opts.log.info({ id: rec.id, confirmed: done?.confirmed, left: done?.result?.left.length }, 'completed an unfinished pass');
+  return done;
+}
+
 const ms = (since: number) => Math.round(performance.now() - since);
 
 export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
@@ -105,6 +166,9 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
 
   // the namespace reader's start-up (python3 + pyroute2) overlaps loading the files
   if (readerFromEnv() === 'netlink') netlinkReader(runner);
+  // a pass that did not finish (killed applying, rolling back, or waiting for a confirmation): roll it back first
+  const store = opts.rollbackStore ?? fileRollbackStore(undefined, fs);
+  const pending = opts.dryRun ? undefined : await finishUnfinished({ runner, log, fs }, store);
 
   // load
   const t0 = performance.now();
@@ -146,15 +210,36 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   if (plan.changes.length === 0) {
     await opts.files.note([], new Set(), observed);
     await opts.intent.settle(plan);
-    return { status: 'applied', plan, report: { done: [], failed: [], processes: 0, readBack: new Map() }, remaining: plan, sides };
+    return {
+      status: 'applied',
+      plan,
+      report: { done: [], failed: [], processes: 0, readBack: new Map() },
+      remaining: plan,
+      sides,
+      ...(pending ? { pending } : {}),
+    };
   }
   const t3 = performance.now();
   await opts.intent.record(plan.changes);
+  // the rollback record: the before image of what this pass changes (src/plan/reverse.ts)
+  const rollback = opts.rollback !== false;
+  const image = rollback ? beforeImage(plan.changes, observed.resources) : undefined;
+  const id = `${process.pid}-${Date.now()}`;
+  const routers = what.firewall?.routers;
+  if (image)
+    await store.write({ id, pid: process.pid, at: new Date().toISOString(), state: 'applying', ...(routers ? { routers } : {}), image: imageEntries(image) });
+  log.debug({ ms: ms(t3), keys: image?.size ?? 0 }, 'rollback recorded');
   await rememberHostSysctls(plan.changes, undefined, fs); // destroy gives them back
   const touched = touchedNamespaces(plan);
   const report = await applyProgram(program, { runner, fs, readBack: touched, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   log.debug({ ms: ms(t3), processes: report.processes }, 'applied');
   await opts.files.note(plan.changes, new Set(report.done), observed);
+  if (image && report.failed.length) {
+    log.warn({ failed: report.failed.length }, 'a step failed; rolling the pass back');
+    const rb = await rollBack(image, rollbackDeps(opts, what, routers));
+    if (rb.left.length === 0) await store.remove();
+    return { status: 'rolled-back', plan, report, rollback: rb, sides, ...(pending ? { pending } : {}) };
+  }
 
   // verify: namespaces the apply touched were read back by the process that changed
   // them (or are read now); the others, and the iptables when no change could have
@@ -169,5 +254,18 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const verified = planPass(config, after, { target: { topo, desired }, ...(opts.destroy ? { destroy: true } : {}) });
   if (!verified.ok) return { status: 'invalid', errors: verified.errors };
   await opts.intent.settle(verified.plan);
-  return { status: 'applied', plan, report, remaining: verified.plan, sides };
+  if (image && opts.confirmDeadline !== undefined) {
+    await store.write({
+      id,
+      pid: process.pid,
+      at: new Date().toISOString(),
+      state: 'confirm',
+      deadline: opts.confirmDeadline,
+      ...(routers ? { routers } : {}),
+      image: imageEntries(image),
+    });
+    return { status: 'applied', plan, report, remaining: verified.plan, sides, recordId: id, ...(pending ? { pending } : {}) };
+  }
+  if (image) await store.remove();
+  return { status: 'applied', plan, report, remaining: verified.plan, sides, ...(pending ? { pending } : {}) };
 }

@@ -223,6 +223,23 @@ export class WatchPass {
     }
     this.state.lastGoodAt = this.lastGood?.at;
 
+    if (outcome.status === 'rolled-back') {
+      // a step failed and the pass was undone: retried with backoff like a failure
+      const rb = outcome.rollback;
+      summary.counts = countChanges(outcome.plan.changes);
+      summary.failed = outcome.report.failed.length;
+      summary.result = 'failed';
+      const failures = outcome.report.failed.map((f) => `${f.key}: ${f.command}: ${f.error}`);
+      const left = rb.left.map((c) => `not rolled back: ${c.action} ${c.key}`);
+      summary.errors.push(...truncate([...failures, ...left], MAX_ERRORS));
+      log.warn(
+        { failed: truncate(failures, MAX_ERRORS), undone: rb.changes.length, left: truncate(left, MAX_ERRORS) },
+        rb.left.length
+          ? 'a step failed; rolling the pass back did not complete; retrying with backoff'
+          : 'a step failed; the pass was rolled back; retrying with backoff',
+      );
+      return 'retry';
+    }
     if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);
     const { plan, report, remaining } = outcome;
     if (outcome.sides && this.d.onOwned) this.d.onOwned(outcome.sides.desired.flatMap((r) => (r.kind === 'netns' && r.origin !== 'adopted' ? [r.name] : [])));

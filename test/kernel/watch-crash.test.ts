@@ -4,9 +4,13 @@
 // children finish as orphans), sometimes its whole process group (as systemd does) —
 // and each is followed by a run that must converge: exit 0, an empty plan, and no
 // leftover objects (namespaces, interfaces, /etc/netns files, temporary files).
+// Every fourth run has a step fail (a wrapper earlier on PATH makes the nat table's
+// iptables-restore fail), so the pass rolls back, and is killed at a random moment of
+// the rollback (timed from when it starts): the next run completes the
+// rollback (the record beside the crash journal), then converges.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
@@ -17,7 +21,10 @@ const RUNS = Number(process.env.NK_CRASH_RUNS ?? 20);
 let sb: Sandbox;
 let work: string;
 let runDir: string;
+let bin: string;
 const env = () => ({ NETKEEPER_RUN_DIR: runDir });
+/** with the wrapper first on PATH: the nat table's restore fails (while ${'$'}bin/arm exists) */
+const faultyEnv = () => ({ ...env(), PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` });
 
 interface Cfg {
   dir: string;
@@ -101,12 +108,30 @@ async function leftovers(c: Cfg): Promise<string[]> {
   return bad;
 }
 
+/** ms until a background run's output contains `text` (polled; the run's exit ends the wait). */
+async function whenSaid(bg: { output(): string; exited: Promise<number | null> }, text: string): Promise<number> {
+  const t0 = Date.now();
+  let done = false;
+  void bg.exited.then(() => {
+    done = true;
+  });
+  while (!bg.output().includes(text) && !done) await new Promise((r) => setTimeout(r, 20));
+  return Date.now() - t0;
+}
+
 beforeAll(async () => {
   sb = await createSandbox();
   work = await mkdtemp(join(tmpdir(), 'nk-crash-'));
   runDir = join(work, 'run');
   A = await writeConfig('alpha', 'a', '10.81.0.0/24', 'br-alpha');
   B = await writeConfig('beta', 'b', '10.82.0.0/24', 'br-beta');
+  bin = join(work, 'bin');
+  await mkdir(bin);
+  await writeFile(
+    join(bin, 'iptables-restore'),
+    `#!/bin/sh\nin=$(cat)\nif [ -e ${bin}/arm ] && printf '%s' "$in" | grep -q '^\\*nat'; then echo "iptables-restore: injected fault" >&2; exit 1; fi\nprintf '%s\\n' "$in" | exec /usr/sbin/iptables-restore "$@"\n`,
+  );
+  await chmod(join(bin, 'iptables-restore'), 0o755);
 });
 
 afterAll(async () => {
@@ -125,30 +150,50 @@ describe('crash safety', () => {
     expect(second.exitCode, second.stderr).toBe(0);
     const switchMs = Date.now() - t1;
     expect(await leftovers(B)).toEqual([]);
+    // calibrate: a switch whose nat restore fails, rolled back (B stays): when the rollback starts, how long it takes
+    await writeFile(join(bin, 'arm'), '');
+    const t2 = Date.now();
+    const cal = await sb.spawn(process.execPath, [CLI_PATH, 'reconcile', '--once', '--dir', A.dir], { env: faultyEnv() });
+    const rollbackAt = await whenSaid(cal, 'rolling the pass back');
+    expect(await cal.exited, cal.output()).toBe(6);
+    const faultedMs = Date.now() - t2;
+    const rollbackMs = Math.max(200, faultedMs - rollbackAt);
+    await rm(join(bin, 'arm'));
+    expect(await leftovers(B)).toEqual([]);
 
     const seed = Number(process.env.NK_CRASH_SEED ?? Date.now() % 100000);
     const rnd = prng(seed);
-    const results: { i: number; delayMs: number; group: boolean; problems: string[] }[] = [];
+    const results: { i: number; delayMs: number; group: boolean; problems: string[]; inRollback: boolean }[] = [];
     for (let i = 0; i < RUNS; i++) {
       const c = i % 2 === 0 ? A : B;
-      const delayMs = Math.round(rnd() * switchMs);
+      const fault = i % 4 === 3;
+      // a faulted run: killed at a random moment of its rollback (timed from when it starts)
+      const delayMs = fault ? Math.round(rnd() * rollbackMs * 0.9) : Math.round(rnd() * switchMs);
       const group = rnd() < 0.5;
+      if (fault) await writeFile(join(bin, 'arm'), '');
       // setsid: netkeeper leads its own process group, so the group can be killed like a systemd unit
-      const bg = await sb.spawn('setsid', [process.execPath, CLI_PATH, 'reconcile', '--once', '--dir', c.dir], { env: env() });
+      const bg = await sb.spawn('setsid', [process.execPath, CLI_PATH, 'reconcile', '--once', '--dir', c.dir], { env: fault ? faultyEnv() : env() });
+      if (fault) await whenSaid(bg, 'rolling the pass back');
       await new Promise((r) => setTimeout(r, delayMs));
+      let killed = true;
       try {
         process.kill(group ? -bg.pid : bg.pid, 'SIGKILL');
       } catch {
-        // already finished
+        killed = false; // already finished
       }
-      await bg.exited;
+      const code = await bg.exited;
+      await rm(join(bin, 'arm'), { force: true });
+      // killed while rolling back: it said it was rolling back and did not finish
+      const inRollback = killed && code === null && bg.output().includes('rolling the pass back');
       const problems: string[] = [];
       const again = await sb.netkeeper(['reconcile', '--once', '--dir', c.dir], { env: env() });
       if (again.exitCode !== 0) problems.push(`reconcile after the kill: exit ${again.exitCode}: ${again.stderr.slice(0, 1500)}`);
       const plan = await sb.netkeeper(['plan', '--dir', c.dir], { env: env() });
       if (plan.exitCode !== 0) problems.push(`plan after: exit ${plan.exitCode}: ${(plan.stdout + plan.stderr).slice(0, 1500)}`);
       problems.push(...(await leftovers(c)));
-      results.push({ i, delayMs, group, problems });
+      if (inRollback && !/rolled back an unfinished pass/.test(again.stderr))
+        problems.push(`killed during the rollback, but the next run did not complete it: ${again.stderr.slice(0, 800)}`);
+      results.push({ i, delayMs, group, problems, inRollback });
       if (problems.length) {
         // leave a clean state for the next round, so one failure does not hide the others
         await sb.netkeeper(['destroy', '--yes', '--dir', c.dir], { env: env() });
@@ -160,9 +205,11 @@ describe('crash safety', () => {
     }
     const failed = results.filter((r) => r.problems.length);
     const report =
-      `seed ${seed}, full switch ${switchMs} ms (first apply ${t1 - t0} ms)\n` +
+      `seed ${seed}, full switch ${switchMs} ms (first apply ${t1 - t0} ms; failed and rolled back ${faultedMs} ms, the rollback ${rollbackMs} ms of it); ` +
+      `${results.filter((r) => r.inRollback).length} kills landed during a rollback\n` +
       failed.map((r) => `run ${r.i} killed after ${r.delayMs} ms (${r.group ? 'process group' : 'netkeeper only'}):\n  ${r.problems.join('\n  ')}`).join('\n');
     console.log(`crash test: ${RUNS - failed.length}/${RUNS} converged; ${report}`);
     expect(failed, report).toEqual([]);
+    if (RUNS >= 20) expect(results.filter((r) => r.inRollback).length, report).toBeGreaterThan(0);
   });
 });

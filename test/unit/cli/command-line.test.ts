@@ -6,7 +6,7 @@ import { cli } from './run-cli.js';
 import { buildProgram, commandsOf } from '../../../src/cli/program.js';
 import { EXIT, EXIT_CODES } from '../../../src/commands/common.js';
 
-const COMMANDS = ['validate', 'plan', 'apply', 'reconcile', 'check', 'status', 'destroy', 'explain', 'exposure', 'completion'];
+const COMMANDS = ['validate', 'plan', 'apply', 'reconcile', 'check', 'status', 'destroy', 'confirm', 'explain', 'exposure', 'completion'];
 
 /** exactly one line on stderr, an `error:` line, exit 1, nothing on stdout */
 function usageError(r: ReturnType<typeof cli>): string {
@@ -107,7 +107,7 @@ describe('usage errors: one error line, exit 1, before anything runs', () => {
 
 describe('exit codes', () => {
   it('are distinct and described once', () => {
-    expect(EXIT).toEqual({ ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: 4, expectFailed: 5 });
-    expect(EXIT_CODES.map((e) => e.code)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(EXIT).toEqual({ ok: 0, failed: 1, changes: 2, conflict: 3, lockBusy: 4, expectFailed: 5, rolledBack: 6 });
+    expect(EXIT_CODES.map((e) => e.code)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 });

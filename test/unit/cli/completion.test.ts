@@ -33,6 +33,7 @@ describe('bash completion', () => {
       'check',
       'status',
       'destroy',
+      'confirm',
       'explain',
       'exposure',
       'completion',

@@ -41,6 +41,8 @@ endpoints:
 
 const config = parseFiles([{ path: 'networks.d/all.yaml', text: FILES }]);
 const INTENT = `/run/netkeeper/${INTENT_FILE}`;
+/** today's behaviour without rollback (--no-rollback): what was applied stays, the rest is pending */
+const OLD = { rollback: false } as const;
 
 function applied(o: PassOutcome): Extract<PassOutcome, { status: 'applied' }> {
   if (o.status !== 'applied') throw new Error(`expected an applied pass, got ${o.status}: ${JSON.stringify(o)}`);
@@ -108,7 +110,7 @@ describe('runPass on the fake kernel', () => {
   it('a failure on one batch line marks exactly that change failed, names it, and the next pass makes it', async () => {
     const k = fresh();
     k.faults.failLine({ ns: 'db', match: 'route replace 10.1.1.1', error: 'RTNETLINK answers: No buffer space available' });
-    const o = applied(await passOnFake(k, config));
+    const o = applied(await passOnFake(k, config, OLD));
     // typed: the batch's argv, exit code and stderr, and which line of it
     expect(o.report.failed).toEqual([
       {
@@ -125,7 +127,7 @@ describe('runPass on the fake kernel', () => {
     const f = o.report.failed[0];
     expect(f.kind === 'batch' && f.stderr).toContain(`Command failed -:${f.kind === 'batch' ? f.line : ''}`);
     expect(o.remaining.changes.map((c) => `${c.action} ${c.key}`)).toEqual(['create route:db/10.1.1.1/32']);
-    const next = applied(await passOnFake(k, config));
+    const next = applied(await passOnFake(k, config, OLD));
     expect(next.plan.changes.map((c) => c.key)).toEqual(['route:db/10.1.1.1/32']);
     expect(next.report.failed).toEqual([]);
     expect(next.remaining.changes).toEqual([]);
@@ -134,7 +136,7 @@ describe('runPass on the fake kernel', () => {
   it("a failed address takes the route that stands on it along, each named with the kernel's own message", async () => {
     const k = fresh();
     k.faults.failLine({ ns: 'web', match: 'addr replace 172.18.0.10/24', error: 'RTNETLINK answers: No buffer space available' });
-    const o = applied(await passOnFake(k, config));
+    const o = applied(await passOnFake(k, config, OLD));
     expect(o.report.failed.map((f) => ({ key: f.key, command: f.command, error: f.error }))).toEqual([
       { key: 'addr:web/eth0/172.18.0.10/24', command: '[web] ip addr replace 172.18.0.10/24 dev eth0', error: 'RTNETLINK answers: No buffer space available' },
       { key: 'route:web/default', command: '[web] ip route replace default via 172.18.0.1 dev eth0 proto 77', error: 'Error: Nexthop has invalid gateway.' },
@@ -142,13 +144,13 @@ describe('runPass on the fake kernel', () => {
     expect(o.report.failed.map((f) => f.kind === 'batch' && f.line)).toEqual([expect.any(Number), expect.any(Number)]);
     expect(o.remaining.changes.map((c) => c.key).sort()).toEqual(['addr:web/eth0/172.18.0.10/24', 'route:web/default']);
     expect(k.nsByName('db').byName('eth0')!.addrs).toHaveLength(1);
-    expect(applied(await passOnFake(k, config)).remaining.changes).toEqual([]);
+    expect(applied(await passOnFake(k, config, OLD)).remaining.changes).toEqual([]);
   });
 
   it('a failed iptables-restore fails the firewall changes only; the links are made', async () => {
     const k = fresh();
     k.faults.failCommand({ match: /^iptables-restore/, stderr: 'iptables-restore: line 3 failed: No chain/target/match by that name.\n' });
-    const o = applied(await passOnFake(k, config));
+    const o = applied(await passOnFake(k, config, OLD));
     expect(o.report.failed.length).toBeGreaterThan(0);
     expect(o.report.failed.every((f) => /^(chain|hook):/.test(f.key) && f.error.includes('line 3 failed'))).toBe(true);
     expect(o.report.failed[0]).toMatchObject({
@@ -229,10 +231,10 @@ describe('runPass on the fake kernel', () => {
     if (planned.status !== 'planned') throw new Error(planned.status);
     const host = planned.program.host.map((l) => l.text);
     k.faults.killIn({ ns: 'host', tool: 'ip', match: 'link add', afterLines: host.findIndex((t) => t.startsWith('link add')) + 1 });
-    await expect(passOnFake(k, config)).rejects.toBeInstanceOf(FakeKilled);
+    await expect(passOnFake(k, config, OLD)).rejects.toBeInstanceOf(FakeKilled);
     const made = host.find((t) => t.startsWith('link add'))!.split(' ')[3];
     k.fs.rm(INTENT);
-    const o = applied(await passOnFake(k, config));
+    const o = applied(await passOnFake(k, config, OLD));
     // the namespaces and the interface it made before dying now look like the user's
     expect(new Set(o.plan.conflicts.map((c) => c.code))).toEqual(new Set(['unowned-in-the-way']));
     expect(o.plan.conflicts.flatMap((c) => c.keys ?? [])).toContain(`link:host/${made}`);

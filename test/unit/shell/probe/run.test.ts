@@ -102,7 +102,7 @@ describe('probeExpectations', () => {
     expect(failedExpectations(rs).map((r) => r.name)).toEqual(['dns', 'ping']);
     expect(summarizeOutcomes(rs)).toBe('5 expectations: 2 hold, 2 failed (dns, ping), 1 skipped');
     expect(formatOutcomes(rs)[3]).toBe(
-      'FAIL  ping     web → db (icmp) (10.66.0.20): reachable (fake), expected unreachable\n      why: NK-ISOLATION would drop it',
+      'FAIL  ping     web → db (icmp) (10.66.0.20): reachable (fake), expected unreachable\n      why:\n        NK-ISOLATION would drop it',
     );
   });
 
