@@ -1,3 +1,4 @@
+import type { AdoptOptions } from '../plan/adopt.js';
 import { LOCK_BUSY_EXIT } from '../shell/lock.js';
 import type { Runner } from '../shell/runner.js';
 import type { Logger } from '../shell/log.js';
@@ -20,6 +21,8 @@ export interface CommonOptions {
   detail?: boolean;
   /** plan: write the plan to this file (a saved plan, applied with `netkeeper apply FILE`) */
   out?: string;
+  /** plan/reconcile --adopt[=MODES]: adopt live objects the files describe (src/plan/adopt.ts) */
+  adopt?: AdoptOptions;
   /** words after the command (e.g. `status networks`, `status web`, `apply FILE`) */
   args: string[];
 }

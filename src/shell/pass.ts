@@ -7,6 +7,7 @@
 // goes through `runner` and every file through `fs`: a pass runs entirely against
 // fakes of both.
 
+import type { AdoptOptions } from '../plan/adopt.js';
 import type { Runner } from './runner.js';
 import type { Logger } from './log.js';
 import { loadConfig, EMPTY_CONFIG, type Loaded } from './load.js';
@@ -38,6 +39,8 @@ export interface PassOptions {
   /** this reconciler's Host name (default: the machine's hostname) */
   host?: string;
   allowEmpty?: boolean;
+  /** --adopt: take ownership of matching live objects (src/plan/adopt.ts) */
+  adopt?: AdoptOptions;
   /** plan only */
   dryRun?: boolean;
   /** remove everything owned, whatever the files say */
@@ -120,7 +123,11 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
 
   // plan
   const t2 = performance.now();
-  const planned = planPass(config, host, { ...(opts.host ? { host: opts.host } : {}), ...(opts.destroy ? { destroy: true } : {}) });
+  const planned = planPass(config, host, {
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.destroy ? { destroy: true } : {}),
+    ...(opts.adopt ? { adopt: opts.adopt } : {}),
+  });
   if (!planned.ok) return { status: 'invalid', errors: planned.errors };
   const { plan, observed, topo, desired } = planned;
   log.debug({ observeMs: Math.round(t2 - t1), planMs: ms(t2), resources: desired.resources.size }, 'observed and planned');

@@ -10,9 +10,9 @@ import { groupPlan, type AttrChange, type ObjectChange, type PlanSides } from '.
 import { ownerLabel } from './owners.js';
 import { fileDiff } from './line-diff.js';
 
-export const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '-/+', delete: '-' };
-const KERNEL_SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '±', delete: '-' };
-const COLOUR: Record<ChangeAction, string> = { create: '32', update: '33', replace: '35', delete: '31' };
+export const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '-/+', delete: '-', adopt: '<=' };
+const KERNEL_SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '±', delete: '-', adopt: '<=' };
+const COLOUR: Record<ChangeAction, string> = { create: '32', update: '33', replace: '35', delete: '31', adopt: '36' };
 
 export interface TextOptions {
   /** ANSI colours (a terminal without NO_COLOR) */
@@ -27,7 +27,8 @@ const bold = (on: boolean | undefined, s: string) => (on ? `\x1b[1m${s}\x1b[0m` 
 /** "Plan: 2 to create, 1 to update, 0 to replace, 1 to delete" over objects (or kernel changes). */
 export function countsText(items: { action: ChangeAction }[]): string {
   const n = (a: ChangeAction) => items.filter((c) => c.action === a).length;
-  return `${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${n('delete')} to delete`;
+  const adopt = n('adopt') ? `, ${n('adopt')} to adopt` : '';
+  return `${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${n('delete')} to delete${adopt}`;
 }
 
 const MAX_LIST = 6;
