@@ -168,6 +168,35 @@ afterAll(async () => {
 });
 
 describe('adopting a host built by hand', () => {
+  it('a live object that differs in an essential attribute is refused with file:line and left byte-identical; --adopt=replace makes it anew', async () => {
+    await sh('ip link add odd0 type veth peer name odd1; ip addr add 172.31.0.1/16 dev odd0; ip link set odd0 up');
+    await writeFiles(dir, {
+      'networks.yaml': `kind: Network
+name: bridge
+interface: odd0
+subnets: [{subnet: 172.31.0.0/16, gateway: 172.31.0.1}]
+---
+kind: Settings
+iptables: false
+ipForward: false
+`,
+    });
+    const snap = async () => `${await kernelSnapshot(sb)}\n${await sh('ip link; ip addr; for n in $(ip netns list | cut -d" " -f1); do ip -n $n link; done')}`;
+    const before = await snap();
+    const r = await nk('reconcile', '--once', '--adopt');
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain(
+      `error: ${dir}/networks.yaml:1:1: Network bridge: cannot adopt interface odd0 (veth to the host, odd1): type veth → bridge; left alone (--adopt=replace makes it anew, dropping its traffic) [adopt-mismatch]`,
+    );
+    expect(await snap()).toBe(before);
+
+    const replaced = await nk('reconcile', '--once', '--adopt=replace');
+    expect(replaced.exitCode, replaced.stderr).toBe(0);
+    expect(await sh('ip -d -j link show odd0')).toContain('"info_kind":"bridge"');
+    expect((await nk('plan')).exitCode).toBe(0);
+    expect((await nk('destroy', '--yes')).exitCode).toBe(0);
+  }, 60_000);
+
   it('plan --adopt shows adoptions and no delete or replace; reconcile --adopt keeps an open connection; a second plan is empty; destroy removes only what was adopted', async () => {
     await checks();
     // long-running connections opened before the adoption: container to container
@@ -231,5 +260,18 @@ describe('adopting a host built by hand', () => {
 
     const status = await nk('status');
     console.log(status.stdout);
-  }, 120_000);
+
+    // destroy removes what was adopted and nothing else: the user's ext namespace and
+    // its veth stay, and so do the hand-written iptables rules (never removed unasked)
+    const destroyed = await nk('destroy', '--yes');
+    expect(destroyed.exitCode, destroyed.stderr).toBe(0);
+    expect(await sh('ip netns list | cut -d" " -f1 | sort | tr "\\n" " "')).toBe('ext');
+    expect(await sh('ip -br link | cut -d" " -f1 | cut -d@ -f1 | sort | tr "\\n" " "')).toBe('ext0 lo');
+    expect(await sb.ping('ext', '10.99.0.1')).toBe(true);
+    const rules = await sh('iptables-save -t nat');
+    expect(rules).toContain('-A PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 8080 -j DNAT --to-destination 192.168.50.10:80');
+    expect(rules).toContain('-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE');
+    expect(rules).not.toContain('NK-');
+  }, 180_000);
+
 });
