@@ -49,8 +49,8 @@ const o = {
   json: (what: string) => new Option('--json', what),
   adopt: () =>
     new Option(
-      '--adopt [MODES]',
-      "take ownership of live objects the files describe that netkeeper did not make, without re-creating them; MODES (comma-separated): replace (make anew what differs in an essential attribute), rules (remove hand-written iptables rules netkeeper's chains make redundant)",
+      '--adopt [MODE]',
+      'take ownership of live objects the files describe that netkeeper did not make, without re-creating them; MODE replace: also make anew what differs in an essential attribute (default match: refuse it)',
     ),
   detail: (what: string) => new Option('--detail', what),
   lockTimeout: () =>

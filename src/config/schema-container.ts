@@ -15,7 +15,10 @@ const attachment = {
     ip6: ref('ipAddress', 'Fixed IPv6 address, for a network with an IPv6 subnet.'),
     mac: ref('mac', "Default: 02:42 followed by the IPv4 address's four bytes."),
     ifname: ref('ifname', 'Interface name inside the namespace (default eth0, eth1, ... by position).'),
-    hostIfname: ref('ifname', "bridge/overlay networks: the name of the veth's host end (default derived from the container and ifname), e.g. a live vethXXXX to adopt."),
+    hostIfname: ref(
+      'ifname',
+      "bridge/overlay networks: the name of the veth's host end (default derived from the container and ifname), e.g. a live vethXXXX to adopt.",
+    ),
     aliases: { type: 'array', items: ref('dnsName'), description: 'Extra names of this container for the other members of the network.' },
   },
 } as const;

@@ -14,7 +14,8 @@ export const linkBody = {
     adopt: {
       type: 'boolean',
       default: false,
-      description: 'true: take ownership of a live veth pair with these ends that netkeeper did not make, without re-creating it, as `--adopt` does for every object.',
+      description:
+        'true: take ownership of a live veth pair with these ends that netkeeper did not make, without re-creating it, as `--adopt` does for every object.',
     },
     endpoints: {
       type: 'array',

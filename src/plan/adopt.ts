@@ -26,14 +26,12 @@ import { vethPeer } from '../model/marks.js';
 import type { Topology } from '../model/topology.js';
 import { describe, immutableDiff } from './diff-attributes.js';
 
-/** What the command line asks: `--adopt`, `--adopt=replace`, `--adopt=rules` (may be combined: `--adopt=replace,rules`). */
+/** What the command line asks: `--adopt` or `--adopt=replace`. */
 export interface AdoptOptions {
   /** every object the files describe may be adopted (not only documents with `adopt: true`) */
   all: boolean;
   /** an object that differs in an essential attribute is made anew instead of refused */
   replace: boolean;
-  /** foreign iptables rules netkeeper's own chains make redundant are removed (default: listed only) */
-  rules: boolean;
 }
 
 /** The document a desired object comes from. */
@@ -52,13 +50,19 @@ export interface AdoptScope {
   owner(key: string): AdoptOwner | undefined;
 }
 
-/** Parses `--adopt[=MODE[,MODE]]`: undefined (flag absent), true (bare flag) or the mode text. */
+/** Parses `--adopt[=MODE]`: undefined (flag absent), true (bare flag) or the mode text. */
 export function parseAdoptFlag(v: string | boolean | undefined): AdoptOptions | { error: string } | undefined {
   if (v === undefined || v === false) return undefined;
-  const modes = v === true ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = modes.filter((m) => m !== 'replace' && m !== 'rules' && m !== 'match');
-  if (bad.length) return { error: `--adopt takes replace, rules or match (comma-separated), not ${bad.join(', ')}` };
-  return { all: true, replace: modes.includes('replace'), rules: modes.includes('rules') };
+  const modes =
+    v === true
+      ? []
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  const bad = modes.filter((m) => m !== 'replace' && m !== 'match');
+  if (bad.length) return { error: `--adopt takes match (the default) or replace, not ${bad.join(', ')}` };
+  return { all: true, replace: modes.includes('replace') };
 }
 
 /** Every desired key that belongs to a Network, Container or Link document, with that document. */
@@ -79,8 +83,7 @@ export function adoptOwners(config: Config, topo: Topology, desired: Desired): M
       out.set(key.link(c.netns, a.ifname), o);
       if (a.hostIfname) out.set(key.link(HOST_NS, a.hostIfname), o);
     }
-    for (const r of desired.resources.values())
-      if (r.kind === 'file' && r.path.startsWith(`/etc/netns/${c.netns}/`)) out.set(r.key, o);
+    for (const r of desired.resources.values()) if (r.kind === 'file' && r.path.startsWith(`/etc/netns/${c.netns}/`)) out.set(r.key, o);
   }
   for (const l of topo.links) {
     const spec = config.links.find((s) => s.name === l.name);

@@ -7,6 +7,7 @@
 // goes through `runner` and every file through `fs`: a pass runs entirely against
 // fakes of both.
 
+import { adoptionRecord, type AdoptionRecord } from './adoption-record.js';
 import type { AdoptOptions } from '../plan/adopt.js';
 import type { Runner } from './runner.js';
 import type { Logger } from './log.js';
@@ -41,6 +42,8 @@ export interface PassOptions {
   allowEmpty?: boolean;
   /** --adopt: take ownership of matching live objects (src/plan/adopt.ts) */
   adopt?: AdoptOptions;
+  /** the record of adopted objects (status shows them); default <run dir>/adopted.json */
+  adoptions?: AdoptionRecord;
   /** plan only */
   dryRun?: boolean;
   /** remove everything owned, whatever the files say */
@@ -85,7 +88,7 @@ export type PassOutcome =
   | { status: 'planned'; plan: Plan; program: Program; topo: Topology; sides: PlanSides; fingerprints: PlanFingerprints }
   | { status: 'applied'; plan: Plan; report: ApplyReport; remaining: Plan; sides?: PlanSides };
 
-type Opts = PassOptions & { fs: HostFs; intent: Intent; files: FileRecord };
+type Opts = PassOptions & { fs: HostFs; intent: Intent; files: FileRecord; adoptions: AdoptionRecord };
 
 /** Observe, then adopt what the crash journal and the files record say is netkeeper's. */
 async function observeForPass(opts: Opts, what: HostObserveOptions, reads: ObserveReads): Promise<ObservedHost> {
@@ -102,7 +105,13 @@ const ms = (since: number) => Math.round(performance.now() - since);
 
 export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const fs = passOpts.fs ?? nodeHostFs;
-  const opts: Opts = { ...passOpts, fs, intent: passOpts.intent ?? fileIntent(undefined, fs), files: passOpts.files ?? fileRecord(undefined, fs) };
+  const opts: Opts = {
+    ...passOpts,
+    fs,
+    intent: passOpts.intent ?? fileIntent(undefined, fs),
+    files: passOpts.files ?? fileRecord(undefined, fs),
+    adoptions: passOpts.adoptions ?? adoptionRecord(undefined, fs),
+  };
   const { runner, log } = opts;
 
   // load
@@ -158,6 +167,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const report = await applyProgram(program, { runner, fs, readBack: touched, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   log.debug({ ms: ms(t3), processes: report.processes }, 'applied');
   await opts.files.note(plan.changes, new Set(report.done), observed);
+  await opts.adoptions.note(plan.changes, new Set(report.done));
 
   // verify: namespaces the apply touched were read back by the process that changed
   // them (or are read now); the others, and the iptables when no change could have

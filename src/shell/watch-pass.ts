@@ -92,7 +92,9 @@ const truncate = <T>(xs: T[], n: number): T[] => xs.slice(0, n);
 /** The first changed keys, each prefixed with its action (+ ~ ± -). */
 export function changedKeys(changes: Change[]): string[] {
   return truncate(
-    changes.map((c) => `${c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'update' ? '~' : c.action === 'adopt' ? '<=' : '±'}${c.key}`),
+    changes.map(
+      (c) => `${c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'update' ? '~' : c.action === 'adopt' ? '<=' : '±'}${c.key}`,
+    ),
     MAX_KEYS,
   );
 }

@@ -73,11 +73,33 @@ function driftLines(o: ObjectChange): string[] {
   return lines;
 }
 
+/** What adopting an object does to the live kernel objects: marks them, and what is changed in place. */
+function adoptLines(o: ObjectChange): string[] {
+  const marked = o.changes.filter((c) => c.action === 'adopt').length;
+  const inPlace = o.changes.flatMap((c) =>
+    c.action === 'adopt' || c.action === 'update'
+      ? c.reason
+          .split('; ')
+          .filter((r) => r !== 'adopted as it is' && !r.startsWith('alias '))
+          .map((r) => `${c.key}: ${r}`)
+      : [],
+  );
+  const made = o.changes.filter((c) => c.action === 'create').length;
+  return [
+    `adopted as it is: ${marked} live object${marked === 1 ? '' : 's'} marked netkeeper's, none made anew`,
+    ...inPlace.slice(0, 4).map((r) => `in place: ${r}`),
+    ...(inPlace.length > 4 ? [`… and ${inPlace.length - 4} more in-place changes`] : []),
+    ...(made ? [`added: ${made} object${made === 1 ? '' : 's'} it lacked (routes, /etc/netns files, ...)`] : []),
+  ];
+}
+
 function objectBlock(o: ObjectChange, opts: TextOptions): string[] {
   const sym = SYMBOL[o.action].padStart(3);
   const head = `${paint(opts.color, COLOUR[o.action], sym)} ${bold(opts.color, ownerLabel(o.owner))}`;
   if (o.action === 'delete') return [head];
-  const body = o.attrs.flatMap((a) => attrLines(a, o.action));
+  // adopted: the attributes it keeps (as a create shows them) and what changes in place besides the mark
+  const body = o.attrs.flatMap((a) => attrLines(a, o.action === 'adopt' ? 'create' : o.action));
+  if (o.action === 'adopt') body.push(...adoptLines(o));
   if (o.action === 'update' && body.length === 0) body.push(...driftLines(o));
   const forces = o.forces ? [paint(opts.color, COLOUR.replace, `(forces replacement: ${o.forces})`)] : [];
   return [head, ...[...forces, ...body].map((l) => `      ${l}`)];

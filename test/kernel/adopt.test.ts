@@ -273,5 +273,4 @@ ipForward: false
     expect(rules).toContain('-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE');
     expect(rules).not.toContain('NK-');
   }, 180_000);
-
 });
