@@ -167,7 +167,10 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const report = await applyProgram(program, { runner, fs, readBack: touched, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   log.debug({ ms: ms(t3), processes: report.processes }, 'applied');
   await opts.files.note(plan.changes, new Set(report.done), observed);
-  await opts.adoptions.note(plan.changes, new Set(report.done));
+  // an adopted namespace renders no line of its own: its mark is the alias its `lo` gets
+  const done = new Set(report.done);
+  for (const c of plan.changes) if (c.action === 'adopt' && c.after.kind === 'netns' && done.has(`link:${c.after.name}/lo`)) done.add(c.key);
+  await opts.adoptions.note(plan.changes, done);
 
   // verify: namespaces the apply touched were read back by the process that changed
   // them (or are read now); the others, and the iptables when no change could have
