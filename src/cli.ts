@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // argv → command. The only place that sets the process exit code.
+import { parseAdoptFlag } from './plan/adopt.js';
+import type { AdoptOptions } from './plan/adopt.js';
 import { CommanderError, type Command } from 'commander';
 // The commands and what they need (pino, execa, ...) are imported only when one
 // runs: --help, --version and usage errors answer at once.
@@ -65,7 +67,15 @@ function combinationError(i: Invocation): string | undefined {
   if (i.name === 'reconcile' && i.opts.confirm !== undefined && i.opts.rollback === false)
     return '--confirm needs the rollback record; it does not go with --no-rollback';
   if (i.name === 'reconcile' && !i.opts.once && i.opts.json) return '--json goes with reconcile --once (the watcher logs JSON lines on stderr)';
+  const adopt = parseAdoptFlag(i.opts.adopt as string | boolean | undefined);
+  if (adopt && 'error' in adopt) return adopt.error;
   return undefined;
+}
+
+/** `--adopt[=MODES]` as CommonOptions (checked by combinationError already). */
+function adoptOption(v: unknown): { adopt?: AdoptOptions } {
+  const a = parseAdoptFlag(v as string | boolean | undefined);
+  return a && !('error' in a) ? { adopt: a } : {};
 }
 
 /** One line from the terminal (the question goes to stderr: stdout may be piped). */
@@ -120,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
     rollback: v.rollback !== false,
     ...(v.confirm !== undefined ? { confirm: v.confirm as number } : {}),
     ...(v.out !== undefined ? { out: v.out as string } : {}),
+    ...adoptOption(v.adopt),
     args,
   };
   const [{ createLogger }, { createRunner }] = await Promise.all([import('./shell/log.js'), import('./shell/runner.js')]);

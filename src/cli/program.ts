@@ -47,6 +47,11 @@ const o = {
   host: () => new Option('--host <NAME>', "this machine's Host document (default: the machine's hostname)"),
   allowEmpty: () => new Option('--allow-empty', 'let an empty directory remove everything netkeeper owns'),
   json: (what: string) => new Option('--json', what),
+  adopt: () =>
+    new Option(
+      '--adopt [MODE]',
+      'take ownership of live objects the files describe that netkeeper did not make, without re-creating them; MODE replace: also make anew what differs in an essential attribute (default match: refuse it)',
+    ),
   detail: (what: string) => new Option('--detail', what),
   lockTimeout: () =>
     new Option('--lock-timeout <S>', "wait at most S seconds for another run's lock, then exit 4").default(60).argParser(seconds('--lock-timeout', 'zero')),
@@ -108,6 +113,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.dir())
     .addOption(o.host())
     .addOption(o.allowEmpty())
+    .addOption(o.adopt())
     .addOption(o.json('print the plan as JSON'))
     .addOption(o.detail('kernel-level detail: keys, interface names, iptables rules, /etc/netns diffs'))
     .addOption(new Option('--out <FILE>', 'also save the plan to FILE, for netkeeper apply FILE'));
@@ -129,6 +135,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.dir())
     .addOption(o.host())
     .addOption(o.allowEmpty())
+    .addOption(o.adopt())
     .addOption(new Option('--once', 'apply once and exit'))
     .addOption(new Option('--interval <S>', 'watcher: a pass every S seconds besides file changes').default(30).argParser(seconds('--interval', 'positive')))
     .addOption(

@@ -1,3 +1,4 @@
+import type { AdoptOptions } from '../plan/adopt.js';
 import { LOCK_BUSY_EXIT } from '../shell/lock.js';
 import type { Runner } from '../shell/runner.js';
 import type { Logger } from '../shell/log.js';
@@ -24,6 +25,8 @@ export interface CommonOptions {
   rollback?: boolean;
   /** reconcile --once --confirm S: revert unless confirmed within S seconds */
   confirm?: number;
+  /** plan/reconcile --adopt[=MODES]: adopt live objects the files describe (src/plan/adopt.ts) */
+  adopt?: AdoptOptions;
   /** words after the command (e.g. `status networks`, `status web`, `apply FILE`) */
   args: string[];
 }

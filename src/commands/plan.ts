@@ -8,7 +8,15 @@ import { planJson } from './plan-json.js';
 import { writeSavedPlan } from './saved-plan.js';
 
 export async function planCommand(ctx: Context): Promise<number> {
-  const o = await runPass({ dir: ctx.opts.dir, host: ctx.opts.host, allowEmpty: ctx.opts.allowEmpty, dryRun: true, runner: ctx.runner, log: ctx.log });
+  const o = await runPass({
+    dir: ctx.opts.dir,
+    host: ctx.opts.host,
+    allowEmpty: ctx.opts.allowEmpty,
+    ...(ctx.opts.adopt ? { adopt: ctx.opts.adopt } : {}),
+    dryRun: true,
+    runner: ctx.runner,
+    log: ctx.log,
+  });
   const bad = reportProblem(ctx, o, false);
   if (bad !== undefined) {
     if (ctx.opts.json && o.status === 'conflict') ctx.out(JSON.stringify(planJson({ plan: { ...o.plan, changes: [] } }), null, 2) + '\n');

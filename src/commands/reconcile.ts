@@ -42,7 +42,8 @@ function resultOf(o: PassOutcome): PassResult {
 function appliedCounts(changes: Change[], sides: PlanSides): string {
   const objs = groupPlan({ changes }, sides);
   const n = (a: string) => objs.filter((x) => x.action === a).length;
-  return `${n('create')} created, ${n('update')} updated, ${n('replace')} replaced, ${n('delete')} deleted`;
+  const adopt = n('adopt') ? `, ${n('adopt')} adopted` : '';
+  return `${n('create')} created, ${n('update')} updated, ${n('replace')} replaced, ${n('delete')} deleted${adopt}`;
 }
 
 /**
@@ -64,6 +65,7 @@ export async function applyAndReport(
     dir: ctx.opts.dir,
     host: ctx.opts.host,
     allowEmpty: ctx.opts.allowEmpty,
+    ...(ctx.opts.adopt ? { adopt: ctx.opts.adopt } : {}),
     runner: ctx.runner,
     log: ctx.log,
     rollback: ctx.opts.rollback !== false,

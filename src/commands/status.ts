@@ -21,6 +21,8 @@ import { formatWatcherState, readLiveState } from '../shell/state-file.js';
 import { formatGone, goneAdopted } from '../status/adopted.js';
 import { readExpectState } from '../shell/expect-file.js';
 import { formatOutcomes, summarizeOutcomes } from '../expect/result.js';
+import { markAdopted } from '../status/adoptions.js';
+import { adoptionRecord } from '../shell/adoption-record.js';
 
 const DEFAULT_DIR = 'networks.d';
 
@@ -96,6 +98,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const declaredNs = new Set(topo?.containers.filter((c) => c.local && c.netns).map((c) => c.netns!) ?? []);
   const resources = [...kernel.resources.values()].filter((r) => r.owned || declaredNs.has(r.ns) || (r.kind === 'netns' && declaredNs.has(r.name)));
   const views = statusViews({ resources, topo, plan, desired: fd?.ok ? [...fd.desired.resources.values()] : undefined });
+  markAdopted(views, await adoptionRecord().read());
   if (problem) ctx.err(`warning: ${problem}; drift is not shown\n`);
   const data: StatusData = {
     views,

@@ -44,6 +44,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
       dir: opts.dir,
       host: opts.host,
       allowEmpty: opts.allowEmpty,
+      ...(opts.adopt ? { adopt: opts.adopt } : {}),
       lockTimeoutMs: (opts.lockTimeout ?? 60) * 1000,
       log,
       runner: ctx.runner,

@@ -48,6 +48,7 @@ export function buildContainer(b: Builder, td: Doc): ContainerSpec {
     };
   }
   if (d.host !== undefined) c.host = d.host;
+  if (d.adopt === true) c.adopt = true;
   return b.track(c, td, []);
 }
 
@@ -77,6 +78,7 @@ function attachment(b: Builder, td: Doc, a: RawAttachment, i: number): Attachmen
   const mac = b.mac(td, [...path, 'mac'], a.mac);
   if (mac !== undefined) out.mac = mac;
   if (a.ifname !== undefined) out.ifname = a.ifname;
+  if (a.hostIfname !== undefined) out.hostIfname = a.hostIfname;
   return b.track(out, td, path);
 }
 

@@ -90,6 +90,9 @@ export class Builder {
     if (d.vni !== undefined) n.vni = d.vni;
     if (d.port !== undefined) n.port = d.port;
     else if (driver === 'overlay') n.port = NETWORK_DEFAULTS.port;
+    const mac = this.mac(td, ['mac'], d.mac);
+    if (mac !== undefined) n.mac = mac;
+    if (d.adopt === true) n.adopt = true;
     return this.track(n, td, []);
   }
 
@@ -114,6 +117,7 @@ export class Builder {
       pos: posAt(td.raw, []),
     };
     if (d.mtu !== undefined) l.mtu = d.mtu;
+    if (d.adopt === true) l.adopt = true;
     return this.track(l, td, []);
   }
 

@@ -19,7 +19,11 @@ export function checkReservedIfnames(ctx: RuleCtx): void {
     ctx.error('reserved-ifname', owner, at, `interface name "${name}" is reserved by the kernel (all, default and lo are); choose another`);
   };
   for (const n of ctx.networkList) refuse(n.interface, n, ctx.pos(n, 'interface'));
-  for (const c of ctx.containerList) for (const a of c.networks) refuse(a.ifname, c, ctx.pos(a, 'ifname'));
+  for (const c of ctx.containerList)
+    for (const a of c.networks) {
+      refuse(a.ifname, c, ctx.pos(a, 'ifname'));
+      refuse(a.hostIfname, c, ctx.pos(a, 'hostIfname'));
+    }
   for (const l of ctx.linkList) for (const e of l.endpoints) refuse(e.ifname, l, ctx.pos(e, 'ifname'));
 }
 
@@ -30,7 +34,7 @@ interface Claim {
   owner: { kind: string; name?: string };
   at: SourcePos | undefined;
   /** written in a file (an `interface` or a Link end), as opposed to derived */
-  written: 'interface' | 'link' | false;
+  written: 'interface' | 'link' | 'hostIfname' | false;
   /** the Host whose namespace holds it; undefined: every host */
   host?: string;
 }
@@ -68,9 +72,10 @@ function claims(ctx: RuleCtx): Claim[] {
       const n = ctx.network(net);
       if (!n || n.driver === 'macvlan' || seen.has(ifnames[i])) return;
       seen.add(ifnames[i]);
-      const v = vethHostName(c.name, ifnames[i]);
-      const at = atts[i] ? ctx.pos(atts[i], 'network') : ctx.pos(c, 'name');
-      out.push({ name: v, what: `the host end of Container ${c.name}'s ${ifnames[i]}`, owner: c, at, written: false, host: c.host });
+      const given = atts[i]?.hostIfname;
+      const v = given ?? vethHostName(c.name, ifnames[i]);
+      const at = atts[i] ? ctx.pos(atts[i], given ? 'hostIfname' : 'network') : ctx.pos(c, 'name');
+      out.push({ name: v, what: `the host end of Container ${c.name}'s ${ifnames[i]}`, owner: c, at, written: given ? 'hostIfname' : false, host: c.host });
     });
   }
   for (const l of ctx.linkList) {
@@ -97,7 +102,7 @@ export function checkHostNameClashes(ctx: RuleCtx): void {
   for (const list of byName.values()) {
     for (let j = 1; j < list.length; j++) {
       const b = list[j];
-      const a = list.slice(0, j).find((x) => sameHost(x, b) && !(x.written && x.written === b.written));
+      const a = list.slice(0, j).find((x) => sameHost(x, b) && !(x.written && x.written === b.written && x.written !== 'hostIfname'));
       if (!a) continue;
       const [at, other] = b.written || !a.written ? [b, a] : [a, b];
       const place = other.at ? ` (${where(other.at)})` : '';

@@ -15,6 +15,10 @@ const attachment = {
     ip6: ref('ipAddress', 'Fixed IPv6 address, for a network with an IPv6 subnet.'),
     mac: ref('mac', "Default: 02:42 followed by the IPv4 address's four bytes."),
     ifname: ref('ifname', 'Interface name inside the namespace (default eth0, eth1, ... by position).'),
+    hostIfname: ref(
+      'ifname',
+      "bridge/overlay networks: the name of the veth's host end (default derived from the container and ifname), e.g. a live vethXXXX to adopt.",
+    ),
     aliases: { type: 'array', items: ref('dnsName'), description: 'Extra names of this container for the other members of the network.' },
   },
 } as const;
@@ -171,6 +175,12 @@ export const containerBody = {
     forwarding: { type: 'boolean', default: CONTAINER_DEFAULTS.forwarding, description: 'true: the namespace routes packets (a router container).' },
     masquerade: { type: 'array', items: ref('ifname'), description: 'SNAT what leaves these interfaces of the namespace (a NAT router).' },
     host: ref('name', 'Multi-host: the Host that runs this container (default: this host).'),
+    adopt: {
+      type: 'boolean',
+      default: false,
+      description:
+        "true: take ownership of this container's live namespace and interfaces that netkeeper did not make (a hand-made `ip netns add`, its veths), without re-creating them, as `--adopt` does for every object.",
+    },
   },
 } as const;
 

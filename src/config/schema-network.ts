@@ -73,6 +73,16 @@ export const networkBody = {
       examples: [42],
     },
     port: { type: 'integer', minimum: 1, maximum: 65535, default: NETWORK_DEFAULTS.port, description: 'overlay only: the VXLAN UDP port.' },
+    mac: ref(
+      'mac',
+      "bridge only: the bridge's MAC address (default derived from the name). Keep a live bridge's MAC when adopting it, so the containers' ARP entries for the gateway stay valid.",
+    ),
+    adopt: {
+      type: 'boolean',
+      default: false,
+      description:
+        'true: take ownership of a live bridge of this name (and its address) that netkeeper did not make, without re-creating it, as `--adopt` does for every object.',
+    },
   },
 } as const;
 
@@ -81,5 +91,5 @@ export const networkSchema = kindSchema(
   'netkeeper Network',
   'A container network: a Linux bridge (default), a macvlan on a parent interface, or a VXLAN overlay across Hosts.',
   networkBody,
-  ['name', 'ifname', 'ipAddress', 'cidr', 'mtu'],
+  ['name', 'ifname', 'ipAddress', 'cidr', 'mtu', 'mac'],
 );

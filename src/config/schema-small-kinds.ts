@@ -11,6 +11,12 @@ export const linkBody = {
     kind: { const: 'Link', description: 'Always "Link".' },
     name: ref('name', 'Unique among Links.'),
     mtu: ref('mtu', 'MTU of both ends.'),
+    adopt: {
+      type: 'boolean',
+      default: false,
+      description:
+        'true: take ownership of a live veth pair with these ends that netkeeper did not make, without re-creating it, as `--adopt` does for every object.',
+    },
     endpoints: {
       type: 'array',
       minItems: 2,

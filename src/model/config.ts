@@ -40,6 +40,10 @@ export interface NetworkSpec {
   mode?: MacvlanMode; // macvlan, default bridge
   vni?: number; // overlay
   port?: number; // overlay, default 4789
+  /** bridge: the bridge's MAC (default derived from the name) */
+  mac?: string;
+  /** take ownership of the live objects this document describes (issue 14; src/plan/adopt.ts) */
+  adopt?: boolean;
   /** true for the implicit default network `bridge` when not declared */
   implicit?: boolean;
   pos: SourcePos;
@@ -67,6 +71,8 @@ export interface AttachmentSpec {
   ip6?: string;
   mac?: string;
   ifname?: string;
+  /** the veth's host end (default derived) */
+  hostIfname?: string;
   aliases: string[];
   pos: SourcePos;
 }
@@ -106,6 +112,8 @@ export interface ContainerSpec {
   forwarding: boolean;
   masquerade: string[];
   host?: string;
+  /** take ownership of the live objects this document describes */
+  adopt?: boolean;
   pos: SourcePos;
 }
 
@@ -121,6 +129,8 @@ export interface LinkSpec {
   kind: 'Link';
   name: string;
   mtu?: number;
+  /** take ownership of the live objects this document describes */
+  adopt?: boolean;
   endpoints: [LinkEndpointSpec, LinkEndpointSpec];
   pos: SourcePos;
 }

@@ -114,6 +114,11 @@ export const DIAGNOSTIC_CODES = {
   'ipv6-forwarding-drops-ra-route': { stage: 'kernel', meaning: 'Turning IPv6 forwarding on would drop a default route learned from router advertisements.' },
   'overlay-no-self-host': { stage: 'kernel', meaning: 'Warning: overlays are declared but no Host is this host (--host).' },
   'unowned-in-the-way': { stage: 'kernel', meaning: "An object netkeeper would make exists and is not netkeeper's; nothing is applied." },
+  'adopt-mismatch': {
+    stage: 'kernel',
+    meaning:
+      'adopt: a live object differs from the files in an essential attribute (type, veth peer, VXLAN/macvlan settings); left alone unless --adopt=replace.',
+  },
   'adopted-netns-gone': {
     stage: 'kernel',
     meaning: 'Warning: an adopted namespace (path or pid) no longer exists; nothing is made for it until it exists again.',

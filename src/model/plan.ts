@@ -1,7 +1,7 @@
 import type { Resource, ResourceMap } from './resources.js';
 import type { Diagnostic } from './diagnostic.js';
 
-export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
+export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt';
 
 interface ChangeBase {
   key: string;
@@ -17,6 +17,8 @@ interface ChangeBase {
 export type Change =
   | (ChangeBase & { action: 'create'; after: Resource; before?: Resource })
   | (ChangeBase & { action: 'update' | 'replace'; before: Resource; after: Resource })
+  /** take ownership of a live object netkeeper did not make: write its mark (and in-place updates), never re-create it (src/plan/adopt.ts) */
+  | (ChangeBase & { action: 'adopt'; before: Resource; after: Resource })
   | (ChangeBase & { action: 'delete'; before: Resource; after?: undefined });
 
 /** The object a change is about: what it makes or changes, or what it removes. */

@@ -8,12 +8,15 @@ import { describe, immutableDiff, mayAdopt, mutableDiff, neverDelete } from './d
 import { orderChanges } from './change-order.js';
 import { outlivesItsNetns } from './netns-leftovers.js';
 import { holdBack } from './hold-back.js';
+import { adoptMismatch, essentialDiff, type AdoptScope } from './adopt.js';
 
 export { orderChanges } from './change-order.js';
 
 export interface DiffOptions {
   /** remove owned objects that left the files (Settings.prune) */
   prune: boolean;
+  /** which unmarked live objects may be adopted (src/plan/adopt.ts); none when absent */
+  adopt?: AdoptScope;
 }
 
 /** What a namespace has when it is new: no need to write these into one made in this plan. */
@@ -47,6 +50,7 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
   // 1. namespaces and links first: what is made anew takes its addresses, routes
   //    and bridge ports with it, so those must be created again even if observed.
   const fresh = new Set<string>(); // keys of netns/links that will be (re)created
+  const adoptRefused = new Set<string>(); // live objects that differ from the files in an essential attribute
   for (const d of D.values()) {
     if (d.kind !== 'netns' && d.kind !== 'link') continue;
     const o = O.get(d.key);
@@ -67,6 +71,22 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
       continue;
     }
     if (!o.owned && !mayAdopt(d)) {
+      if (opts.adopt?.may(d.key)) {
+        const why = essentialDiff(d, o);
+        if (why && !opts.adopt.replace) {
+          conflicts.push(adoptMismatch(d, o, why, opts.adopt.owner(d.key)));
+          adoptRefused.add(d.key);
+          continue;
+        }
+        if (!why) {
+          const reasons = mutableDiff(d, o);
+          changes.set(d.key, { action: 'adopt', key: d.key, before: o, after: d, reason: ['adopted as it is', ...reasons].join('; ') });
+          continue;
+        }
+        changes.set(d.key, { action: 'replace', key: d.key, before: o, after: d, reason: `${why} (--adopt=replace)` });
+        fresh.add(d.key);
+        continue;
+      }
       conflicts.push({
         code: 'unowned-in-the-way',
         message: `${describe(o)} exists and is not netkeeper's; remove or rename it, or change the files`,
@@ -109,7 +129,7 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
   // 2. everything else, and in-place updates of existing links
   const conflicted = new Set(conflicts.map((c) => c.object));
   for (const d of D.values()) {
-    if (changes.has(d.key) || conflicted.has(describe(d))) continue;
+    if (changes.has(d.key) || conflicted.has(describe(d)) || adoptRefused.has(d.key)) continue;
     const o = O.get(d.key);
     const onFresh = (d.kind === 'addr' || d.kind === 'neigh' || d.kind === 'fdb') && fresh.has(linkKey(d.ns, 'ifname' in d ? d.ifname : d.dev));
     const routeOnFresh = d.kind === 'route' && d.dev !== undefined && fresh.has(linkKey(d.ns, d.dev));
@@ -125,6 +145,10 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
       continue;
     }
     if (!o.owned && !mayAdopt(d)) {
+      if (opts.adopt?.may(d.key)) {
+        changes.set(d.key, { action: 'adopt', key: d.key, before: o, after: d, reason: ['adopted as it is', ...mutableDiff(d, o)].join('; ') });
+        continue;
+      }
       conflicts.push({
         code: 'unowned-in-the-way',
         message: `${describe(o)} exists and is not netkeeper's; remove or rename it, or change the files`,

@@ -4,11 +4,12 @@ import type { Change, Plan } from '../model/plan.js';
 import { heldBackCount, planProblemLines } from './format-conflicts.js';
 import { textTable } from '../model/text-table.js';
 
-const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', replace: '±', delete: '-' };
+const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', replace: '±', delete: '-', adopt: '<=' };
 
 export function summary(changes: Change[]): string {
   const n = (a: Change['action']) => changes.filter((c) => c.action === a).length;
-  return `${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${n('delete')} to delete`;
+  const adopt = n('adopt') ? `, ${n('adopt')} to adopt` : '';
+  return `${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${n('delete')} to delete${adopt}`;
 }
 
 /** `problems`: false when the caller prints the conflicts and warnings itself (on stderr). */

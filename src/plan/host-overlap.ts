@@ -71,7 +71,10 @@ export function hostOverlapErrors(input: HostOverlapInput): HostOverlapError[] {
         continue;
       }
       if (s.allowHostOverlap || !hostRoutesIt(s)) continue;
-      const route = routes.find((x) => cidrOverlaps(x.c, c));
+      // a route on this network's own interface is the network itself, made by hand:
+      // adopted with --adopt, else refused as an unowned object in the way (diff.ts)
+      const own = input.bridgeOf(s.name);
+      const route = routes.find((x) => cidrOverlaps(x.c, c) && (own === undefined || x.r.dev !== own));
       if (route) {
         out.push({
           network: s.name,

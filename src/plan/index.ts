@@ -26,6 +26,7 @@ import { macvlanConflicts } from './macvlan.js';
 import { holdBack } from './hold-back.js';
 import { hostChecks } from './host-checks/index.js';
 import { foreignChainWarnings } from './firewall-foreign.js';
+import { adoptScope, type AdoptOptions } from './adopt.js';
 import { raConflicts, turnsOnIpv6Forwarding } from './ra-guard.js';
 
 export interface PlanOptions {
@@ -33,6 +34,8 @@ export interface PlanOptions {
   host?: string;
   /** remove everything owned, whatever the files say */
   destroy?: boolean;
+  /** --adopt (per-document `adopt: true` counts without it) */
+  adopt?: AdoptOptions;
   /** verify: the topology and desired state the pass set out to make */
   target?: { topo: Topology; desired: Desired };
 }
@@ -87,7 +90,8 @@ export function planPass(config: Config, host: ObservedHost, opts: PlanOptions =
   if (!d.ok) return d;
   const { topo, desired } = d;
   const observed = withHostSysctls(desired, host.observed, host.hostSysctls);
-  let plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune });
+  const adopt = opts.destroy ? undefined : adoptScope(config, topo, desired, opts.adopt);
+  let plan = diff(desired, observed, { prune: opts.destroy ? true : topo.settings.prune, ...(adopt ? { adopt } : {}) });
   if (!opts.destroy)
     plan = holdBack(
       {

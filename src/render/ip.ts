@@ -169,7 +169,7 @@ export function renderIp(changes: Change[], known: Resource[]): IpProgram {
   for (const c of changes) {
     if (c.action === 'delete') continue;
     const d = c.after!;
-    const fresh = c.action !== 'update';
+    const fresh = c.action !== 'update' && c.action !== 'adopt';
     switch (d.kind) {
       case 'netns':
         if (!fresh) break;

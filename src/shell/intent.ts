@@ -53,7 +53,7 @@ export function intendedKeys(changes: Change[]): string[] {
     .filter((c) => {
       const r = changeSubject(c);
       if (!JOURNALED.has(r.kind) || (r.kind === 'netns' && r.origin === 'adopted')) return false;
-      return c.action !== 'update' && (c.action !== 'delete' || r.kind === 'netns');
+      return c.action !== 'update' && c.action !== 'adopt' && (c.action !== 'delete' || r.kind === 'netns');
     })
     .map((c) => c.key);
 }

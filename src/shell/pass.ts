@@ -7,6 +7,8 @@
 // goes through `runner` and every file through `fs`: a pass runs entirely against
 // fakes of both.
 
+import { adoptionRecord, type AdoptionRecord } from './adoption-record.js';
+import type { AdoptOptions } from '../plan/adopt.js';
 import type { Runner } from './runner.js';
 import type { Logger } from './log.js';
 import { loadConfig, EMPTY_CONFIG, type Loaded } from './load.js';
@@ -43,6 +45,10 @@ export interface PassOptions {
   /** this reconciler's Host name (default: the machine's hostname) */
   host?: string;
   allowEmpty?: boolean;
+  /** --adopt: take ownership of matching live objects (src/plan/adopt.ts) */
+  adopt?: AdoptOptions;
+  /** the record of adopted objects (status shows them); default <run dir>/adopted.json */
+  adoptions?: AdoptionRecord;
   /** plan only */
   dryRun?: boolean;
   /** remove everything owned, whatever the files say */
@@ -95,7 +101,7 @@ export type PassOutcome =
   /** a step failed and the pass was rolled back (rollback.left empty) or not completely (left: what still differs) */
   | { status: 'rolled-back'; plan: Plan; report: ApplyReport; rollback: RollbackResult; sides?: PlanSides; pending?: PendingDone };
 
-type Opts = PassOptions & { fs: HostFs; intent: Intent; files: FileRecord };
+type Opts = PassOptions & { fs: HostFs; intent: Intent; files: FileRecord; adoptions: AdoptionRecord };
 
 /** Observe for a rollback: the pass's reads, plus the firewall of the namespaces the record names. */
 function rollbackDeps(opts: Opts, what: HostObserveOptions, routers: string[] | undefined): RollbackDeps {
@@ -161,7 +167,13 @@ const ms = (since: number) => Math.round(performance.now() - since);
 
 export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const fs = passOpts.fs ?? nodeHostFs;
-  const opts: Opts = { ...passOpts, fs, intent: passOpts.intent ?? fileIntent(undefined, fs), files: passOpts.files ?? fileRecord(undefined, fs) };
+  const opts: Opts = {
+    ...passOpts,
+    fs,
+    intent: passOpts.intent ?? fileIntent(undefined, fs),
+    files: passOpts.files ?? fileRecord(undefined, fs),
+    adoptions: passOpts.adoptions ?? adoptionRecord(undefined, fs),
+  };
   const { runner, log } = opts;
 
   // the namespace reader's start-up (python3 + pyroute2) overlaps loading the files
@@ -188,7 +200,11 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
 
   // plan
   const t2 = performance.now();
-  const planned = planPass(config, host, { ...(opts.host ? { host: opts.host } : {}), ...(opts.destroy ? { destroy: true } : {}) });
+  const planned = planPass(config, host, {
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.destroy ? { destroy: true } : {}),
+    ...(opts.adopt ? { adopt: opts.adopt } : {}),
+  });
   if (!planned.ok) return { status: 'invalid', errors: planned.errors };
   const { plan, observed, topo, desired } = planned;
   log.debug({ observeMs: Math.round(t2 - t1), planMs: ms(t2), resources: desired.resources.size }, 'observed and planned');
@@ -240,6 +256,10 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
     if (rb.left.length === 0) await store.remove();
     return { status: 'rolled-back', plan, report, rollback: rb, sides, ...(pending ? { pending } : {}) };
   }
+  // an adopted namespace renders no line of its own: its mark is the alias its `lo` gets
+  const done = new Set(report.done);
+  for (const c of plan.changes) if (c.action === 'adopt' && c.after.kind === 'netns' && done.has(`link:${c.after.name}/lo`)) done.add(c.key);
+  await opts.adoptions.note(plan.changes, done);
 
   // verify: namespaces the apply touched were read back by the process that changed
   // them (or are read now); the others, and the iptables when no change could have

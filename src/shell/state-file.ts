@@ -13,6 +13,8 @@ export interface PassCounts {
   update: number;
   replace: number;
   delete: number;
+  /** live objects adopted (issue 14) */
+  adopt?: number;
 }
 
 export type PassResult =

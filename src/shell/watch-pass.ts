@@ -38,6 +38,8 @@ export interface WatchPassDeps {
   dir: string;
   host?: string;
   allowEmpty: boolean;
+  /** --adopt: every pass adopts matching live objects */
+  adopt?: PassOptions['adopt'];
   lockTimeoutMs: number;
   log: Logger;
   runner: PassOptions['runner'];
@@ -81,7 +83,7 @@ export function problemLines(p: Problem): string[] {
 
 export function countChanges(changes: Change[]): PassCounts {
   const c: PassCounts = { create: 0, update: 0, replace: 0, delete: 0 };
-  for (const ch of changes) c[ch.action]++;
+  for (const ch of changes) c[ch.action] = (c[ch.action] ?? 0) + 1;
   return c;
 }
 
@@ -90,7 +92,9 @@ const truncate = <T>(xs: T[], n: number): T[] => xs.slice(0, n);
 /** The first changed keys, each prefixed with its action (+ ~ ± -). */
 export function changedKeys(changes: Change[]): string[] {
   return truncate(
-    changes.map((c) => `${c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'update' ? '~' : '±'}${c.key}`),
+    changes.map(
+      (c) => `${c.action === 'create' ? '+' : c.action === 'delete' ? '-' : c.action === 'update' ? '~' : c.action === 'adopt' ? '<=' : '±'}${c.key}`,
+    ),
     MAX_KEYS,
   );
 }
@@ -342,6 +346,7 @@ export class WatchPass {
       dir: this.d.dir,
       host: this.d.host,
       allowEmpty: this.d.allowEmpty,
+      ...(this.d.adopt ? { adopt: this.d.adopt } : {}),
       runner: this.d.runner,
       log,
       config,

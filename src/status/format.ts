@@ -2,6 +2,7 @@
 // ps`), one object in detail, and a line saying how the kernel stands against
 // the files. Pure.
 
+import { adoptedName } from './adoptions.js';
 import { textTable } from '../model/text-table.js';
 import { syncText, type Sync } from './drift.js';
 import type { ContainerDetail, LinkDetail, NetworkDetail, ObjectDetail } from './inspect.js';
@@ -20,21 +21,23 @@ const attLabel = (a: AttachmentView) => {
 export function networksTable(nets: NetworkView[], files: boolean): string[] {
   const head = [...['NETWORK', 'DRIVER', 'SUBNET', 'GATEWAY', 'INTERFACE', 'CONTAINERS', 'PORTS'], ...(files ? ['DRIFT'] : [])];
   const rows = nets.map((n) =>
-    withSync(files, [n.name, n.driver, list(n.subnets), list(n.gateways), dash(n.interface), list(n.containers), list(n.ports, 3)], n.sync),
+    withSync(files, [adoptedName(n), n.driver, list(n.subnets), list(n.gateways), dash(n.interface), list(n.containers), list(n.ports, 3)], n.sync),
   );
   return textTable([head, ...rows]);
 }
 
 export function containersTable(cs: ContainerView[], files: boolean): string[] {
   const head = [...['CONTAINER', 'NAMESPACE', 'MODE', 'NETWORKS', 'PORTS', 'STATE'], ...(files ? ['DRIFT'] : [])];
-  const rows = cs.map((c) => withSync(files, [c.name, dash(c.namespace), c.mode, list(c.networks.map(attLabel), 3), list(c.ports, 3), c.state], c.sync));
+  const rows = cs.map((c) =>
+    withSync(files, [adoptedName(c), dash(c.namespace), c.mode, list(c.networks.map(attLabel), 3), list(c.ports, 3), c.state], c.sync),
+  );
   return textTable([head, ...rows]);
 }
 
 export function linksTable(ls: LinkView[], files: boolean): string[] {
   const head = [...['LINK', 'ENDS', 'MTU'], ...(files ? ['DRIFT'] : [])];
   const end = (e: LinkView['ends'][number]) => `${e.container}:${e.interface}${e.addresses.length ? ` ${e.addresses.join(',')}` : ''}${e.up ? '' : ' (down)'}`;
-  const rows = ls.map((l) => withSync(files, [l.name, l.ends.map(end).join(' <-> ') || '–', l.mtu ? `${l.mtu}` : '–'], l.sync));
+  const rows = ls.map((l) => withSync(files, [adoptedName(l), l.ends.map(end).join(' <-> ') || '–', l.mtu ? `${l.mtu}` : '–'], l.sync));
   return textTable([head, ...rows]);
 }
 

@@ -58,6 +58,8 @@ export interface NetworkView {
   ports: string[];
   /** null: the files were not read */
   sync: Sync | null;
+  /** taken over from the live host by --adopt (when; src/status/adoptions.ts) */
+  adopted?: string;
 }
 
 export type ContainerState = 'running' | 'down' | 'missing';
@@ -71,6 +73,8 @@ export interface ContainerView {
   ports: string[];
   state: ContainerState;
   sync: Sync | null;
+  /** taken over from the live host by --adopt (when) */
+  adopted?: string;
 }
 
 export interface LinkView {
@@ -78,6 +82,8 @@ export interface LinkView {
   ends: { container: string; interface: string; addresses: string[]; up: boolean }[];
   mtu: number | null;
   sync: Sync | null;
+  /** taken over from the live host by --adopt (when) */
+  adopted?: string;
 }
 
 export interface StatusViews {

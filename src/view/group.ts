@@ -127,7 +127,10 @@ function forcesText(c: Change): string {
 export function groupPlan(plan: Pick<Plan, 'changes'>, sides: PlanSides): ObjectChange[] {
   const observed = [...sides.observed];
   const desired = [...sides.desired];
-  const mine = observed.filter((r) => r.owned);
+  // adopted objects: what is live (unmarked) is their before side
+  const adopting = plan.changes.some((c) => c.action === 'adopt');
+  const wanted = adopting ? new Set(desired.map((r) => r.key)) : undefined;
+  const mine = observed.filter((r) => r.owned || wanted?.has(r.key));
   const idx: OwnerIndexes = { before: ownerIndex(sides.topo, mine, 'before'), after: ownerIndex(sides.topo, [...desired, ...mine]) };
   const groups = new Map<string, { owner: Owner; changes: Change[] }>();
   for (const c of plan.changes) {
@@ -152,6 +155,8 @@ export function groupPlan(plan: Pick<Plan, 'changes'>, sides: PlanSides): Object
     }
     let action: ChangeAction = action0;
     let forces: string | undefined;
+    const adopts = g.changes.some((c) => c.action === 'adopt' && (c.key.startsWith('netns:') || c.key.startsWith('link:')));
+    if (adopts && !g.changes.some((c) => c.action === 'replace')) action = 'adopt';
     if (action === 'update') {
       const primary = g.changes.find((c) => c.action === 'replace' && (c.key.startsWith('netns:') || c.key.startsWith('link:')));
       if (primary) {

@@ -10,9 +10,9 @@ import { groupPlan, type AttrChange, type ObjectChange, type PlanSides } from '.
 import { ownerLabel } from './owners.js';
 import { fileDiff } from './line-diff.js';
 
-export const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '-/+', delete: '-' };
-const KERNEL_SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '±', delete: '-' };
-const COLOUR: Record<ChangeAction, string> = { create: '32', update: '33', replace: '35', delete: '31' };
+export const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '-/+', delete: '-', adopt: '<=' };
+const KERNEL_SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '±', delete: '-', adopt: '<=' };
+const COLOUR: Record<ChangeAction, string> = { create: '32', update: '33', replace: '35', delete: '31', adopt: '36' };
 
 export interface TextOptions {
   /** ANSI colours (a terminal without NO_COLOR) */
@@ -27,7 +27,8 @@ const bold = (on: boolean | undefined, s: string) => (on ? `\x1b[1m${s}\x1b[0m` 
 /** "Plan: 2 to create, 1 to update, 0 to replace, 1 to delete" over objects (or kernel changes). */
 export function countsText(items: { action: ChangeAction }[]): string {
   const n = (a: ChangeAction) => items.filter((c) => c.action === a).length;
-  return `${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${n('delete')} to delete`;
+  const adopt = n('adopt') ? `, ${n('adopt')} to adopt` : '';
+  return `${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${n('delete')} to delete${adopt}`;
 }
 
 const MAX_LIST = 6;
@@ -72,11 +73,33 @@ function driftLines(o: ObjectChange): string[] {
   return lines;
 }
 
+/** What adopting an object does to the live kernel objects: marks them, and what is changed in place. */
+function adoptLines(o: ObjectChange): string[] {
+  const marked = o.changes.filter((c) => c.action === 'adopt').length;
+  const inPlace = o.changes.flatMap((c) =>
+    c.action === 'adopt' || c.action === 'update'
+      ? c.reason
+          .split('; ')
+          .filter((r) => r !== 'adopted as it is' && !r.startsWith('alias '))
+          .map((r) => `${c.key}: ${r}`)
+      : [],
+  );
+  const made = o.changes.filter((c) => c.action === 'create').length;
+  return [
+    `adopted as it is: ${marked} live object${marked === 1 ? '' : 's'} marked netkeeper's, none made anew`,
+    ...inPlace.slice(0, 4).map((r) => `in place: ${r}`),
+    ...(inPlace.length > 4 ? [`… and ${inPlace.length - 4} more in-place changes`] : []),
+    ...(made ? [`added: ${made} object${made === 1 ? '' : 's'} it lacked (routes, /etc/netns files, ...)`] : []),
+  ];
+}
+
 function objectBlock(o: ObjectChange, opts: TextOptions): string[] {
   const sym = SYMBOL[o.action].padStart(3);
   const head = `${paint(opts.color, COLOUR[o.action], sym)} ${bold(opts.color, ownerLabel(o.owner))}`;
   if (o.action === 'delete') return [head];
-  const body = o.attrs.flatMap((a) => attrLines(a, o.action));
+  // adopted: the attributes it keeps (as a create shows them) and what changes in place besides the mark
+  const body = o.attrs.flatMap((a) => attrLines(a, o.action === 'adopt' ? 'create' : o.action));
+  if (o.action === 'adopt') body.push(...adoptLines(o));
   if (o.action === 'update' && body.length === 0) body.push(...driftLines(o));
   const forces = o.forces ? [paint(opts.color, COLOUR.replace, `(forces replacement: ${o.forces})`)] : [];
   return [head, ...[...forces, ...body].map((l) => `      ${l}`)];

@@ -71,7 +71,7 @@ function attachment(d: AttDraft, t: TNetwork, a: IpamAssignment): TAttachment {
   return {
     network: t.name,
     ifname: d.ifname,
-    ...(t.bridge ? { hostIfname: vethHostName(d.container.name, d.ifname) } : {}),
+    ...(t.bridge ? { hostIfname: d.spec.hostIfname ?? vethHostName(d.container.name, d.ifname) } : {}),
     ...a,
     mac: d.spec.mac ? normalizeMac(d.spec.mac) : a.ip4 ? macFromIPv4(a.ip4) : macFromName(d.container.name, d.ifname),
     mtu: t.mtu,

@@ -41,6 +41,7 @@ export function buildNetworks(ctx: Ctx, specs: NetworkSpec[]): Map<string, TNetw
     };
     if (s.driver !== 'macvlan') {
       t.bridge = networkBridgeName(s);
+      if (s.mac) t.gatewayMac = s.mac;
     } else {
       t.parent = s.parent;
       t.macvlanMode = s.mode ?? 'bridge';
