@@ -115,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
     yes: v.yes === true,
     detail: v.detail === true,
     ...(v.out !== undefined ? { out: v.out as string } : {}),
+    ...(v.from !== undefined ? { from: v.from as 'kernel' | 'docker' } : {}),
     args,
   };
   const [{ createLogger }, { createRunner }] = await Promise.all([import('./shell/log.js'), import('./shell/runner.js')]);
@@ -147,6 +148,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/explain.js')).explainCommand(ctx);
     case 'exposure':
       return (await import('./commands/exposure.js')).exposureCommand(ctx);
+    case 'import':
+      return (await import('./commands/import.js')).importCommand(ctx);
     default:
       return EXIT.failed; // unreachable: the parser knows every command
   }

@@ -20,6 +20,8 @@ export interface CommonOptions {
   detail?: boolean;
   /** plan: write the plan to this file (a saved plan, applied with `netkeeper apply FILE`) */
   out?: string;
+  /** import: what to read besides the kernel */
+  from?: 'kernel' | 'docker';
   /** words after the command (e.g. `status networks`, `status web`, `apply FILE`) */
   args: string[];
 }

@@ -71,7 +71,10 @@ export function hostOverlapErrors(input: HostOverlapInput): HostOverlapError[] {
         continue;
       }
       if (s.allowHostOverlap || !hostRoutesIt(s)) continue;
-      const route = routes.find((x) => cidrOverlaps(x.c, c));
+      // a route on the network's own bridge is that bridge's (an existing bridge the
+      // files describe, e.g. imported): the bridge itself is the conflict, if any
+      const own = input.bridgeOf(s.name);
+      const route = routes.find((x) => cidrOverlaps(x.c, c) && (own === undefined || x.r.dev !== own));
       if (route) {
         out.push({
           network: s.name,
