@@ -140,7 +140,9 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
     const why =
       l.type === 'veth' && !l.peer
         ? 'a veth whose other end is in a namespace import did not read'
-        : l.type === 'veth'
+        : l.type === 'veth' && l.peer?.ns === ns.name
+          ? `a veth pair with both ends in the namespace (${l.peer.ifname})`
+          : l.type === 'veth'
           ? `a veth to ${l.peer!.ns}/${l.peer!.ifname}, not a port of a bridge import saw`
           : `a ${l.type} interface`;
     note(`${l.ifname}: ${why}: not imported`);

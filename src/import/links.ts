@@ -40,7 +40,7 @@ export function buildLinks(idx: HostIndex, nsNames: Map<string, string>, name: (
       if (!isCable(idx, l) || !l.peer) continue;
       const other = l.peer;
       if (other.ns !== HOST_NS && !nsNames.has(other.ns)) continue;
-      if (ns === HOST_NS && other.ns === HOST_NS) continue; // both ends on the host: not a container's
+      if (ns === other.ns) continue; // both ends in one namespace: not a cable between two (containers.ts reports it)
       const k = [`${ns}/${l.ifname}`, `${other.ns}/${other.ifname}`].sort().join(' ');
       if (seen.has(k)) continue;
       seen.add(k);

@@ -96,4 +96,12 @@ export function legacyHostScript(): string {
 export async function buildLegacyHost(m: Machine): Promise<void> {
   const r = await m.sh(legacyHostScript());
   if (r.exitCode !== 0) throw new Error(`legacy host: ${r.stderr}`);
+  // a bridge's operstate moves from UNKNOWN to UP once a port forwards: wait, so that
+  // "nothing changed" snapshots taken later do not see it settle
+  for (let i = 0; i < 300; i++) {
+    const st = await m.sh(`cat /sys/class/net/${LEGACY.docker0.bridge}/operstate /sys/class/net/${LEGACY.bridge0.bridge}/operstate`);
+    if (st.stdout.split('\n').filter((l) => l.trim() === 'up').length === 2) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('legacy host: the bridges did not come up within 30 s');
 }
