@@ -161,6 +161,11 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
     if (!to) continue;
     usedDnats.add(d);
     const text = portText(d);
+    const nb = ctx.networks.find((n) => n.doc.name === to.network)?.doc.body;
+    if (nb?.gatewayMode === 'isolated' || nb?.internal === true) {
+      note(`port ${text} (${d.rule.chain}) goes to network ${to.network}, which is ${nb.internal ? 'internal' : 'isolated'}: netkeeper publishes no ports there; not imported`);
+      continue;
+    }
     const k = `${text}/${d.protocol}`;
     if (seen.has(k)) continue; // the same port DNAT'ed in PREROUTING and OUTPUT
     seen.add(k);
