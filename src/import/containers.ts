@@ -44,6 +44,27 @@ function portText(d: Dnat): string {
   return `${host}${range(d.hostPort, d.hostPortEnd)}:${range(d.toPort, d.toPortEnd)}${d.protocol === 'udp' ? '/udp' : ''}`;
 }
 
+/**
+ * Ports in order (protocol, host port), the same rule in two chains once, and runs
+ * of consecutive ports to one address (Docker writes a range as one rule per port)
+ * as one range.
+ */
+export function mergeRuns(dnats: readonly Dnat[]): Dnat[] {
+  const sorted = [...dnats].sort((a, b) => (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : a.hostPort - b.hostPort || a.toPort - b.toPort));
+  const out: Dnat[] = [];
+  for (const d of sorted) {
+    const p = out[out.length - 1];
+    const same = p && p.protocol === d.protocol && p.dest === d.dest && p.toIP === d.toIP && p.inIf === d.inIf;
+    if (same && p.hostPort === d.hostPort && p.hostPortEnd === d.hostPortEnd && p.toPort === d.toPort) continue;
+    if (same && d.hostPort === p.hostPortEnd + 1 && d.toPort === p.toPortEnd + 1 && d.hostPortEnd - d.hostPort === d.toPortEnd - d.toPort) {
+      out[out.length - 1] = { ...p, hostPortEnd: d.hostPortEnd, toPortEnd: d.toPortEnd };
+      continue;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
 export interface ContainerContext {
   idx: HostIndex;
   networks: ImportedNetwork[];
@@ -156,10 +177,10 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
   // published ports: DNAT rules whose target is one of this container's addresses
   const ports: unknown[] = [];
   const seen = new Set<string>();
-  for (const d of ctx.dnats) {
+  for (const d of mergeRuns(ctx.dnats.filter((x) => attIPs.some((a) => a.ip === x.toIP)))) {
     const to = attIPs.find((x) => x.ip === d.toIP);
     if (!to) continue;
-    usedDnats.add(d);
+    for (const x of ctx.dnats) if (x.toIP === d.toIP) usedDnats.add(x);
     const text = portText(d);
     const nb = ctx.networks.find((n) => n.doc.name === to.network)?.doc.body;
     if (nb?.gatewayMode === 'isolated' || nb?.internal === true) {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { importHost } from '../../../src/import/index.js';
 import { readFirewall, tokenize } from '../../../src/import/iptables.js';
+import { mergeRuns } from '../../../src/import/containers.js';
 import { renderImport, renderStream } from '../../../src/import/render.js';
 import type { ImportInput, ImportNamespace } from '../../../src/import/input.js';
 import { key, type LinkRes, type Resource } from '../../../src/model/resources.js';
@@ -93,6 +94,18 @@ describe('iptables-save → firewall facts', () => {
     expect(f.foreign.map((r) => `${r.table} ${r.chain} ${r.spec}`)).toEqual([
       'nat PREROUTING -s 1.2.3.4/32 -p tcp -m tcp --dport 7001 -j DNAT --to-destination 172.17.0.2:70',
       'filter INPUT -p tcp -m comment --comment "ssh from anywhere" -m tcp --dport 22 -j ACCEPT',
+    ]);
+  });
+});
+
+describe('published ports', () => {
+  it("merges Docker's one-rule-per-port ranges and the same rule seen in two chains", () => {
+    const save = ['*nat', ...[9001, 9000, 9002].map((p) => `-A DOCKER ! -i docker0 -p udp -m udp --dport ${p} -j DNAT --to-destination 172.17.0.2:${p}`),
+      '-A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.2:8080', '-A OUTPUT -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.2:8080', 'COMMIT'].join('\n');
+    const m = mergeRuns(readFirewall(save, new Set(['docker0'])).dnats);
+    expect(m.map((d) => [d.protocol, d.hostPort, d.hostPortEnd, d.toPort, d.toPortEnd])).toEqual([
+      ['tcp', 80, 80, 8080, 8080],
+      ['udp', 9000, 9002, 9000, 9002],
     ]);
   });
 });
