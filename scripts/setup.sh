@@ -24,6 +24,8 @@ command -v modprobe >/dev/null  || need+=(kmod)
 command -v sysctl >/dev/null    || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # the tests verify the example units
 command -v groff >/dev/null     || need+=(groff-base)      # the tests render the man page
+command -v dockerd >/dev/null   || need+=(docker.io)       # import --from docker is tested against a real daemon, in a sandbox (never started on this machine)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # the image of that test: a static busybox (no registry access)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -11,7 +11,7 @@
 // busybox is missing, or dockerd does not come up. Slow (a daemon start): its own file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -37,6 +37,7 @@ let daemon: Background | undefined;
 let env: Record<string, string>;
 let docs: Record<string, any>[] = [];
 let sandboxKeys: Record<string, string> = {};
+let cgroupParent = '';
 
 const sh = async (script: string) => {
   const r = await sb.sh(script, { env, timeoutMs: 120_000 });
@@ -61,6 +62,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'nk-import-docker-'));
   const sock = join(tmp, 'docker.sock');
   env = { DOCKER_HOST: `unix://${sock}` };
+  cgroupParent = `nk-import-test-${tmp.slice(-6)}`;
   // the sandbox mounted a sysfs of its own over /sys, which hides the cgroup
   // hierarchies runc needs: mount them again as the machine has them (the same hierarchies), in the sandbox's mount namespace only
   const cgMounts = (await readFile('/proc/self/mounts', 'utf8'))
@@ -78,6 +80,8 @@ beforeAll(async () => {
     '--storage-driver', 'vfs',
     '--userland-proxy=false',
     '--iptables=true',
+    // the containers' cgroups (in the machine's hierarchies: there is one of each) under a name of this run, removed after it
+    `--cgroup-parent=/${cgroupParent}`,
   ]);
   for (let i = 0; i < 300 && !skip; i++) {
     const v = await sb.sh(`${DOCKER} version --format '{{.Server.Version}}'`, { env });
@@ -109,6 +113,9 @@ afterAll(async () => {
   // containerd and its shims, if dockerd left any: by pid, found by our temporary directory
   if (tmp) for (const pid of await ourProcesses()) process.kill(pid, 'SIGKILL');
   await sb?.destroy();
+  // the cgroups made for this run's containers (empty once they are gone)
+  if (cgroupParent)
+    for (const h of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) await rmdir(`/sys/fs/cgroup/${h}/${cgroupParent}`).catch(() => undefined);
   if (tmp) await rm(tmp, { recursive: true, force: true });
 }, 60_000);
 
