@@ -86,7 +86,9 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
   const body: Record<string, unknown> = { kind: 'Container', name };
   if (ns.origin === 'docker') {
     body.netns = { path: ns.path };
-    notes.push(`Docker container ${ns.dockerId?.slice(0, 12) ?? '?'}${ns.image ? ` (image ${ns.image})` : ''}, pid ${ns.pid ?? '?'}; its sandbox namespace is adopted: netkeeper plumbs it, never deletes it`);
+    notes.push(
+      `Docker container ${ns.dockerId?.slice(0, 12) ?? '?'}${ns.image ? ` (image ${ns.image})` : ''}, pid ${ns.pid ?? '?'}; its sandbox namespace is adopted: netkeeper plumbs it, never deletes it`,
+    );
   } else {
     body.netns = { path: ns.path };
     notes.push(`named namespace ${ns.name} (ip netns), adopted: netkeeper plumbs it, never deletes it`);
@@ -119,7 +121,8 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
       }
     }
     for (const [i, c] of a.addrs.entries())
-      if (!taken.has(i)) note(`${a.link.ifname} has ${formatAddrPrefix(c)}, not an address of network ${net.doc.name}'s subnets (or a second one): not imported`);
+      if (!taken.has(i))
+        note(`${a.link.ifname} has ${formatAddrPrefix(c)}, not an address of network ${net.doc.name}'s subnets (or a second one): not imported`);
     if (a.link.mac) doc.mac = a.link.mac;
     if (a.link.mtu !== undefined && net.doc.body.mtu !== undefined && a.link.mtu !== net.doc.body.mtu)
       note(`${a.link.ifname} has MTU ${a.link.mtu}, network ${net.doc.name} ${String(net.doc.body.mtu)}: netkeeper gives attachments the network's MTU`);
@@ -134,7 +137,13 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
     ctx.links.some((l) =>
       l.ends.some((e, i) => {
         const o = l.ends[1 - i];
-        return e.ns === ns.name && e.ifname === r.dev && !!o.ip && e.ip?.match(/\/(32|128)$/) && normalizeDst(r) === formatAddrPrefix(parseCidrOrHost(o.ip.replace(/\/\d+$/, ''))!);
+        return (
+          e.ns === ns.name &&
+          e.ifname === r.dev &&
+          !!o.ip &&
+          e.ip?.match(/\/(32|128)$/) &&
+          normalizeDst(r) === formatAddrPrefix(parseCidrOrHost(o.ip.replace(/\/\d+$/, ''))!)
+        );
       }),
     );
   for (const r of routes) {
@@ -164,8 +173,8 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
         : l.type === 'veth' && l.peer?.ns === ns.name
           ? `a veth pair with both ends in the namespace (${l.peer.ifname})`
           : l.type === 'veth'
-          ? `a veth to ${l.peer!.ns}/${l.peer!.ifname}, not a port of a bridge import saw`
-          : `a ${l.type} interface`;
+            ? `a veth to ${l.peer!.ns}/${l.peer!.ifname}, not a port of a bridge import saw`
+            : `a ${l.type} interface`;
     note(`${l.ifname}: ${why}: not imported`);
   }
 
@@ -184,7 +193,9 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
     const text = portText(d);
     const nb = ctx.networks.find((n) => n.doc.name === to.network)?.doc.body;
     if (nb?.gatewayMode === 'isolated' || nb?.internal === true) {
-      note(`port ${text} (${d.rule.chain}) goes to network ${to.network}, which is ${nb.internal ? 'internal' : 'isolated'}: netkeeper publishes no ports there; not imported`);
+      note(
+        `port ${text} (${d.rule.chain}) goes to network ${to.network}, which is ${nb.internal ? 'internal' : 'isolated'}: netkeeper publishes no ports there; not imported`,
+      );
       continue;
     }
     const k = `${text}/${d.protocol}`;

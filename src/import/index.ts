@@ -43,14 +43,18 @@ export function importHost(input: ImportInput): ImportResult {
     const net = networks.find((n) => n.bridge === l.master)?.doc.name ?? l.master;
     const why =
       l.type === 'veth'
-        ? `its other end is in a namespace import did not read (${l.master.startsWith('br-') || l.master === 'docker0' ? 'a Docker container? try --from docker' : 'not under /run/netns'})`
+        ? `its other end is in a namespace import did not read (${l.master.startsWith('br-') || l.master === 'docker0' ? 'a Docker container? try --from docker' : 'no named namespace (ip netns)'})`
         : `a ${l.type} interface on the bridge (netkeeper's bridges hold only its own ports)`;
     report.push({ object: `Network ${net}`, message: `port ${l.ifname}: ${why}; not imported` });
   }
   for (const d of fw.dnats)
     if (!used.has(d))
-      report.push({ object: 'iptables', message: `-t nat -A ${d.rule.chain} ${d.rule.spec}: DNAT to ${d.toIP}, which is no imported container's address; not imported` });
-  for (const r of fw.foreign) report.push({ object: 'iptables', message: `-t ${r.table} -A ${r.chain} ${r.spec}: not expressed by the files (it stays as it is)` });
+      report.push({
+        object: 'iptables',
+        message: `-t nat -A ${d.rule.chain} ${d.rule.spec}: DNAT to ${d.toIP}, which is no imported container's address; not imported`,
+      });
+  for (const r of fw.foreign)
+    report.push({ object: 'iptables', message: `-t ${r.table} -A ${r.chain} ${r.spec}: not expressed by the files (it stays as it is)` });
 
   return { docs: [...networks.map((n) => n.doc), ...containers, ...links.map((l) => l.doc), ...hosts], report };
 }

@@ -92,7 +92,23 @@ function parseDnatRule(r: SavedRule): Dnat | undefined {
   const dport = opt(r.tokens, '--dport');
   if (!to || !proto || proto.neg || !dport || dport.neg || (proto.value !== 'tcp' && proto.value !== 'udp')) return undefined;
   // anything else that narrows the rule (source, marks, negated dest) is not expressible
-  const known = new Set(['-p', '-m', '--dport', '-j', '--to-destination', '-d', '-i', '!', 'tcp', 'udp', 'addrtype', '--dst-type', 'LOCAL', 'comment', '--comment']);
+  const known = new Set([
+    '-p',
+    '-m',
+    '--dport',
+    '-j',
+    '--to-destination',
+    '-d',
+    '-i',
+    '!',
+    'tcp',
+    'udp',
+    'addrtype',
+    '--dst-type',
+    'LOCAL',
+    'comment',
+    '--comment',
+  ]);
   const extra = r.tokens.filter((t, i) => t.startsWith('-') && !known.has(t) && r.tokens[i - 1] !== '--comment');
   if (extra.length) return undefined;
   const d = opt(r.tokens, '-d');

@@ -59,7 +59,11 @@ export function buildLinks(idx: HostIndex, nsNames: Map<string, string>, name: (
           doc.ip = end.ip;
         }
         for (const x of addrs.slice(1))
-          report.push({ object: `Link ${linkName}`, kind: 'Link', message: `${cname(e.ns)}/${e.ifname} also has ${formatAddrPrefix(x)}: a Link end takes one address; not imported` });
+          report.push({
+            object: `Link ${linkName}`,
+            kind: 'Link',
+            message: `${cname(e.ns)}/${e.ifname} also has ${formatAddrPrefix(x)}: a Link end takes one address; not imported`,
+          });
         if (link?.mac) doc.mac = link.mac;
         return { doc, end };
       };

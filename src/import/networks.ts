@@ -58,7 +58,10 @@ export function buildNetworks(
       notes.push(`overlay: VXLAN device ${vx.ifname} (VNI ${vx.vxlan.vni}, port ${vx.vxlan.port}${vx.vxlan.local ? `, local ${vx.vxlan.local}` : ''})`);
       const vxName = `vx-${n}`;
       if (vx.ifname !== vxName)
-        report.push({ object: `Network ${n}`, message: `netkeeper names the VXLAN device of this network ${vxName.slice(0, 15)}; the existing ${vx.ifname} keeps its name (adopting it needs a rename)` });
+        report.push({
+          object: `Network ${n}`,
+          message: `netkeeper names the VXLAN device of this network ${vxName.slice(0, 15)}; the existing ${vx.ifname} keeps its name (adopting it needs a rename)`,
+        });
     }
     body.interface = br.ifname;
 
@@ -67,7 +70,10 @@ export function buildNetworks(
     const subnetDocs: Record<string, unknown>[] = [];
     for (const a of own) {
       if (subnets.some((s) => cidrWithin(a, s))) {
-        report.push({ object: `Network ${n}`, message: `second address ${formatIP(a.family, a.addr)}/${a.prefix} on ${br.ifname} in the same subnet: not imported` });
+        report.push({
+          object: `Network ${n}`,
+          message: `second address ${formatIP(a.family, a.addr)}/${a.prefix} on ${br.ifname} in the same subnet: not imported`,
+        });
         continue;
       }
       const net = parseCidr(formatNetwork(a))!;
@@ -85,7 +91,7 @@ export function buildNetworks(
         subnets.push(net);
         subnetDocs.push({ subnet: formatNetwork(m) });
       }
-      notes.push(`${br.ifname} has no address on the host: gatewayMode isolated${subnetDocs.length ? ' (subnet taken from its members\' addresses)' : ''}`);
+      notes.push(`${br.ifname} has no address on the host: gatewayMode isolated${subnetDocs.length ? " (subnet taken from its members' addresses)" : ''}`);
     }
     if (subnetDocs.length) body.subnets = subnetDocs;
     else report.push({ object: `Network ${n}`, message: `bridge ${br.ifname} has no address and no member with one: netkeeper will pick a subnet for it` });
@@ -101,13 +107,20 @@ export function buildNetworks(
       if (masq.length) {
         body.gatewayMode = 'nat';
         const m = masq[0];
-        notes.push(`gatewayMode nat: MASQUERADE of ${m.source}${m.notOutIf ? ` ! -o ${m.notOutIf}` : ''}${m.outIf ? ` -o ${m.outIf}` : ''} (${m.rule.table}/${m.rule.chain})`);
+        notes.push(
+          `gatewayMode nat: MASQUERADE of ${m.source}${m.notOutIf ? ` ! -o ${m.notOutIf}` : ''}${m.outIf ? ` -o ${m.outIf}` : ''} (${m.rule.table}/${m.rule.chain})`,
+        );
         if (m.outIf)
-          report.push({ object: `Network ${n}`, message: `masqueraded only out of ${m.outIf}; netkeeper masquerades whatever leaves the host (the rule stays as it is)` });
+          report.push({
+            object: `Network ${n}`,
+            message: `masqueraded only out of ${m.outIf}; netkeeper masquerades whatever leaves the host (the rule stays as it is)`,
+          });
       } else if (internal) body.gatewayMode = 'nat';
       else {
         body.gatewayMode = 'routed';
-        notes.push(`guessed gatewayMode routed: the host has an address on ${br.ifname} but no MASQUERADE rule for ${subnetDocs.map((s) => s.subnet).join(', ')} was seen; write nat to masquerade`);
+        notes.push(
+          `guessed gatewayMode routed: the host has an address on ${br.ifname} but no MASQUERADE rule for ${subnetDocs.map((s) => s.subnet).join(', ')} was seen; write nat to masquerade`,
+        );
       }
     }
     if (fw.iccOff.has(br.ifname) || dn?.icc === false) {

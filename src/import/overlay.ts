@@ -21,15 +21,26 @@ export function buildHosts(idx: HostIndex, fdb: Map<string, FdbEntry[]>, hostnam
       report.push({ object, kind: 'Host', message: 'has no local address: the Host of this machine cannot be derived (add `address:` by hand)' });
     } else if (![...hosts.values()].some((h) => h.body.address === l.vxlan!.local)) {
       const n = name(hostname);
-      hosts.set(n, { kind: 'Host', name: n, body: { kind: 'Host', name: n, address: l.vxlan.local }, notes: [`this machine (its hostname); local address of ${l.ifname}`] });
+      hosts.set(n, {
+        kind: 'Host',
+        name: n,
+        body: { kind: 'Host', name: n, address: l.vxlan.local },
+        notes: [`this machine (its hostname); local address of ${l.ifname}`],
+      });
     }
-    if (l.vxlan.learning) report.push({ object, kind: 'Host', message: 'learns MACs from traffic; netkeeper programs static FDB entries instead (learning off)' });
+    if (l.vxlan.learning)
+      report.push({ object, kind: 'Host', message: 'learns MACs from traffic; netkeeper programs static FDB entries instead (learning off)' });
     for (const e of fdb.get(l.ifname) ?? []) {
       if (!e.dst) continue;
       const mac = e.mac ?? '?';
       if (![...hosts.values()].some((h) => h.body.address === e.dst)) {
         const n = name(`peer-${e.dst.replace(/[.:]/g, '-')}`);
-        hosts.set(n, { kind: 'Host', name: n, body: { kind: 'Host', name: n, address: e.dst }, notes: [`a remote VTEP in ${l.ifname}'s FDB; its containers are not known here: add them with host: ${n}`] });
+        hosts.set(n, {
+          kind: 'Host',
+          name: n,
+          body: { kind: 'Host', name: n, address: e.dst },
+          notes: [`a remote VTEP in ${l.ifname}'s FDB; its containers are not known here: add them with host: ${n}`],
+        });
       }
       report.push({
         object,

@@ -45,7 +45,10 @@ export function renderImport(result: ImportResult, source: string): RenderedFile
     const docs = result.docs.filter((d) => d.kind === kind);
     const items = result.report.filter((r) => (r.kind ?? 'Network') === kind);
     if (docs.length === 0 && items.length === 0) continue;
-    const header = [`${kind} documents imported by \`netkeeper import\` from ${source}.`, 'Comments say where each value came from and what was guessed: check them.'];
+    const header = [
+      `${kind} documents imported by \`netkeeper import\` from ${source}.`,
+      'Comments say where each value came from and what was guessed: check them.',
+    ];
     if (items.length) header.push('', 'Not imported (seen on the host, not expressed here):', ...items.map((r) => `- ${reportLine(r)}`));
     const parts = docs.map((d, i) => {
       const own = result.report.filter((r) => r.object === `${d.kind} ${d.name}`).map((r) => `not imported: ${r.message}`);

@@ -9,6 +9,7 @@ import type { Runner } from './runner.js';
 import type { HostFs } from './host-fs.js';
 import { observeHost } from './observe/index.js';
 import { HOST_NS } from '../model/resources.js';
+import { NETNS_DIR } from '../model/netns-path.js';
 import type { DockerFacts, ImportInput, ImportNamespace } from '../import/input.js';
 import type { FdbEntry, IpRoute } from '../observe/ip-json.js';
 
@@ -29,7 +30,7 @@ export interface ImportReadResult {
 
 export async function readImportInput(runner: Runner, fs: HostFs, docker?: DockerFacts): Promise<ImportReadResult> {
   const problems: string[] = [];
-  const named = new Set((await fs.readdir('/run/netns')).filter((n) => !n.startsWith('.')));
+  const named = new Set((await fs.readdir(NETNS_DIR)).filter((n) => !n.startsWith('.')));
   // Docker's sandboxes, observed under the container's name (a clash with a named namespace gets a prefix)
   const dockerNs: ImportNamespace[] = [];
   for (const c of docker?.containers ?? []) {
@@ -60,7 +61,8 @@ export async function readImportInput(runner: Runner, fs: HostFs, docker?: Docke
       const d = dockerNs.find((n) => n.name === r.name);
       if (d) namespaces.push({ ...d, ...(r.broken !== undefined ? { broken: r.broken } : {}) });
     } else if (r.origin === 'named') namespaces.push({ name: r.name, path: r.path, origin: 'named', ...(r.broken !== undefined ? { broken: r.broken } : {}) });
-    else problems.push(`namespace ${r.name} is the same namespace as ${r.sharedWith ?? '?'} (two names bound to one): imported once, as ${r.sharedWith ?? '?'}`);
+    else
+      problems.push(`namespace ${r.name} is the same namespace as ${r.sharedWith ?? '?'} (two names bound to one): imported once, as ${r.sharedWith ?? '?'}`);
   }
   namespaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 

@@ -35,8 +35,9 @@ let sb: Sandbox;
 let tmp: string;
 let daemon: Background | undefined;
 let env: Record<string, string>;
-let docs: Record<string, any>[] = [];
-let sandboxKeys: Record<string, string> = {};
+// biome-ignore lint/suspicious/noExplicitAny: documents read back from YAML, checked by the assertions
+const docs: Record<string, any>[] = [];
+const sandboxKeys: Record<string, string> = {};
 let cgroupParent = '';
 
 const sh = async (script: string) => {
@@ -73,11 +74,16 @@ beforeAll(async () => {
   if (cg.exitCode !== 0) skip = `cannot give the sandbox the cgroup hierarchies: ${cg.stderr.trim()}`;
   if (skip) return;
   daemon = await sb.spawn(DOCKERD, [
-    '--data-root', join(tmp, 'data'),
-    '--exec-root', join(tmp, 'exec'),
-    '--pidfile', join(tmp, 'docker.pid'),
-    '-H', `unix://${sock}`,
-    '--storage-driver', 'vfs',
+    '--data-root',
+    join(tmp, 'data'),
+    '--exec-root',
+    join(tmp, 'exec'),
+    '--pidfile',
+    join(tmp, 'docker.pid'),
+    '-H',
+    `unix://${sock}`,
+    '--storage-driver',
+    'vfs',
     '--userland-proxy=false',
     '--iptables=true',
     // the containers' cgroups (in the machine's hierarchies: there is one of each) under a name of this run, removed after it
@@ -120,47 +126,68 @@ afterAll(async () => {
 }, 60_000);
 
 describe('import --from docker', () => {
-  it.runIf(!missing())('imports the Docker networks and containers (read only), and the files validate', async (ctx) => {
-    if (skip) {
-      console.warn(`import --from docker: skipped: ${skip}`);
-      ctx.skip();
-    }
-    const out = join(tmp, 'out');
-    const before = await kernelSnapshot(sb);
-    const r = await sb.netkeeper(['import', '--from', 'docker', '--out', out, '--log-level', 'warn'], { env });
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(await kernelSnapshot(sb)).toBe(before);
-    expect(r.stderr).toMatch(/^import: 2 networks, 3 containers, 0 links, 0 hosts/m);
-    for (const f of (await readdir(out)).sort()) for (const d of parseAllDocuments(await readFile(join(out, f), 'utf8'))) if (d.contents) docs.push(d.toJS());
-    const v = await sb.netkeeper(['validate', '--dir', out, '--log-level', 'warn']);
-    expect(v.exitCode, v.stderr).toBe(0);
+  it.runIf(!missing())(
+    'imports the Docker networks and containers (read only), and the files validate',
+    async (ctx) => {
+      if (skip) {
+        console.warn(`import --from docker: skipped: ${skip}`);
+        ctx.skip();
+      }
+      const out = join(tmp, 'out');
+      const before = await kernelSnapshot(sb);
+      const r = await sb.netkeeper(['import', '--from', 'docker', '--out', out, '--log-level', 'warn'], { env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(await kernelSnapshot(sb)).toBe(before);
+      expect(r.stderr).toMatch(/^import: 2 networks, 3 containers, 0 links, 0 hosts/m);
+      for (const f of (await readdir(out)).sort()) for (const d of parseAllDocuments(await readFile(join(out, f), 'utf8'))) if (d.contents) docs.push(d.toJS());
+      const v = await sb.netkeeper(['validate', '--dir', out, '--log-level', 'warn']);
+      expect(v.exitCode, v.stderr).toBe(0);
 
-    const net = (n: string) => docs.find((d) => d.kind === 'Network' && d.name === n);
-    const ctr = (n: string) => docs.find((d) => d.kind === 'Container' && d.name === n);
-    expect(net('bridge')).toMatchObject({ interface: 'docker0', subnets: [{ subnet: '172.17.0.0/16', gateway: '172.17.0.1' }], gatewayMode: 'nat' });
-    expect(net('backend')).toMatchObject({ subnets: [{ subnet: '172.30.0.0/24', gateway: '172.30.0.1' }], gatewayMode: 'nat' });
-    expect(net('backend')?.interface).toMatch(/^br-[0-9a-f]{12}$/);
-    for (const n of ['web', 'db', 'app']) expect(ctr(n)?.netns).toEqual({ path: sandboxKeys[n] });
-    expect(ctr('web')).toMatchObject({ networks: [{ network: 'bridge', ifname: 'eth0' }], ports: ['8080:80'] });
-    expect(ctr('db')).toMatchObject({ networks: [{ network: 'backend', ifname: 'eth0', ip: '172.30.0.10', mac: '02:42:ac:1e:00:0a' }], ports: ['127.0.0.1:5432:5432'] });
-    // two attachments, the one carrying the default route first (Docker picks the gateway
-    // of `backend` here: its networks sort by name), each keeping its interface name
-    const dev = (await sh(`nsenter --net=${sandboxKeys.app} ip route show default`)).match(/dev (\S+)/)?.[1];
-    const atts = ctr('app')?.networks.map((a: any) => [a.network, a.ifname]);
-    expect(atts).toEqual(dev === 'eth0' ? [['bridge', 'eth0'], ['backend', 'eth1']] : [['backend', 'eth1'], ['bridge', 'eth0']]);
-    expect(ctr('app')?.ports).toEqual(['9000-9001:9000-9001/udp']);
-    expect(await readFile(join(out, 'containers.yaml'), 'utf8')).toMatch(/# Docker container [0-9a-f]{12} \(image nk-busybox:1\), pid \d+/);
-  }, 120_000);
+      const net = (n: string) => docs.find((d) => d.kind === 'Network' && d.name === n);
+      const ctr = (n: string) => docs.find((d) => d.kind === 'Container' && d.name === n);
+      expect(net('bridge')).toMatchObject({ interface: 'docker0', subnets: [{ subnet: '172.17.0.0/16', gateway: '172.17.0.1' }], gatewayMode: 'nat' });
+      expect(net('backend')).toMatchObject({ subnets: [{ subnet: '172.30.0.0/24', gateway: '172.30.0.1' }], gatewayMode: 'nat' });
+      expect(net('backend')?.interface).toMatch(/^br-[0-9a-f]{12}$/);
+      for (const n of ['web', 'db', 'app']) expect(ctr(n)?.netns).toEqual({ path: sandboxKeys[n] });
+      expect(ctr('web')).toMatchObject({ networks: [{ network: 'bridge', ifname: 'eth0' }], ports: ['8080:80'] });
+      expect(ctr('db')).toMatchObject({
+        networks: [{ network: 'backend', ifname: 'eth0', ip: '172.30.0.10', mac: '02:42:ac:1e:00:0a' }],
+        ports: ['127.0.0.1:5432:5432'],
+      });
+      // two attachments, the one carrying the default route first (Docker picks the gateway
+      // of `backend` here: its networks sort by name), each keeping its interface name
+      const dev = (await sh(`nsenter --net=${sandboxKeys.app} ip route show default`)).match(/dev (\S+)/)?.[1];
+      const atts = ((ctr('app')?.networks ?? []) as { network: string; ifname: string }[]).map((a) => [a.network, a.ifname]);
+      expect(atts).toEqual(
+        dev === 'eth0'
+          ? [
+              ['bridge', 'eth0'],
+              ['backend', 'eth1'],
+            ]
+          : [
+              ['backend', 'eth1'],
+              ['bridge', 'eth0'],
+            ],
+      );
+      expect(ctr('app')?.ports).toEqual(['9000-9001:9000-9001/udp']);
+      expect(await readFile(join(out, 'containers.yaml'), 'utf8')).toMatch(/# Docker container [0-9a-f]{12} \(image nk-busybox:1\), pid \d+/);
+    },
+    120_000,
+  );
 
-  it.runIf(!missing())('plans no delete and no replace of what Docker made', async (ctx) => {
-    if (skip) ctx.skip();
-    const adopt = (await sb.netkeeper(['plan', '--help'])).stdout.includes('--adopt');
-    const r = await sb.netkeeper(['plan', '--dir', join(tmp, 'out'), '--json', '--log-level', 'warn', ...(adopt ? ['--adopt'] : [])]);
-    expect([0, 2, 3], r.stderr).toContain(r.exitCode);
-    const plan = JSON.parse(r.stdout) as { changes: { action: string }[]; conflicts: { code: string }[] };
-    expect(plan.changes.filter((c) => c.action === 'delete' || c.action === 'replace')).toEqual([]);
-    expect(new Set(plan.conflicts.map((c) => c.code))).toEqual(adopt ? new Set() : new Set(['unowned-in-the-way']));
-  }, 60_000);
+  it.runIf(!missing())(
+    'plans no delete and no replace of what Docker made',
+    async (ctx) => {
+      if (skip) ctx.skip();
+      const adopt = (await sb.netkeeper(['plan', '--help'])).stdout.includes('--adopt');
+      const r = await sb.netkeeper(['plan', '--dir', join(tmp, 'out'), '--json', '--log-level', 'warn', ...(adopt ? ['--adopt'] : [])]);
+      expect([0, 2, 3], r.stderr).toContain(r.exitCode);
+      const plan = JSON.parse(r.stdout) as { changes: { action: string }[]; conflicts: { code: string }[] };
+      expect(plan.changes.filter((c) => c.action === 'delete' || c.action === 'replace')).toEqual([]);
+      expect(new Set(plan.conflicts.map((c) => c.code))).toEqual(adopt ? new Set() : new Set(['unowned-in-the-way']));
+    },
+    60_000,
+  );
 
   it.runIf(!missing())('without a daemon: one error line, exit 1, nothing written', async (ctx) => {
     if (skip) ctx.skip();

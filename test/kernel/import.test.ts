@@ -20,6 +20,7 @@ let docs: Record<string, unknown>[];
 let importErr: string;
 
 const nk = (...args: string[]) => sb.netkeeper([...args, '--log-level', 'warn']);
+// biome-ignore lint/suspicious/noExplicitAny: documents read back from YAML, checked by the assertions
 const byName = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.name === name) as Record<string, any> | undefined;
 
 async function readDocs(dir: string): Promise<Record<string, unknown>[]> {
@@ -65,10 +66,20 @@ describe('import of a hand-built Docker-like host', () => {
 
   it('describes the bridges as Networks: subnet and gateway from the address, MTU, nat from the MASQUERADE, icc from the DROP, docker0 as `bridge`', async () => {
     const d0 = byName('Network', 'bridge');
-    expect(d0).toMatchObject({ interface: 'docker0', subnets: [{ subnet: LEGACY.docker0.subnet, gateway: LEGACY.docker0.gateway }], mtu: 1500, gatewayMode: 'nat' });
+    expect(d0).toMatchObject({
+      interface: 'docker0',
+      subnets: [{ subnet: LEGACY.docker0.subnet, gateway: LEGACY.docker0.gateway }],
+      mtu: 1500,
+      gatewayMode: 'nat',
+    });
     expect(d0?.icc).toBeUndefined();
     const b0 = byName('Network', 'bridge0');
-    expect(b0).toMatchObject({ interface: 'bridge0', subnets: [{ subnet: LEGACY.bridge0.subnet, gateway: LEGACY.bridge0.gateway }], gatewayMode: 'nat', icc: false });
+    expect(b0).toMatchObject({
+      interface: 'bridge0',
+      subnets: [{ subnet: LEGACY.bridge0.subnet, gateway: LEGACY.bridge0.gateway }],
+      gatewayMode: 'nat',
+      icc: false,
+    });
     const text = await readFile(join(out, 'networks.yaml'), 'utf8');
     expect(text).toContain("# Docker's default bridge docker0");
     expect(text).toContain('# gatewayMode nat: MASQUERADE of 172.17.0.0/16 ! -o docker0');
@@ -78,7 +89,12 @@ describe('import of a hand-built Docker-like host', () => {
     for (const [ns, ip] of Object.entries(LEGACY.docker0.members)) {
       const c = byName('Container', ns);
       expect(c?.netns).toEqual({ path: `/run/netns/${ns}` });
-      const mac = '02:42:' + ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0')).join(':');
+      const mac =
+        '02:42:' +
+        ip
+          .split('.')
+          .map((b) => Number(b).toString(16).padStart(2, '0'))
+          .join(':');
       expect(c?.networks).toEqual([{ network: 'bridge', ifname: 'eth0', ip, mac }]);
       expect(c?.routes).toBeUndefined(); // the default route is the network's gateway: implied
     }

@@ -35,6 +35,7 @@ describe('bash completion', () => {
       'destroy',
       'explain',
       'exposure',
+      'import',
       'completion',
       'help',
       '--help',

@@ -72,7 +72,9 @@ function input(resources: Resource[], extra: Partial<ImportInput> = {}): ImportI
   };
 }
 
-const doc = (r: ReturnType<typeof importHost>, kind: string, name: string) => r.docs.find((d) => d.kind === kind && d.name === name)?.body as Record<string, any> | undefined;
+const doc = (r: ReturnType<typeof importHost>, kind: string, name: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: document bodies, checked by the assertions
+  r.docs.find((d) => d.kind === kind && d.name === name)?.body as Record<string, any> | undefined;
 
 describe('iptables-save → firewall facts', () => {
   const bridges = new Set(['docker0', 'sw0', 'br-0123456789ab']);
@@ -100,8 +102,13 @@ describe('iptables-save → firewall facts', () => {
 
 describe('published ports', () => {
   it("merges Docker's one-rule-per-port ranges and the same rule seen in two chains", () => {
-    const save = ['*nat', ...[9001, 9000, 9002].map((p) => `-A DOCKER ! -i docker0 -p udp -m udp --dport ${p} -j DNAT --to-destination 172.17.0.2:${p}`),
-      '-A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.2:8080', '-A OUTPUT -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.2:8080', 'COMMIT'].join('\n');
+    const save = [
+      '*nat',
+      ...[9001, 9000, 9002].map((p) => `-A DOCKER ! -i docker0 -p udp -m udp --dport ${p} -j DNAT --to-destination 172.17.0.2:${p}`),
+      '-A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.2:8080',
+      '-A OUTPUT -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.2:8080',
+      'COMMIT',
+    ].join('\n');
     const m = mergeRuns(readFirewall(save, new Set(['docker0'])).dnats);
     expect(m.map((d) => [d.protocol, d.hostPort, d.hostPortEnd, d.toPort, d.toPortEnd])).toEqual([
       ['tcp', 80, 80, 8080, 8080],
@@ -141,7 +148,13 @@ describe('importHost', () => {
     link('host', 'vx-ov0', 'vxlan', { master: 'ov0', vxlan: { vni: 42, local: '192.168.1.10', port: 4789, learning: false } }),
   ];
   const routes = new Map<string, IpRoute[]>([
-    ['web', [{ dst: 'default', gateway: '172.17.0.1', dev: 'eth0' }, { dst: '172.17.0.0/16', dev: 'eth0', protocol: 'kernel', scope: 'link' }]],
+    [
+      'web',
+      [
+        { dst: 'default', gateway: '172.17.0.1', dev: 'eth0' },
+        { dst: '172.17.0.0/16', dev: 'eth0', protocol: 'kernel', scope: 'link' },
+      ],
+    ],
     [
       'gw',
       [
@@ -161,7 +174,7 @@ describe('importHost', () => {
   );
   const about = (o: string) => r.report.filter((x) => x.object === o).map((x) => x.message);
 
-  it('bridges become Networks: docker0 as `bridge`, nat from its MASQUERADE; an address-less bridge is isolated with its members\' subnet', () => {
+  it("bridges become Networks: docker0 as `bridge`, nat from its MASQUERADE; an address-less bridge is isolated with its members' subnet", () => {
     expect(doc(r, 'Network', 'bridge')).toEqual({
       kind: 'Network',
       name: 'bridge',
@@ -174,7 +187,7 @@ describe('importHost', () => {
     // address, no MASQUERADE: a guess, said in a comment
     expect(doc(r, 'Network', 'br-0123456789ab')).toMatchObject({ gatewayMode: 'nat', internal: true });
     expect(r.docs.find((d) => d.name === 'br-0123456789ab')?.notes.join('\n')).toContain('Docker user-defined network');
-    expect(about('Network sw0')).toEqual(['port sw0-nic: a other interface on the bridge (netkeeper\'s bridges hold only its own ports); not imported']);
+    expect(about('Network sw0')).toEqual(["port sw0-nic: a other interface on the bridge (netkeeper's bridges hold only its own ports); not imported"]);
   });
 
   it('namespaces become Containers adopting them: attachments in default-route order, ports (none on an isolated network), routes, loopback, forwarding', () => {
@@ -216,7 +229,7 @@ describe('importHost', () => {
     });
   });
 
-  it('a bridge with a VXLAN port becomes an overlay Network; this machine and the FDB\'s VTEPs become Hosts', () => {
+  it("a bridge with a VXLAN port becomes an overlay Network; this machine and the FDB's VTEPs become Hosts", () => {
     expect(doc(r, 'Network', 'ov0')).toMatchObject({ driver: 'overlay', vni: 42, interface: 'ov0', mtu: 1450 });
     expect(r.docs.filter((d) => d.kind === 'Host').map((d) => d.body)).toEqual([
       { kind: 'Host', name: 'node-a', address: '192.168.1.10' },
@@ -227,7 +240,9 @@ describe('importHost', () => {
 
   it('reports DNATs to no container and foreign rules, never drops them silently', () => {
     expect(about('iptables')).toEqual([
-      expect.stringMatching(/^-t nat -A PREROUTING -p tcp -m tcp --dport 7000 -j DNAT --to-destination 10\.6\.0\.9:70: DNAT to 10\.6\.0\.9, which is no imported/),
+      expect.stringMatching(
+        /^-t nat -A PREROUTING -p tcp -m tcp --dport 7000 -j DNAT --to-destination 10\.6\.0\.9:70: DNAT to 10\.6\.0\.9, which is no imported/,
+      ),
       expect.stringMatching(/--dport 7001 .*not expressed by the files/),
       expect.stringMatching(/ssh from anywhere.*not expressed by the files/),
     ]);
@@ -252,7 +267,10 @@ describe('importHost', () => {
   it('with Docker facts, a br-<id> bridge takes its Docker network name', () => {
     const d = importHost(
       input(resources, {
-        docker: { networks: [{ id: '0123456789abcdef', name: 'backend', driver: 'bridge', bridge: 'br-0123456789ab', subnets: [], internal: false }], containers: [] },
+        docker: {
+          networks: [{ id: '0123456789abcdef', name: 'backend', driver: 'bridge', bridge: 'br-0123456789ab', subnets: [], internal: false }],
+          containers: [],
+        },
       }),
     );
     expect(d.docs.filter((x) => x.kind === 'Network').map((x) => x.name)).toContain('backend');
