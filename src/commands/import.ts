@@ -54,7 +54,7 @@ export async function importCommand(ctx: Context): Promise<number> {
   const count = (k: string) => result.docs.filter((d) => d.kind === k).length;
   const where = out !== undefined ? `wrote ${files.map((f) => join(out, f.name)).join(', ')}` : 'printed to stdout';
   ctx.err(
-    `import: ${count('Network')} networks, ${count('Container')} containers, ${count('Link')} links, ${count('Host')} hosts (${where}); ${result.report.length} things not imported${result.report.length ? ':' : ''}\n`,
+    `import: ${count('Network')} networks, ${count('Container')} containers, ${count('Link')} links, ${count('Host')} hosts (${where}); ${result.report.length} ${result.report.length === 1 ? 'thing' : 'things'} not imported${result.report.length ? ':' : ''}\n`,
   );
   for (const r of result.report) ctx.err(`  not imported: ${reportLine(r)}\n`);
   return EXIT.ok;
