@@ -50,6 +50,7 @@ export async function readImportInput(runner: Runner, fs: HostFs, docker?: Docke
     extraNamespaces: dockerNs.map((n) => ({ name: n.name, path: n.path })),
     preferPrimary: [],
     boundPorts: false,
+    listeners: false,
     identity: { adopted: [], named: [] },
     ipv6: false,
   });
