@@ -26,6 +26,8 @@ command -v systemd-analyze >/dev/null || need+=(systemd)   # the tests verify th
 command -v groff >/dev/null     || need+=(groff-base)      # the tests render the man page
 # one process reads every namespace over netlink (src/shell/observe/nl-reader.ts); without it, one ip per namespace
 /usr/bin/python3 -c 'import importlib.util as u, sys; sys.exit(u.find_spec("pyroute2") is None)' 2>/dev/null || need+=(python3-pyroute2)
+command -v dockerd >/dev/null   || need+=(docker.io)       # import --from docker is tested against a real daemon, in a sandbox (never started on this machine)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # the image of that test: a static busybox (no registry access)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive

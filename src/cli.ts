@@ -131,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
     ...(v.confirm !== undefined ? { confirm: v.confirm as number } : {}),
     ...(v.out !== undefined ? { out: v.out as string } : {}),
     ...adoptOption(v.adopt),
+    ...(v.from !== undefined ? { from: v.from as 'kernel' | 'docker' } : {}),
     args,
   };
   const [{ createLogger }, { createRunner }] = await Promise.all([import('./shell/log.js'), import('./shell/runner.js')]);
@@ -165,6 +166,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/exposure.js')).exposureCommand(ctx);
     case 'confirm':
       return (await import('./commands/confirm.js')).confirmCommand(ctx);
+    case 'import':
+      return (await import('./commands/import.js')).importCommand(ctx);
     default:
       return EXIT.failed; // unreachable: the parser knows every command
   }

@@ -66,7 +66,7 @@ function exitHelp(codes: number[]): string {
 }
 
 /** Commands that read or change the kernel: root only. */
-export const KERNEL_COMMANDS = new Set(['plan', 'apply', 'reconcile', 'check', 'status', 'destroy', 'explain', 'exposure']);
+export const KERNEL_COMMANDS = new Set(['plan', 'apply', 'reconcile', 'check', 'status', 'destroy', 'explain', 'exposure', 'import']);
 
 export interface CommandSpec {
   name: string;
@@ -203,6 +203,20 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addOption(o.dir('the networks.d directory: container and network names'))
     .addOption(o.host())
     .addOption(o.json('print {formatVersion, rows, warnings} as JSON'));
+
+  add('import', 'write a networks.d describing the live host (reads only)', [0, 1])
+    .description(
+      'Reads the live host — bridges, named namespaces (and with --from docker the Docker containers), veth cables, VXLAN devices, iptables-save — and writes networks.d documents describing it, one file per kind (networks.yaml, containers.yaml, links.yaml, hosts.yaml), with comments where it guessed. What it cannot express is listed on stderr and in the files. Changes nothing on the host. Without --out the files are printed as one YAML stream, a `# file: NAME` comment before each.',
+    )
+    .addOption(new Option('--out <DIR>', 'write the files into DIR (created when missing; existing files are never overwritten)'))
+    .addOption(
+      new Option(
+        '--from <SOURCE>',
+        'kernel: the kernel only; docker: also ask the Docker daemon (DOCKER_HOST or /var/run/docker.sock) for its networks and containers',
+      )
+        .choices(['kernel', 'docker'])
+        .default('kernel'),
+    );
 
   add('completion', 'print a shell completion script (bash or zsh)', [0, 1])
     .description(

@@ -27,6 +27,8 @@ export interface CommonOptions {
   confirm?: number;
   /** plan/reconcile --adopt[=MODES]: adopt live objects the files describe (src/plan/adopt.ts) */
   adopt?: AdoptOptions;
+  /** import: what to read besides the kernel */
+  from?: 'kernel' | 'docker';
   /** words after the command (e.g. `status networks`, `status web`, `apply FILE`) */
   args: string[];
 }

@@ -33,7 +33,7 @@ describe('the purity check itself', () => {
   it.each([`process.env.HOME`, `setTimeout(f, 10)`, `Date.now()`])('catches ambient %s', (line) => expect(line).toMatch(AMBIENT));
 });
 
-describe.each(['model', 'config', 'observe', 'plan', 'render', 'status', 'view', 'expect', 'explain'])('src/%s is pure', (folder) => {
+describe.each(['model', 'config', 'observe', 'plan', 'render', 'status', 'view', 'expect', 'explain', 'import'])('src/%s is pure', (folder) => {
   const files = tsFiles(join(SRC, folder));
   it('has files to check', () => expect(files.length).toBeGreaterThan(0));
   for (const f of files) {

@@ -6,7 +6,7 @@ import { cli } from './run-cli.js';
 import { buildProgram, commandsOf } from '../../../src/cli/program.js';
 import { EXIT, EXIT_CODES } from '../../../src/commands/common.js';
 
-const COMMANDS = ['validate', 'plan', 'apply', 'reconcile', 'check', 'status', 'destroy', 'confirm', 'explain', 'exposure', 'completion'];
+const COMMANDS = ['validate', 'plan', 'apply', 'reconcile', 'check', 'status', 'destroy', 'confirm', 'explain', 'exposure', 'import', 'completion'];
 
 /** exactly one line on stderr, an `error:` line, exit 1, nothing on stdout */
 function usageError(r: ReturnType<typeof cli>): string {

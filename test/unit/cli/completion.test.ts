@@ -36,6 +36,7 @@ describe('bash completion', () => {
       'confirm',
       'explain',
       'exposure',
+      'import',
       'completion',
       'help',
       '--help',

@@ -34,6 +34,17 @@ describe('hostOverlapErrors', () => {
     expect(run(specs, [DOCKER0, { dst: '0.0.0.0/0', dev: 'eth0' }])).toEqual([]);
   });
 
+  it("does not count the route of the network's own bridge (an existing bridge the files describe, e.g. imported docker0)", () => {
+    const errs = hostOverlapErrors({
+      specs: [net('bridge', { interface: 'docker0', subnets: [{ subnet: '172.17.0.0/16' }] }), net('b', { subnets: [{ subnet: '172.17.9.0/24' }] })],
+      autoReqs: [],
+      routes: [DOCKER0],
+      bridgeOf: (n) => (n === 'bridge' ? 'docker0' : `br-${n}`),
+    });
+    // another network overlapping docker0's route is still refused
+    expect(errs.map((e) => [e.network, e.code])).toEqual([['b', 'subnet-overlaps-host-route']]);
+  });
+
   it('refuses a declared subnet inside a live automatic subnet, whatever the opt-in says', () => {
     const errs = run(
       [
