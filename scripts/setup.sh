@@ -22,6 +22,7 @@ command -v nsenter >/dev/null   || need+=(util-linux)
 command -v modprobe >/dev/null  || need+=(kmod)
 command -v sysctl >/dev/null    || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # the tests verify the example units
+command -v etcd >/dev/null      || need+=(etcd-server)   # test/kernel/fleet.test.ts runs a 3-member cluster in the sandbox
 command -v groff >/dev/null     || need+=(groff-base)      # the tests render the man page
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get" >&2
