@@ -1,6 +1,7 @@
 import { runPass, type PassOptions, type PassOutcome } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';
 import { reportApplied, reportProblem } from './report.js';
+import { fleetLoader } from '../shell/store/loader.js';
 import { underLock } from '../shell/lock.js';
 import { logPassDone } from '../shell/pass-done.js';
 import { changedKeys, countChanges } from '../shell/watch-pass.js';
@@ -15,7 +16,18 @@ export const locked = (ctx: Context, what: string, fn: () => Promise<number>) =>
   underLock({ what, timeoutMs: (ctx.opts.lockTimeout ?? 60) * 1000, log: ctx.log, err: ctx.err }, fn);
 
 export async function reconcileOnce(ctx: Context): Promise<number> {
-  return locked(ctx, 'reconcile --once', () => applyAndReport(ctx, 'once', {}));
+  return locked(ctx, 'reconcile --once', async () => {
+    // with a fleet store (Settings.store, --store) the files are merged with its membership first
+    const fleet = fleetLoader(ctx.opts, ctx.log);
+    try {
+      const loaded = await fleet.load(ctx.opts.dir, ctx.opts.allowEmpty);
+      if (!fleet.sync) return await applyAndReport(ctx, 'once', {});
+      if (!loaded.ok) return reportProblem(ctx, loaded.outcome)!;
+      return await applyAndReport(ctx, 'once', { config: loaded.config });
+    } finally {
+      await fleet.close();
+    }
+  });
 }
 
 /** What a pass ended as, in the words of the watcher's state file. */
