@@ -85,7 +85,8 @@ export async function watchCommand(ctx: Context): Promise<number> {
     onSchedule: (what, ms) => log.trace({ what, inMs: ms }, 'scheduled'),
   });
 
-  fleet.onRemoteChange = () => loop.fileChanged();
+  // another host changed the membership: a pass at once (no debounce; changes during a pass coalesce into one more)
+  fleet.onRemoteChange = () => loop.runNow('change');
   const watcher = watchDir(opts.dir, () => loop.fileChanged(), log);
   await watcher.ready;
   log.info({ dir: opts.dir, intervalS: opts.interval, runDir: run }, 'watching');

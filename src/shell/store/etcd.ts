@@ -55,6 +55,7 @@ export class EtcdStore {
   private lease: Lease | undefined;
   private leaseId: string | undefined;
   private watcher: Watcher | undefined;
+  private hostWritten = '';
   /** set when the lease was lost or never granted: the next sync re-registers everything */
   leaseIsNew = false;
 
@@ -118,10 +119,13 @@ export class EtcdStore {
     return (res.kvs ?? []).map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), lease: String(kv.lease ?? '0') }));
   }
 
+  /** Register this host; written only when it changed or the lease is new (every write wakes every other host's watcher). */
   async putHost(h: FleetHost): Promise<void> {
     const id = await this.ensureLease();
     const value = JSON.stringify({ address: h.address, vteps: h.vteps });
+    if (this.hostWritten === `${id} ${value}`) return;
     await within(this.client.put(hostKey(this.prefix, h.name)).value(value).lease(id).exec(), 'register host');
+    this.hostWritten = `${id} ${value}`;
   }
 
   private claimValue(c: FleetClaim): string {
