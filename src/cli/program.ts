@@ -146,6 +146,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addArgument(new Argument('[view]', 'networks, containers, ports, or the name of a network or container'))
     .addOption(o.dir('the networks.d directory: which namespaces to read, and what to compare with'))
     .addOption(o.host())
+    .addOption(o.store())
     .addOption(o.json('print it as JSON'))
     .addOption(o.detail('the kernel objects: interfaces, addresses, routes, chains'));
 

@@ -4,6 +4,7 @@
 
 import { hostname } from 'node:os';
 import { loadConfig, type Loaded } from '../load.js';
+import type { Config } from '../../model/config.js';
 import { formatDiagnostic } from '../../model/diagnostic.js';
 import { parseStoreFlag, resolveStore } from '../../config/store-flag.js';
 import { claimKey, hostKey } from '../../plan/fleet.js';
@@ -71,5 +72,36 @@ async function watchRemote(sync: StoreSync, self: string, wake: () => void, log:
     });
   } catch (e) {
     log.warn({ err: (e as Error).message }, 'store: cannot watch; changes arrive with the next resync');
+  }
+}
+
+/**
+ * status: the store's membership merged into the files, read once (nothing is
+ * registered or claimed). Without a store: the files as they are. `note` says
+ * what the store holds (or why it could not be read), for the output.
+ */
+export async function readFleetMembership(
+  config: Config,
+  opts: { store?: string; host?: string },
+  log: Logger,
+): Promise<{ config: Config; note?: string }> {
+  const flag = opts.store !== undefined ? parseStoreFlag(opts.store) : undefined;
+  if (flag && !flag.ok) return { config, note: flag.message };
+  const settings = resolveStore(config.settings.store, flag);
+  if (!settings) return { config };
+  const self = opts.host ?? hostname();
+  const [{ EtcdStore }, { parseMembership, mergeMembership }] = await Promise.all([import('./etcd.js'), import('../../plan/fleet.js')]);
+  const store = await EtcdStore.open(settings, log);
+  try {
+    const m = parseMembership(await store.read(), store.prefix);
+    const per = m.hosts.map((h) => `${h.name} (${h.address}): ${m.claims.filter((c) => c.host === h.name).length} endpoint(s)`);
+    return {
+      config: mergeMembership(config, m, self).config,
+      note: `store ${settings.endpoints.join(',')} ${store.prefix}: ${m.hosts.length} host(s) — ${per.join('; ') || 'none'}`,
+    };
+  } catch (e) {
+    return { config, note: `store ${settings.endpoints.join(',')} unreachable (${(e as Error).message}); remote members are shown from the kernel only` };
+  } finally {
+    await store.close();
   }
 }
