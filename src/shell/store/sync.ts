@@ -33,10 +33,19 @@ const noKernel = (self: string): Observed => ({ resources: new Map(), facts: { f
 
 const ATTEMPTS = 8;
 
+const ownClaimsKey = (m: Membership, self: string) =>
+  m.claims
+    .filter((c) => c.host === self)
+    .map((c) => `${c.network}/${c.address}/${c.container}/${c.mac}`)
+    .sort()
+    .join(' ');
+
 export class StoreSync {
   /** the last membership read (kept while the store is unreachable) */
   last: Membership | undefined;
   status: StoreState;
+  /** the files and own claims of the last sync that claimed everything it needed */
+  private settled: { files: string; own: string } | undefined;
 
   constructor(
     readonly store: EtcdStore,
@@ -106,6 +115,15 @@ export class StoreSync {
         this.store.leaseIsNew = false;
       }
       const merged = mergeMembership(files, m, this.self);
+      // the same files and this host's claims all still in the store: its addresses cannot have changed
+      // (they are pinned to its claims), so the allocation and the claims need no second look — only
+      // the remote members changed, which the merge already took in (the cost that grows with the fleet)
+      const filesKey = JSON.stringify(files);
+      const ownKey = ownClaimsKey(m, this.self);
+      if (filesKey === this.settled?.files && ownKey === this.settled.own) {
+        this.last = m;
+        return { ok: true, config: merged.config, membership: m, warnings: merged.warnings, stale: false };
+      }
       const topo = buildTopology(merged.config, noKernel(this.self), this.self);
       if (!topo.ok) return { ok: false, errors: topo.errors };
       const p = planClaims(wantedClaims(topo.value), m, this.self);
@@ -124,6 +142,7 @@ export class StoreSync {
         const claims = [...m.claims.filter((c) => !mine.has(`${c.network}/${c.address}`)), ...p.create];
         const membership = { hosts: m.hosts, claims };
         this.last = membership;
+        this.settled = { files: filesKey, own: ownClaimsKey(membership, this.self) };
         return { ok: true, config: mergeMembership(files, membership, this.self).config, membership, warnings: merged.warnings, stale: false };
       }
       this.log.info({ lost, attempt }, 'store: another host claimed an address first; allocating again');
