@@ -23,7 +23,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** the i-th address of 10.64.0.0/12 (the local host takes the first 256) */
 const addr = (i) => `10.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 const mac = (i) => `02:43:${[(i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
-const hostAddr = (h) => `172.${16 + (h >> 16)}.${(h >> 8) & 255}.${(h & 255) || 1}`;
+const hostAddr = (h) => `172.${16 + (h >> 16)}.${(h >> 8) & 255}.${h & 255 || 1}`;
 
 async function fill(sb, hosts) {
   // one node process inside the sandbox writes the membership in batches
@@ -64,9 +64,34 @@ async function oneSize(hosts) {
   const procs = [];
   try {
     await sb.run('sh', ['-c', 'ip link add ul0 type dummy && ip addr add 172.31.255.254/8 dev ul0 && ip link set ul0 up']);
-    const etcd = spawn('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', 'etcd', '--data-dir', join(dir, 'etcd'), '--listen-client-urls', 'http://127.0.0.1:23790',
-      '--advertise-client-urls', 'http://127.0.0.1:23790', '--listen-peer-urls', 'http://127.0.0.1:23800', '--initial-advertise-peer-urls', 'http://127.0.0.1:23800',
-      '--initial-cluster', 'default=http://127.0.0.1:23800', '--log-level', 'warn', '--quota-backend-bytes', String(4 * 1024 ** 3)], { stdio: 'ignore' });
+    const etcd = spawn(
+      'nsenter',
+      [
+        '-t',
+        String(sb.pid),
+        '-n',
+        '-m',
+        '--',
+        'etcd',
+        '--data-dir',
+        join(dir, 'etcd'),
+        '--listen-client-urls',
+        'http://127.0.0.1:23790',
+        '--advertise-client-urls',
+        'http://127.0.0.1:23790',
+        '--listen-peer-urls',
+        'http://127.0.0.1:23800',
+        '--initial-advertise-peer-urls',
+        'http://127.0.0.1:23800',
+        '--initial-cluster',
+        'default=http://127.0.0.1:23800',
+        '--log-level',
+        'warn',
+        '--quota-backend-bytes',
+        String(4 * 1024 ** 3),
+      ],
+      { stdio: 'ignore' },
+    );
     procs.push(etcd);
     for (let i = 0; ; i++) {
       if ((await sb.run('etcdctl', ['--endpoints=127.0.0.1:23790', 'endpoint', 'health'])).code === 0) break;
@@ -83,13 +108,38 @@ async function oneSize(hosts) {
       ...Array.from({ length: PER }, (_, k) => `kind: Container\nname: local${k}\nnetworks:\n  - network: ov\n`),
     ];
     await writeFile(join(dir, 'fleet.yaml'), docs.join('---\n'));
-    const w = spawn('nsenter', ['-t', String(sb.pid), '-n', '-m', '--', process.execPath, CLI, 'reconcile', '--dir', dir, '--host', 'real', '--interval', '3600', '--log-level', process.env.NK_BENCH_LOG ?? 'info'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const w = spawn(
+      'nsenter',
+      [
+        '-t',
+        String(sb.pid),
+        '-n',
+        '-m',
+        '--',
+        process.execPath,
+        CLI,
+        'reconcile',
+        '--dir',
+        dir,
+        '--host',
+        'real',
+        '--interval',
+        '3600',
+        '--log-level',
+        process.env.NK_BENCH_LOG ?? 'info',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     procs.push(w);
     let log = '';
     w.stderr.on('data', (d) => (log += d));
-    const passes = () => log.split('\n').filter((l) => l.includes('"pass done"')).map((l) => JSON.parse(l));
+    const passes = () =>
+      log
+        .split('\n')
+        .filter((l) => l.includes('"pass done"'))
+        .map((l) => JSON.parse(l));
     const waitPasses = async (n, ms) => {
       const t = Date.now();
       while (passes().length < n) {
@@ -106,7 +156,12 @@ async function oneSize(hosts) {
     // one membership change: a new remote container
     const i = 256 + hosts * PER + 7;
     const t1 = performance.now();
-    await sb.run('etcdctl', ['--endpoints=127.0.0.1:23790', 'put', `/bench/claims/ov/${addr(i)}`, JSON.stringify({ host: 'sim1', container: 'newcomer', mac: mac(i) })]);
+    await sb.run('etcdctl', [
+      '--endpoints=127.0.0.1:23790',
+      'put',
+      `/bench/claims/ov/${addr(i)}`,
+      JSON.stringify({ host: 'sim1', container: 'newcomer', mac: mac(i) }),
+    ]);
     for (;;) {
       const r = await sb.run('ip', ['neigh', 'show', 'dev', 'vx-ov', addr(i)]);
       if (r.stdout.includes(addr(i))) break;
@@ -114,10 +169,26 @@ async function oneSize(hosts) {
       await sleep(20);
     }
     const changeMs = performance.now() - t1;
-    if (process.env.NK_BENCH_LOG) console.error(log.split('\n').filter((l) => /observed and planned|pass done|files read|store/.test(l)).join('\n'));
+    if (process.env.NK_BENCH_LOG)
+      console.error(
+        log
+          .split('\n')
+          .filter((l) => /observed and planned|pass done|files read|store/.test(l))
+          .join('\n'),
+      );
     const status = await readFile(`/proc/${w.pid}/status`, 'utf8').catch(() => '');
     const hwm = /VmHWM:\s+(\d+)/.exec(status)?.[1];
-    return { hosts, remoteContainers: hosts * PER, keys, fillS: +(fillMs / 1000).toFixed(1), firstPassMs: first.ms, noopPassMs: noop.ms, changeMs: Math.round(changeMs), rssMB: hwm ? Math.round(Number(hwm) / 1024) : undefined, ...kernel };
+    return {
+      hosts,
+      remoteContainers: hosts * PER,
+      keys,
+      fillS: +(fillMs / 1000).toFixed(1),
+      firstPassMs: first.ms,
+      noopPassMs: noop.ms,
+      changeMs: Math.round(changeMs),
+      rssMB: hwm ? Math.round(Number(hwm) / 1024) : undefined,
+      ...kernel,
+    };
   } finally {
     for (const p of procs.reverse()) p.kill('SIGKILL');
     await sb.stop();

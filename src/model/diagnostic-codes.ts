@@ -145,7 +145,10 @@ export const DIAGNOSTIC_CODES = {
   // --- the fleet store (Settings.store, --store; src/plan/fleet.ts)
   'store-no-self-host': { stage: 'kernel', meaning: 'A store is configured but the files declare no Host for this machine (its name and underlay address).' },
   'store-address-taken': { stage: 'kernel', meaning: "An overlay address this host's container needs is claimed in the store by another host." },
-  'store-name-clash': { stage: 'kernel', meaning: "Warning: another host registers a container under a name this host's files use; the remote one is left out." },
+  'store-name-clash': {
+    stage: 'kernel',
+    meaning: "Warning: another host registers a container under a name this host's files use; the remote one is left out.",
+  },
   'store-unreachable': { stage: 'kernel', meaning: 'The store cannot be reached and no membership was read yet; nothing is applied.' },
 } as const satisfies Record<string, CodeInfo>;
 

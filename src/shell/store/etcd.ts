@@ -136,14 +136,27 @@ export class EtcdStore {
   async claim(c: FleetClaim): Promise<boolean> {
     const id = await this.ensureLease();
     const key = claimKey(this.prefix, c.network, c.address);
-    const r = await within(this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(this.claimValue(c)).lease(id)).commit(), 'claim');
+    const r = await within(
+      this.client
+        .if(key, 'Create', '==', 0)
+        .then(this.client.put(key).value(this.claimValue(c)).lease(id))
+        .commit(),
+      'claim',
+    );
     return !!r.succeeded;
   }
 
   /** Put an own claim under the current lease again (after a restart or a lost lease). */
   async renew(c: FleetClaim): Promise<void> {
     const id = await this.ensureLease();
-    await within(this.client.put(claimKey(this.prefix, c.network, c.address)).value(this.claimValue(c)).lease(id).exec(), 'renew claim');
+    await within(
+      this.client
+        .put(claimKey(this.prefix, c.network, c.address))
+        .value(this.claimValue(c))
+        .lease(id)
+        .exec(),
+      'renew claim',
+    );
   }
 
   /** Delete an own claim, only if it is still this host's (the same value). */

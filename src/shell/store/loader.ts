@@ -62,7 +62,8 @@ export function fleetLoader(opts: { store?: string; host?: string }, log: Logger
 /** Watch the prefix; changes to this host's own keys (its registration, its claims) do not wake it. */
 async function watchRemote(sync: StoreSync, self: string, wake: () => void, log: Logger): Promise<void> {
   const prefix = sync.store.prefix;
-  const own = () => new Set([hostKey(prefix, self), ...(sync.last?.claims ?? []).filter((c) => c.host === self).map((c) => claimKey(prefix, c.network, c.address))]);
+  const own = () =>
+    new Set([hostKey(prefix, self), ...(sync.last?.claims ?? []).filter((c) => c.host === self).map((c) => claimKey(prefix, c.network, c.address))]);
   try {
     await sync.store.watch((key, value) => {
       if (own().has(key)) return;
@@ -80,11 +81,7 @@ async function watchRemote(sync: StoreSync, self: string, wake: () => void, log:
  * registered or claimed). Without a store: the files as they are. `note` says
  * what the store holds (or why it could not be read), for the output.
  */
-export async function readFleetMembership(
-  config: Config,
-  opts: { store?: string; host?: string },
-  log: Logger,
-): Promise<{ config: Config; note?: string }> {
+export async function readFleetMembership(config: Config, opts: { store?: string; host?: string }, log: Logger): Promise<{ config: Config; note?: string }> {
   const flag = opts.store !== undefined ? parseStoreFlag(opts.store) : undefined;
   if (flag && !flag.ok) return { config, note: flag.message };
   const settings = resolveStore(config.settings.store, flag);

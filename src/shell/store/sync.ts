@@ -24,9 +24,7 @@ import { StoreUnreachable, type EtcdStore } from './etcd.js';
 
 export type StoreState = { state: 'connected'; since: string } | { state: 'unreachable'; since: string; error: string };
 
-export type SyncResult =
-  | { ok: true; config: Config; membership: Membership; warnings: Diagnostic[]; stale: boolean }
-  | { ok: false; errors: Diagnostic[] };
+export type SyncResult = { ok: true; config: Config; membership: Membership; warnings: Diagnostic[]; stale: boolean } | { ok: false; errors: Diagnostic[] };
 
 /** Addresses come from the config alone on overlays: an empty kernel gives the same allocation the pass will make. */
 const noKernel = (self: string): Observed => ({ resources: new Map(), facts: { foreignRoutes: [], resolvConf: '', hostname: self, linkMtu: {} } });
@@ -95,7 +93,10 @@ export class StoreSync {
         return {
           ok: false,
           errors: [
-            { code: 'store-unreachable', message: `store ${this.store.settings.endpoints.join(',')} cannot be reached and no membership was read yet: ${e.message}` },
+            {
+              code: 'store-unreachable',
+              message: `store ${this.store.settings.endpoints.join(',')} cannot be reached and no membership was read yet: ${e.message}`,
+            },
           ],
         };
       }
