@@ -47,7 +47,7 @@ const o = {
   host: () => new Option('--host <NAME>', "this machine's Host document (default: the machine's hostname)"),
   allowEmpty: () => new Option('--allow-empty', 'let an empty directory remove everything netkeeper owns'),
   json: (what: string) => new Option('--json', what),
-  store: () => new Option('--store <URL>', 'overlay membership through etcd: etcd://host:port[,host:port…][/prefix] (wins over Settings.store)'),
+  store: () => new Option('--store <URL>', 'overlay membership through etcd: etcd://host:port[,host:port...][/prefix] (wins over Settings.store)'),
   detail: (what: string) => new Option('--detail', what),
   lockTimeout: () =>
     new Option('--lock-timeout <S>', "wait at most S seconds for another run's lock, then exit 4").default(60).argParser(seconds('--lock-timeout', 'zero')),
