@@ -21,8 +21,7 @@ export async function reconcileOnce(ctx: Context): Promise<number> {
     const fleet = fleetLoader(ctx.opts, ctx.log);
     try {
       const loaded = await fleet.load(ctx.opts.dir, ctx.opts.allowEmpty);
-      if (!fleet.sync) return await applyAndReport(ctx, 'once', {});
-      if (!loaded.ok) return reportProblem(ctx, loaded.outcome)!;
+      if (!loaded.ok) return fleet.sync ? reportProblem(ctx, loaded.outcome)! : await applyAndReport(ctx, 'once', {}); // (the pass reports it, --json too)
       return await applyAndReport(ctx, 'once', { config: loaded.config });
     } finally {
       await fleet.close();

@@ -75,6 +75,10 @@ export async function watchCommand(ctx: Context): Promise<number> {
     intervalMs: opts.interval * 1000,
     pass: async (trigger, triggers) => {
       const verdict = await passes.run(trigger, triggers);
+      if (fleet.sync) {
+        passes.state.store = fleet.sync.status;
+        await writeState(run, passes.state).catch(() => undefined);
+      }
       if (notifier && passes.state.last) await notifier.passDone(passes.state.last);
       // the store could not be reached: the last known fabric stayed; try again with backoff
       return fleet.sync?.status.state === 'unreachable' ? 'retry' : verdict;

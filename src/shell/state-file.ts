@@ -60,6 +60,8 @@ export interface WatcherState {
   brokenSince?: string;
   lastGoodAt?: string;
   last?: PassSummary;
+  /** the fleet store (Settings.store, --store), when one is configured: reachable, or since when not */
+  store?: { state: 'connected' | 'unreachable'; since: string; error?: string };
 }
 
 export const STATE_FILE = 'watcher.json';
@@ -118,6 +120,12 @@ export function formatWatcherState(s: WatcherState, now = new Date()): string {
     lines.push(
       `the files have not applied since ${s.brokenSince}: ` +
         (s.lastGoodAt ? `the last good state (first applied ${s.lastGoodAt}) stays in force` : 'nothing applied yet'),
+    );
+  if (s.store)
+    lines.push(
+      s.store.state === 'connected'
+        ? `store: reachable since ${s.store.since}`
+        : `store: UNREACHABLE since ${s.store.since} (${s.store.error ?? ''}); the last known overlay members stay programmed, retrying`,
     );
   return lines.join('\n') + '\n';
 }

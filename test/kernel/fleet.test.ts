@@ -205,6 +205,10 @@ describe('overlay membership through etcd', () => {
       } finally {
         await srv.kill();
       }
+      // status reads the store: every host with its endpoints
+      const st = await H['node-a'].netkeeper(['status', 'networks', '--dir', dirOf('node-a'), '--host', 'node-a']);
+      expect(st.exitCode, st.stderr).toBe(0);
+      expect(st.stderr).toMatch(/3 host\(s\) — node-a \(192\.168\.60\.1\): 1 endpoint\(s\); node-b \(192\.168\.60\.2\): 1 endpoint\(s\); node-c/);
       // each host built only its own container and programs the other two hosts
       expect((await H['node-a'].exec('ls', ['/run/netns'])).stdout.trim()).toBe('web');
       expect(await fdbDsts('node-a')).toEqual([NODES['node-b'], NODES['node-c']]);
@@ -356,6 +360,10 @@ describe('overlay membership through etcd', () => {
       expect(await H['node-c'].ping('db', ip.web)).toBe(true);
       expect(await fdbDsts('node-a')).toEqual(before);
       expect(watchers['node-a']!.output()).toMatch(/store: unreachable/);
+      // status: the watcher's state says so, and status's own read of the store fails
+      const st = await H['node-a'].netkeeper(['status', '--dir', dirOf('node-a'), '--host', 'node-a']);
+      expect(st.stdout).toMatch(/store: UNREACHABLE since/);
+      expect(st.stderr).toMatch(/unreachable/);
       // a container added while the store is down reaches the others once it is back
       addContainer('node-c', 'late', '10.60.0.70');
       const t0 = Date.now();
