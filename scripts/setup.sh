@@ -23,6 +23,7 @@ command -v modprobe >/dev/null  || need+=(kmod)
 command -v sysctl >/dev/null    || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # the tests verify the example units
 command -v etcd >/dev/null      || need+=(etcd-server)   # test/kernel/fleet.test.ts runs a 3-member cluster in the sandbox
+command -v etcdctl >/dev/null   || need+=(etcd-client)   # ... and checks it with etcdctl
 command -v groff >/dev/null     || need+=(groff-base)      # the tests render the man page
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get" >&2
