@@ -23,6 +23,8 @@ command -v nsenter >/dev/null   || need+=(util-linux)
 command -v modprobe >/dev/null  || need+=(kmod)
 command -v sysctl >/dev/null    || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # the tests verify the example units
+command -v etcd >/dev/null      || need+=(etcd-server)   # test/kernel/fleet.test.ts runs a 3-member cluster in the sandbox
+command -v etcdctl >/dev/null   || need+=(etcd-client)   # ... and checks it with etcdctl
 command -v groff >/dev/null     || need+=(groff-base)      # the tests render the man page
 # one process reads every namespace over netlink (src/shell/observe/nl-reader.ts); without it, one ip per namespace
 /usr/bin/python3 -c 'import importlib.util as u, sys; sys.exit(u.find_spec("pyroute2") is None)' 2>/dev/null || need+=(python3-pyroute2)

@@ -118,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
   const opts: CommonOptions = {
     dir: (v.dir as string | undefined) ?? 'networks.d',
     host: v.host as string | undefined,
+    store: v.store as string | undefined,
     allowEmpty: v.allowEmpty === true,
     json: v.json === true,
     once: v.once === true,

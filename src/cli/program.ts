@@ -52,6 +52,7 @@ const o = {
       '--adopt [MODE]',
       'take ownership of live objects the files describe that netkeeper did not make, without re-creating them; MODE replace: also make anew what differs in an essential attribute (default match: refuse it)',
     ),
+  store: () => new Option('--store <URL>', 'overlay membership through etcd: etcd://host:port[,host:port...][/prefix] (wins over Settings.store)'),
   detail: (what: string) => new Option('--detail', what),
   lockTimeout: () =>
     new Option('--lock-timeout <S>', "wait at most S seconds for another run's lock, then exit 4").default(60).argParser(seconds('--lock-timeout', 'zero')),
@@ -149,6 +150,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
       ),
     )
     .addOption(o.noRollback())
+    .addOption(o.store())
     .addOption(o.lockTimeout())
     .addOption(o.json('with --once: print the result as JSON'))
     .addOption(o.detail('with --once: show the plan with kernel-level detail'));
@@ -169,6 +171,7 @@ export function buildProgram(version: string, run: (name: string, opts: Record<s
     .addArgument(new Argument('[view]', 'networks, containers, ports, or the name of a network or container'))
     .addOption(o.dir('the networks.d directory: which namespaces to read, and what to compare with'))
     .addOption(o.host())
+    .addOption(o.store())
     .addOption(o.json('print it as JSON'))
     .addOption(o.detail('the kernel objects: interfaces, addresses, routes, chains'));
 

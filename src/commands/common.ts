@@ -6,6 +6,8 @@ import type { Logger } from '../shell/log.js';
 export interface CommonOptions {
   dir: string;
   host?: string;
+  /** --store etcd://…: overlay membership through etcd (wins over Settings.store) */
+  store?: string;
   allowEmpty: boolean;
   json: boolean;
   once: boolean;

@@ -1,6 +1,7 @@
 import { runPass, type PassOptions, type PassOutcome } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';
 import { reportApplied, reportProblem } from './report.js';
+import { fleetLoader } from '../shell/store/loader.js';
 import { underLock } from '../shell/lock.js';
 import { logPassDone } from '../shell/pass-done.js';
 import { changedKeys, countChanges } from '../shell/watch-pass.js';
@@ -21,11 +22,21 @@ export const locked = (ctx: Context, what: string, fn: () => Promise<number>) =>
 
 export async function reconcileOnce(ctx: Context): Promise<number> {
   const confirm = ctx.opts.confirm;
-  if (confirm === undefined) return locked(ctx, 'reconcile --once', () => applyAndReport(ctx, 'once', {}));
   // --confirm: the lock is held while waiting, so no other writer changes what would be reverted
-  return locked(ctx, 'reconcile --once --confirm', () =>
-    applyAndReport(ctx, 'once', { confirmDeadline: Date.now() + confirm * 1000 }, (o, code) => confirmAfterApply(ctx, o, code, confirm)),
-  );
+  const what = confirm === undefined ? 'reconcile --once' : 'reconcile --once --confirm';
+  const extra: Partial<PassOptions> = confirm === undefined ? {} : { confirmDeadline: Date.now() + confirm * 1000 };
+  const then = confirm === undefined ? undefined : (o: PassOutcome, code: number) => confirmAfterApply(ctx, o, code, confirm);
+  return locked(ctx, what, async () => {
+    // with a fleet store (Settings.store, --store) the files are merged with its membership first
+    const fleet = fleetLoader(ctx.opts, ctx.log);
+    try {
+      const loaded = await fleet.load(ctx.opts.dir, ctx.opts.allowEmpty);
+      if (!loaded.ok) return fleet.sync ? reportProblem(ctx, loaded.outcome)! : await applyAndReport(ctx, 'once', extra, then); // (the pass reports it, --json too)
+      return await applyAndReport(ctx, 'once', { ...extra, config: loaded.config }, then);
+    } finally {
+      await fleet.close();
+    }
+  });
 }
 
 /** What a pass ended as, in the words of the watcher's state file. */

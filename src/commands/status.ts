@@ -4,6 +4,7 @@
 import { withHostSysctls } from '../plan/index.js';
 import { observeHost, observeOptionsFor } from '../shell/observe/index.js';
 import { EMPTY_CONFIG, loadConfig } from '../shell/load.js';
+import { readFleetMembership } from '../shell/store/loader.js';
 import { nodeHostFs } from '../shell/host-fs.js';
 import type { ObservedHost } from '../model/observed-host.js';
 import { buildTopology } from '../plan/topology/index.js';
@@ -60,7 +61,10 @@ export async function statusCommand(ctx: Context): Promise<number> {
     ctx.err(`error: ${files.error}\n`);
     return EXIT.failed;
   }
-  const config = files.config;
+  // with a fleet store, the other hosts' overlay members come from it (as a pass sees them)
+  const fleet = await readFleetMembership(files.config, ctx.opts, ctx.log);
+  if (fleet.note) ctx.err(`${fleet.note}\n`);
+  const config = fleet.config;
   const { observed, hostSysctls } = await observeAll(ctx, config);
   const self = ctx.opts.host ?? observed.facts.hostname;
   const owned = [...observed.resources.values()].filter((r) => r.owned);

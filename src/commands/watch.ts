@@ -13,7 +13,8 @@ import { checkExpectations } from '../shell/probe/index.js';
 import { explainWhy } from './expect-report.js';
 import { processStart } from '../shell/proc.js';
 import { WatchPass } from '../shell/watch-pass.js';
-import { loadConfig, runPass } from '../shell/pass.js';
+import { runPass } from '../shell/pass.js';
+import { fleetLoader } from '../shell/store/loader.js';
 import { EXIT, type Context } from './common.js';
 import { createNotifier, systemdNotify } from '../shell/notify.js';
 import { ReadScope, auditCount } from '../shell/read-scope.js';
@@ -39,6 +40,8 @@ export async function watchCommand(ctx: Context): Promise<number> {
       loop?.kernelChanged();
     },
   });
+  // the files, merged with a fleet store's membership when one is configured (src/shell/store/)
+  const fleet = fleetLoader(opts, log);
   const passes = new WatchPass(
     {
       dir: opts.dir,
@@ -48,7 +51,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
       lockTimeoutMs: (opts.lockTimeout ?? 60) * 1000,
       log,
       runner: ctx.runner,
-      loadConfig,
+      loadConfig: (dir, allowEmpty) => fleet.load(dir, allowEmpty),
       runPass,
       acquireLock: (o) => acquireLock({ ...o, dir: run }),
       saveState: (s) => writeState(run, s),
@@ -90,8 +93,13 @@ export async function watchCommand(ctx: Context): Promise<number> {
     intervalMs: opts.interval * 1000,
     pass: async (trigger, triggers) => {
       const verdict = await passes.run(trigger, triggers);
+      if (fleet.sync) {
+        passes.state.store = fleet.sync.status;
+        await writeState(run, passes.state).catch(() => undefined);
+      }
       if (notifier && passes.state.last) await notifier.passDone(passes.state.last);
-      return verdict;
+      // the store could not be reached: the last known fabric stayed; try again with backoff
+      return fleet.sync?.status.state === 'unreachable' ? 'retry' : verdict;
     },
     onError: (e) => {
       if (!(e instanceof LockAbortedError)) log.error({ err: e }, 'pass crashed; retrying with backoff');
@@ -99,6 +107,8 @@ export async function watchCommand(ctx: Context): Promise<number> {
     onSchedule: (what, ms) => log.trace({ what, inMs: ms }, 'scheduled'),
   });
 
+  // another host changed the membership: a pass at once (no debounce; changes during a pass coalesce into one more)
+  fleet.onRemoteChange = () => loop.runNow('change');
   const watcher = watchDir(opts.dir, () => loop.fileChanged(), log);
   await watcher.ready;
   log.info({ dir: opts.dir, intervalS: opts.interval, runDir: run }, 'watching');
@@ -117,6 +127,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
       await loop.stop();
       await watcher.close();
       events.close();
+      await fleet.close();
       process.off('SIGHUP', onHup);
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);

@@ -140,6 +140,10 @@ export class Builder {
       pos: posAt(td.raw, []),
     };
     if (d.name !== undefined) s.name = d.name;
+    if (d.store) {
+      const e = d.store.etcd;
+      s.store = { etcd: { endpoints: [...e.endpoints], prefix: e.prefix ?? '/netkeeper', ttl: e.ttl ?? 10, ...(e.tls ? { tls: { ...e.tls } } : {}) } };
+    }
     return this.track(s, td, []);
   }
 }

@@ -81,12 +81,13 @@ export function checkAddresses(ctx: RuleCtx): void {
         continue;
       }
       seen.add(a.network);
-      if (n.driver === 'overlay' && ctx.hostNames.size > 0 && c.host === undefined) {
+      // one Host only (a fleet store's directory: its own Host and its own containers): the container runs there
+      if (n.driver === 'overlay' && ctx.hostNames.size > 1 && c.host === undefined) {
         ctx.error(
           'overlay-host-required',
           c,
           ctx.pos(a, 'network'),
-          `Network ${n.name} is an overlay and Hosts are declared: say which Host runs this container ("host: ...")`,
+          `Network ${n.name} is an overlay and several Hosts are declared: say which Host runs this container ("host: ...")`,
         );
       }
       const fm = fixedMac(c, a);

@@ -72,6 +72,41 @@ export const settingsBody = {
     ipForward: { type: 'boolean', default: DEFAULT_SETTINGS.ipForward, description: 'Keep net.ipv4.ip_forward (and IPv6 forwarding) on when needed.' },
     iptables: { type: 'boolean', default: DEFAULT_SETTINGS.iptables, description: 'false: never touch firewall or NAT rules.' },
     prune: { type: 'boolean', default: DEFAULT_SETTINGS.prune, description: 'Remove owned objects that left the files.' },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['etcd'],
+      description: 'Overlay membership through a key-value store (README "Fleets: overlays with etcd"); --store overrides it.',
+      properties: {
+        etcd: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['endpoints'],
+          description: 'An etcd v3 cluster.',
+          examples: [{ endpoints: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'], prefix: '/netkeeper', tls: { ca: '/etc/netkeeper/ca.pem' } }],
+          properties: {
+            endpoints: {
+              type: 'array',
+              minItems: 1,
+              items: { type: 'string', pattern: '^(https?://)?[^\\s/,]+:[0-9]+$' },
+              description: 'Client URLs (host:port, http:// or https://) of the cluster members.',
+            },
+            prefix: { type: 'string', pattern: '^/[^\\s]*$', default: '/netkeeper', description: 'Key prefix of this fleet.' },
+            ttl: { type: 'integer', minimum: 2, maximum: 3600, default: 10, description: "Seconds a host's lease outlives its last keep-alive." },
+            tls: {
+              type: 'object',
+              additionalProperties: false,
+              description: 'TLS: CA bundle, and client certificate and key (PEM files).',
+              properties: {
+                ca: { type: 'string', description: 'CA bundle the servers are checked against.' },
+                cert: { type: 'string', description: 'Client certificate.' },
+                key: { type: 'string', description: "The client certificate's key." },
+              },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
 

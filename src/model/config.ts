@@ -148,7 +148,13 @@ export interface SettingsSpec {
   ipForward: boolean; // default true
   iptables: boolean; // default true
   prune: boolean; // default true
+  /** overlay membership through etcd (src/shell/store/) */
+  store?: StoreSpec;
   pos?: SourcePos;
+}
+
+export interface StoreSpec {
+  etcd: { endpoints: string[]; prefix: string; ttl: number; tls?: { ca?: string; cert?: string; key?: string } };
 }
 
 export type Doc = NetworkSpec | ContainerSpec | LinkSpec | HostSpec | SettingsSpec | ExpectSpec;

@@ -76,7 +76,7 @@ export const DIAGNOSTIC_CODES = {
   'netns-taken': { stage: 'files', meaning: 'Two containers own the same namespace (use mode container:<name> to share one).' },
   'duplicate-ifname': { stage: 'files', meaning: 'Two interfaces of one namespace have the same name.' },
   'duplicate-attachment': { stage: 'files', meaning: 'A container is attached to one network twice.' },
-  'overlay-host-required': { stage: 'files', meaning: 'A container on an overlay network must say which Host runs it when Hosts are declared.' },
+  'overlay-host-required': { stage: 'files', meaning: 'A container on an overlay network must say which Host runs it when several Hosts are declared.' },
   'fixed-ip-auto-subnet': { stage: 'files', meaning: 'A fixed address on a network without declared subnets.' },
   'address-outside-subnet': { stage: 'files', meaning: "A fixed address is outside its network's subnets." },
   'address-unusable': { stage: 'files', meaning: 'A fixed address is the network or broadcast address of its subnet.' },
@@ -150,6 +150,15 @@ export const DIAGNOSTIC_CODES = {
     meaning: "An overlay's VNI, or its UDP port, is already taken by a VXLAN device netkeeper does not own or by a process on the host.",
   },
   'foreign-chain': { stage: 'kernel', meaning: "Warning: an iptables chain is named like netkeeper's (NK-*) but is not one it makes; left alone." },
+
+  // --- the fleet store (Settings.store, --store; src/plan/fleet.ts)
+  'store-no-self-host': { stage: 'kernel', meaning: 'A store is configured but the files declare no Host for this machine (its name and underlay address).' },
+  'store-address-taken': { stage: 'kernel', meaning: "An overlay address this host's container needs is claimed in the store by another host." },
+  'store-name-clash': {
+    stage: 'kernel',
+    meaning: "Warning: another host registers a container under a name this host's files use; the remote one is left out.",
+  },
+  'store-unreachable': { stage: 'kernel', meaning: 'The store cannot be reached and no membership was read yet; nothing is applied.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -67,6 +67,8 @@ export interface WatcherState {
   last?: PassSummary;
   /** drift healed by the watcher's passes, newest first (at most MAX_HEALINGS; carried over from the previous watcher) */
   healed?: Healing[];
+  /** the fleet store (Settings.store, --store), when one is configured: reachable, or since when not */
+  store?: { state: 'connected' | 'unreachable'; since: string; error?: string };
 }
 
 export const STATE_FILE = 'watcher.json';
@@ -128,6 +130,12 @@ export function formatWatcherState(s: WatcherState, now = new Date()): string {
     lines.push(
       `the files have not applied since ${s.brokenSince}: ` +
         (s.lastGoodAt ? `the last good state (first applied ${s.lastGoodAt}) stays in force` : 'nothing applied yet'),
+    );
+  if (s.store)
+    lines.push(
+      s.store.state === 'connected'
+        ? `store: reachable since ${s.store.since}`
+        : `store: UNREACHABLE since ${s.store.since} (${s.store.error ?? ''}); the last known overlay members stay programmed, retrying`,
     );
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,205 @@
+// Issue 15 benchmark: one real host fed the membership of a simulated fleet through etcd.
+// In a private sandbox (bench/sandbox.mjs): etcd on the sandbox's loopback, the
+// membership of H simulated hosts × 20 containers on one overlay written into it
+// (hosts/<name> and claims/ov/<address>, as real hosts write them), and one real
+// host (the sandbox itself, its own 20 containers) running the watcher with
+// --store. Measures: the first pass (converge), a no-op pass (SIGHUP), the
+// watcher's peak RSS, the kernel entries it programmed, and how long one new
+// remote container takes to reach its neighbour table (put in etcd → entry in
+// the kernel, polled every 20 ms).
+// Usage: npm run build && node bench/fleet.mjs [hosts=100,1000] [perHost=20]
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startSandbox } from './sandbox.mjs';
+
+const SIZES = (process.argv[2] ?? '100,1000').split(',').map(Number);
+const PER = Number(process.argv[3] ?? 20);
+const CLI = resolve('dist/cli.js');
+const ETCD3 = resolve('node_modules/etcd3/lib/index.js');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** the i-th address of 10.64.0.0/12 (the local host takes the first 256) */
+const addr = (i) => `10.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+const mac = (i) => `02:43:${[(i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+const hostAddr = (h) => `172.${16 + (h >> 16)}.${(h >> 8) & 255}.${h & 255 || 1}`;
+
+async function fill(sb, hosts) {
+  // one node process inside the sandbox writes the membership in batches
+  const script = `
+    const { Etcd3 } = require(${JSON.stringify(ETCD3)});
+    const c = new Etcd3({ hosts: 'http://127.0.0.1:23790' });
+    (async () => {
+      const ops = [];
+      for (let h = 1; h <= ${hosts}; h++) {
+        ops.push(['/bench/hosts/sim' + h, JSON.stringify({ address: (${hostAddr.toString()})(h), vteps: [{ network: 'ov', vni: 4400 }] })]);
+        for (let k = 0; k < ${PER}; k++) {
+          const i = 256 + (h - 1) * ${PER} + k;
+          ops.push(['/bench/claims/ov/' + (${addr.toString()})(i), JSON.stringify({ host: 'sim' + h, container: 'sim' + h + '-' + k, mac: (${mac.toString()})(i) })]);
+        }
+      }
+      for (let i = 0; i < ops.length; i += 100) {
+        const t = c.if('/bench/none', 'Create', '==', 0);
+        await t.then(...ops.slice(i, i + 100).map(([k, v]) => c.put(k).value(v))).commit();
+      }
+      c.close();
+      console.log(ops.length);
+    })();
+  `;
+  const r = await sb.run(process.execPath, ['-e', script]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return Number(r.stdout.trim());
+}
+
+async function entries(sb) {
+  const f = await sb.run('sh', ['-c', 'bridge fdb show dev vx-ov | wc -l; ip neigh show dev vx-ov | wc -l']);
+  const [fdb, neigh] = f.stdout.trim().split('\n').map(Number);
+  return { fdb, neigh };
+}
+
+async function oneSize(hosts) {
+  const dir = await mkdtemp(join(tmpdir(), 'nk-bench-fleet-'));
+  const sb = await startSandbox();
+  const procs = [];
+  try {
+    await sb.run('sh', ['-c', 'ip link add ul0 type dummy && ip addr add 172.31.255.254/8 dev ul0 && ip link set ul0 up']);
+    const etcd = spawn(
+      'nsenter',
+      [
+        '-t',
+        String(sb.pid),
+        '-n',
+        '-m',
+        '--',
+        'etcd',
+        '--data-dir',
+        join(dir, 'etcd'),
+        '--listen-client-urls',
+        'http://127.0.0.1:23790',
+        '--advertise-client-urls',
+        'http://127.0.0.1:23790',
+        '--listen-peer-urls',
+        'http://127.0.0.1:23800',
+        '--initial-advertise-peer-urls',
+        'http://127.0.0.1:23800',
+        '--initial-cluster',
+        'default=http://127.0.0.1:23800',
+        '--log-level',
+        'warn',
+        '--quota-backend-bytes',
+        String(4 * 1024 ** 3),
+      ],
+      { stdio: 'ignore' },
+    );
+    procs.push(etcd);
+    for (let i = 0; ; i++) {
+      if ((await sb.run('etcdctl', ['--endpoints=127.0.0.1:23790', 'endpoint', 'health'])).code === 0) break;
+      if (i > 100) throw new Error('etcd did not start');
+      await sleep(200);
+    }
+    const t0 = performance.now();
+    const keys = await fill(sb, hosts);
+    const fillMs = performance.now() - t0;
+    const docs = [
+      'kind: Network\nname: ov\ndriver: overlay\nvni: 4400\nsubnets:\n  - subnet: 10.64.0.0/12\n    ipRange: 10.64.0.0/24\n',
+      'kind: Host\nname: real\naddress: 172.31.255.254\n',
+      'kind: Settings\nstore:\n  etcd:\n    endpoints: ["http://127.0.0.1:23790"]\n    prefix: /bench\n    ttl: 30\n',
+      ...Array.from({ length: PER }, (_, k) => `kind: Container\nname: local${k}\nnetworks:\n  - network: ov\n`),
+    ];
+    await writeFile(join(dir, 'fleet.yaml'), docs.join('---\n'));
+    const w = spawn(
+      'nsenter',
+      [
+        '-t',
+        String(sb.pid),
+        '-n',
+        '-m',
+        '--',
+        process.execPath,
+        CLI,
+        'reconcile',
+        '--dir',
+        dir,
+        '--host',
+        'real',
+        '--interval',
+        '3600',
+        '--log-level',
+        process.env.NK_BENCH_LOG ?? 'info',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    procs.push(w);
+    let log = '';
+    w.stderr.on('data', (d) => (log += d));
+    const passes = () =>
+      log
+        .split('\n')
+        .filter((l) => l.includes('"pass done"'))
+        .map((l) => JSON.parse(l));
+    const waitPasses = async (n, ms) => {
+      const t = Date.now();
+      while (passes().length < n) {
+        if (Date.now() - t > ms) throw new Error(`no pass ${n} within ${ms} ms:\n${log.slice(-2000)}`);
+        await sleep(50);
+      }
+      return passes()[n - 1];
+    };
+    const first = await waitPasses(1, 900_000);
+    const kernel = await entries(sb);
+    // nsenter (no pid namespace) execs node: w.pid is the watcher itself
+    w.kill('SIGHUP');
+    const noop = await waitPasses(2, 300_000);
+    // one membership change: a new remote container
+    const i = 256 + hosts * PER + 7;
+    const t1 = performance.now();
+    await sb.run('etcdctl', [
+      '--endpoints=127.0.0.1:23790',
+      'put',
+      `/bench/claims/ov/${addr(i)}`,
+      JSON.stringify({ host: 'sim1', container: 'newcomer', mac: mac(i) }),
+    ]);
+    for (;;) {
+      const r = await sb.run('ip', ['neigh', 'show', 'dev', 'vx-ov', addr(i)]);
+      if (r.stdout.includes(addr(i))) break;
+      if (performance.now() - t1 > 300_000) throw new Error('the change never arrived');
+      await sleep(20);
+    }
+    const changeMs = performance.now() - t1;
+    if (process.env.NK_BENCH_LOG)
+      console.error(
+        log
+          .split('\n')
+          .filter((l) => /observed and planned|pass done|files read|store/.test(l))
+          .join('\n'),
+      );
+    const status = await readFile(`/proc/${w.pid}/status`, 'utf8').catch(() => '');
+    const hwm = /VmHWM:\s+(\d+)/.exec(status)?.[1];
+    return {
+      hosts,
+      remoteContainers: hosts * PER,
+      keys,
+      fillS: +(fillMs / 1000).toFixed(1),
+      firstPassMs: first.ms,
+      noopPassMs: noop.ms,
+      changeMs: Math.round(changeMs),
+      rssMB: hwm ? Math.round(Number(hwm) / 1024) : undefined,
+      ...kernel,
+    };
+  } finally {
+    for (const p of procs.reverse()) p.kill('SIGKILL');
+    await sb.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+for (const h of SIZES) {
+  const r = await oneSize(h);
+  results.push(r);
+  console.log(JSON.stringify(r));
+}
+console.table(results);
