@@ -1,4 +1,5 @@
-// Namespaces → Container documents: the namespace it adopts (`netns: {path}`), its
+// Namespaces → Container documents: the namespace (an `ip netns` one by its name, to be
+// taken over with --adopt; a Docker sandbox by `netns: {path}`), its
 // attachments (each veth whose host end is a port of an imported bridge: interface
 // name, address, MAC), its default and extra routes, extra loopback addresses,
 // forwarding, and the ports published to it by DNAT rules. Pure.
@@ -89,9 +90,13 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
     notes.push(
       `Docker container ${ns.dockerId?.slice(0, 12) ?? '?'}${ns.image ? ` (image ${ns.image})` : ''}, pid ${ns.pid ?? '?'}; its sandbox namespace is adopted: netkeeper plumbs it, never deletes it`,
     );
+  } else if (name === ns.name && ns.path === `/run/netns/${ns.name}`) {
+    // netkeeper's own kind of namespace: `plan --adopt` takes it over as it is (a mark on
+    // its lo), and from then on it is netkeeper's like one it made (destroy removes it)
+    notes.push(`named namespace ${ns.name} (ip netns): plan/reconcile --adopt takes it over without re-creating it`);
   } else {
     body.netns = { path: ns.path };
-    notes.push(`named namespace ${ns.name} (ip netns), adopted: netkeeper plumbs it, never deletes it`);
+    notes.push(`named namespace ${ns.name} (ip netns), adopted by path: netkeeper plumbs it, never deletes it`);
   }
 
   // attachments, the one carrying the default route first
@@ -109,6 +114,8 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
   for (const a of mine) {
     const net = netOf(a)!;
     const doc: Record<string, unknown> = { network: net.doc.name, ifname: a.link.ifname };
+    // the live host end keeps its name (Docker's vethXXXX, a script's), so --adopt can take it over
+    if (!/^nk[0-9a-f]{10}$/.test(a.hostEnd)) doc.hostIfname = a.hostEnd;
     const taken = new Set<number>();
     for (const [i, c] of a.addrs.entries()) {
       const key = c.family === 4 ? 'ip' : 'ip6';

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { createSandbox, type Background, type Sandbox } from '../helpers/sandbox.js';
 import { kernelSnapshot } from '../helpers/workdir.js';
 import { buildLegacyHost, LEGACY } from '../helpers/legacy-host.js';
 
@@ -85,17 +85,17 @@ describe('import of a hand-built Docker-like host', () => {
     expect(text).toContain('# gatewayMode nat: MASQUERADE of 172.17.0.0/16 ! -o docker0');
   });
 
-  it('describes the namespaces as Containers adopting them, with interface, address, MAC and published ports', async () => {
+  it('describes the namespaces as Containers of the same name (taken over by --adopt), with interface, host end, address, MAC and published ports', async () => {
     for (const [ns, ip] of Object.entries(LEGACY.docker0.members)) {
       const c = byName('Container', ns);
-      expect(c?.netns).toEqual({ path: `/run/netns/${ns}` });
+      expect(c?.netns).toBeUndefined(); // /run/netns/<name>: netkeeper's own kind of namespace
       const mac =
         '02:42:' +
         ip
           .split('.')
           .map((b) => Number(b).toString(16).padStart(2, '0'))
           .join(':');
-      expect(c?.networks).toEqual([{ network: 'bridge', ifname: 'eth0', ip, mac }]);
+      expect(c?.networks).toEqual([{ network: 'bridge', ifname: 'eth0', hostIfname: `veth-${ns}`, ip, mac }]);
       expect(c?.routes).toBeUndefined(); // the default route is the network's gateway: implied
     }
     expect(byName('Container', 'c1')?.ports).toEqual(['8080:80']);
@@ -162,6 +162,67 @@ describe('import of a hand-built Docker-like host', () => {
     expect((await nk('validate', '--dir', out2)).exitCode).toBe(0);
     expect(await kernelSnapshot(sb)).toBe(snap);
   });
+});
+
+// Issue 14 item 3, chained: the files `import` wrote are adopted as they are.
+// A client keeps ONE connection and sends a numbered line every 100 ms, printing each
+// echo; it never reconnects and says "error" when the connection breaks.
+const ECHO_SERVER = `require('net').createServer((s) => s.pipe(s)).listen(Number(process.argv[1]), () => console.log('listening'));`;
+const CLIENT = `const s = require('net').connect(Number(process.argv[2]), process.argv[1]); let n = 0;
+s.on('connect', () => { console.log('connected'); setInterval(() => s.write((++n) + '\\n'), 100); });
+s.on('data', (d) => { for (const l of String(d).split('\\n').filter(Boolean)) console.log('ok ' + l); });
+s.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
+s.on('close', () => { console.log('error closed'); process.exit(1); });`;
+const echoes = (b: Background) => (b.output().match(/^ok \d+$/gm) ?? []).length;
+async function waitFor(what: string, cond: () => boolean, ms = 15000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('round trip: import → plan --adopt → reconcile --adopt → destroy', () => {
+  it('adopts the imported files with an open TCP connection alive, everything reachable as before, a second plan empty; destroy removes only what was adopted', async () => {
+    const reach = async () => {
+      for (const ip of ['172.17.0.2', '172.17.0.3', '172.17.0.4', '192.168.5.10']) expect(await sb.ping(undefined, ip), `host → ${ip}`).toBe(true);
+      expect(await sb.ping('c1', '172.17.0.3'), 'c1 → c2').toBe(true);
+      expect(await sb.ping('left', '10.1.1.2'), 'left → right over the /32 cable').toBe(true);
+    };
+    await reach();
+    const server = await sb.spawn('ip', ['netns', 'exec', 'c2', process.execPath, '-e', ECHO_SERVER, '7000'], { readyLine: 'listening' });
+    const conn = await sb.spawn('ip', ['netns', 'exec', 'c1', process.execPath, '-e', CLIENT, '172.17.0.3', '7000']);
+    await waitFor('the connection echoes', () => echoes(conn) > 2);
+
+    const plan = await nk('plan', '--dir', out, '--adopt', '--json');
+    expect(plan.exitCode, plan.stderr).toBe(2);
+    const p = JSON.parse(plan.stdout) as { changes: { action: string; key: string }[]; conflicts: unknown[] };
+    expect(p.conflicts).toEqual([]);
+    expect(p.changes.filter((c) => c.action === 'delete' || c.action === 'replace')).toEqual([]);
+    for (const k of ['link:host/docker0', 'link:host/bridge0', 'netns:c1', 'netns:app', 'link:left/p2p0']) expect(p.changes.map((c) => c.key)).toContain(k);
+
+    const before = echoes(conn);
+    const applied = await nk('reconcile', '--once', '--dir', out, '--adopt');
+    expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
+    await waitFor('the connection echoes after the adoption', () => echoes(conn) > before + 10);
+    expect(conn.output()).not.toContain('error');
+    expect(conn.output().match(/connected/g)).toHaveLength(1);
+    await reach();
+    const again = await nk('plan', '--dir', out);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    await conn.kill();
+    await server.kill();
+
+    // destroy: what was adopted goes; the user's own objects added since (a VXLAN device
+    // on its bridge, an INPUT rule) and the hand-written rules stay
+    const destroyed = await nk('destroy', '--yes', '--dir', out);
+    expect(destroyed.exitCode, destroyed.stderr).toBe(0);
+    expect(await sb.sh('ip netns list').then((r) => r.stdout.trim())).toBe('');
+    const links = (await sb.sh('ip -br link | cut -d" " -f1 | cut -d@ -f1 | sort | tr "\\n" " "')).stdout.trim();
+    expect(links).toBe('lo ov0 vx42');
+    expect((await sb.sh('iptables-save -t filter')).stdout).toContain('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
+    expect((await sb.sh('iptables-save -t nat')).stdout).not.toContain('NK-');
+  }, 180_000);
 });
 
 function kindOrder(d: Record<string, unknown>): number {

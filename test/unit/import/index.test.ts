@@ -190,14 +190,13 @@ describe('importHost', () => {
     expect(about('Network sw0')).toEqual(["port sw0-nic: a other interface on the bridge (netkeeper's bridges hold only its own ports); not imported"]);
   });
 
-  it('namespaces become Containers adopting them: attachments in default-route order, ports (none on an isolated network), routes, loopback, forwarding', () => {
+  it('namespaces become Containers to adopt (an ip netns one by its name): attachments in default-route order with their host ends, ports (none on an isolated network), routes, loopback, forwarding', () => {
     expect(doc(r, 'Container', 'web')).toEqual({
       kind: 'Container',
       name: 'web',
-      netns: { path: '/run/netns/web' },
       networks: [
-        { network: 'bridge', ifname: 'eth0', ip: '172.17.0.2', mac: '02:42:ac:11:00:02' },
-        { network: 'sw0', ifname: 'eth1', ip: '10.5.0.2', mac: 'aa:bb:cc:00:00:01' },
+        { network: 'bridge', ifname: 'eth0', hostIfname: 'veth-web-eth0', ip: '172.17.0.2', mac: '02:42:ac:11:00:02' },
+        { network: 'sw0', ifname: 'eth1', hostIfname: 'veth-web-eth1', ip: '10.5.0.2', mac: 'aa:bb:cc:00:00:01' },
       ],
       ports: ['8080:80', '127.0.0.1:5353:53/udp'],
     });
