@@ -4,6 +4,7 @@
 
 import type { ObservedHost } from '../model/observed-host.js';
 import type { FdbRes, LinkRes } from '../model/resources.js';
+import { aliasDetail, vethPeer } from '../model/marks.js';
 import type { IpRoute } from '../observe/ip-json.js';
 import { isIp4 } from './ipv4.js';
 import { parseRouteEntries } from './routes.js';
@@ -39,13 +40,33 @@ export function buildWorld(host: ObservedHost, reads: ExplainReads, containers: 
   const fdb: FdbRes[] = [];
   for (const r of host.observed.resources.values()) {
     if (r.kind === 'netns' && r.origin !== 'shared' && r.broken === undefined) ns(r.name);
-    else if (r.kind === 'link') ns(r.ns).links.push(r as LinkRes);
+    else if (r.kind === 'link') {
+      // a veth netkeeper made names its other end in its mark even where the kernel
+      // gives no peer (two namespaces with no id for each other)
+      const peer = r.type === 'veth' ? vethPeer(r) : undefined;
+      ns(r.ns).links.push(peer && !r.peer ? { ...r, peer } : r);
+    }
     else if (r.kind === 'addr') {
       const [ip, prefix] = r.cidr.split('/');
       if (isIp4(ip)) ns(r.ns).addrs.push({ ifname: r.ifname, ip, prefix: Number(prefix) });
     } else if (r.kind === 'sysctl' && r.name === 'net.ipv4.ip_forward') ns(r.ns).forwarding = r.value === '1';
     else if (r.kind === 'fdb') fdb.push(r);
   }
+  // a Link's two ends carry the same mark (nk:link:NAME): where the kernel's ifindex
+  // pairs were ambiguous (young namespaces number alike), the mark pairs them
+  const byLinkMark = new Map<string, LinkRes[]>();
+  for (const v of namespaces.values())
+    for (const l of v.links) {
+      const name = l.type === 'veth' ? aliasDetail(l.alias, 'link') : undefined;
+      if (name !== undefined) byLinkMark.set(name, [...(byLinkMark.get(name) ?? []), l]);
+    }
+  for (const ends of byLinkMark.values())
+    if (ends.length === 2 && ends[0].ns !== ends[1].ns)
+      for (const [a, b] of [ends, [...ends].reverse()]) {
+        if (a.peer) continue;
+        const v = namespaces.get(a.ns)!;
+        v.links[v.links.indexOf(a)] = { ...a, peer: { ns: b.ns, ifname: b.ifname } };
+      }
   for (const v of namespaces.values()) v.addrs.sort((a, b) => a.ifname.localeCompare(b.ifname, 'en', { numeric: true }));
   // a namespace shared by a `container:` mode container is observed under its owner's name
   const names = new Map(containers);

@@ -52,7 +52,11 @@ export async function observeWorld(runner: Runner, fs: HostFs, dir: string, self
   const reads = await readExplainExtras(runner, host);
   const topo = buildTopology(config, host.observed, self ?? host.observed.facts.hostname);
   const containers = new Map<string, string>();
-  if (topo.ok) for (const c of topo.value.containers) if (c.local) containers.set(c.name, c.netns ?? 'host');
+  if (topo.ok) {
+    const netnsOf = new Map(topo.value.containers.map((c) => [c.name, c.netns ?? 'host']));
+    // mode container:X shares X's namespace, which is observed under X's name
+    for (const c of topo.value.containers) if (c.local) containers.set(c.name, (c.sharedWith && netnsOf.get(c.sharedWith)) || (c.netns ?? 'host'));
+  }
   const world = buildWorld(host, reads, containers, topo.ok && loaded?.ok ? attributor(config, topo.value) : undefined);
   if (topo.ok) world.bridgeNetwork = new Map(topo.value.networks.flatMap((n) => (n.bridge ? [[n.bridge, n.name] as const] : [])));
   return world;
