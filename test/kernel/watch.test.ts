@@ -215,7 +215,7 @@ describe('netkeeper reconcile (watch mode)', () => {
     const r = await sb.netkeeper(['status', '--dir', dir], { env: env() });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`watcher: pid ${watcher!.pid}, watching ${dir}`));
-    expect(r.stdout).toMatch(/last pass: #\d+ \((resync|change|signal)\) at .* ms: (in sync|applied)/);
+    expect(r.stdout).toMatch(/last pass: #\d+ \((resync|change|signal|event)\) at .* ms: (in sync|applied)/);
     const j = JSON.parse((await sb.netkeeper(['status', '--json', '--dir', dir], { env: env() })).stdout);
     expect(j.watcher.pid).toBe(watcher!.pid);
   });
