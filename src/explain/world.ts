@@ -45,8 +45,7 @@ export function buildWorld(host: ObservedHost, reads: ExplainReads, containers: 
       // gives no peer (two namespaces with no id for each other)
       const peer = r.type === 'veth' ? vethPeer(r) : undefined;
       ns(r.ns).links.push(peer && !r.peer ? { ...r, peer } : r);
-    }
-    else if (r.kind === 'addr') {
+    } else if (r.kind === 'addr') {
       const [ip, prefix] = r.cidr.split('/');
       if (isIp4(ip)) ns(r.ns).addrs.push({ ifname: r.ifname, ip, prefix: Number(prefix) });
     } else if (r.kind === 'sysctl' && r.name === 'net.ipv4.ip_forward') ns(r.ns).forwarding = r.value === '1';

@@ -149,6 +149,11 @@ export const DIAGNOSTIC_CODES = {
     stage: 'kernel',
     meaning: "An overlay's VNI, or its UDP port, is already taken by a VXLAN device netkeeper does not own or by a process on the host.",
   },
+  'redundant-foreign-rule': {
+    stage: 'kernel',
+    meaning:
+      "Warning: a hand-written DNAT rule (Docker's DOCKER chain, a script's) does what netkeeper's NK-PORTS chain now does for a published port; left alone, with the command that removes it.",
+  },
   'foreign-chain': { stage: 'kernel', meaning: "Warning: an iptables chain is named like netkeeper's (NK-*) but is not one it makes; left alone." },
 
   // --- the fleet store (Settings.store, --store; src/plan/fleet.ts)

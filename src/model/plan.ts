@@ -62,9 +62,24 @@ export interface HostRoute {
 }
 
 /** What observe returns besides resources: facts about the host the desired state depends on. */
+/** A DNAT rule of the host's nat table that is not netkeeper's (src/observe/foreign-dnat.ts). */
+export interface ForeignDnat {
+  family: 'ipv4' | 'ipv6';
+  chain: string;
+  /** the rule after `-A CHAIN`, as iptables-save prints it */
+  rule: string;
+  protocol: 'tcp' | 'udp';
+  dport: number;
+  dportEnd: number;
+  toIp: string;
+  toPort?: number;
+}
+
 export interface HostFacts {
   /** destinations (CIDR) of every route in the host namespace not on a netkeeper interface */
   foreignRoutes: string[];
+  /** DNAT rules of the host's nat table that are not netkeeper's, when the firewall was read */
+  foreignDnat?: ForeignDnat[];
   /** the same routes (IPv4, main table) with their device and gateway, to name them in errors */
   hostRoutes?: HostRoute[];
   /** the host's /etc/resolv.conf text (for namespaces without `dns`) */

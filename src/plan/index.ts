@@ -4,7 +4,7 @@
 //   self-host check → topology → route check → adopted-namespace check →
 //   desired (core, firewall, overlay) → diff → macvlan conflicts, checks of the live
 //   host (host-checks/) and hold-back →
-//   foreign NK-* chain warnings → RA guard
+//   foreign NK-* chain and redundant hand-written DNAT warnings → RA guard
 //
 // The verify of a pass plans again against the kernel as it is after apply, with
 // the topology and desired state it set out to make (`target`).
@@ -26,6 +26,7 @@ import { macvlanConflicts } from './macvlan.js';
 import { holdBack } from './hold-back.js';
 import { hostChecks } from './host-checks/index.js';
 import { foreignChainWarnings } from './firewall-foreign.js';
+import { redundantForeignRules } from './redundant-rules.js';
 import { adoptScope, type AdoptOptions } from './adopt.js';
 import { raConflicts, turnsOnIpv6Forwarding } from './ra-guard.js';
 
@@ -100,7 +101,10 @@ export function planPass(config: Config, host: ObservedHost, opts: PlanOptions =
       },
       [...desired.resources.values(), ...observed.resources.values()],
     );
-  const foreign = foreignChainWarnings(observed.resources.values());
+  const foreign = [
+    ...foreignChainWarnings(observed.resources.values()),
+    ...(opts.destroy || opts.target ? [] : redundantForeignRules(topo, observed.facts.foreignDnat)),
+  ];
   if (foreign.length > 0) plan.warnings = [...(plan.warnings ?? []), ...foreign];
   // turning IPv6 forwarding on would drop the host's RA-learned default route: refused whole
   if (!opts.destroy && !opts.target && host.ra && turnsOnIpv6Forwarding(plan.changes)) plan.conflicts.push(...raConflicts(host.ra.routes, host.ra.acceptRa));

@@ -8,8 +8,9 @@
 import type { Runner } from '../runner.js';
 import { HOST_NS, MARK } from '../../model/resources.js';
 import type { IptFamily, Resource } from '../../model/resources.js';
-import type { Observed } from '../../model/plan.js';
+import type { ForeignDnat, Observed } from '../../model/plan.js';
 import { parseIptablesSave } from '../../observe/iptables.js';
+import { foreignDnat } from '../../observe/foreign-dnat.js';
 import { netnsPath, netnsPaths } from '../../model/netns-path.js';
 
 const SAVE: Record<IptFamily, string> = { ipv4: 'iptables-save', ipv6: 'ip6tables-save' };
@@ -27,12 +28,15 @@ export async function readIptables(
   ns: { name: string; path?: string },
   families: IptFamily[],
   bridges: ReadonlySet<string> = new Set(),
+  /** told each family's iptables-save text */
+  onText?: (family: IptFamily, text: string) => void,
 ): Promise<Resource[]> {
   const out: Resource[] = [];
   const path = ns.name === HOST_NS ? undefined : (ns.path ?? netnsPath(ns.name));
   for (const family of families) {
     const r = path ? await runner.run('nsenter', [`--net=${path}`, SAVE[family]]) : await runner.run(SAVE[family], []);
     out.push(...parseIptablesSave(r.stdout, family, ns.name, bridges));
+    onText?.(family, r.stdout);
   }
   return out;
 }
@@ -60,13 +64,18 @@ export async function observeFirewall(runner: Runner, observed: Observed, router
   // NK-PORTS-<bridge> of a bridge netkeeper owns is netkeeper's even when NK-PORTS lost its jump to it
   const bridges = new Set<string>();
   for (const r of observed.resources.values()) if (r.kind === 'link' && r.type === 'bridge' && r.ns === HOST_NS && r.owned) bridges.add(r.ifname);
+  const foreign: ForeignDnat[] = [];
   for (const ns of spaces) {
     const nsr = observed.resources.get(`netns:${ns.name}`);
     const present = ns.name === HOST_NS || (nsr?.kind === 'netns' && nsr.broken === undefined); // a broken one cannot be entered
     if (!present) continue;
     // where the namespace really is (an adopted one: its /proc/PID/ns/net or path)
-    for (const r of await readIptables(runner, { name: ns.name, path: netnsPath(ns.name, paths) }, [...ns.families], bridges)) observed.resources.set(r.key, r);
+    // the host's hand-written DNAT rules: the plan names those netkeeper's chains make redundant
+    const onText = ns.name === HOST_NS ? (family: IptFamily, text: string) => foreign.push(...foreignDnat(text, family)) : undefined;
+    for (const r of await readIptables(runner, { name: ns.name, path: netnsPath(ns.name, paths) }, [...ns.families], bridges, onText))
+      observed.resources.set(r.key, r);
   }
+  observed.facts.foreignDnat = foreign;
 }
 
 /** Carry the firewall resources of an earlier observation of this pass over to `observed` (nothing changed them). */
