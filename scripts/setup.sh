@@ -23,13 +23,16 @@ command -v nsenter >/dev/null   || need+=(util-linux)
 command -v modprobe >/dev/null  || need+=(kmod)
 command -v sysctl >/dev/null    || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # the tests verify the example units
-command -v etcd >/dev/null      || need+=(etcd-server)   # test/kernel/fleet.test.ts runs a 3-member cluster in the sandbox
-command -v etcdctl >/dev/null   || need+=(etcd-client)   # ... and checks it with etcdctl
 command -v groff >/dev/null     || need+=(groff-base)      # the tests render the man page
 # one process reads every namespace over netlink (src/shell/observe/nl-reader.ts); without it, one ip per namespace
 /usr/bin/python3 -c 'import importlib.util as u, sys; sys.exit(u.find_spec("pyroute2") is None)' 2>/dev/null || need+=(python3-pyroute2)
-command -v dockerd >/dev/null   || need+=(docker.io)       # import --from docker is tested against a real daemon, in a sandbox (never started on this machine)
-dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # the image of that test: a static busybox (no registry access)
+# servers only the tests start (inside their sandboxes, never as services): `setup.sh --tests`
+if [ "${1:-}" = "--tests" ]; then
+  command -v etcd >/dev/null      || need+=(etcd-server)   # test/kernel/fleet.test.ts runs a 3-member cluster in the sandbox
+  command -v etcdctl >/dev/null   || need+=(etcd-client)   # ... and checks it with etcdctl
+  command -v dockerd >/dev/null   || need+=(docker.io)     # import --from docker is tested against a real daemon, in a sandbox
+  dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # the image of that test: a static busybox (no registry access)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
