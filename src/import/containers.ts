@@ -5,6 +5,7 @@
 // forwarding, and the ports published to it by DNAT rules. Pure.
 
 import { HOST_NS, type LinkRes } from '../model/resources.js';
+import { namedNetnsPath } from '../model/netns-path.js';
 import { cidrContains, formatAddrPrefix, formatIP, parseCidrOrHost, parseIP, type Cidr } from '../model/ip.js';
 import { normalizeDst } from '../observe/routes.js';
 import type { IpRoute } from '../observe/ip-json.js';
@@ -90,7 +91,7 @@ export function buildContainer(ns: ImportNamespace, ctx: ContainerContext, usedD
     notes.push(
       `Docker container ${ns.dockerId?.slice(0, 12) ?? '?'}${ns.image ? ` (image ${ns.image})` : ''}, pid ${ns.pid ?? '?'}; its sandbox namespace is adopted: netkeeper plumbs it, never deletes it`,
     );
-  } else if (name === ns.name && ns.path === `/run/netns/${ns.name}`) {
+  } else if (name === ns.name && ns.path === namedNetnsPath(ns.name)) {
     // netkeeper's own kind of namespace: `plan --adopt` takes it over as it is (a mark on
     // its lo), and from then on it is netkeeper's like one it made (destroy removes it)
     notes.push(`named namespace ${ns.name} (ip netns): plan/reconcile --adopt takes it over without re-creating it`);

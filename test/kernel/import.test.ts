@@ -212,8 +212,12 @@ describe('round trip: import → plan --adopt → reconcile --adopt → destroy'
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
     // the hand-written DNAT rules netkeeper's chains now make redundant are listed, with
     // the command that removes them — and left in place
-    expect(again.stderr).toContain('iptables -t nat -D PREROUTING -p tcp -m tcp --dport 9090 -j DNAT --to-destination 192.168.5.10:80 [redundant-foreign-rule]');
-    expect(again.stderr).toContain('iptables -t nat -D DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80 [redundant-foreign-rule]');
+    expect(again.stderr).toContain(
+      'iptables -t nat -D PREROUTING -p tcp -m tcp --dport 9090 -j DNAT --to-destination 192.168.5.10:80 [redundant-foreign-rule]',
+    );
+    expect(again.stderr).toContain(
+      'iptables -t nat -D DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80 [redundant-foreign-rule]',
+    );
     await conn.kill();
     await server.kill();
 

@@ -18,7 +18,7 @@ function handMade(change: (r: Resource) => Resource = (r) => r): Resource[] {
   const out: Resource[] = [];
   for (const r of D.values()) {
     if (r.kind !== 'netns' && r.kind !== 'link' && r.kind !== 'addr') continue;
-    const bare = { ...r, owned: r.kind === 'addr' ? false : false } as Resource;
+    const bare = { ...r, owned: false } as Resource;
     if (bare.kind === 'link') {
       delete (bare as Partial<LinkRes>).alias;
       (bare as LinkRes).addrgenNone = false;
