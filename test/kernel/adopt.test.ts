@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLIENT, ECHO_SERVER, echoes, waitFor } from '../helpers/long-connection.js';
 import { createSandbox, type Background, type Sandbox } from '../helpers/sandbox.js';
 import { kernelSnapshot, writeFiles } from '../helpers/workdir.js';
 
@@ -117,27 +118,10 @@ endpoints:
 `,
 };
 
-// A TCP client that keeps ONE connection and sends a numbered line every 100 ms,
-// printing each echo; it never reconnects and says "error" when the connection breaks.
-const ECHO_SERVER = `require('net').createServer((s) => s.pipe(s)).listen(Number(process.argv[1]), () => console.log('listening'));`;
-const CLIENT = `const s = require('net').connect(Number(process.argv[2]), process.argv[1]); let n = 0;
-s.on('connect', () => { console.log('connected'); setInterval(() => s.write((++n) + '\\n'), 100); });
-s.on('data', (d) => { for (const l of String(d).split('\\n').filter(Boolean)) console.log('ok ' + l); });
-s.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
-s.on('close', () => { console.log('error closed'); process.exit(1); });`;
-
 function inNs(ns: string, script: string, ...args: (string | { ready: true })[]): Promise<Background> {
   const ready = args.some((a) => typeof a !== 'string');
   const argv = args.filter((a): a is string => typeof a === 'string');
   return sb.spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script, ...argv], ready ? { readyLine: 'listening' } : {});
-}
-const echoes = (b: Background) => (b.output().match(/^ok \d+$/gm) ?? []).length;
-async function waitFor(what: string, cond: () => boolean, ms = 15000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Everything that worked on the hand-made host. */

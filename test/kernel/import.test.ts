@@ -9,7 +9,8 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { createSandbox, type Background, type Sandbox } from '../helpers/sandbox.js';
+import { CLIENT, ECHO_SERVER, echoes, waitFor } from '../helpers/long-connection.js';
+import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { kernelSnapshot } from '../helpers/workdir.js';
 import { buildLegacyHost, LEGACY } from '../helpers/legacy-host.js';
 
@@ -165,22 +166,6 @@ describe('import of a hand-built Docker-like host', () => {
 });
 
 // Issue 14 item 3, chained: the files `import` wrote are adopted as they are.
-// A client keeps ONE connection and sends a numbered line every 100 ms, printing each
-// echo; it never reconnects and says "error" when the connection breaks.
-const ECHO_SERVER = `require('net').createServer((s) => s.pipe(s)).listen(Number(process.argv[1]), () => console.log('listening'));`;
-const CLIENT = `const s = require('net').connect(Number(process.argv[2]), process.argv[1]); let n = 0;
-s.on('connect', () => { console.log('connected'); setInterval(() => s.write((++n) + '\\n'), 100); });
-s.on('data', (d) => { for (const l of String(d).split('\\n').filter(Boolean)) console.log('ok ' + l); });
-s.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
-s.on('close', () => { console.log('error closed'); process.exit(1); });`;
-const echoes = (b: Background) => (b.output().match(/^ok \d+$/gm) ?? []).length;
-async function waitFor(what: string, cond: () => boolean, ms = 15000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('round trip: import → plan --adopt → reconcile --adopt → destroy', () => {
   it('adopts the imported files with an open TCP connection alive, everything reachable as before, a second plan empty; destroy removes only what was adopted', async () => {
