@@ -1,9 +1,9 @@
 // `netkeeper confirm`, and the waiting half of `reconcile --once --confirm S`.
 //
 // The waiting run keeps the rollback record (src/shell/rollback-record.ts) in
-// state `confirm` with its deadline, starts the revert timer (a detached process,
-// src/shell/revert-timer.ts: it reverts at the deadline if the waiting run was
-// killed), and waits for `netkeeper confirm` (from another shell: it writes the
+// state `confirm` with its deadline (the revert timer, a detached process started
+// when the record was first written, src/shell/revert-timer.ts, reverts at the
+// deadline if the waiting run was killed), and waits for `netkeeper confirm` (from another shell: it writes the
 // record's id to <run dir>/confirm) or Enter on a terminal. Without either by the
 // deadline it reverts to the state before the pass and exits 6.
 
@@ -11,7 +11,6 @@ import type { PassOutcome } from '../shell/pass.js';
 import { finishUnfinished } from '../shell/pass.js';
 import { fileRollbackStore } from '../shell/rollback-record.js';
 import { waitForConfirm } from '../shell/confirm-wait.js';
-import { startRevertTimer } from '../shell/revert-timer.js';
 import { EXIT, type Context } from './common.js';
 
 export async function confirmAfterApply(ctx: Context, o: PassOutcome, code: number, seconds: number): Promise<number> {
@@ -20,8 +19,7 @@ export async function confirmAfterApply(ctx: Context, o: PassOutcome, code: numb
   const id = o.recordId;
   const rec = await store.read();
   const deadline = rec?.deadline ?? Date.now() + seconds * 1000;
-  const timer = startRevertTimer(id, store.dir);
-  ctx.log.debug({ id, timer, deadline }, 'waiting for confirmation');
+  ctx.log.debug({ id, deadline }, 'waiting for confirmation');
   const tty = process.stdin.isTTY ? ' (or press Enter)' : '';
   ctx.err(`waiting ${seconds} s for confirmation: run \`netkeeper confirm\`${tty}; without it the change is reverted at ${new Date(deadline).toISOString()}\n`);
   const got = await waitForConfirm(store, id, deadline, process.stdin.isTTY ? process.stdin : undefined);

@@ -15,6 +15,7 @@ import type { ExpectOutcome } from '../expect/result.js';
 import { afterPassProbes, reportExpectations } from './expect-report.js';
 import { reportPending, reportRolledBack } from './report-rollback.js';
 import { confirmAfterApply } from './confirm.js';
+import { startRevertTimer } from '../shell/revert-timer.js';
 
 /** One writer at a time (SPEC §3): reconcile --once, apply FILE, destroy (destroy.ts) and each watcher pass take the lock. */
 export const locked = (ctx: Context, what: string, fn: () => Promise<number>) =>
@@ -24,7 +25,8 @@ export async function reconcileOnce(ctx: Context): Promise<number> {
   const confirm = ctx.opts.confirm;
   // --confirm: the lock is held while waiting, so no other writer changes what would be reverted
   const what = confirm === undefined ? 'reconcile --once' : 'reconcile --once --confirm';
-  const extra: Partial<PassOptions> = confirm === undefined ? {} : { confirmDeadline: Date.now() + confirm * 1000 };
+  const extra: Partial<PassOptions> =
+    confirm === undefined ? {} : { confirmDeadline: Date.now() + confirm * 1000, startConfirmTimer: (id, deadline) => startRevertTimer(id, deadline) };
   const then = confirm === undefined ? undefined : (o: PassOutcome, code: number) => confirmAfterApply(ctx, o, code, confirm);
   return locked(ctx, what, async () => {
     // with a fleet store (Settings.store, --store) the files are merged with its membership first

@@ -84,6 +84,12 @@ export interface PassOptions {
   rollbackStore?: RollbackStore;
   /** --confirm: once applied, keep the record as waiting for `netkeeper confirm` until this time (ms since epoch) */
   confirmDeadline?: number;
+  /**
+   * --confirm: start the revert timer for record `id` (revert-timer.ts). Called as soon
+   * as the record is first written, before anything changes, so a run killed at any
+   * moment after that is still reverted at the deadline.
+   */
+  startConfirmTimer?: (id: string, deadline: number) => void;
 }
 
 /**
@@ -242,8 +248,10 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const image = rollback ? beforeImage(plan.changes, observed.resources) : undefined;
   const id = `${process.pid}-${Date.now()}`;
   const routers = what.firewall?.routers;
-  if (image)
+  if (image) {
     await store.write({ id, pid: process.pid, at: new Date().toISOString(), state: 'applying', ...(routers ? { routers } : {}), image: imageEntries(image) });
+    if (opts.confirmDeadline !== undefined) opts.startConfirmTimer?.(id, opts.confirmDeadline);
+  }
   log.debug({ ms: ms(t3), keys: image?.size ?? 0 }, 'rollback recorded');
   await rememberHostSysctls(plan.changes, undefined, fs); // destroy gives them back
   const touched = touchedNamespaces(plan);

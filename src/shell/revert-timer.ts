@@ -2,11 +2,14 @@
 // waiting for `netkeeper confirm`, so a change that cuts the operator's own SSH
 // session (and the waiting run with it) is still reverted at the deadline.
 //
-//   node dist/shell/revert-timer.js ID
+//   node dist/shell/revert-timer.js ID DEADLINE
 //
-// It polls the rollback record (rollback-record.ts) once a second and exits as
-// soon as the record is gone, belongs to another pass, or is confirmed. At the
-// deadline it takes the lock (the waiting run, if alive, holds it and reverts
+// It is started as soon as the pass writes its rollback record (state `applying`),
+// before the kernel changes, so no moment is left where the run could be killed
+// with the change applied and no timer running. It polls the record
+// (rollback-record.ts) once a second and exits as soon as the record is gone,
+// belongs to another pass, or is confirmed. At the deadline (ms since epoch) it
+// takes the lock (the waiting run, if alive, holds it and reverts
 // itself; the timer then finds nothing left) and completes the revert as the next
 // pass would. Started by startRevertTimer: detached, in its own session, its
 // output appended to <run dir>/revert-timer.log.
@@ -18,11 +21,11 @@ import { fileURLToPath } from 'node:url';
 import { fileRollbackStore } from './rollback-record.js';
 import { runDir, underLock } from './lock.js';
 
-/** Start the timer for record `id`; returns its pid. */
-export function startRevertTimer(id: string, dir: string = runDir()): number | undefined {
+/** Start the timer for record `id`, reverting at `deadline` (ms since epoch); returns its pid. */
+export function startRevertTimer(id: string, deadline: number, dir: string = runDir()): number | undefined {
   const log = openSync(join(dir, 'revert-timer.log'), 'a');
   try {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), id], { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), id, String(deadline)], { detached: true, stdio: ['ignore', log, log] });
     child.unref();
     return child.pid;
   } finally {
@@ -32,13 +35,14 @@ export function startRevertTimer(id: string, dir: string = runDir()): number | u
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function main(id: string): Promise<number> {
+async function main(id: string, deadline: number): Promise<number> {
   const store = fileRollbackStore();
   for (;;) {
+    // while the pass is still applying the record says `applying`; it then turns to `confirm`
     const rec = await store.read();
-    if (!rec || rec.id !== id || rec.state !== 'confirm') return 0;
-    if ((await store.confirmed()) === id) return 0;
-    const left = (rec.deadline ?? 0) - Date.now();
+    if (!rec || rec.id !== id) return 0;
+    if (rec.state === 'confirm' && (await store.confirmed()) === id) return 0;
+    const left = (rec.deadline ?? deadline) - Date.now();
     if (left <= 0) break;
     await sleep(Math.min(1000, left));
   }
@@ -53,8 +57,8 @@ async function main(id: string): Promise<number> {
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
-  main(process.argv[2]).then(
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] && Number.isFinite(Number(process.argv[3]))) {
+  main(process.argv[2], Number(process.argv[3])).then(
     (code) => {
       process.exitCode = code;
     },

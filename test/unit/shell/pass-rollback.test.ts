@@ -140,6 +140,20 @@ describe('rollback on the fake kernel', () => {
     expect(k.fs.readFile(RECORD)).toBeUndefined();
   });
 
+  it('--confirm: the revert timer starts when the record is first written, before the kernel changes', async () => {
+    const { k } = await converged();
+    k.faults.killIn({ ns: 'host', tool: 'ip', match: 'netns add api', afterLines: 0 });
+    const started: { id: string; deadline: number; record: string | undefined }[] = [];
+    const deadline = Date.now() + 60_000;
+    const startConfirmTimer = (id: string, d: number) => started.push({ id, deadline: d, record: k.fs.readFile(RECORD) });
+    // killed in the first batch: the timer is already running and will revert at the deadline
+    await expect(passOnFake(k, after, { confirmDeadline: deadline, startConfirmTimer })).rejects.toBeInstanceOf(FakeKilled);
+    expect(started).toHaveLength(1);
+    expect(started[0]?.deadline).toBe(deadline);
+    const rec = JSON.parse(started[0]?.record ?? '{}') as { id?: string; state?: string };
+    expect(rec).toMatchObject({ id: started[0]?.id, state: 'applying' });
+  });
+
   it('--confirm: the record waits; not confirmed → reverted; confirmed → kept', async () => {
     const { k, s0 } = await converged();
     const o = await passOnFake(k, after, { confirmDeadline: Date.now() + 60_000 });
