@@ -43,6 +43,8 @@ export function mutableDiff(d: Resource, o: Resource): string[] {
       cmp('up', d.up, ol.up);
       cmp('alias', d.alias, ol.alias);
       if (d.addrgenNone && !ol.addrgenNone) r.push('ipv6 autoconf → off');
+      // only an observed before image says `false` (a rollback); desired links never do
+      if (d.addrgenNone === false && ol.addrgenNone) r.push('ipv6 autoconf → on');
       if (d.portLearning !== undefined && d.portLearning !== (ol.portLearning ?? true))
         r.push(`port learning ${ol.portLearning === false ? 'off' : 'on'} → ${d.portLearning ? 'on' : 'off'}`);
       if (d.hairpin !== undefined && d.hairpin !== (ol.hairpin ?? false)) r.push(`hairpin ${ol.hairpin ? 'on' : 'off'} → ${d.hairpin ? 'on' : 'off'}`);

@@ -169,8 +169,10 @@ export function reverseChanges(image: BeforeImage, now: ResourceMap): Change[] {
       out.push({ action: 'replace', key, before: n, after: b, reason: `rollback: ${immutable}` });
       continue;
     }
-    const diffs = mutableDiff(b, n);
-    if (diffs.length) out.push({ action: 'update', key, before: n, after: b, reason: `rollback: ${diffs.join(', ')}` });
+    // an alias the pass wrote where there was none (an adoption's mark): an empty alias removes it
+    const target = b.kind === 'link' && n.kind === 'link' && b.alias === undefined && n.alias !== undefined ? { ...b, alias: '' } : b;
+    const diffs = mutableDiff(target, n);
+    if (diffs.length) out.push({ action: 'update', key, before: n, after: target, reason: `rollback: ${diffs.join(', ')}` });
     else equal.push(b);
   }
   // what hangs on a namespace or link made again went with the old one

@@ -79,6 +79,8 @@ function linkAdd(l: LinkRes, paths: Record<string, string>): string {
 function linkSettings(d: LinkRes, o: LinkRes | undefined, key: string, masterFresh = false): Line[] {
   const out: Line[] = [];
   if (d.addrgenNone && !o?.addrgenNone) out.push({ text: `link set dev ${d.ifname} addrgenmode none`, key });
+  // a rollback (its target is an observed before image, whose `false` is explicit): the kernel's default mode
+  if (d.addrgenNone === false && o?.addrgenNone) out.push({ text: `link set dev ${d.ifname} addrgenmode eui64`, key });
   const opts: string[] = [];
   if (o && d.mtu !== undefined && d.mtu !== o.mtu) opts.push(`mtu ${d.mtu}`);
   if (d.mac && (!o || d.mac.toLowerCase() !== o.mac?.toLowerCase()) && (o || d.type === 'veth')) opts.push(`address ${d.mac}`);
@@ -87,6 +89,9 @@ function linkSettings(d: LinkRes, o: LinkRes | undefined, key: string, masterFre
   if (d.alias !== undefined && d.alias !== o?.alias) opts.push(`alias ${q(d.alias)}`);
   if (d.up !== o?.up) opts.push(d.up ? 'up' : 'down');
   if (opts.length) out.push({ text: `link set dev ${d.ifname} ${opts.join(' ')}`, key });
+  // a rollback takes a namespace's lo back down as `ip netns add` left it: without the
+  // addresses (127.0.0.1/8) the kernel gave it when it came up (desired lo is always up)
+  if (d.type === 'loopback' && d.up === false && o?.up) out.push({ text: `address flush dev ${d.ifname}`, key });
   // bridge port flags: after `master` (a port joining a bridge starts with the defaults)
   const joins = opts.some((x) => x.startsWith('master '));
   if (d.portLearning !== undefined && (joins || d.portLearning !== (o?.portLearning ?? true)))

@@ -40,6 +40,7 @@ interface LinkJ {
   master?: string;
   flags?: string[];
   ifalias?: string;
+  inet6_addr_gen_mode?: string;
   linkinfo?: { info_kind?: string; info_slave_data?: { learning?: boolean; hairpin?: boolean } };
   addr_info?: { local: string; prefixlen: number; scope?: string }[];
 }
@@ -61,8 +62,10 @@ async function snapshot(): Promise<string> {
           l.address,
           `mtu ${l.mtu}`,
           `master ${l.master ?? '-'}`,
-          (l.flags ?? []).join(','),
+          // carrier is the kernel's (an empty bridge's LOWER_UP flips once a port came and went), not a setting
+          (l.flags ?? []).filter((f) => f !== 'LOWER_UP' && f !== 'NO-CARRIER').join(','),
           l.ifalias ?? '',
+          l.inet6_addr_gen_mode ?? '',
           slave ? `learning ${slave.learning} hairpin ${slave.hairpin}` : '',
           (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`).join(' '),
         ].join(' | '),
@@ -70,7 +73,7 @@ async function snapshot(): Promise<string> {
     }
     const ex = ns === 'host' ? '' : `ip netns exec ${ns} `;
     const r = await sb.sh(
-      `ip ${n.join(' ')} route show table all | grep -v '^local\\|^broadcast\\|^multicast' ; ip ${n.join(' ')} -6 route show; ` +
+      `ip ${n.join(' ')} route show table all | grep -v '^local\\|^broadcast\\|^multicast' | sed 's/ linkdown//'; ip ${n.join(' ')} -6 route show | sed 's/ linkdown//'; ` +
         `${ex}iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]//'; ${ex}ip6tables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]//'; ` +
         `${ex}sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding`,
     );
@@ -195,5 +198,23 @@ describe('rollback in a sandbox', () => {
     const none = await sb.netkeeper(['confirm'], { env: env() });
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toMatch(/nothing is waiting for confirmation/);
+  });
+
+  it("a failed --adopt pass takes netkeeper's marks back off the user's bridge and namespace (alias, IPv6 autoconf), exit 6", {
+    timeout: 120_000,
+  }, async () => {
+    await sb.sh('ip link add br-lab type bridge && ip link set dev br-lab alias "lab bridge" up && ip netns add lab');
+    const NET2 = `kind: Network\nname: lab\ninterface: br-lab\nsubnets:\n  - subnet: 10.94.0.0/24\n`;
+    const C = await config(
+      'c',
+      `${NET}---\n${NET2}${ctr('web', '10.93.0.10', '8080:80')}${ctr('db', '10.93.0.20')}---\nkind: Container\nname: lab\nnetworks:\n  - network: lab\n    ip: 10.94.0.10\n`,
+    );
+    const s0 = await snapshot();
+    await writeFile(join(bin, 'arm-restore'), '');
+    const r = await sb.netkeeper(['reconcile', '--once', '--adopt', '--dir', C], { env: faulty() });
+    if (process.env.NK_SHOW) console.log(`reconcile --adopt, iptables-restore failing:\n${show(r)}`);
+    expect(r.exitCode, show(r)).toBe(6);
+    expect(await snapshot()).toBe(s0);
+    await sb.sh('ip link del br-lab; ip netns del lab');
   });
 });

@@ -140,6 +140,18 @@ describe('rollback on the fake kernel', () => {
     expect(k.fs.readFile(RECORD)).toBeUndefined();
   });
 
+  it("a failed --adopt pass takes netkeeper's marks back off what it adopted: a user's bridge and namespace are as before, alias included", async () => {
+    const k = baseHost(new FakeKernel());
+    // made by hand: the bridge the files call br-frontend (with the user's own alias) and the namespace db
+    await k.run('ip', ['-batch', '-'], { input: 'link add name br-frontend type bridge\nlink set dev br-frontend alias "lab bridge" up\nnetns add db\n' });
+    const s0 = await snapshot(k, before);
+    k.faults.failCommand({ match: /^iptables-restore/ });
+    const o = rolledBack(await passOnFake(k, before, { adopt: { all: true, replace: false } }));
+    expect(o.plan.changes.filter((c) => c.action === 'adopt').map((c) => c.key)).toEqual(expect.arrayContaining(['link:host/br-frontend', 'netns:db']));
+    expect(o.rollback.left).toEqual([]);
+    expect(await snapshot(k, before)).toBe(s0);
+  });
+
   it('--confirm: the revert timer starts when the record is first written, before the kernel changes', async () => {
     const { k } = await converged();
     k.faults.killIn({ ns: 'host', tool: 'ip', match: 'netns add api', afterLines: 0 });
