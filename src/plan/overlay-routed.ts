@@ -42,7 +42,13 @@ export function routedVtep(n: TNetwork, topo: Topology): Resource[] {
     master: null,
     alias: alias('vxlan', n.name),
     addrgenNone: true,
-    vxlan: { vni: n.vni, local: self ? (normalizeIP(self.address) ?? self.address) : '', port: n.vxlanPort ?? DEFAULT_VXLAN_PORT, learning: false },
+    vxlan: {
+      vni: n.vni,
+      local: self ? (normalizeIP(self.address) ?? self.address) : '',
+      port: n.vxlanPort ?? DEFAULT_VXLAN_PORT,
+      learning: false,
+      proxy: false,
+    },
   };
   const cidr = `${n.routed.vtep}/32`;
   const a: AddrRes = { kind: 'addr', key: key.addr(HOST_NS, n.vxlanDev, cidr), ns: HOST_NS, ifname: n.vxlanDev, cidr, owned: true };

@@ -125,7 +125,7 @@ describe('one host of a routed overlay', () => {
   it('the VXLAN device is no bridge port, carries the pinned VTEP MAC, and neither learns nor proxies', () => {
     const vx = res.find((r) => r.kind === 'link' && r.ifname === 'vx-ov');
     expect(vx).toMatchObject({ type: 'vxlan', master: null, mac: vtepMac('ov', 'a'), vxlan: { vni: 4700, local: '192.168.70.1', learning: false } });
-    expect(vx && vx.kind === 'link' && vx.vxlan?.proxy).toBeFalsy();
+    expect(vx && vx.kind === 'link' && vx.vxlan?.proxy).toBe(false);
   });
 
   it('exactly one route, one neighbour and one FDB entry per other live host', () => {
