@@ -7,7 +7,11 @@
 // watcher's peak RSS, the kernel entries it programmed, and how long one new
 // remote container takes to reach its neighbour table (put in etcd → entry in
 // the kernel, polled every 20 ms).
-// Usage: npm run build && node bench/fleet.mjs [hosts=100,1000] [perHost=20]
+// Routed mode (third argument `routed`, Network `fabric: routed`): the simulated
+// hosts write hosts/<name> and one subnets/ov/<subnet> each (their containers are
+// invisible to other hosts: no per-container keys); the change is a new host's
+// subnet (put in etcd → its route in the kernel).
+// Usage: npm run build && node bench/fleet.mjs [hosts=100,1000] [perHost=20] [l2|routed]
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +20,8 @@ import { startSandbox } from './sandbox.mjs';
 
 const SIZES = (process.argv[2] ?? '100,1000').split(',').map(Number);
 const PER = Number(process.argv[3] ?? 20);
+const MODE = process.argv[4] ?? 'l2';
+const ROUTED = MODE === 'routed';
 const CLI = resolve('dist/cli.js');
 const ETCD3 = resolve('node_modules/etcd3/lib/index.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -24,6 +30,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const addr = (i) => `10.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 const mac = (i) => `02:43:${[(i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 const hostAddr = (h) => `172.${16 + (h >> 16)}.${(h >> 8) & 255}.${h & 255 || 1}`;
+/** routed: the h-th /24 of 10.64.0.0/10 (16,384 of them) */
+const hostSubnet = (h) => `10.${64 + (h >> 8)}.${h & 255}.0/24`;
 
 async function fill(sb, hosts) {
   // one node process inside the sandbox writes the membership in batches
@@ -34,6 +42,11 @@ async function fill(sb, hosts) {
       const ops = [];
       for (let h = 1; h <= ${hosts}; h++) {
         ops.push(['/bench/hosts/sim' + h, JSON.stringify({ address: (${hostAddr.toString()})(h), vteps: [{ network: 'ov', vni: 4400 }] })]);
+        if (${ROUTED}) {
+          const mac = (${mac.toString()})(h);
+          ops.push(['/bench/subnets/ov/' + (${hostSubnet.toString()})(h).replace('/', '-'), JSON.stringify({ host: 'sim' + h, vtepMac: mac })]);
+          continue;
+        }
         for (let k = 0; k < ${PER}; k++) {
           const i = 256 + (h - 1) * ${PER} + k;
           ops.push(['/bench/claims/ov/' + (${addr.toString()})(i), JSON.stringify({ host: 'sim' + h, container: 'sim' + h + '-' + k, mac: (${mac.toString()})(i) })]);
@@ -53,9 +66,9 @@ async function fill(sb, hosts) {
 }
 
 async function entries(sb) {
-  const f = await sb.run('sh', ['-c', 'bridge fdb show dev vx-ov | wc -l; ip neigh show dev vx-ov | wc -l']);
-  const [fdb, neigh] = f.stdout.trim().split('\n').map(Number);
-  return { fdb, neigh };
+  const f = await sb.run('sh', ['-c', 'bridge fdb show dev vx-ov | wc -l; ip neigh show dev vx-ov | wc -l; ip route show dev vx-ov proto 77 | wc -l']);
+  const [fdb, neigh, routes] = f.stdout.trim().split('\n').map(Number);
+  return ROUTED ? { fdb, neigh, routes } : { fdb, neigh };
 }
 
 async function oneSize(hosts) {
@@ -102,7 +115,9 @@ async function oneSize(hosts) {
     const keys = await fill(sb, hosts);
     const fillMs = performance.now() - t0;
     const docs = [
-      'kind: Network\nname: ov\ndriver: overlay\nvni: 4400\nsubnets:\n  - subnet: 10.64.0.0/12\n    ipRange: 10.64.0.0/24\n',
+      ROUTED
+        ? 'kind: Network\nname: ov\ndriver: overlay\nvni: 4400\nfabric: routed\nhostSubnetSize: 24\nsubnets:\n  - subnet: 10.64.0.0/10\n'
+        : 'kind: Network\nname: ov\ndriver: overlay\nvni: 4400\nsubnets:\n  - subnet: 10.64.0.0/12\n    ipRange: 10.64.0.0/24\n',
       'kind: Host\nname: real\naddress: 172.31.255.254\n',
       'kind: Settings\nstore:\n  etcd:\n    endpoints: ["http://127.0.0.1:23790"]\n    prefix: /bench\n    ttl: 30\n',
       ...Array.from({ length: PER }, (_, k) => `kind: Container\nname: local${k}\nnetworks:\n  - network: ov\n`),
@@ -153,18 +168,35 @@ async function oneSize(hosts) {
     // nsenter (no pid namespace) execs node: w.pid is the watcher itself
     w.kill('SIGHUP');
     const noop = await waitPasses(2, 300_000);
-    // one membership change: a new remote container
+    // one membership change: a new remote container (l2), a new host's subnet (routed)
     const i = 256 + hosts * PER + 7;
-    const t1 = performance.now();
-    await sb.run('etcdctl', [
-      '--endpoints=127.0.0.1:23790',
-      'put',
-      `/bench/claims/ov/${addr(i)}`,
-      JSON.stringify({ host: 'sim1', container: 'newcomer', mac: mac(i) }),
-    ]);
+    let t1;
+    let probe;
+    if (ROUTED) {
+      const h = hosts + 1;
+      // the new host registers first (a pass that changes nothing: it holds no subnet yet); timed: its subnet
+      await sb.run('etcdctl', ['--endpoints=127.0.0.1:23790', 'put', `/bench/hosts/sim${h}`, JSON.stringify({ address: hostAddr(h), vteps: [] })]);
+      await waitPasses(3, 300_000);
+      t1 = performance.now();
+      await sb.run('etcdctl', [
+        '--endpoints=127.0.0.1:23790',
+        'put',
+        `/bench/subnets/ov/${hostSubnet(h).replace('/', '-')}`,
+        JSON.stringify({ host: `sim${h}`, vtepMac: mac(h) }),
+      ]);
+      probe = async () => (await sb.run('ip', ['route', 'show', hostSubnet(h), 'proto', '77'])).stdout.includes('vx-ov');
+    } else {
+      t1 = performance.now();
+      await sb.run('etcdctl', [
+        '--endpoints=127.0.0.1:23790',
+        'put',
+        `/bench/claims/ov/${addr(i)}`,
+        JSON.stringify({ host: 'sim1', container: 'newcomer', mac: mac(i) }),
+      ]);
+      probe = async () => (await sb.run('ip', ['neigh', 'show', 'dev', 'vx-ov', addr(i)])).stdout.includes(addr(i));
+    }
     for (;;) {
-      const r = await sb.run('ip', ['neigh', 'show', 'dev', 'vx-ov', addr(i)]);
-      if (r.stdout.includes(addr(i))) break;
+      if (await probe()) break;
       if (performance.now() - t1 > 300_000) throw new Error('the change never arrived');
       await sleep(20);
     }
@@ -178,9 +210,12 @@ async function oneSize(hosts) {
       );
     const status = await readFile(`/proc/${w.pid}/status`, 'utf8').catch(() => '');
     const hwm = /VmHWM:\s+(\d+)/.exec(status)?.[1];
+    const cpu = /^(?:\S+\s+){13}(\d+)\s+(\d+)/.exec((await readFile(`/proc/${w.pid}/stat`, 'utf8').catch(() => '')).replace(/^.*\) /, 'x x '));
     return {
+      mode: MODE,
       hosts,
       remoteContainers: hosts * PER,
+      watcherCpuS: cpu ? +((Number(cpu[1]) + Number(cpu[2])) / 100).toFixed(1) : undefined,
       keys,
       fillS: +(fillMs / 1000).toFixed(1),
       firstPassMs: first.ms,
