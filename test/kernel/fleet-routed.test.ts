@@ -300,4 +300,23 @@ describe('routed overlay through etcd: a per-host subnet, one route + neighbour 
     },
     60_000,
   );
+
+  t(
+    'the store unreachable for longer than a lease: the last known entries stay and traffic flows',
+    async () => {
+      const before = await fabric('node-a');
+      await etcd!.kill();
+      etcd = undefined;
+      const t0 = Date.now();
+      // a pass during the outage (the resync interval is 30 s here): it keeps the last membership read
+      await sb.exec('kill', ['-HUP', String(watchers['node-a']!.pid)]);
+      await waitFor('node-a finds the store unreachable', async () => /store: unreachable/.test(watchers['node-a']!.output()), 20_000, 100);
+      // proving that nothing is removed takes waiting past the TTL
+      await sleep(Math.max(0, (TTL + 2) * 1000 - (Date.now() - t0)));
+      expect(await fabric('node-a')).toEqual(before);
+      expect(await H['node-a'].ping('web', ip.api)).toBe(true);
+      expect(await H['node-b'].ping('api', ip.web2)).toBe(true);
+    },
+    60_000,
+  );
 });
