@@ -194,7 +194,14 @@ async function oneSize(hosts) {
     const before = passes().length;
     const cpu0 = await cpuMs(w.pid);
     w.kill('SIGHUP');
-    const noop = await waitFor(() => passes().slice(before).find((p) => p.trigger === 'signal'), 300_000, 'the SIGHUP pass');
+    const noop = await waitFor(
+      () =>
+        passes()
+          .slice(before)
+          .find((p) => p.trigger === 'signal'),
+      300_000,
+      'the SIGHUP pass',
+    );
     const noopCpuMs = (await cpuMs(w.pid)) - cpu0;
     // one membership change: a new remote container (l2), a new host's subnet (routed). Measured from the
     // put's commit (the client's clock) to the `pass done` line of the pass that applied the entry (the
