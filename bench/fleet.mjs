@@ -4,9 +4,9 @@
 // (hosts/<name> and claims/ov/<address>, as real hosts write them), and one real
 // host (the sandbox itself, its own 20 containers) running the watcher with
 // --store. Measures: the first pass (converge), a no-op pass (SIGHUP), the
-// watcher's peak RSS, the kernel entries it programmed, and how long one new
-// remote container takes to reach its neighbour table (put in etcd → entry in
-// the kernel, polled every 20 ms).
+// watcher's peak RSS and CPU time, the kernel entries it programmed, and how long
+// one new remote container takes to reach its neighbour table (the put's commit →
+// the `pass done` line of the pass that applied it; log timestamps, one clock).
 // Routed mode (third argument `routed`, Network `fabric: routed`): the simulated
 // hosts write hosts/<name> and one subnets/ov/<subnet> each (their containers are
 // invisible to other hosts: no per-container keys); the change is a new host's
