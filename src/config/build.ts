@@ -90,6 +90,8 @@ export class Builder {
     if (d.vni !== undefined) n.vni = d.vni;
     if (d.port !== undefined) n.port = d.port;
     else if (driver === 'overlay') n.port = NETWORK_DEFAULTS.port;
+    if (d.fabric !== undefined) n.fabric = d.fabric;
+    if (d.hostSubnetSize !== undefined) n.hostSubnetSize = d.hostSubnetSize;
     const mac = this.mac(td, ['mac'], d.mac);
     if (mac !== undefined) n.mac = mac;
     if (d.adopt === true) n.adopt = true;

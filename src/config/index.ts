@@ -17,6 +17,7 @@ import { checkHostNameClashes, checkReservedIfnames } from './rules-host-names.j
 import { checkDuplicateNames, checkHosts, checkLinks, checkNetworks, checkSettings } from './rules-objects.js';
 import { checkSchema, type TypedDoc } from './validate-schema.js';
 import { checkExpects } from './rules-expect.js';
+import { checkFabric } from './rules-fabric.js';
 
 export type { SourceFile } from './documents.js';
 export { AUTO_SUBNET_MESSAGE } from './rules-containers.js';
@@ -93,6 +94,7 @@ export function parseConfig(files: SourceFile[]): Result<Config> {
   checkSettings(ctx, settings);
   checkHosts(ctx);
   checkNetworks(ctx);
+  checkFabric(ctx);
   checkLinks(ctx);
   checkContainers(ctx);
   checkAddressClasses(ctx);

@@ -73,6 +73,21 @@ export const networkBody = {
       examples: [42],
     },
     port: { type: 'integer', minimum: 1, maximum: 65535, default: NETWORK_DEFAULTS.port, description: 'overlay only: the VXLAN UDP port.' },
+    fabric: {
+      enum: ['l2', 'routed'],
+      default: NETWORK_DEFAULTS.fabric,
+      description:
+        'overlay only. l2: one bridge spans the hosts; every remote container costs FDB and neighbour entries on every host. ' +
+        'routed (needs a store): each host claims one subnet of size `hostSubnetSize` in the store and its containers take addresses from it; ' +
+        "one route, one neighbour and one FDB entry per remote host (as flannel's vxlan backend). IPv4, one subnet.",
+    },
+    hostSubnetSize: {
+      type: 'integer',
+      minimum: 8,
+      maximum: 30,
+      default: NETWORK_DEFAULTS.hostSubnetSize,
+      description: "routed overlay only: the prefix length of each host's subnet (24: a /24 per host), longer than the network's subnet.",
+    },
     mac: ref(
       'mac',
       "bridge only: the bridge's MAC address (default derived from the name). Keep a live bridge's MAC when adopting it, so the containers' ARP entries for the gateway stay valid.",

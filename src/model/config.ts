@@ -16,6 +16,28 @@ export type GatewayMode = 'nat' | 'routed' | 'isolated';
 export type NetworkDriver = 'bridge' | 'macvlan' | 'overlay';
 export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
 
+export type OverlayFabric = 'l2' | 'routed';
+
+/** One host's share of a routed overlay, as the store holds it. */
+export interface RoutedPeer {
+  host: string;
+  /** the host's subnet (CIDR) */
+  subnet: string;
+  /** the host's VTEP MAC on this network */
+  vtepMac: string;
+  /** the host's underlay address */
+  underlay: string;
+}
+
+export interface RoutedFleet {
+  /** the network's declared subnet, which the per-host subnets split */
+  supernet: string;
+  /** this host's claimed subnet (undefined: none claimed yet) */
+  self?: { subnet: string; vtepMac: string };
+  /** every other live host holding a subnet of this network */
+  peers: RoutedPeer[];
+}
+
 export interface SubnetSpec {
   subnet: string; // normalized CIDR, e.g. 172.18.0.0/24
   gateway?: string;
@@ -40,6 +62,12 @@ export interface NetworkSpec {
   mode?: MacvlanMode; // macvlan, default bridge
   vni?: number; // overlay
   port?: number; // overlay, default 4789
+  /** overlay: 'l2' (default; per-container FDB/neighbour entries) or 'routed' (a per-host subnet, one route per remote host; src/plan/overlay-routed.ts) */
+  fabric?: OverlayFabric;
+  /** routed overlay: prefix length of each host's subnet (default 24) */
+  hostSubnetSize?: number;
+  /** routed overlay: this host's subnet and the other hosts', from the store (src/plan/fleet-routed.ts); never written in files */
+  routedFleet?: RoutedFleet;
   /** bridge: the bridge's MAC (default derived from the name) */
   mac?: string;
   /** take ownership of the live objects this document describes (issue 14; src/plan/adopt.ts) */

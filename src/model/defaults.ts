@@ -30,6 +30,10 @@ export const NETWORK_DEFAULTS = Object.freeze({
   macvlanMode: 'bridge',
   /** overlay only */
   port: DEFAULT_VXLAN_PORT,
+  /** overlay only: per-container FDB/neighbour entries (l2) or per-host subnets (routed) */
+  fabric: 'l2',
+  /** routed overlay only: prefix length of each host's subnet */
+  hostSubnetSize: 24,
 } as const);
 
 /** What a Container document means where a field is left out (loader and schema `default`s). */

@@ -164,6 +164,15 @@ export const DIAGNOSTIC_CODES = {
     meaning: "Warning: another host registers a container under a name this host's files use; the remote one is left out.",
   },
   'store-unreachable': { stage: 'kernel', meaning: 'The store cannot be reached and no membership was read yet; nothing is applied.' },
+  'routed-subnet': {
+    stage: 'files',
+    meaning: 'A routed overlay (fabric: routed) needs exactly one IPv4 subnet, without gateway or ipRange, shorter than its hostSubnetSize.',
+  },
+  'routed-needs-store': {
+    stage: 'kernel',
+    meaning: "A routed overlay's per-host subnet comes from the store, and no store is configured (Settings.store or --store).",
+  },
+  'store-subnets-exhausted': { stage: 'kernel', meaning: 'Every per-host subnet of a routed overlay is claimed in the store by other hosts.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

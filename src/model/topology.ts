@@ -19,6 +19,26 @@ export interface TSubnet {
   auto: boolean;
 }
 
+export interface TRoutedPeer {
+  host: string;
+  /** the host's subnet (CIDR) */
+  subnet: string;
+  /** its VTEP address: the network address of its subnet (as flannel) */
+  vtep: string;
+  vtepMac: string;
+  /** its underlay address */
+  underlay: string;
+}
+
+export interface TRouted {
+  /** the network's whole subnet */
+  supernet: string;
+  /** this host's VTEP address (its subnet's network address) and MAC */
+  vtep: string;
+  vtepMac: string;
+  peers: TRoutedPeer[];
+}
+
 export interface TNetwork {
   name: string;
   driver: NetworkDriver;
@@ -36,6 +56,8 @@ export interface TNetwork {
   vxlanPort?: number;
   /** overlay: name of the VXLAN device */
   vxlanDev?: string;
+  /** routed overlay (fabric: routed): this host's VTEP and the other hosts' subnets (src/plan/overlay-routed.ts) */
+  routed?: TRouted;
   /** overlay: MAC of the anycast gateway on every host's bridge */
   gatewayMac?: string;
   /** true when declared in a file (user-defined); false for the implicit `bridge` */

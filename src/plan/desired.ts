@@ -14,6 +14,7 @@ import { namedNetnsPath } from '../model/netns-path.js';
 import { DEFAULT_VXLAN_PORT } from '../model/defaults.js';
 import { buildFirewall } from './firewall.js';
 import { buildOverlay } from './overlay.js';
+import { routedVtep } from './overlay-routed.js';
 
 /** Which parts besides the core a desired state holds (a pass asks for both; tests for what they look at). */
 export interface DesiredParts {
@@ -80,7 +81,9 @@ function networkResources(n: TNetwork, topo: Topology): Resource[] {
   for (const s of n.subnets) {
     if (s.hostHasGateway && s.gateway) out.push(addr(HOST_NS, n.bridge, `${s.gateway}/${s.prefixLen}`));
   }
-  if (n.driver === 'overlay' && n.vxlanDev && n.vni !== undefined) {
+  if (n.driver === 'overlay' && n.vxlanDev && n.vni !== undefined && n.routed) {
+    out.push(...routedVtep(n, topo)); // not a bridge port: src/plan/overlay-routed.ts
+  } else if (n.driver === 'overlay' && n.vxlanDev && n.vni !== undefined) {
     const self = topo.hosts.find((h) => h.name === topo.self);
     out.push(
       link(HOST_NS, n.vxlanDev, {

@@ -41,6 +41,7 @@ import { guardOnly, iccRules } from './firewall-guards.js';
 import { dnatRules, localnetBridges, localPorts, type LocalPort } from './firewall-ports.js';
 import { routerFamily, routerMasquerade } from './firewall-router.js';
 import { familyOf, rule } from './firewall-rules.js';
+import { routedForward, routedNoMasquerade } from './firewall-routed.js';
 
 export { chainRuleDiff, renderIptables, staleUdpPorts } from '../render/iptables.js';
 export type { IptablesBatch } from '../render/iptables.js';
@@ -76,6 +77,7 @@ function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Reso
     fwd.push(rule({ o: br, m: [CT_ESTABLISHED], j: 'ACCEPT' }));
     fwd.push(...iccRules(n, f, topo, fports));
     if (n.internal || n.gatewayMode === 'isolated') continue;
+    fwd.push(...routedForward(n, f));
     if (n.gatewayMode === 'nat') fwd.push(rule({ o: br, m: [CT_DNAT], j: 'ACCEPT' }), rule({ o: br, j: 'DROP' }));
     else fwd.push(rule({ o: br, j: 'ACCEPT' }));
     fwd.push(rule({ i: br, j: 'ACCEPT' }));
@@ -116,6 +118,7 @@ function hostFamily(topo: Topology, family: IptFamily, ports: LocalPort[]): Reso
   const post: string[] = [];
   for (const n of nets) {
     if (n.gatewayMode !== 'nat' || !forwards(n, f)) continue;
+    post.push(...routedNoMasquerade(n, f));
     for (const s of n.subnets) if (s.family === f && s.hostHasGateway) post.push(rule({ s: s.subnet, o: `!${n.bridge}`, j: 'MASQUERADE' }));
   }
   for (const b of bridges) {

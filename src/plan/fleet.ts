@@ -16,6 +16,7 @@
 import type { AttachmentSpec, Config, ContainerSpec, HostSpec, SourcePos } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Topology } from '../model/topology.js';
+import type { FleetSubnet } from './fleet-routed.js';
 
 export interface FleetHost {
   name: string;
@@ -34,6 +35,8 @@ export interface FleetClaim {
 export interface Membership {
   hosts: FleetHost[];
   claims: FleetClaim[];
+  /** routed overlays' per-host subnets (src/plan/fleet-routed.ts) */
+  subnets?: FleetSubnet[];
 }
 
 export const EMPTY_MEMBERSHIP: Membership = { hosts: [], claims: [] };
@@ -88,7 +91,7 @@ export function parseMembership(kvs: { key: string; value: string }[], prefix: s
  */
 export function mergeMembership(config: Config, m: Membership, self: string): { config: Config; warnings: Diagnostic[] } {
   const warnings: Diagnostic[] = [];
-  const overlays = new Set(config.networks.filter((n) => n.driver === 'overlay').map((n) => n.name));
+  const overlays = new Set(config.networks.filter((n) => n.driver === 'overlay' && n.fabric !== 'routed').map((n) => n.name));
   const declaredHosts = new Set(config.hosts.map((h) => h.name));
   const hosts: HostSpec[] = [...config.hosts];
   const live = new Set<string>();
@@ -178,7 +181,7 @@ function pinOwn(c: ContainerSpec, own: Map<string, { ip?: string; ip6?: string }
 
 /** What this host must hold in the store: one claim per address of its own containers on overlays. */
 export function wantedClaims(topo: Topology): FleetClaim[] {
-  const overlays = new Set(topo.networks.filter((n) => n.driver === 'overlay').map((n) => n.name));
+  const overlays = new Set(topo.networks.filter((n) => n.driver === 'overlay' && !n.routed).map((n) => n.name));
   const out: FleetClaim[] = [];
   for (const c of topo.containers) {
     if (!c.local) continue;

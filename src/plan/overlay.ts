@@ -29,6 +29,7 @@ import { HOST_NS, key } from '../model/resources.js';
 import type { FdbRes, NeighRes, Resource } from '../model/resources.js';
 import type { TContainer, TNetwork, Topology } from '../model/topology.js';
 import { normalizeIP } from '../model/ip.js';
+import { routedEntries } from './overlay-routed.js';
 
 /** MAC of the VXLAN default-destination (flood) entries. */
 export const FLOOD_MAC = '00:00:00:00:00:00';
@@ -91,6 +92,7 @@ function isRemote(c: TContainer, selfAddress: string | undefined, hostAddress: s
 /** The FDB and neighbour entries of one overlay network on this host. */
 export function overlayEntries(topo: Topology, n: TNetwork): Resource[] {
   if (n.driver !== 'overlay' || !n.vxlanDev) return [];
+  if (n.routed) return routedEntries(n);
   const dev = n.vxlanDev;
   const addr = new Map(topo.hosts.map((h) => [h.name, normalizeIP(h.address) ?? h.address]));
   const selfAddress = addr.get(topo.self);

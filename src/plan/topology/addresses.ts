@@ -28,7 +28,7 @@ export function allocateAddresses(ctx: Ctx, specs: NetworkSpec[], nets: Map<stri
   const assigned = new Map<AttDraft, IpamAssignment>();
   for (const s of specs) {
     const t = nets.get(s.name)!;
-    const global = t.driver === 'overlay';
+    const global = t.driver === 'overlay' && !t.routed; // a routed overlay's addresses are this host's own (its subnet)
     const members = drafts.filter((d) => d.spec.network === s.name);
     const macBlocked = ipv4OfDefaultMacs(members.filter((d) => global || d.local).map((d) => d.spec.mac));
     const byId = new Map<string, AttDraft>();

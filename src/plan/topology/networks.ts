@@ -8,6 +8,7 @@ import { defaultVni, networkBridgeName, vxlanName } from '../../model/names.js';
 import type { TNetwork } from '../../model/topology.js';
 import { cmp, declaredAt, type Ctx } from './context.js';
 import { underlayLink } from '../underlay.js';
+import { routedOf } from './routed.js';
 
 /** The implicit `bridge` first (unless declared), then the declared networks by name. */
 export function networkSpecs(config: Config): NetworkSpec[] {
@@ -50,6 +51,7 @@ export function buildNetworks(ctx: Ctx, specs: NetworkSpec[]): Map<string, TNetw
       t.vni = s.vni ?? defaultVni(s.name);
       t.vxlanPort = s.port ?? DEFAULT_VXLAN_PORT;
       t.vxlanDev = vxlanName(s.name);
+      if (s.fabric === 'routed') routedOf(ctx, s, t);
     }
     nets.set(s.name, t);
   }

@@ -165,6 +165,24 @@ export class EtcdStore {
     await within(this.client.if(key, 'Value', '==', this.claimValue(c)).then(this.client.delete().key(key)).commit(), 'release claim');
   }
 
+  /** Create `key` under this host's lease if absent (routed overlays' subnet claims); false when it exists. */
+  async createLeased(key: string, value: string): Promise<boolean> {
+    const id = await this.ensureLease();
+    const r = await within(this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(value).lease(id)).commit(), 'claim');
+    return !!r.succeeded;
+  }
+
+  /** Put `key` under the current lease (an own key, after a restart or a lost lease). */
+  async putLeased(key: string, value: string): Promise<void> {
+    const id = await this.ensureLease();
+    await within(this.client.put(key).value(value).lease(id).exec(), 'renew');
+  }
+
+  /** Delete `key` only if it still holds `value` (an own key). */
+  async deleteIfValue(key: string, value: string): Promise<void> {
+    await within(this.client.if(key, 'Value', '==', value).then(this.client.delete().key(key)).commit(), 'release');
+  }
+
   /** Call `onChange(key, value|undefined)` on every change under the prefix. */
   async watch(onChange: (key: string, value: string | undefined) => void): Promise<void> {
     await this.unwatch();

@@ -67,7 +67,7 @@ async function watchRemote(sync: StoreSync, self: string, wake: () => void, log:
   try {
     await sync.store.watch((key, value) => {
       if (own().has(key)) return;
-      if (value && key.startsWith(`${prefix}/claims/`) && value.includes(`"host":${JSON.stringify(self)}`)) return;
+      if (value && (key.startsWith(`${prefix}/claims/`) || key.startsWith(`${prefix}/subnets/`)) && value.includes(`"host":${JSON.stringify(self)}`)) return;
       log.debug({ key, deleted: value === undefined }, 'store: change');
       wake();
     });
@@ -87,13 +87,18 @@ export async function readFleetMembership(config: Config, opts: { store?: string
   const settings = resolveStore(config.settings.store, flag);
   if (!settings) return { config };
   const self = opts.host ?? hostname();
-  const [{ EtcdStore }, { parseMembership, mergeMembership }] = await Promise.all([import('./etcd.js'), import('../../plan/fleet.js')]);
+  const [{ EtcdStore }, { parseMembership }, { parseSubnets, mergeFleet }] = await Promise.all([
+    import('./etcd.js'),
+    import('../../plan/fleet.js'),
+    import('../../plan/fleet-routed.js'),
+  ]);
   const store = await EtcdStore.open(settings, log);
   try {
-    const m = parseMembership(await store.read(), store.prefix);
+    const kvs = await store.read();
+    const m = { ...parseMembership(kvs, store.prefix), subnets: parseSubnets(kvs, store.prefix) };
     const per = m.hosts.map((h) => `${h.name} (${h.address}): ${m.claims.filter((c) => c.host === h.name).length} endpoint(s)`);
     return {
-      config: mergeMembership(config, m, self).config,
+      config: mergeFleet(config, m, self).config,
       note: `store ${settings.endpoints.join(',')} ${store.prefix}: ${m.hosts.length} host(s) — ${per.join('; ') || 'none'}`,
     };
   } catch (e) {

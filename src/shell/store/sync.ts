@@ -9,16 +9,8 @@ import type { Config } from '../../model/config.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import type { Observed } from '../../model/plan.js';
 import { buildTopology } from '../../plan/topology/index.js';
-import {
-  mergeMembership,
-  parseMembership,
-  planClaims,
-  selfRegistration,
-  takenDiagnostic,
-  wantedClaims,
-  type FleetClaim,
-  type Membership,
-} from '../../plan/fleet.js';
+import { parseMembership, planClaims, selfRegistration, takenDiagnostic, wantedClaims, type FleetClaim, type Membership } from '../../plan/fleet.js';
+import { candidateSubnets, mergeFleet, parseSubnets, planSubnets, subnetKey, subnetValue, vtepMac, type FleetSubnet } from '../../plan/fleet-routed.js';
 import type { Logger } from '../log.js';
 import { StoreUnreachable, type EtcdStore } from './etcd.js';
 
@@ -30,6 +22,7 @@ export type SyncResult = { ok: true; config: Config; membership: Membership; war
 const noKernel = (self: string): Observed => ({ resources: new Map(), facts: { foreignRoutes: [], resolvConf: '', hostname: self, linkMtu: {} } });
 
 const ATTEMPTS = 8;
+const SUBNET_ATTEMPTS = 64;
 
 const ownClaimsKey = (m: Membership, self: string) =>
   m.claims
@@ -100,22 +93,65 @@ export class StoreSync {
           ],
         };
       }
-      const merged = mergeMembership(files, this.last, this.self);
+      const merged = mergeFleet(files, this.last, this.self);
       return { ok: true, config: merged.config, membership: this.last, warnings: merged.warnings, stale: true };
     }
+  }
+
+  /**
+   * Routed overlays: hold one subnet per network (src/plan/fleet-routed.ts). An own
+   * subnet that still fits is kept; otherwise the first free candidate is created
+   * if absent — a host that loses the race to another tries the next one.
+   */
+  private async claimSubnets(files: Config, subnets: FleetSubnet[]): Promise<FleetSubnet[] | Diagnostic> {
+    const plan = planSubnets(files, subnets, this.self);
+    if (plan.claim.length === 0 && plan.release.length === 0) return subnets;
+    const prefix = this.store.prefix;
+    for (const r of plan.release) await this.store.deleteIfValue(subnetKey(prefix, r.network, r.subnet), subnetValue(r));
+    const out = subnets.filter((s) => !plan.release.includes(s));
+    for (const { network, taken } of plan.claim) {
+      let got: FleetSubnet | undefined;
+      let tries = 0;
+      for (const subnet of candidateSubnets(network, this.self)) {
+        if (taken.has(subnet)) continue;
+        if (++tries > SUBNET_ATTEMPTS) break;
+        const s: FleetSubnet = { network: network.name, subnet, host: this.self, vtepMac: vtepMac(network.name, this.self) };
+        if (await this.store.createLeased(subnetKey(prefix, s.network, s.subnet), subnetValue(s))) {
+          got = s;
+          break;
+        }
+      }
+      if (!got) {
+        return {
+          code: 'store-subnets-exhausted',
+          object: `Network ${network.name}`,
+          message: `routed overlay ${network.name}: no free per-host subnet of ${network.subnets![0].subnet} in the store (${taken.size} held by other hosts${tries > SUBNET_ATTEMPTS ? `, ${SUBNET_ATTEMPTS} lost races` : ''})`,
+          pos: network.pos,
+        };
+      }
+      this.log.info({ network: got.network, subnet: got.subnet, vtepMac: got.vtepMac }, 'store: host subnet claimed');
+      out.push(got);
+    }
+    return out;
   }
 
   private async talk(files: Config, reg: NonNullable<ReturnType<typeof selfRegistration>>): Promise<SyncResult> {
     await this.store.putHost(reg);
     const renew = this.store.leaseIsNew;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const m = parseMembership(await this.store.read(), this.store.prefix);
+      const kvs = await this.store.read();
+      const m: Membership = parseMembership(kvs, this.store.prefix);
+      m.subnets = parseSubnets(kvs, this.store.prefix);
       if (renew && attempt === 0) {
         // a new lease (this process started, or the old lease was lost): own claims made under an older one are put under this one
         for (const c of m.claims) if (c.host === this.self) await this.store.renew(c);
+        for (const s of m.subnets) if (s.host === this.self) await this.store.putLeased(subnetKey(this.store.prefix, s.network, s.subnet), subnetValue(s));
         this.store.leaseIsNew = false;
       }
-      const merged = mergeMembership(files, m, this.self);
+      const subnets = await this.claimSubnets(files, m.subnets);
+      if (!Array.isArray(subnets)) return { ok: false, errors: [subnets] };
+      m.subnets = subnets;
+      const merged = mergeFleet(files, m, this.self);
       // the same files and this host's claims all still in the store: its addresses cannot have changed
       // (they are pinned to its claims), so the allocation and the claims need no second look — only
       // the remote members changed, which the merge already took in (the cost that grows with the fleet)
@@ -141,10 +177,10 @@ export class StoreSync {
       if (lost === 0) {
         const mine = new Set(p.release.map((c) => `${c.network}/${c.address}`));
         const claims = [...m.claims.filter((c) => !mine.has(`${c.network}/${c.address}`)), ...p.create];
-        const membership = { hosts: m.hosts, claims };
+        const membership = { hosts: m.hosts, claims, subnets: m.subnets };
         this.last = membership;
         this.settled = { files: filesKey, own: ownClaimsKey(membership, this.self) };
-        return { ok: true, config: mergeMembership(files, membership, this.self).config, membership, warnings: merged.warnings, stale: false };
+        return { ok: true, config: mergeFleet(files, membership, this.self).config, membership, warnings: merged.warnings, stale: false };
       }
       this.log.info({ lost, attempt }, 'store: another host claimed an address first; allocating again');
     }

@@ -27,7 +27,7 @@ describe('YAML', () => {
       'schema',
       {
         message:
-          'unknown field "colour"; allowed: kind, name, driver, interface, subnets, allowHostOverlap, mtu, gatewayMode, icc, internal, hostIP, parent, mode, vni, port, mac, adopt',
+          'unknown field "colour"; allowed: kind, name, driver, interface, subnets, allowHostOverlap, mtu, gatewayMode, icc, internal, hostIP, parent, mode, vni, port, fabric, hostSubnetSize, mac, adopt',
         object: 'Network d',
       },
     );
