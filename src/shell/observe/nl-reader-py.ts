@@ -68,7 +68,7 @@ REQ_ADDR = request(ifaddrmsg(), RTM_GETADDR, DUMP)
 # strict checking lets the kernel filter the dump on the protocol (as iproute2 asks it to)
 REQ_ROUTE = request(rtmsg(), RTM_GETROUTE, DUMP, (('proto', ROUTE_PROTO),))
 REQ_NEIGH = request(ndmsg(), RTM_GETNEIGH, DUMP)
-# forwarding of 'all' per family (NETCONFA_IFINDEX_ALL = -1), as `ip netconf show` reads it
+# forwarding of 'all' per family (NETCONFA_IFINDEX_ALL = -1), as 'ip netconf show' reads it
 REQ_NETCONF = [(fam, request(netconfmsg(), RTM_GETNETCONF, NLM_F_REQUEST, (('family', af),), (('NETCONFA_IFINDEX', -1),)))
                for fam, af in (('inet', AF_INET), ('inet6', AF_INET6))]
 
