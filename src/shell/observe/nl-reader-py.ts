@@ -1,5 +1,6 @@
 // The netlink reader (see nl-reader.ts): one python3 process that enters each namespace
-// in turn (setns) and dumps it with pyroute2's netlink codec, printing for each namespace
+// in turn (setns) and dumps it over netlink (pyroute2 opens the socket and encodes the
+// requests; the few attributes read are decoded here with struct), printing for each namespace
 // the same JSON documents as the NS_BATCH of `ip -j -d -N -batch` (only the fields the
 // parsers in src/observe read). Kept as text so the package ships it inside dist/.
 
