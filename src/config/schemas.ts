@@ -4,7 +4,7 @@
 // shared definitions and patterns in schema-defs.ts; defaults in src/model/defaults.ts.
 // schemas/*.schema.json are the editor form of these (editor-schema.ts; a unit test
 // keeps them equal; regenerate with `NK_WRITE_SCHEMAS=1 npx vitest run test/unit/config/schemas.test.ts`).
-// Custom formats (registered in validate-schema.ts): "ip-address" (IPv4 or IPv6
+// Custom formats (schema-formats.ts): "ip-address" (IPv4 or IPv6
 // literal), "cidr" (address/prefix), "route-destination" ("default" or a CIDR).
 
 import type { Schema } from './schema-defs.js';

@@ -2,39 +2,21 @@
 // document comes out typed by its kind (the type derived from the same schema,
 // schemas.ts); an invalid one as diagnostics worded by schema-messages.ts (pure).
 
-import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { clip, echo } from '../model/diagnostic-bounds.js';
-import { parseCidr, parseIP } from '../model/ip.js';
 import { posAt, type RawDoc } from './documents.js';
 import { describe } from './schema-messages.js';
-import { isKind, KINDS, SCHEMAS, type Kind, type RawDocuments } from './schemas.js';
+import { isKind, KINDS, type Kind, type RawDocuments } from './schemas.js';
+import * as precompiled from './validators.gen.js';
 
 export { fieldName } from './schema-messages.js';
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: true, allowUnionTypes: true });
-ajv.addFormat('ipv4', { type: 'string', validate: (s: string) => parseIP(s)?.family === 4 });
-ajv.addFormat('ipv6', { type: 'string', validate: (s: string) => parseIP(s)?.family === 6 });
-ajv.addFormat('ip-address', { type: 'string', validate: (s: string) => parseIP(s) !== undefined });
-ajv.addFormat('cidr', { type: 'string', validate: (s: string) => parseCidr(s) !== undefined });
-ajv.addFormat('route-destination', { type: 'string', validate: (s: string) => s === 'default' || parseCidr(s) !== undefined });
-
-// compiled on first use: compiling costs ~100 ms at start-up for all five kinds,
-// and most directories use two or three of them. ajv's type guard is where the
-// schema is trusted to match the type derived from it.
-function once<T>(make: () => T): () => T {
-  let v: T | undefined;
-  return () => (v ??= make());
-}
-const validators: { [K in Kind]: () => ValidateFunction<RawDocuments[K]> } = {
-  Network: once(() => ajv.compile<RawDocuments['Network']>(SCHEMAS.Network)),
-  Container: once(() => ajv.compile<RawDocuments['Container']>(SCHEMAS.Container)),
-  Link: once(() => ajv.compile<RawDocuments['Link']>(SCHEMAS.Link)),
-  Host: once(() => ajv.compile<RawDocuments['Host']>(SCHEMAS.Host)),
-  Settings: once(() => ajv.compile<RawDocuments['Settings']>(SCHEMAS.Settings)),
-  Expect: once(() => ajv.compile<RawDocuments['Expect']>(SCHEMAS.Expect)),
-};
+// ajv's standalone code for the schemas (validators.gen.ts, generated from schemas.ts by
+// schema-code.ts with all errors, verbose, strict; formats in schema-formats.ts): compiling
+// them at start-up cost every command ~0.1-0.3 s. ajv's type guard is where the schema is
+// trusted to match the type derived from it.
+const validators = precompiled as unknown as { [K in Kind]: ValidateFunction<RawDocuments[K]> };
 
 /** A document valid against its kind's schema, typed by that schema. */
 export type TypedDoc<K extends Kind = Kind> = {
@@ -74,7 +56,7 @@ export function checkSchema(raw: RawDoc, limit = Infinity): { typed?: TypedDoc; 
 }
 
 function checkKind<K extends Kind>(k: K, raw: RawDoc, data: object, limit: number): { typed?: TypedDoc<K>; errors: Diagnostic[]; more: number } {
-  const validate = validators[k]();
+  const validate = validators[k];
   if (validate(data)) return { typed: { kind: k, raw, data }, errors: [], more: 0 };
   const label = objectLabel(k, data);
   const seen = new Set<string>();

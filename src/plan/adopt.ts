@@ -65,16 +65,41 @@ export function parseAdoptFlag(v: string | boolean | undefined): AdoptOptions | 
   return { all: true, replace: modes.includes('replace') };
 }
 
+/** The first spec of each name (names are unique once the rules passed; the first wins as `find` would). */
+function byName<T extends { name: string }>(specs: readonly T[]): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const s of specs) if (!m.has(s.name)) m.set(s.name, s);
+  return m;
+}
+
+/** Desired file keys by the namespace whose /etc/netns folder holds them. */
+function filesByNetns(desired: Desired): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const r of desired.resources.values()) {
+    if (r.kind !== 'file' || !r.path.startsWith('/etc/netns/')) continue;
+    const end = r.path.indexOf('/', '/etc/netns/'.length);
+    if (end < 0) continue;
+    const ns = r.path.slice('/etc/netns/'.length, end);
+    const list = m.get(ns);
+    if (list) list.push(r.key);
+    else m.set(ns, [r.key]);
+  }
+  return m;
+}
+
 /** Every desired key that belongs to a Network, Container or Link document, with that document. */
 export function adoptOwners(config: Config, topo: Topology, desired: Desired): Map<string, AdoptOwner> {
   const out = new Map<string, AdoptOwner>();
+  const networks = byName(config.networks);
   for (const n of topo.networks) {
-    const spec = config.networks.find((s) => s.name === n.name);
+    const spec = networks.get(n.name);
     if (!n.bridge || !spec) continue;
     out.set(key.link(HOST_NS, n.bridge), { object: `Network ${n.name}`, pos: spec.pos, adopt: spec.adopt === true });
   }
+  const containers = byName(config.containers);
+  const files = filesByNetns(desired);
   for (const c of topo.containers) {
-    const spec = config.containers.find((s) => s.name === c.name);
+    const spec = containers.get(c.name);
     if (!spec || !c.local || !c.netns || c.netnsOrigin === 'host') continue;
     const o: AdoptOwner = { object: `Container ${c.name}`, pos: spec.pos, adopt: spec.adopt === true };
     out.set(key.netns(c.netns), o);
@@ -83,10 +108,11 @@ export function adoptOwners(config: Config, topo: Topology, desired: Desired): M
       out.set(key.link(c.netns, a.ifname), o);
       if (a.hostIfname) out.set(key.link(HOST_NS, a.hostIfname), o);
     }
-    for (const r of desired.resources.values()) if (r.kind === 'file' && r.path.startsWith(`/etc/netns/${c.netns}/`)) out.set(r.key, o);
+    for (const k of files.get(c.netns) ?? []) out.set(k, o);
   }
+  const links = byName(config.links);
   for (const l of topo.links) {
-    const spec = config.links.find((s) => s.name === l.name);
+    const spec = links.get(l.name);
     if (!spec) continue;
     for (const e of l.ends) out.set(key.link(e.ns, e.ifname), { object: `Link ${l.name}`, pos: spec.pos, adopt: spec.adopt === true });
   }
@@ -95,8 +121,11 @@ export function adoptOwners(config: Config, topo: Topology, desired: Desired): M
 
 /** The scope of a pass, or undefined when nothing may be adopted. */
 export function adoptScope(config: Config, topo: Topology, desired: Desired, opts: AdoptOptions | undefined): AdoptScope | undefined {
-  const owners = adoptOwners(config, topo, desired);
   const all = opts?.all ?? false;
+  // the common case: no --adopt and no document asks for adoption (nothing to index)
+  if (!all && !config.networks.some((s) => s.adopt === true) && !config.containers.some((s) => s.adopt === true) && !config.links.some((s) => s.adopt === true))
+    return undefined;
+  const owners = adoptOwners(config, topo, desired);
   if (!all && ![...owners.values()].some((o) => o.adopt)) return undefined;
   return {
     may: (k) => {

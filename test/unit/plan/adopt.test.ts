@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/plan/desired.js';
 import { diff } from '../../../src/plan/diff.js';
 import { renderIp as render } from '../../../src/render/ip.js';
-import { essentialDiff, parseAdoptFlag, type AdoptScope } from '../../../src/plan/adopt.js';
+import { adoptOwners, adoptScope, essentialDiff, parseAdoptFlag, type AdoptScope } from '../../../src/plan/adopt.js';
 import { nextAdopted } from '../../../src/shell/adoption-record.js';
 import type { LinkRes, Resource } from '../../../src/model/resources.js';
+import type { Config } from '../../../src/model/config.js';
+import type { Desired } from '../../../src/model/plan.js';
+import type { Topology } from '../../../src/model/topology.js';
 import { container, observedFrom, topology } from './fixtures.js';
 
 const RESOLV = 'nameserver 10.0.0.2\n';
@@ -97,5 +100,62 @@ describe('adopting live objects', () => {
     expect([...nextAdopted(rec, [{ action: 'delete', key: 'netns:web', before: d, reason: '' }], new Set(['netns:web']), 'T2')]).toEqual([]);
     // not done: kept
     expect([...nextAdopted(rec, [{ action: 'delete', key: 'netns:web', before: d, reason: '' }], new Set(), 'T2')]).toEqual([['netns:web', 'T1']]);
+  });
+});
+
+describe('adoption owners at scale (issue 16: a no-op pass at 1000 containers)', () => {
+  // only the fields adoptOwners reads
+  const N = 300;
+  const specs = Array.from({ length: N }, (_, i) => ({ name: `c${i}`, pos: { file: 'f.yaml', line: i + 1, col: 1 }, adopt: i === 7 ? true : undefined }));
+  const files = Array.from({ length: N }, (_, i) =>
+    ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ kind: 'file', key: `file:/etc/netns/c${i}/${f}`, path: `/etc/netns/c${i}/${f}` })),
+  ).flat();
+  const topo = {
+    networks: [{ name: 'a', bridge: 'br-a' }],
+    containers: specs.map((s) => ({
+      name: s.name,
+      local: true,
+      netns: s.name,
+      netnsOrigin: 'named',
+      attachments: [{ ifname: 'eth0', hostIfname: `nk${s.name}` }],
+    })),
+    links: [],
+  } as unknown as Topology;
+  function counted(withAdopt: boolean) {
+    let scans = 0;
+    const resources = new Map(files.map((r) => [r.key, r]));
+    const values = resources.values.bind(resources);
+    resources.values = () => {
+      scans++;
+      return values();
+    };
+    const config = {
+      networks: [{ name: 'a', pos: { file: 'f.yaml', line: 1, col: 1 } }],
+      containers: specs.map((s) => (withAdopt ? s : { ...s, adopt: undefined })),
+      links: [],
+    } as unknown as Config;
+    return { config, desired: { resources } as unknown as Desired, scans: () => scans };
+  }
+
+  it('reads the desired resources once, not once per container, and gives each file to its container', () => {
+    const c = counted(true);
+    const owners = adoptOwners(c.config, topo, c.desired);
+    expect(c.scans()).toBeLessThanOrEqual(1);
+    expect(owners.get('file:/etc/netns/c12/hosts')).toMatchObject({ object: 'Container c12', pos: { line: 13 } });
+    expect(owners.get('file:/etc/netns/c1/hosts')?.object).toBe('Container c1'); // not c12's, whose name starts alike
+    expect(owners.get('link:host/nkc7')).toMatchObject({ object: 'Container c7', adopt: true });
+    expect(owners.size).toBe(1 + N * 7); // the bridge; per container its namespace, lo, eth0, the host end and three files
+  });
+
+  it('indexes nothing when no document asks for adoption and --adopt is absent', () => {
+    const none = counted(false);
+    expect(adoptScope(none.config, topo, none.desired, undefined)).toBeUndefined();
+    expect(none.scans()).toBe(0);
+    const some = counted(true);
+    const scope = adoptScope(some.config, topo, some.desired, undefined)!;
+    expect(scope.may('file:/etc/netns/c7/resolv.conf')).toBe(true);
+    expect(scope.may('file:/etc/netns/c8/resolv.conf')).toBe(false);
+    const all = counted(false);
+    expect(adoptScope(all.config, topo, all.desired, { all: true, replace: false })!.may('file:/etc/netns/c8/hosts')).toBe(true);
   });
 });
