@@ -30,11 +30,18 @@ export interface OwnerIndex {
   linkOfEnd: Map<string, string>;
   /** host veth → namespace of its container end */
   nsOfHostVeth: Map<string, string>;
+  /** a shared hosts file (/etc/netns/.hosts/<set>) → the namespaces whose hosts file links to it */
+  sharedHostsUsers: Map<string, string[]>;
 }
 
 export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resource>): OwnerIndex {
-  const idx: OwnerIndex = { containerOfNs: new Map(), networkOfDev: new Map(), linkOfEnd: new Map(), nsOfHostVeth: new Map() };
+  const idx: OwnerIndex = { containerOfNs: new Map(), networkOfDev: new Map(), linkOfEnd: new Map(), nsOfHostVeth: new Map(), sharedHostsUsers: new Map() };
   for (const r of resources) {
+    if (r.kind === 'file' && r.link !== undefined) {
+      const target = `${r.path.slice(0, r.path.lastIndexOf('/'))}/${r.link}`.replace(/\/[^/]+\/\.\.\//, '/');
+      const users = idx.sharedHostsUsers.get(target) ?? idx.sharedHostsUsers.set(target, []).get(target)!;
+      if (!users.includes(r.ns)) users.push(r.ns);
+    }
     if (r.kind !== 'link') continue;
     const net = aliasDetail(r.alias, 'net') ?? aliasDetail(r.alias, 'vxlan');
     if (net && r.ns === HOST_NS) idx.networkOfDev.set(r.ifname, net);
