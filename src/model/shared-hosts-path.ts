@@ -14,3 +14,8 @@ export function isSharedHostsLink(link: string): boolean {
   const prefix = sharedHostsLink('');
   return link.startsWith(prefix) && link.length > prefix.length && !link.slice(prefix.length).includes('/');
 }
+
+/** The path a container's hosts link names: /etc/netns/<name>/../.hosts/<set> is /etc/netns/.hosts/<set>. */
+export function sharedHostsTarget(path: string, link: string): string {
+  return `${path.slice(0, path.lastIndexOf('/'))}/${link}`.replace(/\/[^/]+\/\.\.\//, '/');
+}

@@ -25,7 +25,6 @@ export interface EtcNetnsFile {
 /** A container's hosts file that links into /etc/netns/.hosts/ is netkeeper's: no one else makes that directory. */
 const isOwnedLink = isSharedHostsLink;
 
-
 export function parseEtcNetnsFiles(files: EtcNetnsFile[]): FileRes[] {
   const byNs = new Map<string, Map<string, EtcNetnsFile>>();
   const out: FileRes[] = [];

@@ -24,14 +24,12 @@ export { SHARED_HOSTS_DIRNAME, sharedHostsLink };
 import type { TContainer } from '../model/topology.js';
 import type { HostsIndex } from './desired-files.js';
 
-
 /** File name of a set of networks: the names joined by `,` (no name holds one), hashed when long. */
 export function sharedHostsName(networks: readonly string[]): string {
   const plain = networks.join(',');
   if (plain.length <= 100) return plain;
   return `${networks[0].slice(0, 40)}-${sha1hex(plain).slice(0, 16)}`;
 }
-
 
 /** Lower-cased names -> how many members carry them, per network (hosts look-ups ignore case). */
 export type NameCounts = Map<string, Map<string, number>>;

@@ -16,6 +16,7 @@
 import { SETTINGS, type Owner } from '../model/owner.js';
 import { HOST_NS } from '../model/resources.js';
 import { aliasDetail } from '../model/marks.js';
+import { sharedHostsTarget } from '../model/shared-hosts-path.js';
 import type { Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 
@@ -38,7 +39,7 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
   const idx: OwnerIndex = { containerOfNs: new Map(), networkOfDev: new Map(), linkOfEnd: new Map(), nsOfHostVeth: new Map(), sharedHostsUsers: new Map() };
   for (const r of resources) {
     if (r.kind === 'file' && r.link !== undefined) {
-      const target = `${r.path.slice(0, r.path.lastIndexOf('/'))}/${r.link}`.replace(/\/[^/]+\/\.\.\//, '/');
+      const target = sharedHostsTarget(r.path, r.link);
       const users = idx.sharedHostsUsers.get(target) ?? idx.sharedHostsUsers.set(target, []).get(target)!;
       if (!users.includes(r.ns)) users.push(r.ns);
     }
