@@ -116,15 +116,37 @@ async function heals(sb) {
   return out;
 }
 
+/** CPU seconds of the watcher and the children it reaped (utime, stime, cutime, cstime; 100 ticks a second). */
+async function cpu(pid) {
+  const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+}
+
 async function change(w, what, fn) {
   await sleep(1500);
   const from = w.passes.length;
   const f0 = await forks();
+  const c0 = await cpu(w.p.pid);
+  // programs the watcher and its descendants exec meanwhile (perf follows children it forks from now on)
+  const perf = spawn('perf', ['stat', '-x,', '-e', 'sched:sched_process_exec', '-p', String(w.p.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let perfOut = '';
+  perf.stderr.setEncoding('utf8').on('data', (d) => (perfOut += d));
+  await sleep(300);
   await fn();
   await waitFor(() => w.passes.slice(from).some((p) => p.trigger === 'change'), what);
   const f1 = await forks();
+  const c1 = await cpu(w.p.pid);
+  perf.kill('SIGINT');
+  await new Promise((r) => perf.on('exit', r));
+  const execs = Number(/^(\d+),/m.exec(perfOut)?.[1] ?? NaN);
   const p = w.passes.slice(from).find((x) => x.trigger === 'change');
-  return { what, ms: p.ms, result: p.result, processes: f1 - f0 };
+  return { what, ms: p.ms, result: p.result, processes: f1 - f0, execs, cpu: c1 - c0, changes: p.changes };
+}
+
+/** Bytes of the hosts files on disk: each container's own (a link counts nothing) and the shared ones. */
+async function hostsBytes(sb) {
+  const r = await sb.run('sh', ['-c', "find /etc/netns -type f \\( -name hosts -o -path '*/.hosts/*' \\) -exec cat {} + | wc -c"]);
+  return Number(r.stdout.trim());
 }
 
 const work = await mkdtemp(join(tmpdir(), 'nk-bench-events-'));
@@ -135,6 +157,7 @@ try {
   const w = startWatcher(sb, dir, join(work, 'run'), 300);
   await waitFor(() => w.passes.length >= 1, 'the first pass');
   console.log(`${N} containers over two networks: first pass ${w.passes[0].result} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`hosts files on disk: ${await hostsBytes(sb)} bytes`);
   const ev = await resyncs(w);
   const healed = await heals(sb);
   const changes = [
@@ -155,7 +178,10 @@ try {
     `drift → healed (flushed address, resync 300 s away): median ${median(healed).toFixed(0)} ms, worst ${Math.max(...healed).toFixed(0)} ms (${healed.map((x) => x.toFixed(0)).join(', ')})`,
   );
   console.log(`  baseline: healed only by the next resync: on average interval/2 + ${median(base)} ms (30 s default interval: ~15 s)`);
-  for (const c of changes) console.log(`${c.what}: watcher pass ${c.ms} ms (${c.result}), ${c.processes} processes started on the machine meanwhile`);
+  for (const c of changes)
+    console.log(
+      `${c.what}: watcher pass ${c.ms} ms (${c.result}), watcher CPU ${c.cpu.toFixed(2)} s, ${c.execs} programs run by the watcher, ${c.processes} processes started on the machine meanwhile; changes ${JSON.stringify(c.changes)}`,
+    );
 } finally {
   await sb.stop();
   await rm(work, { recursive: true, force: true });

@@ -90,7 +90,10 @@ export interface SysctlRes extends Base {
 export interface FileRes extends Base {
   kind: 'file';
   path: string;
+  /** the text (empty for a symbolic link) */
   content: string;
+  /** a symbolic link to this target (relative): a container's hosts file pointing at its networks' shared one */
+  link?: string;
 }
 
 export interface NeighRes extends Base {

@@ -1,10 +1,11 @@
 // /etc/netns/<name>/{hosts,resolv.conf,hostname}: what `ip netns exec <name>`
 // bind-mounts over /etc inside the container.
 
-import { key } from '../model/resources.js';
+import { HOST_NS, key } from '../model/resources.js';
 import { MARK } from '../model/marks.js';
 import type { FileRes } from '../model/resources.js';
 import type { TAttachment, TContainer, Topology } from '../model/topology.js';
+import { nameCounts, SHARED_HOSTS_DIRNAME, sharedHostsContent, sharedHostsLink, sharedHostsName, sharedHostsSet } from './shared-hosts.js';
 
 export const ETC_NETNS_DIR = '/etc/netns';
 
@@ -102,14 +103,30 @@ function ownerOf(c: TContainer, index: HostsIndex): TContainer {
   return index.byName.get(c.sharedWith) ?? c;
 }
 
+/** /etc/netns/.hosts/<set>: the hosts file shared by the containers on that set of networks (shared-hosts.ts). */
+export const sharedHostsPath = (name: string): string => `${ETC_NETNS_DIR}/${SHARED_HOSTS_DIRNAME}/${name}`;
+
 export function buildFiles(topo: Topology, hostResolvConf: string): FileRes[] {
   const out: FileRes[] = [];
   const index = hostsIndex(topo);
+  const counts = nameCounts(index);
+  // a link's content is its target's (the same string), for whoever shows the file
+  const shared = new Map<string, string>();
   for (const c of topo.containers) {
     if (!c.local || !c.netns || c.netnsOrigin === 'host') continue;
-    out.push(file(c.netns, 'hosts', hostsFile(c, topo, index)));
+    const set = sharedHostsSet(c, index, counts);
+    if (set) {
+      const name = sharedHostsName(set);
+      let content = shared.get(name);
+      if (content === undefined) shared.set(name, (content = sharedHostsContent(MARK.fileHeader, set, index)));
+      out.push({ ...file(c.netns, 'hosts', content), link: sharedHostsLink(name) });
+    } else out.push(file(c.netns, 'hosts', hostsFile(c, topo, index)));
     out.push(file(c.netns, 'resolv.conf', resolvConf(c, hostResolvConf)));
     out.push(file(c.netns, 'hostname', `${c.hostname}\n`));
+  }
+  for (const [name, content] of shared) {
+    const path = sharedHostsPath(name);
+    out.push({ kind: 'file', key: key.file(path), ns: HOST_NS, path, owned: true, content });
   }
   return out;
 }

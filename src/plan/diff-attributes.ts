@@ -61,7 +61,9 @@ export function mutableDiff(d: Resource, o: Resource): string[] {
       if (o.kind === 'sysctl') cmp('value', d.value, o.value);
       break;
     case 'file':
-      if (o.kind === 'file' && d.content !== o.content) r.push('content differs');
+      if (o.kind === 'file' && (d.link ?? o.link) !== undefined) {
+        if (d.link !== o.link) r.push(d.link === undefined ? `a link to ${o.link}, want a file` : `want a link to ${d.link}${o.link ? `, not ${o.link}` : ''}`);
+      } else if (o.kind === 'file' && d.content !== o.content) r.push('content differs');
       break;
     case 'chain':
       if (o.kind === 'chain' && !d.userOwned && JSON.stringify(d.rules) !== JSON.stringify(o.rules))

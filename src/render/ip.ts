@@ -9,6 +9,8 @@ import { changeSubject, type Change } from '../model/plan.js';
 import { isPrimaryEnd, observedPeer } from '../plan/diff.js';
 import { netnsPath } from '../model/netns-path.js';
 import { outlivesItsNetns } from '../plan/netns-leftovers.js';
+import { ETC_NETNS_DIR } from '../plan/desired-files.js';
+import { SHARED_HOSTS_DIRNAME } from '../model/shared-hosts-path.js';
 
 export interface Line {
   /** one line of an `ip -batch` (or `bridge -batch`) input */
@@ -28,7 +30,8 @@ export interface IpProgram {
   /** `bridge -batch` lines per namespace */
   bridge: Map<string, Line[]>;
   sysctls: { ns: string; name: string; value: string; key: string }[];
-  files: { path: string; content: string | null; key: string }[];
+  /** content null: remove; `link`: a symbolic link to that target */
+  files: { path: string; content: string | null; key: string; link?: string }[];
   /** /etc/netns/<name> directories that go whole (their container left): keys of the files in them */
   dirs: { path: string; keys: string[] }[];
   /** nsenter path of every namespace named above */
@@ -220,7 +223,7 @@ export function renderIp(changes: Change[], known: Resource[]): IpProgram {
         prog.sysctls.push({ ns: d.ns, name: d.name, value: d.value, key: c.key });
         break;
       case 'file':
-        prog.files.push({ path: d.path, content: d.content, key: c.key });
+        prog.files.push({ path: d.path, content: d.content, key: c.key, ...(d.link !== undefined ? { link: d.link } : {}) });
         break;
       default:
         break;
@@ -233,16 +236,22 @@ export function renderIp(changes: Change[], known: Resource[]): IpProgram {
   for (const r of known) if (r.kind === 'file' && !removed.has(r.key)) keep.add(dirOf(r.path));
   for (const c of changes) if (c.action !== 'delete' && c.after?.kind === 'file') keep.add(dirOf(c.after.path));
   const whole = new Map<string, string[]>();
+  const sharedDir = `${ETC_NETNS_DIR}/${SHARED_HOSTS_DIRNAME}`;
   for (const f of prog.files) {
-    if (f.content !== null || keep.has(dirOf(f.path))) continue;
+    // (the shared hosts files go one by one, after the links to them; the directory goes when empty)
+    if (f.content !== null || keep.has(dirOf(f.path)) || dirOf(f.path) === sharedDir) continue;
     whole.set(dirOf(f.path), [...(whole.get(dirOf(f.path)) ?? []), f.key]);
   }
   prog.files = prog.files.filter((f) => !whole.has(dirOf(f.path)) || f.content !== null);
   // `hostname` has no room for the header: it counts as netkeeper's only beside a marked
   // hosts or resolv.conf. So it is written after them and removed before them, and a run
   // killed in between never leaves an unmarked hostname alone.
+  // A shared hosts file (/etc/netns/.hosts/<set>) is written before the links to it
+  // and removed after them, so no container's hosts file ever points at nothing.
   const isHostname = (f: { path: string }) => f.path.endsWith('/hostname');
-  const rank = (f: { path: string; content: string | null }) => (f.content === null ? (isHostname(f) ? 0 : 1) : isHostname(f) ? 3 : 2);
+  const isShared = (f: { path: string }) => dirOf(f.path) === sharedDir;
+  const rank = (f: { path: string; content: string | null }) =>
+    isShared(f) ? (f.content === null ? 5 : 0) : f.content === null ? (isHostname(f) ? 1 : 2) : isHostname(f) ? 4 : 3;
   prog.files.sort((a, b) => rank(a) - rank(b));
   prog.dirs = [...whole].map(([path, keys]) => ({ path, keys }));
   return prog;

@@ -58,7 +58,7 @@ export function nextRecord(recorded: ReadonlyMap<string, string>, changes: Chang
     const r = changeSubject(c);
     if (r.kind !== 'file' || !done.has(c.key)) continue;
     if (c.action === 'delete') next.delete(r.path);
-    else if (c.after?.kind === 'file') next.set(r.path, contentHash(c.after.content));
+    else if (c.after?.kind === 'file') next.set(r.path, contentHash(c.after.content)); // a link: what it points to
   }
   return next;
 }

@@ -8,7 +8,7 @@
 // directory `[]`); writes throw as node:fs does.
 
 import { readFile as readFileCb, stat as statCb } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rename, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import type { Runner } from './runner.js';
 
 /** The reads observe needs (a HostFs is one). */
@@ -19,6 +19,8 @@ export interface ObserveFs {
   readdir(path: string): Promise<string[]>;
   /** device and inode (following bind mounts/symlinks), undefined when missing */
   stat(path: string): Promise<{ dev: number; ino: number } | undefined>;
+  /** target of a symbolic link, undefined when the path is not one (or missing); absent: no links */
+  readlink?(path: string): Promise<string | undefined>;
 }
 
 export interface WriteOptions {
@@ -34,6 +36,8 @@ export interface HostFs extends ObserveFs {
   /** make a directory and its parents (no error when it exists) */
   mkdir(path: string, opts?: { mode?: number }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  /** make a symbolic link at `path` holding `target` (throws when the path exists) */
+  symlink(target: string, path: string): Promise<void>;
   /** remove a file, or a directory with everything in it; nothing when missing */
   rm(path: string): Promise<void>;
   /** remove a directory only when it is empty (throws otherwise) */
@@ -50,7 +54,9 @@ export const nodeHostFs: HostFs = {
   mkdir: async (p, opts = {}) => {
     await mkdir(p, { recursive: true, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) });
   },
+  readlink: (p) => readlink(p).catch(() => undefined),
   rename: (a, b) => rename(a, b),
+  symlink: (t, p) => symlink(t, p),
   rm: (p) => rm(p, { recursive: true, force: true }),
   rmdir: (p) => rmdir(p),
 };
@@ -72,6 +78,10 @@ export function runnerFs(runner: Runner): HostFs {
       const r = await runner.run('ls', ['-A1', '--', p], { allowFail: true });
       return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
     },
+    async readlink(p) {
+      const r = await runner.run('readlink', ['--', p], { allowFail: true });
+      return r.exitCode === 0 ? r.stdout.replace(/\n$/, '') : undefined;
+    },
     async stat(p) {
       const r = await runner.run('stat', ['-L', '-c', '%d %i', '--', p], { allowFail: true });
       if (r.exitCode !== 0) return undefined;
@@ -82,6 +92,7 @@ export function runnerFs(runner: Runner): HostFs {
       sh(`${opts.mode !== undefined ? `umask ${(0o777 & ~opts.mode).toString(8)}; ` : ''}cat ${opts.append ? '>>' : '>'} "$1"`, [p], content),
     mkdir: (p, opts = {}) => sh(`mkdir -p ${opts.mode !== undefined ? `-m ${opts.mode.toString(8)} ` : ''}-- "$1"`, [p]),
     rename: (a, b) => sh('mv -fT -- "$1" "$2"', [a, b]),
+    symlink: (t, p) => sh('ln -s -- "$1" "$2"', [t, p]),
     rm: (p) => sh('rm -rf -- "$1"', [p]),
     rmdir: (p) => sh('rmdir -- "$1"', [p]),
   };

@@ -165,6 +165,12 @@ export function driftByOwner(plan: Plan, idx: OwnerIndex): Map<string, OwnerDrif
       }
       continue;
     }
+    // a shared hosts file is the hosts file of every container linked to it: its drift is theirs
+    const users = r.kind === 'file' && c.action !== 'delete' ? idx.sharedHostsUsers.get(r.path) : undefined;
+    if (r.kind === 'file' && users) {
+      for (const ns of users) say(entry(ownerOf({ ...r, ns, path: `/etc/netns/${ns}/hosts` }, idx)), `/etc/netns/${ns}/hosts out of date`);
+      continue;
+    }
     const owner = ownerOf(r, idx);
     const e = entry(owner);
     if (marksMissing(c, owner, r)) e.missing = true;

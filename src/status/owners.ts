@@ -16,6 +16,7 @@
 import { SETTINGS, type Owner } from '../model/owner.js';
 import { HOST_NS } from '../model/resources.js';
 import { aliasDetail } from '../model/marks.js';
+import { sharedHostsTarget } from '../model/shared-hosts-path.js';
 import type { Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 
@@ -30,11 +31,18 @@ export interface OwnerIndex {
   linkOfEnd: Map<string, string>;
   /** host veth → namespace of its container end */
   nsOfHostVeth: Map<string, string>;
+  /** a shared hosts file (/etc/netns/.hosts/<set>) → the namespaces whose hosts file links to it */
+  sharedHostsUsers: Map<string, string[]>;
 }
 
 export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resource>): OwnerIndex {
-  const idx: OwnerIndex = { containerOfNs: new Map(), networkOfDev: new Map(), linkOfEnd: new Map(), nsOfHostVeth: new Map() };
+  const idx: OwnerIndex = { containerOfNs: new Map(), networkOfDev: new Map(), linkOfEnd: new Map(), nsOfHostVeth: new Map(), sharedHostsUsers: new Map() };
   for (const r of resources) {
+    if (r.kind === 'file' && r.link !== undefined) {
+      const target = sharedHostsTarget(r.path, r.link);
+      const users = idx.sharedHostsUsers.get(target) ?? idx.sharedHostsUsers.set(target, []).get(target)!;
+      if (!users.includes(r.ns)) users.push(r.ns);
+    }
     if (r.kind !== 'link') continue;
     const net = aliasDetail(r.alias, 'net') ?? aliasDetail(r.alias, 'vxlan');
     if (net && r.ns === HOST_NS) idx.networkOfDev.set(r.ifname, net);

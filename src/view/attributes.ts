@@ -74,7 +74,8 @@ function containerAttrs(name: string, rs: Resource[], idx: OwnerIndex): Attrs {
   for (const r of rs) {
     if (r.kind === 'netns') set(a, 'namespace', r.origin === 'shared' ? `shares ${r.sharedWith ?? '?'}` : r.path);
     if (r.kind === 'sysctl' && r.name === 'net.ipv4.ip_forward' && r.ns !== HOST_NS) set(a, 'forwarding', r.value === '1' ? 'true' : 'false');
-    if (r.kind === 'file') {
+    // (a shared hosts file is said by the hosts file that links to it)
+    if (r.kind === 'file' && r.ns !== HOST_NS) {
       const lines = r.content
         .split('\n')
         .filter((l) => l.trim() && l !== MARK.fileHeader)

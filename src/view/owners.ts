@@ -11,6 +11,7 @@ import { HOST_NS, type Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 import { normalizeIP } from '../model/ip.js';
 import { parseDnat } from '../observe/dnat.js';
+import { sharedHostsTarget } from '../model/shared-hosts-path.js';
 
 export { SETTINGS, ownerId, ownerLabel, type Owner, type OwnerKind } from '../model/owner.js';
 
@@ -33,6 +34,8 @@ export interface OwnerIndex {
   addrHost: Map<string, string>;
   /** overlay: MAC of a remote container → the host its unicast entry points at */
   macHost: Map<string, string>;
+  /** a shared hosts file (/etc/netns/.hosts/<set>) → the declared containers whose hosts file links to it */
+  sharedHostsUsers: Map<string, Set<string>>;
 }
 
 const put = <K, V>(m: Map<K, V>, k: K, v: V) => {
@@ -58,6 +61,7 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
     containerHost: new Map(),
     addrHost: new Map(),
     macHost: new Map(),
+    sharedHostsUsers: new Map(),
   };
   if (topo) {
     for (const n of topo.networks) {
@@ -94,6 +98,14 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
   for (const r of rs) {
     if (r.kind === 'fdb' && r.ns === HOST_NS && r.dst && r.mac !== FLOOD)
       put(idx.macHost, r.mac.toLowerCase(), idx.addrHost.get(normalizeIP(r.dst) ?? r.dst) ?? r.dst);
+  }
+  // the declared containers whose hosts file links to a shared one
+  const declared = new Map((topo?.containers ?? []).filter((c) => c.netns && c.local).map((c) => [c.netns!, c.name]));
+  for (const r of rs) {
+    if (r.kind !== 'file' || r.link === undefined || !declared.has(r.ns)) continue;
+    const target = sharedHostsTarget(r.path, r.link);
+    const users = idx.sharedHostsUsers.get(target) ?? idx.sharedHostsUsers.set(target, new Set()).get(target)!;
+    users.add(declared.get(r.ns)!);
   }
   // addresses of containers no longer declared: by the namespace they are in
   for (const r of rs) {
@@ -170,8 +182,13 @@ export function ownersOf(r: Resource, idx: OwnerIndex, changed?: string[]): Owne
       return [linkOf(r.ns, r.ifname) ?? (r.ns !== HOST_NS ? inNs() : (hostIf(r.ifname) ?? SETTINGS))];
     case 'route':
       return [linkOf(r.ns, r.dev) ?? (r.ns !== HOST_NS ? inNs() : (hostIf(r.dev) ?? SETTINGS))];
+    case 'file': {
+      // a shared hosts file is the hosts file of each container linked to it
+      const users = r.ns === HOST_NS ? idx.sharedHostsUsers.get(r.path) : undefined;
+      if (users?.size) return [...users].map(container);
+      return [r.ns !== HOST_NS ? inNs() : SETTINGS];
+    }
     case 'sysctl':
-    case 'file':
       return [r.ns !== HOST_NS ? inNs() : SETTINGS];
     case 'neigh': {
       if (r.ns !== HOST_NS) return [inNs()];

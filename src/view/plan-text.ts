@@ -167,7 +167,9 @@ export function formatDetailPlan(plan: Plan, sides: PlanSides, opts: TextOptions
         const path = ((a ?? b) as { path: string }).path;
         const before = b?.kind === 'file' ? b.content : '';
         const after = a?.kind === 'file' && c.action !== 'delete' ? a.content : '';
-        lines.push(...fileDiff(path, before, after).map((l) => `        ${l}`));
+        // a hosts file that becomes a link to a shared one: where it points (the shared file shows its lines)
+        if (a?.kind === 'file' && a.link !== undefined && c.action !== 'delete') lines.push(`        ${path} -> ${a.link}`);
+        else lines.push(...fileDiff(path, before, after).map((l) => `        ${l}`));
       }
       if (lines.length) extra.set(rows.length - 1, lines);
     }

@@ -11,7 +11,19 @@ export function memoryFs(files: Record<string, string> = {}): HostFs & { files: 
   return {
     files: f,
     dirs,
-    readFile: async (p) => f.get(p),
+    // a symbolic link is kept as '\0link:' and its target
+    readFile: async (p) => {
+      const v = f.get(p);
+      if (!v?.startsWith('\0link:')) return v;
+      const t = v.slice('\0link:'.length);
+      return f.get(t.startsWith('/') ? t : `${parent(p)}/${t}`.replace(/\/[^/]+\/\.\.\//, '/'));
+    },
+    readlink: async (p) => (f.get(p)?.startsWith('\0link:') ? f.get(p)!.slice('\0link:'.length) : undefined),
+    symlink: async (t, p) => {
+      if (f.has(p)) throw new Error(`EEXIST: ${p}`);
+      if (!dirs.has(parent(p))) throw new Error(`ENOENT: ${p}`);
+      f.set(p, `\0link:${t}`);
+    },
     readdir: async (p) => (dirs.has(p) ? children(p) : []),
     stat: async (p) => (f.has(p) || dirs.has(p) ? { dev: 1, ino: p.length } : undefined),
     writeFile: async (p, c, o = {}) => {

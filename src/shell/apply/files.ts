@@ -9,12 +9,16 @@ import { nodeHostFs } from '../host-fs.js';
 /** Prefix of a namespace's /etc/netns directory on its way out: a name only netkeeper gives. */
 export const TRASH_PREFIX = '.nk-gone-';
 /** Infix of a file being written (renamed over the real one when complete). */
-const TMP_MARK = '.nk-tmp-';
+export const TMP_MARK = '.nk-tmp-';
 
-export async function writeAtomic(fs: HostFs, path: string, content: string): Promise<void> {
+/** Write a file whole, or (with `link`) make it a symbolic link: made beside it, then renamed over it. */
+export async function writeAtomic(fs: HostFs, path: string, content: string, link?: string): Promise<void> {
   await fs.mkdir(dirname(path));
   const tmp = `${path}${TMP_MARK}${process.pid}`;
-  await fs.writeFile(tmp, content, { mode: 0o644 });
+  if (link !== undefined) {
+    await fs.rm(tmp); // a link cannot be made over what a killed run left
+    await fs.symlink(link, tmp);
+  } else await fs.writeFile(tmp, content, { mode: 0o644 });
   await fs.rename(tmp, path);
 }
 

@@ -131,7 +131,7 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     allKeys.add(f.key);
     try {
       if (f.content === null) await removeFile(fs, root + f.path);
-      else await writeAtomic(fs, root + f.path, f.content);
+      else await writeAtomic(fs, root + f.path, f.content, f.link);
     } catch (e) {
       fail(failureOf(f.key, `write ${f.path}`, e, f.path));
     }

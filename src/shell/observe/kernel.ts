@@ -6,6 +6,8 @@ import { availableParallelism, hostname as osHostname } from 'node:os';
 import type { Observed } from '../../model/plan.js';
 import { HOST_BATCH, IP_BATCH_ARGS, NS_BATCH, batchInput, fdbBatchInput } from '../../observe/batch.js';
 import { NETNS_FILES, type EtcNetnsFile } from '../../observe/files.js';
+import { SHARED_HOSTS_DIRNAME } from '../../model/shared-hosts-path.js';
+import { TMP_MARK } from '../apply/files.js';
 import { groupNetns, type NetnsFile } from '../../observe/netns.js';
 import { assembleObserved, ownedVxlanDevs, parseNsBatch, type NsCapture } from '../../observe/observed.js';
 import { CommandError, type Runner } from '../runner.js';
@@ -108,15 +110,28 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     // a dot-directory is no namespace's (`ip netns` names never start with a dot): e.g. one a killed run renamed away
     const dirs = (await fs.readdir(etcNetnsDir)).filter((d) => !d.startsWith('.'));
     const out: EtcNetnsFile[] = [];
-    await Promise.all(
-      dirs.flatMap((ns) =>
+    // the hosts files shared by the containers of a set of networks (plan/shared-hosts.ts)
+    const shared = (await fs.readdir(`${etcNetnsDir}/${SHARED_HOSTS_DIRNAME}`)).filter((f) => !f.includes(TMP_MARK));
+    await Promise.all([
+      ...dirs.flatMap((ns) =>
         NETNS_FILES.map(async (name) => {
           const path = `${etcNetnsDir}/${ns}/${name}`;
+          // a hosts file may be a link to a shared one: what it points to is what counts
+          const link = name === 'hosts' ? await fs.readlink?.(path) : undefined;
+          if (link !== undefined) {
+            out.push({ ns, name, path, content: '', link });
+            return;
+          }
           const content = await fs.readFile(path);
           if (content !== undefined) out.push({ ns, name, path, content });
         }),
       ),
-    );
+      ...shared.map(async (name) => {
+        const path = `${etcNetnsDir}/${SHARED_HOSTS_DIRNAME}/${name}`;
+        const content = await fs.readFile(path);
+        if (content !== undefined) out.push({ ns: SHARED_HOSTS_DIRNAME, name, path, content });
+      }),
+    ]);
     return out.sort((a, b) => (a.path < b.path ? -1 : 1));
   })();
 

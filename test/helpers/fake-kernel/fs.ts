@@ -10,6 +10,8 @@ import { sysctlGet, sysctlSet } from './sysctl.js';
 
 const NSFS_DEV = 4;
 const TMPFS_DEV = 25;
+/** A symbolic link is kept in `files` as this prefix and its target. */
+export const LINK_PREFIX = '\0link:';
 const PROC_NET_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 
 export class FakeFs {
@@ -34,7 +36,21 @@ export class FakeFs {
       return v === undefined ? undefined : `${v}\n`;
     }
     if (/^\/proc\/net\/(tcp|udp)6?$/.test(path)) return PROC_NET_HEADER;
-    return this.files.get(path);
+    const f = this.files.get(path);
+    const link = this.readlink(path);
+    if (link !== undefined) return link.startsWith('/') ? this.readFile(link) : this.readFile(`${dirname(path)}/${link}`.replace(/\/[^/]+\/\.\.\//, '/'));
+    return f;
+  }
+
+  readlink(path: string): string | undefined {
+    const f = this.files.get(path);
+    return f?.startsWith(LINK_PREFIX) ? f.slice(LINK_PREFIX.length) : undefined;
+  }
+
+  symlink(target: string, path: string): void {
+    if (this.files.has(path)) throw Object.assign(new Error(`EEXIST: ${path}`), { code: 'EEXIST' });
+    if (!this.isDir(dirname(path))) throw enoent('symlink', path);
+    this.files.set(path, LINK_PREFIX + target);
   }
 
   /** Write a file; /proc/sys writes set the host's setting (throws ENOENT for one that does not exist). */
@@ -148,7 +164,9 @@ export function fakeHostFs(fs: FakeFs): HostFs {
     stat: async (p) => fs.stat(p),
     writeFile: async (p, c, o = {}) => fs.writeFile(p, c, o.append ?? false),
     mkdir: async (p) => fs.mkdir(p),
+    readlink: async (p) => fs.readlink(p),
     rename: async (a, b) => fs.rename(a, b),
+    symlink: async (t, p) => fs.symlink(t, p),
     rm: async (p) => fs.rm(p),
     rmdir: async (p) => fs.rmdir(p),
   };

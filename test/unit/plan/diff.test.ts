@@ -35,7 +35,12 @@ describe('diff', () => {
     expect(inside).toContain('addr replace 172.18.0.10/24 dev eth0');
     expect(inside).toContain('route replace default via 172.18.0.1 dev eth0 proto 77');
     expect(inside.some((l) => l.startsWith('link set dev eth0') && l.includes('address 02:42:ac:12:00:0a') && l.endsWith('up'))).toBe(true);
-    expect(prog.files.map((f) => f.path).sort()).toEqual(['/etc/netns/web/hostname', '/etc/netns/web/hosts', '/etc/netns/web/resolv.conf']);
+    expect(prog.files.map((f) => f.path).sort()).toEqual([
+      '/etc/netns/.hosts/frontend',
+      '/etc/netns/web/hostname',
+      '/etc/netns/web/hosts',
+      '/etc/netns/web/resolv.conf',
+    ]);
   });
 
   it('plans nothing when the kernel already matches', () => {
@@ -105,7 +110,7 @@ describe('diff', () => {
         'delete file:/etc/netns/db/resolv.conf',
         'delete link:host/nkdb0',
         'delete netns:db',
-        'update file:/etc/netns/web/hosts', // db's name leaves web's hosts file
+        'update file:/etc/netns/.hosts/frontend', // db's name leaves web's hosts file
       ].sort(),
     );
     const prog = render(plan.changes, []);
@@ -185,7 +190,7 @@ describe('files of a container that left', () => {
     const plan = diff(webOnly, observed, { prune: true });
     const prog = render(plan.changes, [...observed.resources.values(), ...webOnly.resources.values()]);
     expect(prog.dirs).toEqual([{ path: '/etc/netns/db', keys: expect.arrayContaining(['file:/etc/netns/db/hosts']) }]);
-    expect(prog.files.map((f) => f.path)).toEqual(['/etc/netns/web/hosts']);
+    expect(prog.files.map((f) => f.path)).toEqual(['/etc/netns/.hosts/frontend']);
   });
 });
 
@@ -193,6 +198,7 @@ describe('file order', () => {
   it('writes hostname after the marked files and removes it before them', () => {
     const desired = buildDesired(topology([container('web', '172.18.0.10')]), RESOLV);
     const prog = render(diff(desired, observedFrom([]), { prune: true }).changes, []);
-    expect(prog.files.map((f) => f.path.split('/').pop())).toEqual(['hosts', 'resolv.conf', 'hostname']);
+    // the shared hosts file first: web's hosts is a link to it
+    expect(prog.files.map((f) => f.path.split('/').pop())).toEqual(['frontend', 'hosts', 'resolv.conf', 'hostname']);
   });
 });

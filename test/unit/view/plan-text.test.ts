@@ -241,7 +241,9 @@ describe('--detail', () => {
     expect(d).toMatch(/ {2}\+ Container db:\n(?: {3}.*\n)*? {3}\+ {2}link:host\/nk[0-9a-f]{10}/);
     expect(d).toContain('        + -A NK-PORTS-br-app -p tcp -m tcp --dport 8081 -j DNAT --to-destination 172.20.0.3:80');
     expect(d).toContain('        - -A NK-PORTS-br-app -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.20.0.3:80');
-    expect(d).toContain('        --- /etc/netns/web/hosts\n        +++ /etc/netns/web/hosts\n');
+    // web's hosts links to the shared file of network app (shared-hosts.ts): that file gains db
+    expect(d).toContain('        --- /etc/netns/.hosts/app\n        +++ /etc/netns/.hosts/app\n');
+    expect(d).toContain('        /etc/netns/db/hosts -> ../.hosts/app\n');
     expect(d).toContain('        +172.20.0.5\tdb\n');
     expect(d).toMatch(/Plan: \d+ to create, \d+ to update, 0 to replace, 0 to delete \(kernel objects\)\.\n$/);
   });
