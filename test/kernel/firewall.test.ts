@@ -135,6 +135,10 @@ async function plan(...extra: string[]): Promise<{ exitCode: number; stdout: str
 
 const tcp = (m: Machine, ns: string | undefined, ip: string, port: number) => m.tcpConnect(ns, ip, port);
 const udp = (m: Machine, ns: string | undefined, ip: string, port: number) => m.udpConnect(ns, ip, port);
+// A connection that must fail waits out the client's whole timeout (1.5 s) when its
+// packets are dropped. Probes that read the same state are started together (each is
+// still its own client with its own timeout, asserted where it was before), so a test
+// waits for one timeout instead of one per blocked connection.
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nk-fw-'));
@@ -196,28 +200,31 @@ describe('firewall after one reconcile', () => {
   });
 
   it('published ports answer other machines (TCP, UDP, ranges, long form), with the client address kept', async () => {
+    const notPublished = tcp(outside, undefined, HOST, 9002);
     expect(await tcp(outside, undefined, HOST, 8080)).toMatchObject({ ok: true, server: 'web', peer: OUT });
     expect(await udp(outside, undefined, HOST, 5300)).toMatchObject({ ok: true, server: 'web', peer: OUT });
     expect(await tcp(outside, undefined, HOST, 9001)).toMatchObject({ ok: true, server: 'web' });
     expect(await tcp(outside, undefined, HOST, 7001)).toMatchObject({ ok: true, server: 'web' }); // → 81
     expect(await tcp(outside, undefined, HOST, 8443)).toMatchObject({ ok: true, server: 'web' });
     expect(await tcp(outside, undefined, HOST, 8090)).toMatchObject({ ok: true, server: 'db', peer: OUT });
-    expect((await tcp(outside, undefined, HOST, 9002)).ok).toBe(false); // not published
+    expect((await notPublished).ok).toBe(false); // not published
   });
 
   it('nat network: from outside only published ports reach a container', async () => {
-    expect((await tcp(outside, undefined, '172.18.0.10', 80)).ok).toBe(false);
-    expect((await udp(outside, undefined, '172.18.0.10', 53)).ok).toBe(false);
+    const [t, u] = await Promise.all([tcp(outside, undefined, '172.18.0.10', 80), udp(outside, undefined, '172.18.0.10', 53)]);
+    expect(t.ok).toBe(false);
+    expect(u.ok).toBe(false);
   });
 
   it('ports published on 127.0.0.1 answer the host only; 0.0.0.0 ports answer the host at 127.0.0.1 too', async () => {
+    const blocked = [tcp(outside, undefined, HOST, 8181), udp(outside, undefined, HOST, 5353), tcp(sb, 'c2', '172.18.0.1', 8181)];
     expect(await tcp(sb, undefined, '127.0.0.1', 8181)).toMatchObject({ ok: true, server: 'web' });
     expect(await udp(sb, undefined, '127.0.0.1', 5353)).toMatchObject({ ok: true, server: 'web' });
     expect(await tcp(sb, undefined, '127.0.0.1', 8080)).toMatchObject({ ok: true, server: 'web' });
     expect(await tcp(sb, undefined, HOST, 8080)).toMatchObject({ ok: true, server: 'web' });
-    expect((await tcp(outside, undefined, HOST, 8181)).ok).toBe(false);
-    expect((await udp(outside, undefined, HOST, 5353)).ok).toBe(false);
-    expect((await tcp(sb, 'c2', '172.18.0.1', 8181)).ok).toBe(false); // nor from a container
+    expect((await blocked[0]).ok).toBe(false);
+    expect((await blocked[1]).ok).toBe(false);
+    expect((await blocked[2]).ok).toBe(false); // nor from a container
   });
 
   it('route_localnet is on for the bridge, and guarded: a container cannot reach the host’s loopback services', async () => {
@@ -265,28 +272,37 @@ describe('firewall after one reconcile', () => {
   });
 
   it('networks cannot reach each other', async () => {
-    expect((await tcp(sb, 'c2', '172.19.0.10', 80)).ok).toBe(false);
-    expect((await tcp(sb, 'db', '172.18.0.11', 80)).ok).toBe(false);
-    expect((await udp(sb, 'db', '172.18.0.11', 53)).ok).toBe(false);
-    expect((await tcp(sb, 'd3', '172.18.0.11', 80)).ok).toBe(false);
-    expect((await tcp(sb, 'c2', '172.21.0.11', 80)).ok).toBe(false);
+    const r = await Promise.all([
+      tcp(sb, 'c2', '172.19.0.10', 80),
+      tcp(sb, 'db', '172.18.0.11', 80),
+      udp(sb, 'db', '172.18.0.11', 53),
+      tcp(sb, 'd3', '172.18.0.11', 80),
+      tcp(sb, 'c2', '172.21.0.11', 80),
+    ]);
+    expect(r[0].ok).toBe(false);
+    expect(r[1].ok).toBe(false);
+    expect(r[2].ok).toBe(false);
+    expect(r[3].ok).toBe(false);
+    expect(r[4].ok).toBe(false);
   });
 
   it('internal: members reach each other and the host, nothing beyond, and nothing reaches them', async () => {
+    const blocked = [tcp(sb, 'i1', OUT, 80), tcp(outside, undefined, '172.20.0.10', 80), tcp(sb, 'c2', '172.20.0.10', 80)];
     expect(await tcp(sb, 'i1', '172.20.0.11', 80)).toMatchObject({ ok: true, server: 'i2' });
     expect(await udp(sb, 'i1', '172.20.0.11', 53)).toMatchObject({ ok: true, server: 'i2' });
     expect(await tcp(sb, 'i1', '172.20.0.1', 7777)).toMatchObject({ ok: true, server: 'host' });
-    expect((await tcp(sb, 'i1', OUT, 80)).ok).toBe(false);
-    expect((await tcp(outside, undefined, '172.20.0.10', 80)).ok).toBe(false);
-    expect((await tcp(sb, 'c2', '172.20.0.10', 80)).ok).toBe(false);
+    expect((await blocked[0]).ok).toBe(false);
+    expect((await blocked[1]).ok).toBe(false);
+    expect((await blocked[2]).ok).toBe(false);
   });
 
   it('icc: false blocks container-to-container traffic except the linked port, one way', async () => {
+    const blocked = [tcp(sb, 'd1', '172.21.0.11', 80), udp(sb, 'd1', '172.21.0.11', 53), tcp(sb, 'd3', '172.21.0.11', 5432), tcp(sb, 'd2', '172.21.0.10', 80)];
     expect(await tcp(sb, 'd1', '172.21.0.11', 5432)).toMatchObject({ ok: true, server: 'd2' });
-    expect((await tcp(sb, 'd1', '172.21.0.11', 80)).ok).toBe(false);
-    expect((await udp(sb, 'd1', '172.21.0.11', 53)).ok).toBe(false);
-    expect((await tcp(sb, 'd3', '172.21.0.11', 5432)).ok).toBe(false);
-    expect((await tcp(sb, 'd2', '172.21.0.10', 80)).ok).toBe(false);
+    expect((await blocked[0]).ok).toBe(false);
+    expect((await blocked[1]).ok).toBe(false);
+    expect((await blocked[2]).ok).toBe(false);
+    expect((await blocked[3]).ok).toBe(false);
     // but the network's containers still reach out and are reached by published ports
     expect(await tcp(sb, 'd1', OUT, 80)).toMatchObject({ ok: true, server: 'outside' });
     expect(await tcp(outside, undefined, HOST, 8082)).toMatchObject({ ok: true, server: 'd1' });
@@ -336,8 +352,8 @@ describe('firewall: ownership and drift', () => {
     await sb.exec('iptables', ['-F', 'NK-FORWARD'], { check: true });
     await sb.exec('iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-m', 'comment', '--comment', 'netkeeper', '-j', 'NK-POSTROUTING'], { check: true });
     // with FORWARD policy DROP nothing is forwarded now
-    expect((await tcp(outside, undefined, HOST, 8080)).ok).toBe(false);
-    const p = await plan('--detail');
+    const [dropped, p] = await Promise.all([tcp(outside, undefined, HOST, 8080), plan('--detail')]);
+    expect(dropped.ok).toBe(false);
     expect(p.exitCode).toBe(2);
     expect(p.stdout).toContain('chain:host/filter/NK-FORWARD');
     expect(p.stdout).toContain('hook:host/nat/POSTROUTING/NK-POSTROUTING');

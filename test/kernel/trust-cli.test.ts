@@ -201,11 +201,18 @@ describe('destroy asks first (item 7)', () => {
     await files({ 'net.yaml': NET, 'web.yaml': WEB });
     expect((await nk('reconcile', '--once')).exitCode).toBe(0);
     const before = await snapshot();
-    // script(1) gives the CLI a terminal; the answer is typed on it
+    // script(1) gives the CLI a terminal; the answer is typed on it once the prompt is
+    // on the screen, and its input stays open until destroy has answered (conditions
+    // polled every 50 ms, not fixed sleeps; each wait bounded)
     const onTty = (answer: string) =>
-      sb.exec('sh', ['-c', `(sleep 2; printf '${answer}\\n'; sleep 4) | script -qefc "${process.execPath} ${CLI_PATH} destroy --log-level warn" /dev/null`], {
-        timeoutMs: 30_000,
-      });
+      sb.sh(
+        `out=$(mktemp); i=0
+        ( until grep -q 'y/N' "$out" || [ $i -ge 300 ]; do sleep 0.05; i=$((i+1)); done; printf '${answer}\\n'
+          until grep -qE 'cancelled|destroyed' "$out" || [ $i -ge 500 ]; do sleep 0.05; i=$((i+1)); done
+        ) | script -qefc "${process.execPath} ${CLI_PATH} destroy --log-level warn" /dev/null >"$out"
+        cat "$out"; rm -f "$out"`,
+        { timeoutMs: 30_000 },
+      );
     const no = await onTty('n');
     expect(no.stdout).toContain('netns:web');
     expect(no.stdout).toContain('(y/N)');

@@ -1,10 +1,11 @@
-// Crash safety (SPEC §3 "Killed at any point, the next run converges"): 20 runs of a
+// Crash safety (SPEC §3 "Killed at any point, the next run converges"): 12 runs (20 with
+// NK_SOAK=1, or NK_CRASH_RUNS=N) of a
 // large apply (40 containers leave, 40 others arrive, published ports) are killed
 // with SIGKILL at random moments — sometimes netkeeper alone (its ip/iptables
 // children finish as orphans), sometimes its whole process group (as systemd does) —
 // and each is followed by a run that must converge: exit 0, an empty plan, and no
 // leftover objects (namespaces, interfaces, /etc/netns files, temporary files).
-// Every fourth run has a step fail (a wrapper earlier on PATH makes the nat table's
+// Every third run has a step fail (a wrapper earlier on PATH makes the nat table's
 // iptables-restore fail), so the pass rolls back, and is killed at a random moment of
 // the rollback (timed from when it starts): the next run completes the
 // rollback (the record beside the crash journal), then converges.
@@ -16,7 +17,10 @@ import { join } from 'node:path';
 import { createSandbox, CLI_PATH, type Sandbox } from '../helpers/sandbox.js';
 
 const N = 40;
-const RUNS = Number(process.env.NK_CRASH_RUNS ?? 20);
+// 12 runs hold 4 faulted ones (every third), as many as the former 20 held at every
+// fourth, so that one of their kills lands during a rollback stays as near certain
+// (asserted below); the soak (NK_SOAK=1) is the former 20
+const RUNS = Number(process.env.NK_CRASH_RUNS ?? (process.env.NK_SOAK === '1' ? 20 : 12));
 
 let sb: Sandbox;
 let work: string;
@@ -166,7 +170,7 @@ describe('crash safety', () => {
     const results: { i: number; delayMs: number; group: boolean; problems: string[]; inRollback: boolean }[] = [];
     for (let i = 0; i < RUNS; i++) {
       const c = i % 2 === 0 ? A : B;
-      const fault = i % 4 === 3;
+      const fault = i % 3 === 2;
       // a faulted run: killed at a random moment of its rollback (timed from when it starts)
       const delayMs = fault ? Math.round(rnd() * rollbackMs * 0.9) : Math.round(rnd() * switchMs);
       const group = rnd() < 0.5;
@@ -210,6 +214,6 @@ describe('crash safety', () => {
       failed.map((r) => `run ${r.i} killed after ${r.delayMs} ms (${r.group ? 'process group' : 'netkeeper only'}):\n  ${r.problems.join('\n  ')}`).join('\n');
     console.log(`crash test: ${RUNS - failed.length}/${RUNS} converged; ${report}`);
     expect(failed, report).toEqual([]);
-    if (RUNS >= 20) expect(results.filter((r) => r.inRollback).length, report).toBeGreaterThan(0);
+    if (RUNS >= 12) expect(results.filter((r) => r.inRollback).length, report).toBeGreaterThan(0);
   });
 });
