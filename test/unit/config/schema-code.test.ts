@@ -8,7 +8,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, test } from 'vitest';
 import { FORMATS } from '../../../src/config/schema-formats.js';
 import { validatorsSource, VALIDATORS_FILE } from '../../../src/config/schema-code.js';
-import { KINDS, SCHEMAS } from '../../../src/config/schemas.js';
+import { type KINDS, SCHEMAS } from '../../../src/config/schemas.js';
 import * as gen from '../../../src/config/validators.gen.js';
 
 const file = join(import.meta.dirname, '../../..', VALIDATORS_FILE);
