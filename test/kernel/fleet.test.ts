@@ -98,7 +98,7 @@ async function healthy(): Promise<boolean> {
 }
 
 function startWatcher(n: Node, viaFlag = false): Promise<Background> {
-  const args = [CLI_PATH, 'reconcile', '--dir', dirOf(n), '--host', n, '--interval', '2', '--log-level', 'debug'];
+  const args = [CLI_PATH, 'reconcile', '--dir', dirOf(n), '--host', n, '--interval', '2', '--log-level', process.env.NK_FLEET_LEVEL ?? 'debug'];
   if (viaFlag) args.push('--store', `etcd://${ENDPOINTS.join(',')}/fleet`);
   return H[n].spawn(process.execPath, args);
 }
