@@ -12,7 +12,7 @@
 
 import type { Runner } from '../runner.js';
 import type { HostFs } from '../host-fs.js';
-import type { ObservedHost, RaFacts } from '../../model/observed-host.js';
+import type { HostListener, ObservedHost, RaFacts } from '../../model/observed-host.js';
 import { HOST_NS, key } from '../../model/resources.js';
 import type { Observed } from '../../model/plan.js';
 import { observe } from './kernel.js';
@@ -36,12 +36,15 @@ export interface ObserveReads {
   firewallFrom?: Observed;
   /** the verify read after apply: what only the plan's checks of the live host need is not read again */
   verify?: boolean;
+  /** the host's listening sockets as an earlier pass read them: ss is not run again */
+  listenersFrom?: HostListener[];
 }
 
 export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveOptions, reads: ObserveReads = {}): Promise<ObservedHost> {
   const identityP = readNetnsIdentity(opts.identity, fs);
   // ss needs nothing the kernel read finds: it runs beside it
-  const listenersP = opts.listeners && !reads.verify ? readListeners(runner) : Promise.resolve(undefined);
+  const listenersP =
+    opts.listeners && !reads.verify ? (reads.listenersFrom ? Promise.resolve(reads.listenersFrom) : readListeners(runner)) : Promise.resolve(undefined);
   // so does the host's iptables-save (the router namespaces' wait: the kernel read says which there are)
   const hostFw = opts.firewall && !reads.firewallFrom ? hostSaves(runner) : undefined;
   hostFw?.catch(() => undefined); // a failure is reported where it is awaited

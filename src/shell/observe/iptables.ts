@@ -97,4 +97,5 @@ export async function observeFirewall(runner: Runner, observed: Observed, router
 /** Carry the firewall resources of an earlier observation of this pass over to `observed` (nothing changed them). */
 export function reuseFirewall(observed: Observed, earlier: Observed): void {
   for (const r of earlier.resources.values()) if (FIREWALL_KINDS.has(r.kind)) observed.resources.set(r.key, r);
+  if (earlier.facts.foreignDnat) observed.facts.foreignDnat = earlier.facts.foreignDnat;
 }
