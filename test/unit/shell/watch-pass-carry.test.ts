@@ -31,7 +31,7 @@ function setup() {
           plan: { changes: [], conflicts: [] },
           report: { done: [], failed: fail ? [{ key: 'k', command: 'c', error: 'e' }] : [], processes: 0, readBack: new Map() },
           remaining: { changes: [], conflicts: [] },
-        } as PassOutcome;
+        } as unknown as PassOutcome;
       },
       acquireLock: async () => ({ path: 'x', waitedMs: 0, release: async () => {} }),
       saveState: async () => {},
