@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreTlsError, storeErrorText, tlsCredentials } from '../../../src/shell/store/tls.js';
+import { StoreTlsError, storeErrorText, tlsCredentials } from '../../../../src/shell/store/tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nk-tls-'));
 const pem = (name: string) => {
