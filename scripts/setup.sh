@@ -30,6 +30,7 @@ command -v groff >/dev/null     || need+=(groff-base)      # the tests render th
 if [ "${1:-}" = "--tests" ]; then
   command -v etcd >/dev/null      || need+=(etcd-server)   # test/kernel/fleet.test.ts runs a 3-member cluster in the sandbox
   command -v etcdctl >/dev/null   || need+=(etcd-client)   # ... and checks it with etcdctl
+  command -v openssl >/dev/null   || need+=(openssl)       # test/kernel/fleet-tls.test.ts makes its CA and certificates
   command -v dockerd >/dev/null   || need+=(docker.io)     # import --from docker is tested against a real daemon, in a sandbox
   dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # the image of that test: a static busybox (no registry access)
 fi

@@ -33,7 +33,7 @@ export async function reconcileOnce(ctx: Context): Promise<number> {
     const fleet = fleetLoader(ctx.opts, ctx.log);
     try {
       const loaded = await fleet.load(ctx.opts.dir, ctx.opts.allowEmpty);
-      if (!loaded.ok) return fleet.sync ? reportProblem(ctx, loaded.outcome)! : await applyAndReport(ctx, 'once', extra, then); // (the pass reports it, --json too)
+      if (!loaded.ok) return fleet.configured ? reportProblem(ctx, loaded.outcome)! : await applyAndReport(ctx, 'once', extra, then); // (the pass reports it, --json too)
       return await applyAndReport(ctx, 'once', { ...extra, config: loaded.config }, then);
     } finally {
       await fleet.close();

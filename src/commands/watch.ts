@@ -108,7 +108,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
   });
 
   // another host changed the membership: a pass at once (no debounce; changes during a pass coalesce into one more)
-  fleet.onRemoteChange = () => loop.runNow('change');
+  fleet.onRemoteChange = () => loop.runNow('store');
   const watcher = watchDir(opts.dir, () => loop.fileChanged(), log);
   await watcher.ready;
   log.info({ dir: opts.dir, intervalS: opts.interval, runDir: run }, 'watching');

@@ -173,6 +173,11 @@ export const DIAGNOSTIC_CODES = {
     meaning: "A routed overlay's per-host subnet comes from the store, and no store is configured (Settings.store or --store).",
   },
   'store-subnets-exhausted': { stage: 'kernel', meaning: 'Every per-host subnet of a routed overlay is claimed in the store by other hosts.' },
+  'store-tls-file': {
+    stage: 'kernel',
+    meaning:
+      'A TLS file of Settings.store.etcd.tls cannot be read or is not PEM (or a client certificate lacks its key); the store is not dialled, nothing is applied.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

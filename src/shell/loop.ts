@@ -6,6 +6,7 @@
 //   directory that never stops changing still gets a pass every `maxWaitMs`;
 // - one pass at a time: whatever is requested during a pass is coalesced into
 //   exactly one more pass after it;
+// - a fleet store change (another host's membership): a pass at once, no debounce;
 // - kernel events (something changed inside an owned namespace or on the host)
 //   get a pass after a short quiet time of their own (`eventDebounceMs`, capped at
 //   `eventMaxWaitMs`): healing drift must not wait for the file debounce;
@@ -14,7 +15,7 @@
 //   (initial, doubling, capped); one that needs a file change is not retried;
 // - stop() cancels every timer and resolves when the running pass (if any) ends.
 
-export type Trigger = 'start' | 'change' | 'signal' | 'retry' | 'event' | 'resync';
+export type Trigger = 'start' | 'change' | 'signal' | 'retry' | 'store' | 'event' | 'resync';
 
 /** How a pass ended, as far as scheduling cares. */
 export type Verdict =
@@ -64,7 +65,7 @@ export interface LoopOptions {
   onSchedule?: (what: 'resync' | 'retry', inMs: number) => void;
 }
 
-const PRIORITY: Trigger[] = ['change', 'signal', 'start', 'retry', 'event', 'resync'];
+const PRIORITY: Trigger[] = ['change', 'signal', 'start', 'retry', 'store', 'event', 'resync'];
 
 export class Loop {
   private readonly t: Timers;

@@ -76,6 +76,14 @@ export interface PassOptions {
   reuse?: Map<string, string>;
   /** told the pass's last read of every namespace (by path), once it has them */
   onReads?: (reads: ReadonlyMap<string, string>) => void;
+  /**
+   * the host-wide reads of an earlier pass to use instead of reading again: its
+   * iptables and listening sockets (the watcher's passes for a fleet store change,
+   * which cannot change either; see watch-pass.ts)
+   */
+  carry?: { firewall?: ObservedHost['observed']; listeners?: ObservedHost['listeners'] };
+  /** told the pass's first observation of the host (the watcher keeps it for `carry`) */
+  onObserved?: (host: ObservedHost) => void;
   /** namespaces done of total, while applying */
   onProgress?: ApplyProgress;
   /** roll the pass back when a step fails (default true; --no-rollback: false) */
@@ -201,8 +209,12 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const t1 = performance.now();
   const what = observeOptionsFor(config);
   const firstReads = new Map<string, string>();
-  const host = await observeForPass(opts, what, { record: firstReads, ...(opts.reuse ? { reuse: opts.reuse } : {}) });
+  const carried = opts.carry
+    ? { ...(opts.carry.firewall ? { firewallFrom: opts.carry.firewall } : {}), ...(opts.carry.listeners ? { listenersFrom: opts.carry.listeners } : {}) }
+    : {};
+  const host = await observeForPass(opts, what, { record: firstReads, ...(opts.reuse ? { reuse: opts.reuse } : {}), ...carried });
   opts.onReads?.(firstReads);
+  opts.onObserved?.(host);
 
   // plan
   const t2 = performance.now();
@@ -279,6 +291,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const lastReads = new Map<string, string>();
   const after = await observeForPass(opts, what, { reuse, record: lastReads, verify: true, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
   opts.onReads?.(lastReads);
+  opts.onObserved?.(after);
   const verified = planPass(config, after, { target: { topo, desired }, ...(opts.destroy ? { destroy: true } : {}) });
   if (!verified.ok) return { status: 'invalid', errors: verified.errors };
   await opts.intent.settle(verified.plan);

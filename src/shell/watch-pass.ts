@@ -63,6 +63,14 @@ export interface WatchPassDeps {
   probe?: (config: Config, sides: PlanSides, log: Logger, previous: ExpectOutcome[] | undefined) => Promise<ExpectOutcome[]>;
 }
 
+/**
+ * Triggers whose passes take the host's iptables and listening sockets from the
+ * last pass instead of reading them again: another host's membership changed
+ * (and maybe a namespace had an event). Neither can change what those reads
+ * find; drift in them is found by the next other pass (resync, file change).
+ */
+const CARRY: ReadonlySet<Trigger> = new Set(['store', 'event']);
+
 /** Triggers that read every namespace, whatever events said. */
 const FULL_READ: ReadonlySet<Trigger> = new Set(['start', 'signal', 'retry']);
 
@@ -111,6 +119,12 @@ export class WatchPass {
   private lastHeld: string | undefined;
   /** the expectations' results of the last pass that probed */
   private lastProbed: ExpectOutcome[] | undefined;
+  /** the host-wide reads of the last pass that ended in sync (see CARRY) */
+  private lastHost: PassOptions['carry'] | undefined;
+  /** this pass's own, kept as lastHost when it ends in sync */
+  private thisHost: PassOptions['carry'] | undefined;
+  /** what this pass takes instead of reading (see CARRY) */
+  private carried: PassOptions['carry'] | undefined;
   readonly state: WatcherState;
 
   constructor(
@@ -182,6 +196,8 @@ export class WatchPass {
       this.reuse = ps.reuse;
       log.debug({ full: ps.reuse === undefined, dirty: ps.dirty.length, audited: ps.audited.length, reused: ps.reuse?.size ?? 0 }, 'namespaces to read');
     }
+    this.carried = triggers.has('store') && [...triggers].every((t) => CARRY.has(t)) ? this.lastHost : undefined;
+    this.lastHost = this.thisHost = undefined;
     const tl = performance.now();
     const loaded = await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
     log.debug({ ms: Math.round(performance.now() - tl) }, 'files loaded');
@@ -256,6 +272,7 @@ export class WatchPass {
     summary.failed = report.failed.length;
     summary.pending = remaining.changes.length;
     const ok = summary.failed === 0 && summary.pending === 0;
+    if (ok && !problem) this.lastHost = this.thisHost;
     const held = this.noteHeld(log, remaining, summary);
     if (sameFiles || summary.usedLastGood) this.noteHealed(log, outcome, summary);
     if (applied && this.d.probe && outcome.sides) await this.probe(log, applied, outcome.sides, summary);
@@ -352,6 +369,12 @@ export class WatchPass {
       config,
       ...(sc && this.reuse ? { reuse: this.reuse } : {}),
       ...(sc ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r) } : {}),
+      ...(this.carried ? { carry: this.carried } : {}),
+      // the first observation, then the verify's (it has no listeners: the first's stay)
+      onObserved: (h) => {
+        const listeners = h.listeners ?? this.thisHost?.listeners;
+        this.thisHost = { firewall: h.observed, ...(listeners ? { listeners } : {}) };
+      },
     };
   }
 }

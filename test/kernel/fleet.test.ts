@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSandbox, REPO_ROOT, CLI_PATH, type Background, type Machine, type Sandbox } from '../helpers/sandbox.js';
 
@@ -98,7 +98,7 @@ async function healthy(): Promise<boolean> {
 }
 
 function startWatcher(n: Node, viaFlag = false): Promise<Background> {
-  const args = [CLI_PATH, 'reconcile', '--dir', dirOf(n), '--host', n, '--interval', '2', '--log-level', 'debug'];
+  const args = [CLI_PATH, 'reconcile', '--dir', dirOf(n), '--host', n, '--interval', '2', '--log-level', process.env.NK_FLEET_LEVEL ?? 'debug'];
   if (viaFlag) args.push('--store', `etcd://${ENDPOINTS.join(',')}/fleet`);
   return H[n].spawn(process.execPath, args);
 }
@@ -229,9 +229,12 @@ describe('overlay membership through etcd', () => {
   );
 
   t(
-    'a container added on one host is reachable from the others (measured; the aim is 2 s)',
+    'a container added on one host is reachable from the others within 2 s (measured)',
     async () => {
       const samples: number[] = [];
+      /** file written → built on its host; → programmed on the other host */
+      const built: number[] = [];
+      const programmed: number[] = [];
       for (const [n, name, from, src] of [
         ['node-c', 'cache', 'node-a', 'web'],
         ['node-a', 'queue', 'node-b', 'api'],
@@ -242,22 +245,25 @@ describe('overlay membership through etcd', () => {
         addContainer(n, name, want);
         // reachable = the container exists on its host AND the other host has its neighbour entry (polled every 50 ms;
         // a failed ping costs a whole second, too coarse to measure with)
-        await waitFor(`${name} built on ${n}`, () => addressOf(n, name), 20_000, 50);
-        await waitFor(
-          `${from} programs ${name}`,
-          async () => (await H[from].exec('ip', ['neigh', 'show', 'dev', 'vx-ov', want])).stdout.includes(want),
-          20_000,
-          50,
-        );
+        // (both polled at once: each figure is taken when its own condition is first seen)
+        await Promise.all([
+          waitFor(`${name} built on ${n}`, () => addressOf(n, name), 20_000, 50).then(() => built.push(Date.now() - t0)),
+          waitFor(
+            `${from} programs ${name}`,
+            async () => (await H[from].exec('ip', ['neigh', 'show', 'dev', 'vx-ov', want])).stdout.includes(want),
+            20_000,
+            50,
+          ).then(() => programmed.push(Date.now() - t0)),
+        ]);
         samples.push(Date.now() - t0);
         expect(await H[from].ping(src, want)).toBe(true);
       }
       figures.push(
-        `container added → reachable from another host: ${samples.join(', ')} ms (file written → built there and programmed here; this 2-core machine's load average was ~20)`,
+        `container added → reachable from another host: ${samples.join(', ')} ms (file written → built on its host: ${built.join(', ')} ms; → programmed on the other: ${programmed.join(', ')} ms; load average ${loadavg()[0].toFixed(1)})`,
       );
-      // the issue's aim is 2 s; both passes (the owner's and the peer's) run in it, and on this shared machine a pass
-      // alone takes 0.7-1.5 s: the bound held here is the median under 4 s, the figures are reported
-      expect([...samples].sort((a, b) => a - b)[1]).toBeLessThan(4000);
+      // the issue's bound, each time: file written → built on its host (its debounce and pass) and programmed on the
+      // other (the store's watch and that host's pass, which starts as soon as the owner's claim is in the store)
+      for (const ms of samples) expect(ms).toBeLessThan(2000);
     },
     90_000,
   );

@@ -12,11 +12,11 @@
 
 import type { Runner } from '../runner.js';
 import type { HostFs } from '../host-fs.js';
-import type { ObservedHost, RaFacts } from '../../model/observed-host.js';
+import type { HostListener, ObservedHost, RaFacts } from '../../model/observed-host.js';
 import { HOST_NS, key } from '../../model/resources.js';
 import type { Observed } from '../../model/plan.js';
 import { observe } from './kernel.js';
-import { observeFirewall, reuseFirewall } from './iptables.js';
+import { hostSaves, observeFirewall, reuseFirewall } from './iptables.js';
 import { managedHostSysctls, readHostSysctls } from './sysctls.js';
 import { readNetnsIdentity } from './netns-identity.js';
 import { readListeners } from './listeners.js';
@@ -36,10 +36,18 @@ export interface ObserveReads {
   firewallFrom?: Observed;
   /** the verify read after apply: what only the plan's checks of the live host need is not read again */
   verify?: boolean;
+  /** the host's listening sockets as an earlier pass read them: ss is not run again */
+  listenersFrom?: HostListener[];
 }
 
 export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveOptions, reads: ObserveReads = {}): Promise<ObservedHost> {
   const identityP = readNetnsIdentity(opts.identity, fs);
+  // ss needs nothing the kernel read finds: it runs beside it
+  const listenersP =
+    opts.listeners && !reads.verify ? (reads.listenersFrom ? Promise.resolve(reads.listenersFrom) : readListeners(runner)) : Promise.resolve(undefined);
+  // so does the host's iptables-save (the router namespaces' wait: the kernel read says which there are)
+  const hostFw = opts.firewall && !reads.firewallFrom ? hostSaves(runner) : undefined;
+  hostFw?.catch(() => undefined); // a failure is reported where it is awaited
   const observed = await observe(runner, {
     fs,
     extraNamespaces: opts.extraNamespaces,
@@ -51,11 +59,10 @@ export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveO
   });
   if (opts.firewall) {
     if (reads.firewallFrom) reuseFirewall(observed, reads.firewallFrom);
-    else await observeFirewall(runner, observed, opts.firewall.routers);
+    else await observeFirewall(runner, observed, opts.firewall.routers, hostFw);
   }
   const v6 = observed.resources.get(key.sysctl(HOST_NS, 'net.ipv6.conf.all.forwarding'));
   const raP: Promise<RaFacts | undefined> = opts.ipv6 && !(v6?.kind === 'sysctl' && v6.value === '1') ? readRaFacts(runner, fs) : Promise.resolve(undefined);
-  const listenersP = opts.listeners && !reads.verify ? readListeners(runner) : Promise.resolve(undefined);
   const [hostSysctls, identity, ra, listeners] = await Promise.all([readHostSysctls(fs, managedHostSysctls(observed)), identityP, raP, listenersP]);
   return { observed, hostSysctls, identity, ...(ra ? { ra } : {}), ...(listeners ? { listeners } : {}) };
 }

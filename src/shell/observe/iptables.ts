@@ -30,14 +30,20 @@ export async function readIptables(
   bridges: ReadonlySet<string> = new Set(),
   /** told each family's iptables-save text */
   onText?: (family: IptFamily, text: string) => void,
+  /** the texts, already being read (hostSaves) */
+  started?: Promise<string[]>,
 ): Promise<Resource[]> {
   const out: Resource[] = [];
   const path = ns.name === HOST_NS ? undefined : (ns.path ?? netnsPath(ns.name));
-  for (const family of families) {
-    const r = path ? await runner.run('nsenter', [`--net=${path}`, SAVE[family]]) : await runner.run(SAVE[family], []);
-    out.push(...parseIptablesSave(r.stdout, family, ns.name, bridges));
-    onText?.(family, r.stdout);
-  }
+  // the families are read at once (two processes side by side), taken in order
+  const texts = await (started ??
+    Promise.all(
+      families.map((family) => (path ? runner.run('nsenter', [`--net=${path}`, SAVE[family]]) : runner.run(SAVE[family], [])).then((r) => r.stdout)),
+    ));
+  families.forEach((family, i) => {
+    out.push(...parseIptablesSave(texts[i], family, ns.name, bridges));
+    onText?.(family, texts[i]);
+  });
   return out;
 }
 
@@ -52,33 +58,44 @@ function routerNamespaces(routers: readonly string[], observed: Observed): strin
   return [...names].sort();
 }
 
-/** Add netkeeper's chains and hooks of the host and the router namespaces to `observed`. */
-export async function observeFirewall(runner: Runner, observed: Observed, routers: readonly string[]): Promise<void> {
+const HOST_FAMILIES: IptFamily[] = ['ipv4', 'ipv6'];
+
+/** Start reading the host's iptables (both families) before the kernel read is done: it needs nothing from it. */
+export function hostSaves(runner: Runner): Promise<string[]> {
+  return Promise.all(HOST_FAMILIES.map((f) => runner.run(SAVE[f], []).then((r) => r.stdout)));
+}
+
+/** Add netkeeper's chains and hooks of the host and the router namespaces to `observed`. `host`: hostSaves(), started earlier. */
+export async function observeFirewall(runner: Runner, observed: Observed, routers: readonly string[], host?: Promise<string[]>): Promise<void> {
   // the host is always read in both families: chains of a network that left the files
   // (or of `destroy`) must be found to be removed; router namespaces only in IPv4
   const paths = netnsPaths(observed.resources.values());
-  const spaces = [
-    { name: HOST_NS, families: ['ipv4', 'ipv6'] as const },
-    ...routerNamespaces(routers, observed).map((name) => ({ name, families: ['ipv4'] as const })),
-  ];
+  const spaces = [{ name: HOST_NS, families: HOST_FAMILIES }, ...routerNamespaces(routers, observed).map((name) => ({ name, families: ['ipv4'] as const }))];
   // NK-PORTS-<bridge> of a bridge netkeeper owns is netkeeper's even when NK-PORTS lost its jump to it
   const bridges = new Set<string>();
   for (const r of observed.resources.values()) if (r.kind === 'link' && r.type === 'bridge' && r.ns === HOST_NS && r.owned) bridges.add(r.ifname);
   const foreign: ForeignDnat[] = [];
-  for (const ns of spaces) {
+  const readNs = (ns: (typeof spaces)[number]): Promise<Resource[]> => {
     const nsr = observed.resources.get(`netns:${ns.name}`);
     const present = ns.name === HOST_NS || (nsr?.kind === 'netns' && nsr.broken === undefined); // a broken one cannot be entered
-    if (!present) continue;
+    if (!present) return Promise.resolve([]);
     // where the namespace really is (an adopted one: its /proc/PID/ns/net or path)
     // the host's hand-written DNAT rules: the plan names those netkeeper's chains make redundant
     const onText = ns.name === HOST_NS ? (family: IptFamily, text: string) => foreign.push(...foreignDnat(text, family)) : undefined;
-    for (const r of await readIptables(runner, { name: ns.name, path: netnsPath(ns.name, paths) }, [...ns.families], bridges, onText))
-      observed.resources.set(r.key, r);
-  }
+    return readIptables(runner, { name: ns.name, path: netnsPath(ns.name, paths) }, [...ns.families], bridges, onText, ns.name === HOST_NS ? host : undefined);
+  };
+  // the host beside the router namespaces (those one after the other), taken in the order above
+  const hostRead = readNs(spaces[0]);
+  hostRead.catch(() => undefined); // a failure is reported where it is awaited
+  const routerReads: Resource[][] = [];
+  for (const ns of spaces.slice(1)) routerReads.push(await readNs(ns));
+  const read = [await hostRead, ...routerReads];
+  for (const rs of read) for (const r of rs) observed.resources.set(r.key, r);
   observed.facts.foreignDnat = foreign;
 }
 
 /** Carry the firewall resources of an earlier observation of this pass over to `observed` (nothing changed them). */
 export function reuseFirewall(observed: Observed, earlier: Observed): void {
   for (const r of earlier.resources.values()) if (FIREWALL_KINDS.has(r.kind)) observed.resources.set(r.key, r);
+  if (earlier.facts.foreignDnat) observed.facts.foreignDnat = earlier.facts.foreignDnat;
 }

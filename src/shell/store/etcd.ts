@@ -7,10 +7,10 @@
 // is under that lease: when the process dies or is cut off for longer than the
 // TTL, etcd deletes them and every other host's watcher removes its entries.
 
-import { readFileSync } from 'node:fs';
 import type { Etcd3, Lease, Watcher } from 'etcd3';
 import type { Logger } from '../log.js';
 import { claimKey, hostKey, type FleetClaim, type FleetHost } from '../../plan/fleet.js';
+import { quietIpServerNameWarning, storeErrorText, tlsCredentials } from './tls.js';
 
 export interface StoreSettings {
   endpoints: string[];
@@ -41,7 +41,7 @@ async function within<T>(p: Promise<T>, what: string, ms = CALL_MS): Promise<T> 
     ]);
   } catch (e) {
     if (e instanceof StoreUnreachable) throw e;
-    throw new StoreUnreachable(`${what}: ${(e as Error).message}`);
+    throw new StoreUnreachable(`${what}: ${storeErrorText((e as Error).message)}`);
   } finally {
     clearTimeout(t);
   }
@@ -65,21 +65,15 @@ export class EtcdStore {
     private readonly log: Logger,
   ) {}
 
+  /** Throws StoreTlsError when a TLS file cannot be read (before anything is dialled). */
   static async open(settings: StoreSettings, log: Logger): Promise<EtcdStore> {
+    const credentials = tlsCredentials(settings.tls);
+    if (credentials || settings.endpoints.some((e) => e.startsWith('https://'))) quietIpServerNameWarning();
     const { Etcd3 } = await import('etcd3');
-    const t = settings.tls;
     const client = new Etcd3({
-      hosts: hosts(settings.endpoints, !!t),
+      hosts: hosts(settings.endpoints, !!credentials),
       dialTimeout: CALL_MS,
-      ...(t?.ca
-        ? {
-            credentials: {
-              rootCertificate: readFileSync(t.ca),
-              ...(t.key ? { privateKey: readFileSync(t.key) } : {}),
-              ...(t.cert ? { certChain: readFileSync(t.cert) } : {}),
-            },
-          }
-        : {}),
+      ...(credentials ? { credentials } : {}),
     });
     return new EtcdStore(client, settings, log);
   }
@@ -94,11 +88,10 @@ export class EtcdStore {
     this.lease?.release();
     const lease = this.client.lease(this.settings.ttl);
     lease.on('lost', (err) => {
-      this.log.warn({ err: err.message }, 'store: lease lost; registering again on the next pass');
-      if (this.lease === lease) {
-        this.lease = undefined;
-        this.leaseId = undefined;
-      }
+      if (this.lease !== lease) return; // never granted: the grant's own error says why
+      this.log.warn({ err: storeErrorText(err.message) }, 'store: lease lost; registering again on the next pass');
+      this.lease = undefined;
+      this.leaseId = undefined;
     });
     // the client keeps granting until asked to stop: never leave it running after a timeout
     try {

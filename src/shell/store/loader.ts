@@ -15,6 +15,8 @@ export interface FleetLoader {
   load(dir: string, allowEmpty: boolean): Promise<Loaded>;
   /** the store session, once a store was configured and opened */
   readonly sync: StoreSync | undefined;
+  /** the last load found a store configured (--store, Settings.store): its problems are the store's, not the plain files' */
+  readonly configured: boolean;
   /** the watcher: called on every change under the prefix made by another host */
   onRemoteChange?: () => void;
   close(): Promise<void>;
@@ -25,15 +27,20 @@ export function fleetLoader(opts: { store?: string; host?: string }, log: Logger
   const flag = opts.store !== undefined ? parseStoreFlag(opts.store) : undefined;
   let sync: StoreSync | undefined;
   let endpointsKey = '';
+  let configured = flag !== undefined;
   const loader: FleetLoader = {
     get sync() {
       return sync;
+    },
+    get configured() {
+      return configured;
     },
     async load(dir, allowEmpty) {
       if (flag && !flag.ok) return { ok: false, outcome: { status: 'refused', reason: flag.message } };
       const loaded = await loadConfig(dir, allowEmpty);
       if (!loaded.ok) return loaded;
       const settings = resolveStore(loaded.config.settings.store, flag);
+      configured = settings !== undefined;
       if (!settings) return loaded;
       const key = JSON.stringify(settings);
       if (sync && key !== endpointsKey) {
@@ -41,8 +48,17 @@ export function fleetLoader(opts: { store?: string; host?: string }, log: Logger
         sync = undefined;
       }
       if (!sync) {
-        const [{ EtcdStore }, { StoreSync }] = await Promise.all([import('./etcd.js'), import('./sync.js')]);
-        sync = new StoreSync(await EtcdStore.open(settings, log), self, log);
+        const [{ EtcdStore }, { StoreSync }, { StoreTlsError }] = await Promise.all([import('./etcd.js'), import('./sync.js'), import('./tls.js')]);
+        try {
+          sync = new StoreSync(await EtcdStore.open(settings, log), self, log);
+        } catch (e) {
+          if (!(e instanceof StoreTlsError)) throw e;
+          const pos = loaded.config.settings.pos;
+          return {
+            ok: false,
+            outcome: { status: 'invalid', errors: [{ code: 'store-tls-file', object: 'Settings', message: e.message, ...(pos ? { pos } : {}) }] },
+          };
+        }
         endpointsKey = key;
       }
       const wasDown = sync.status.state === 'unreachable';
@@ -92,7 +108,12 @@ export async function readFleetMembership(config: Config, opts: { store?: string
     import('../../plan/fleet.js'),
     import('../../plan/fleet-routed.js'),
   ]);
-  const store = await EtcdStore.open(settings, log);
+  let store: Awaited<ReturnType<typeof EtcdStore.open>>;
+  try {
+    store = await EtcdStore.open(settings, log);
+  } catch (e) {
+    return { config, note: `store ${settings.endpoints.join(',')}: ${(e as Error).message}; remote members are shown from the kernel only` };
+  }
   try {
     const kvs = await store.read();
     const m = { ...parseMembership(kvs, store.prefix), subnets: parseSubnets(kvs, store.prefix) };
