@@ -103,7 +103,8 @@ async function leftovers(c: Cfg): Promise<string[]> {
     const [n, ...ifs] = line.trim().split(/\s+/);
     if (ifs.join() !== 'eth0,lo') bad.push(`namespace ${n} holds [${ifs}]`);
   }
-  const files = (await sb.sh('ls -A /etc/netns; find /etc/netns -name "*.nk-tmp*"')).stdout.split('\n').filter(Boolean).sort();
+  // one directory per namespace, and .hosts (the shared hosts files their hosts links point to); no temporary file anywhere
+  const files = (await sb.sh('ls -A /etc/netns | grep -vxF .hosts; find /etc/netns -name "*.nk-tmp*"')).stdout.split('\n').filter(Boolean).sort();
   if (files.join() !== want.join())
     bad.push(
       `/etc/netns: [${files.filter((f) => !want.includes(f))}] extra, [${want.filter((f) => !files.includes(f))}] missing; ` +
@@ -202,7 +203,7 @@ describe('crash safety', () => {
         // leave a clean state for the next round, so one failure does not hide the others
         await sb.netkeeper(['destroy', '--yes', '--dir', c.dir], { env: env() });
         await sb.sh(
-          'for n in $(ls /run/netns); do ip netns delete $n; done; for l in $(ip -o link show | awk -F": " \'{print $2}\' | cut -d@ -f1 | grep -v "^lo$"); do ip link del $l; done; rm -rf /etc/netns/*',
+          'for n in $(ls /run/netns); do ip netns delete $n; done; for l in $(ip -o link show | awk -F": " \'{print $2}\' | cut -d@ -f1 | grep -v "^lo$"); do ip link del $l; done; rm -rf /etc/netns/* /etc/netns/.hosts',
         );
         await sb.netkeeper(['reconcile', '--once', '--dir', c.dir], { env: env() });
       }
