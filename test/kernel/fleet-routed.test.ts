@@ -7,10 +7,11 @@
 //
 // Skipped, with the reason printed, when etcd cannot be started.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor, skippableIt, addressOf as helperAddressOf } from '../helpers/fleet.js';
 import { createSandbox, CLI_PATH, type Background, type Machine, type Sandbox } from '../helpers/sandbox.js';
 
 const NODES = { 'node-a': '192.168.61.1', 'node-b': '192.168.61.2', 'node-c': '192.168.61.3' } as const;
@@ -47,16 +48,6 @@ const figures: string[] = [];
 const dirOf = (n: Node) => join(root, n);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs: number, stepMs = 100): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
-
 function startWatcher(n: Node): Promise<Background> {
   return H[n].spawn(process.execPath, [CLI_PATH, 'reconcile', '--dir', dirOf(n), '--host', n, '--interval', '30', '--log-level', 'debug']);
 }
@@ -65,11 +56,7 @@ function addContainer(n: Node, name: string): void {
   writeFileSync(join(dirOf(n), `${name}.yaml`), `kind: Container\nname: ${name}\nnetworks:\n  - network: ov\n`);
 }
 
-async function addressOf(n: Node, name: string): Promise<string | undefined> {
-  const r = await H[n].exec('ip', ['-n', name, '-j', '-4', 'addr', 'show', 'eth0']);
-  if (r.exitCode !== 0) return undefined;
-  return (JSON.parse(r.stdout || '[]')[0]?.addr_info ?? []).map((a: { local: string }) => a.local)[0];
-}
+const addressOf = (n: Node, name: string) => helperAddressOf(H[n], name);
 
 /** What a host holds for the overlay: netkeeper's routes into vx-ov, permanent neighbours and FDB entries on it. */
 async function fabric(n: Node): Promise<{ routes: string[]; neigh: string[]; fdb: string[] }> {
@@ -162,15 +149,7 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const t = (name: string, fn: () => Promise<void>, timeout = 60_000) =>
-  it(
-    name,
-    async (ctx) => {
-      if (skipReason) ctx.skip();
-      await fn();
-    },
-    timeout,
-  );
+const t = skippableIt(() => skipReason, 60_000);
 
 describe('routed overlay through etcd: a per-host subnet, one route + neighbour + FDB entry per remote host', () => {
   const ip: Record<string, string> = {};

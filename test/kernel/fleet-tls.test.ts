@@ -7,11 +7,12 @@
 //
 // Skipped, with the reason printed, when etcd or openssl cannot be run.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor, skippableIt } from '../helpers/fleet.js';
 import { createSandbox, type Background, type Machine, type Sandbox } from '../helpers/sandbox.js';
 
 const NODES = { 'node-a': '192.168.61.1', 'node-b': '192.168.61.2', 'node-c': '192.168.61.3' } as const;
@@ -28,18 +29,7 @@ let etcd: Background | undefined;
 const messages: string[] = [];
 
 const dirOf = (n: Node) => join(root, n);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const f = (name: string) => join(pki, name);
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, stepMs = 200): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
 
 /** A CA, the member's certificate (IP SAN), a client certificate; a rogue CA and its client certificate. */
 function makeCertificates(): void {
@@ -171,15 +161,7 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const t = (name: string, fn: () => Promise<void>, timeout = 90_000) =>
-  it(
-    name,
-    async (ctx) => {
-      if (skipReason) ctx.skip();
-      await fn();
-    },
-    timeout,
-  );
+const t = skippableIt(() => skipReason, 90_000);
 
 describe('the fleet store over TLS with client certificates', () => {
   t('hosts with the right certificates register over TLS and converge; status reads the store over TLS', async () => {

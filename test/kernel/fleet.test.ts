@@ -5,10 +5,11 @@
 //
 // Skipped, with the reason printed, when etcd cannot be started.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor, skippableIt, addressOf as helperAddressOf } from '../helpers/fleet.js';
 import { createSandbox, REPO_ROOT, CLI_PATH, type Background, type Machine, type Sandbox } from '../helpers/sandbox.js';
 
 const NODES = { 'node-a': '192.168.60.1', 'node-b': '192.168.60.2', 'node-c': '192.168.60.3' } as const;
@@ -47,16 +48,6 @@ const figures: string[] = [];
 
 const dirOf = (n: Node) => join(root, n);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs: number, stepMs = 100): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
 
 function startMember(m: Member, state: 'new' | 'existing'): Promise<Background> {
   const ip = ETCD[m];
@@ -113,12 +104,7 @@ function addContainer(n: Node, name: string, ip?: string): void {
   writeFileSync(join(dirOf(n), `${name}.yaml`), container(name, ip));
 }
 
-/** The address a container holds on its host (after its watcher built it). */
-async function addressOf(n: Node, name: string): Promise<string | undefined> {
-  const r = await H[n].exec('ip', ['-n', name, '-j', '-4', 'addr', 'show', 'eth0']);
-  if (r.exitCode !== 0) return undefined;
-  return (JSON.parse(r.stdout || '[]')[0]?.addr_info ?? []).map((a: { local: string }) => a.local)[0];
-}
+const addressOf = (n: Node, name: string) => helperAddressOf(H[n], name);
 
 /** VXLAN FDB destinations on a host (the underlay addresses it sends to). */
 async function fdbDsts(n: Node): Promise<string[]> {
@@ -171,15 +157,7 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const t = (name: string, fn: () => Promise<void>, timeout = 60_000) =>
-  it(
-    name,
-    async (ctx) => {
-      if (skipReason) ctx.skip();
-      await fn();
-    },
-    timeout,
-  );
+const t = skippableIt(() => skipReason, 60_000);
 
 describe('overlay membership through etcd', () => {
   const ip: Record<string, string> = {};
