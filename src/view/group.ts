@@ -3,7 +3,8 @@
 // attributes before and after. Pure.
 
 import type { Change, ChangeAction, Plan } from '../model/plan.js';
-import type { Resource } from '../model/resources.js';
+import { HOST_NS, type Resource } from '../model/resources.js';
+import { isSharedHostsPath } from '../model/shared-hosts-path.js';
 import type { Topology } from '../model/topology.js';
 import { attributes, naturalCompare, type Attrs } from './attributes.js';
 import { ownerId, ownerIndex, ownersOf, SETTINGS, type Owner, type OwnerIndex, type OwnerKind } from './owners.js';
@@ -36,10 +37,20 @@ export interface PlanSides {
 
 const KIND_ORDER: OwnerKind[] = ['network', 'container', 'link', 'host', 'settings'];
 
-/** Rules of a chain that are in `x` and not in `y`. */
+/** Shared hosts files (/etc/netns/.hosts/<set>): their changes are about the containers whose entries change. */
+const isSharedHosts = (r: Resource | undefined): r is Extract<Resource, { kind: 'file' }> =>
+  r?.kind === 'file' && r.ns === HOST_NS && isSharedHostsPath(r.path);
+
+/** Items of `r` that are compared one by one: a chain's rules, a shared hosts file's lines. */
+function items(r: Resource | undefined): string[] {
+  if (r?.kind === 'chain') return r.rules;
+  return isSharedHosts(r) ? r.content.split('\n').filter((l) => l.trim()) : [];
+}
+
+/** Rules of a chain (lines of a shared hosts file) that are in `x` and not in `y`. */
 function onlyIn(x: Resource | undefined, y: Resource | undefined): string[] {
-  const ys = new Set(y?.kind === 'chain' ? y.rules : []);
-  return x?.kind === 'chain' ? x.rules.filter((r) => !ys.has(r)) : [];
+  const ys = new Set(items(y));
+  return items(x).filter((r) => !ys.has(r));
 }
 
 export interface OwnerIndexes {
@@ -58,6 +69,11 @@ export function changeOwners(c: Change, idx: OwnerIndexes): Owner[] {
     const removed = onlyIn(c.before, c.after);
     // an update that only adds rules is about the containers it adds them for
     if (c.action === 'delete' || c.before.kind !== 'chain' || removed.length) add(ownersOf(c.before, idx.before, removed));
+  }
+  // a shared hosts file whose changed lines name no container (edited by hand): each container it serves
+  if (!out.size && (isSharedHosts(c.after) || isSharedHosts(c.before))) {
+    if (c.after) add(ownersOf(c.after, idx.after));
+    if (c.before) add(ownersOf(c.before, idx.before));
   }
   return out.size ? [...out.values()] : [SETTINGS];
 }

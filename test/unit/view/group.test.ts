@@ -87,3 +87,52 @@ describe('the plan view is linear in the containers', () => {
     expect(groupPlan(s.plan, { ...s.sides })).not.toBe(first);
   });
 });
+
+describe('a shared hosts file is about the containers whose entries change (issue 16)', () => {
+  const C = (name: string, ip: string, extra = '') => `---\nkind: Container\nname: ${name}\nnetworks: [{network: app, ip: ${ip}}]\n${extra}\n`;
+  const peers = C('web', '172.20.0.3') + C('db', '172.20.0.4') + C('cache', '172.20.0.5');
+
+  it('adding one container: one created, no peer updated (their hosts files link to the shared one)', () => {
+    const p = formatGroupedPlan(...args(scenario(NET + peers, NET + peers + C('api', '172.20.0.6', 'ports: ["8080:80"]'))));
+    expect(p).toMatch(/^ {2}\+ Container api\n/);
+    expect(p).not.toMatch(/Container (web|db|cache)/);
+    expect(p).toMatch(/Plan: 1 to create, \d to update/);
+    // the host settings it may touch, and nothing else
+    expect(p.match(/^ {2}~ /gm) ?? []).toEqual(p.includes('Host settings') ? ['  ~ '] : []);
+  });
+
+  it('removing one: one deleted; moving an address: only that container updated, with its entry', () => {
+    expect(formatGroupedPlan(...args(scenario(NET + peers, NET + C('web', '172.20.0.3') + C('db', '172.20.0.4'))))).toBe(
+      '  - Container cache\n\nPlan: 0 to create, 0 to update, 0 to replace, 1 to delete.\n',
+    );
+    const moved = formatGroupedPlan(...args(scenario(NET + peers, NET + C('web', '172.20.0.3') + C('db', '172.20.0.9') + C('cache', '172.20.0.5'))));
+    expect(moved).toContain('  ~ Container db\n      ip: 172.20.0.4 → 172.20.0.9\n');
+    expect(moved).toContain('        + 172.20.0.9\tdb'.replace('\t', ' '));
+    expect(moved).not.toMatch(/Container (web|cache)/);
+    expect(moved).toContain('Plan: 0 to create, 1 to update, 0 to replace, 0 to delete.');
+  });
+
+  it('a container with a hosts file of its own (extraHosts) is still updated: its own file gains the entry', () => {
+    const own = C('web', '172.20.0.3', 'extraHosts: ["gw:172.20.0.1"]') + C('db', '172.20.0.4');
+    const p = formatGroupedPlan(...args(scenario(NET + own, NET + own + C('api', '172.20.0.6'))));
+    expect(p).toContain('  + Container api\n');
+    expect(p).toContain('  ~ Container web\n      hosts:\n        + 172.20.0.6 api\n');
+    expect(p).not.toContain('Container db');
+  });
+
+  it('a shared file edited by hand (a line no container has): each container it serves, as before', () => {
+    const s = scenario(NET + peers, NET + peers);
+    const shared = s.sides.observed.find((r) => r.kind === 'file' && r.path.endsWith('/.hosts/app'));
+    if (shared?.kind !== 'file') throw new Error('no shared hosts file');
+    const edited = { ...shared, content: `${shared.content}10.9.9.9\tintruder\n` };
+    const change = { action: 'update' as const, key: shared.key, before: edited, after: shared, reason: 'content differs' };
+    const objects = groupPlan({ changes: [change] }, { ...s.sides, observed: s.sides.observed.map((r) => (r === shared ? edited : r)) });
+    expect(objects.map((o) => `${o.action} ${o.owner.kind} ${o.owner.name}`).sort()).toEqual([
+      'update container cache',
+      'update container db',
+      'update container web',
+    ]);
+  });
+});
+
+const args = (s: ReturnType<typeof scenario>) => [s.plan, s.sides] as const;
