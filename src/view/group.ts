@@ -7,7 +7,7 @@ import { HOST_NS, type Resource } from '../model/resources.js';
 import { isSharedHostsPath } from '../model/shared-hosts-path.js';
 import type { Topology } from '../model/topology.js';
 import { attributes, naturalCompare, type Attrs } from './attributes.js';
-import { ownerId, ownerIndex, ownersOf, SETTINGS, type Owner, type OwnerIndex, type OwnerKind } from './owners.js';
+import { nsOwner, ownerId, ownerIndex, ownersOf, SETTINGS, type Owner, type OwnerIndex, type OwnerKind } from './owners.js';
 
 export interface AttrChange {
   /** attribute name, qualified as `ip (frontend)` when the object has several */
@@ -78,10 +78,28 @@ export function changeOwners(c: Change, idx: OwnerIndexes): Owner[] {
   return out.size ? [...out.values()] : [SETTINGS];
 }
 
-function byOwner(rs: Iterable<Resource>, idx: OwnerIndex): Map<string, Resource[]> {
+/**
+ * Which namespaces' resources may belong to a group: a resource inside a namespace
+ * is its container's (nsOwner) or a Link's, so without a Link among the groups
+ * only the namespaces of grouped containers are read (a small plan on a big host
+ * need not find the owner of every resource). undefined: every namespace.
+ */
+function nsFilter(groups: ReadonlySet<string>, idx: OwnerIndex): ((ns: string) => boolean) | undefined {
+  if ([...groups].some((id) => id.startsWith('link:'))) return undefined;
+  const memo = new Map<string, boolean>();
+  return (ns) => {
+    let keep = memo.get(ns);
+    if (keep === undefined) memo.set(ns, (keep = groups.has(ownerId({ kind: 'container', name: nsOwner(idx, ns) }))));
+    return keep;
+  };
+}
+
+function byOwner(rs: Iterable<Resource>, idx: OwnerIndex, groups: ReadonlySet<string>): Map<string, Resource[]> {
   const m = new Map<string, Resource[]>();
+  const keepNs = nsFilter(groups, idx);
   for (const r of rs) {
     if (!r.owned) continue;
+    if (keepNs && r.ns !== HOST_NS && r.kind !== 'netns' && !keepNs(r.ns)) continue;
     for (const o of ownersOf(r, idx)) {
       const id = ownerId(o);
       if (!m.has(id)) m.set(id, []);
@@ -171,8 +189,9 @@ function groupAnew(plan: Pick<Plan, 'changes'>, sides: PlanSides): ObjectChange[
       groups.get(id)!.changes.push(c);
     }
   }
-  const before = byOwner(mine, idx.before);
-  const after = byOwner(desired, idx.after);
+  const ids = new Set(groups.keys());
+  const before = byOwner(mine, idx.before, ids);
+  const after = byOwner(desired, idx.after, ids);
   const out: ObjectChange[] = [];
   for (const [id, g] of groups) {
     let had = before.get(id) ?? [];

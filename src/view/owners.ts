@@ -121,7 +121,7 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
 }
 
 /** The container whose namespace `ns` is (its own name when nothing declares it: namespaces are named after containers). */
-function nsOwner(idx: OwnerIndex, ns: string): string {
+export function nsOwner(idx: OwnerIndex, ns: string): string {
   return idx.nsContainer.get(ns) ?? idx.netnsContainer.get(ns) ?? ns;
 }
 
