@@ -19,3 +19,9 @@ export function isSharedHostsLink(link: string): boolean {
 export function sharedHostsTarget(path: string, link: string): string {
   return `${path.slice(0, path.lastIndexOf('/'))}/${link}`.replace(/\/[^/]+\/\.\.\//, '/');
 }
+
+/** A shared hosts file's own path: /etc/netns/.hosts/<set>. */
+export function isSharedHostsPath(path: string): boolean {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  return dir.slice(dir.lastIndexOf('/') + 1) === SHARED_HOSTS_DIRNAME;
+}

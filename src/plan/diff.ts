@@ -128,15 +128,18 @@ export function diff(desired: Desired, observed: Observed, opts: DiffOptions): P
 
   // 2. everything else, and in-place updates of existing links
   const conflicted = new Set(conflicts.map((c) => c.object));
+  // the namespaces that hold something made anew: only their objects need the look-ups below
+  const freshNs = new Set([...fresh].map((k) => (k.startsWith('netns:') ? k.slice('netns:'.length) : k.slice('link:'.length, k.lastIndexOf('/')))));
   for (const d of D.values()) {
-    if (changes.has(d.key) || conflicted.has(describe(d)) || adoptRefused.has(d.key)) continue;
+    if (changes.has(d.key) || (conflicted.size && conflicted.has(describe(d))) || adoptRefused.has(d.key)) continue;
     const o = O.get(d.key);
-    const onFresh = (d.kind === 'addr' || d.kind === 'neigh' || d.kind === 'fdb') && fresh.has(linkKey(d.ns, 'ifname' in d ? d.ifname : d.dev));
-    const routeOnFresh = d.kind === 'route' && d.dev !== undefined && fresh.has(linkKey(d.ns, d.dev));
-    const inFreshNs = d.ns !== HOST_NS && fresh.has(`netns:${d.ns}`) && d.kind !== 'file' && d.kind !== 'netns';
-    if (!o && d.kind === 'sysctl' && fresh.has(`netns:${d.ns}`) && NEW_NETNS_SYSCTLS[d.name] === d.value) continue;
+    const near = freshNs.has(d.ns);
+    const onFresh = near && (d.kind === 'addr' || d.kind === 'neigh' || d.kind === 'fdb') && fresh.has(linkKey(d.ns, 'ifname' in d ? d.ifname : d.dev));
+    const routeOnFresh = near && d.kind === 'route' && d.dev !== undefined && fresh.has(linkKey(d.ns, d.dev));
+    const inFreshNs = near && d.ns !== HOST_NS && fresh.has(`netns:${d.ns}`) && d.kind !== 'file' && d.kind !== 'netns';
+    if (near && !o && d.kind === 'sysctl' && fresh.has(`netns:${d.ns}`) && NEW_NETNS_SYSCTLS[d.name] === d.value) continue;
     // a sysctl of an interface made anew: set again, unless the new interface has it already
-    const ifs = d.kind === 'sysctl' ? ifSysctl(d.name) : null;
+    const ifs = near && d.kind === 'sysctl' ? ifSysctl(d.name) : null;
     const sysctlOnFresh = !!ifs && fresh.has(linkKey(d.ns, ifs[1]));
     if (sysctlOnFresh && d.kind === 'sysctl' && NEW_LINK_SYSCTLS[ifs[2]] === d.value) continue;
     if (!o || onFresh || routeOnFresh || sysctlOnFresh || (inFreshNs && d.kind !== 'link')) {

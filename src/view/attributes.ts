@@ -4,7 +4,7 @@
 
 import { HOST_NS, MARK, type LinkRes, type Resource } from '../model/resources.js';
 import { formatNetwork, parseCidr } from '../model/ip.js';
-import { dnatHostIP, parseDnat } from '../observe/dnat.js';
+import { dnatHostIP, parseDnat, type DnatRule } from '../observe/dnat.js';
 import { aliasMark, type Owner, type OwnerIndex } from './owners.js';
 import { normalizeIP } from '../model/ip.js';
 
@@ -26,13 +26,60 @@ function set(a: Attrs, k: string, v: string | undefined) {
 }
 
 /** A published port as a user writes it: [hostIP:]hostPort:containerPort[/udp]. */
-function portText(rule: string, family: 'ipv4' | 'ipv6'): string | undefined {
-  const d = parseDnat(rule);
-  if (!d) return undefined;
+function portText(d: DnatRule, family: 'ipv4' | 'ipv6'): string {
   const range = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
   const ip = dnatHostIP(d, family);
   const host = ip === '0.0.0.0' || ip === '::' ? '' : `${ip.includes(':') ? `[${ip}]` : ip}:`;
   return `${host}${range(d.hostPort, d.hostPortEnd)}:${range(d.containerPort, d.containerPortEnd)}${d.protocol === 'udp' ? '/udp' : ''}`;
+}
+
+type ChainRes = Extract<Resource, { kind: 'chain' }>;
+
+/**
+ * A published-port chain's ports by the container they lead to, parsed once per
+ * chain and index: the chain is among the resources of every container it
+ * publishes, so reading it again for each would cost containers × rules.
+ */
+const portsMemo = new WeakMap<OwnerIndex, WeakMap<ChainRes, Map<string, string[]>>>();
+function portsByContainer(r: ChainRes, idx: OwnerIndex): Map<string, string[]> {
+  let perIdx = portsMemo.get(idx);
+  if (!perIdx) portsMemo.set(idx, (perIdx = new WeakMap()));
+  let m = perIdx.get(r);
+  if (m) return m;
+  m = new Map();
+  for (const rule of r.rules) {
+    const d = parseDnat(rule);
+    if (!d) continue;
+    const owner = idx.ipContainer.get(normalizeIP(d.containerIP) ?? d.containerIP);
+    if (owner === undefined) continue;
+    const list = m.get(owner) ?? m.set(owner, []).get(owner)!;
+    list.push(portText(d, r.family));
+  }
+  perIdx.set(r, m);
+  return m;
+}
+
+/** A namespace's file as the view shows it: its lines, and for a hosts file the entries besides localhost. */
+interface FileView {
+  lines: string[];
+  hosts: string;
+}
+
+/** Once per distinct text and index (one plan view): a shared hosts file's text is the hosts file of each of its members. */
+const fileViewMemo = new WeakMap<OwnerIndex, Map<string, FileView>>();
+function fileView(content: string, idx: OwnerIndex): FileView {
+  let memo = fileViewMemo.get(idx);
+  if (!memo) fileViewMemo.set(idx, (memo = new Map()));
+  let v = memo.get(content);
+  if (v) return v;
+  const lines = content
+    .split('\n')
+    .filter((l) => l.trim() && l !== MARK.fileHeader)
+    .map((l) => l.replace(/\s+/g, ' '));
+  v = { lines, hosts: lines.filter((l) => !/^(127\.0\.0\.1|::1)\s/.test(l)).join('\n') };
+  // small files (hostname, resolv.conf) are cheap to read again and mostly differ
+  if (content.length > 1024) memo.set(content, v);
+  return v;
 }
 
 function containerAttrs(name: string, rs: Resource[], idx: OwnerIndex): Attrs {
@@ -57,15 +104,14 @@ function containerAttrs(name: string, rs: Resource[], idx: OwnerIndex): Attrs {
     set(a, `mac${q}`, l.mac?.toLowerCase());
     set(a, `mtu${q}`, l.mtu === undefined ? undefined : String(l.mtu));
   }
-  const mine = (ip: string) => idx.ipContainer.get(normalizeIP(ip) ?? ip) === name;
   const ports: string[] = [];
   const masq: string[] = [];
   for (const r of rs) {
     if (r.kind !== 'chain') continue;
+    if (r.chain.startsWith('NK-PORTS-')) ports.push(...(portsByContainer(r, idx).get(name) ?? []));
+    if (r.ns === HOST_NS) continue;
     for (const rule of r.rules) {
-      const d = r.chain.startsWith('NK-PORTS-') ? parseDnat(rule) : undefined;
-      if (d && mine(d.containerIP)) ports.push(portText(rule, r.family)!);
-      const m = r.ns !== HOST_NS ? /^-o (\S+) -j MASQUERADE$/.exec(rule) : null;
+      const m = /^-o (\S+) -j MASQUERADE$/.exec(rule);
       if (m) masq.push(m[1]);
     }
   }
@@ -76,14 +122,12 @@ function containerAttrs(name: string, rs: Resource[], idx: OwnerIndex): Attrs {
     if (r.kind === 'sysctl' && r.name === 'net.ipv4.ip_forward' && r.ns !== HOST_NS) set(a, 'forwarding', r.value === '1' ? 'true' : 'false');
     // (a shared hosts file is said by the hosts file that links to it)
     if (r.kind === 'file' && r.ns !== HOST_NS) {
-      const lines = r.content
-        .split('\n')
-        .filter((l) => l.trim() && l !== MARK.fileHeader)
-        .map((l) => l.replace(/\s+/g, ' '));
+      const v = fileView(r.content, idx);
+      const lines = v.lines;
       const base = r.path.slice(r.path.lastIndexOf('/') + 1);
       if (base === 'hostname') set(a, 'hostname', lines.join(' '));
       else if (base === 'resolv.conf') set(a, 'dns', lines.join('\n'));
-      else if (base === 'hosts') set(a, 'hosts', lines.filter((l) => !/^(127\.0\.0\.1|::1)\s/.test(l)).join('\n'));
+      else if (base === 'hosts') set(a, 'hosts', v.hosts);
       else set(a, base, lines.join('\n'));
     }
   }

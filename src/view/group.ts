@@ -3,10 +3,11 @@
 // attributes before and after. Pure.
 
 import type { Change, ChangeAction, Plan } from '../model/plan.js';
-import type { Resource } from '../model/resources.js';
+import { HOST_NS, type Resource } from '../model/resources.js';
+import { isSharedHostsPath } from '../model/shared-hosts-path.js';
 import type { Topology } from '../model/topology.js';
 import { attributes, naturalCompare, type Attrs } from './attributes.js';
-import { ownerId, ownerIndex, ownersOf, SETTINGS, type Owner, type OwnerIndex, type OwnerKind } from './owners.js';
+import { nsOwner, ownerId, ownerIndex, ownersOf, SETTINGS, type Owner, type OwnerIndex, type OwnerKind } from './owners.js';
 
 export interface AttrChange {
   /** attribute name, qualified as `ip (frontend)` when the object has several */
@@ -36,10 +37,20 @@ export interface PlanSides {
 
 const KIND_ORDER: OwnerKind[] = ['network', 'container', 'link', 'host', 'settings'];
 
-/** Rules of a chain that are in `x` and not in `y`. */
+/** Shared hosts files (/etc/netns/.hosts/<set>): their changes are about the containers whose entries change. */
+const isSharedHosts = (r: Resource | undefined): r is Extract<Resource, { kind: 'file' }> =>
+  r?.kind === 'file' && r.ns === HOST_NS && isSharedHostsPath(r.path);
+
+/** Items of `r` that are compared one by one: a chain's rules, a shared hosts file's lines. */
+function items(r: Resource | undefined): string[] {
+  if (r?.kind === 'chain') return r.rules;
+  return isSharedHosts(r) ? r.content.split('\n').filter((l) => l.trim()) : [];
+}
+
+/** Rules of a chain (lines of a shared hosts file) that are in `x` and not in `y`. */
 function onlyIn(x: Resource | undefined, y: Resource | undefined): string[] {
-  const ys = new Set(y?.kind === 'chain' ? y.rules : []);
-  return x?.kind === 'chain' ? x.rules.filter((r) => !ys.has(r)) : [];
+  const ys = new Set(items(y));
+  return items(x).filter((r) => !ys.has(r));
 }
 
 export interface OwnerIndexes {
@@ -59,13 +70,36 @@ export function changeOwners(c: Change, idx: OwnerIndexes): Owner[] {
     // an update that only adds rules is about the containers it adds them for
     if (c.action === 'delete' || c.before.kind !== 'chain' || removed.length) add(ownersOf(c.before, idx.before, removed));
   }
+  // a shared hosts file whose changed lines name no container (edited by hand): each container it serves
+  if (!out.size && (isSharedHosts(c.after) || isSharedHosts(c.before))) {
+    if (c.after) add(ownersOf(c.after, idx.after));
+    if (c.before) add(ownersOf(c.before, idx.before));
+  }
   return out.size ? [...out.values()] : [SETTINGS];
 }
 
-function byOwner(rs: Iterable<Resource>, idx: OwnerIndex): Map<string, Resource[]> {
+/**
+ * Which namespaces' resources may belong to a group: a resource inside a namespace
+ * is its container's (nsOwner) or a Link's, so without a Link among the groups
+ * only the namespaces of grouped containers are read (a small plan on a big host
+ * need not find the owner of every resource). undefined: every namespace.
+ */
+function nsFilter(groups: ReadonlySet<string>, idx: OwnerIndex): ((ns: string) => boolean) | undefined {
+  if ([...groups].some((id) => id.startsWith('link:'))) return undefined;
+  const memo = new Map<string, boolean>();
+  return (ns) => {
+    let keep = memo.get(ns);
+    if (keep === undefined) memo.set(ns, (keep = groups.has(ownerId({ kind: 'container', name: nsOwner(idx, ns) }))));
+    return keep;
+  };
+}
+
+function byOwner(rs: Iterable<Resource>, idx: OwnerIndex, groups: ReadonlySet<string>): Map<string, Resource[]> {
   const m = new Map<string, Resource[]>();
+  const keepNs = nsFilter(groups, idx);
   for (const r of rs) {
     if (!r.owned) continue;
+    if (keepNs && r.ns !== HOST_NS && r.kind !== 'netns' && !keepNs(r.ns)) continue;
     for (const o of ownersOf(r, idx)) {
       const id = ownerId(o);
       if (!m.has(id)) m.set(id, []);
@@ -123,8 +157,23 @@ function forcesText(c: Change): string {
   return r;
 }
 
-/** Group a plan's changes by the declared object that causes them. */
+/**
+ * The last grouping of each list of changes with the sides it was made from:
+ * reconcile shows the plan, applies it and counts what it applied over the same
+ * changes and sides, and at 1000 containers a grouping costs a few hundred ms.
+ */
+const grouped = new WeakMap<readonly Change[], { sides: PlanSides; objects: ObjectChange[] }>();
+
+/** Group a plan's changes by the declared object that causes them (the result is shared: do not change it). */
 export function groupPlan(plan: Pick<Plan, 'changes'>, sides: PlanSides): ObjectChange[] {
+  const hit = grouped.get(plan.changes);
+  if (hit && hit.sides === sides) return hit.objects;
+  const objects = groupAnew(plan, sides);
+  grouped.set(plan.changes, { sides, objects });
+  return objects;
+}
+
+function groupAnew(plan: Pick<Plan, 'changes'>, sides: PlanSides): ObjectChange[] {
   const observed = [...sides.observed];
   const desired = [...sides.desired];
   // adopted objects: what is live (unmarked) is their before side
@@ -140,8 +189,9 @@ export function groupPlan(plan: Pick<Plan, 'changes'>, sides: PlanSides): Object
       groups.get(id)!.changes.push(c);
     }
   }
-  const before = byOwner(mine, idx.before);
-  const after = byOwner(desired, idx.after);
+  const ids = new Set(groups.keys());
+  const before = byOwner(mine, idx.before, ids);
+  const after = byOwner(desired, idx.after, ids);
   const out: ObjectChange[] = [];
   for (const [id, g] of groups) {
     let had = before.get(id) ?? [];

@@ -11,7 +11,7 @@ import { HOST_NS, type Resource } from '../model/resources.js';
 import type { Topology } from '../model/topology.js';
 import { normalizeIP } from '../model/ip.js';
 import { parseDnat } from '../observe/dnat.js';
-import { sharedHostsTarget } from '../model/shared-hosts-path.js';
+import { isSharedHostsPath, sharedHostsTarget } from '../model/shared-hosts-path.js';
 
 export { SETTINGS, ownerId, ownerLabel, type Owner, type OwnerKind } from '../model/owner.js';
 
@@ -30,6 +30,8 @@ export interface OwnerIndex {
   macContainer: Map<string, string>;
   /** container → the host it runs on */
   containerHost: Map<string, string>;
+  /** containers declared on another host (an overlay's peers) */
+  remote: Set<string>;
   /** underlay address → host */
   addrHost: Map<string, string>;
   /** overlay: MAC of a remote container → the host its unicast entry points at */
@@ -59,6 +61,7 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
     ipContainer: new Map(),
     macContainer: new Map(),
     containerHost: new Map(),
+    remote: new Set(),
     addrHost: new Map(),
     macHost: new Map(),
     sharedHostsUsers: new Map(),
@@ -72,6 +75,7 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
       if (c.netns) put(idx.netnsContainer, c.netns, c.name);
       if (c.netns && c.netnsOrigin !== 'shared') put(idx.nsContainer, c.netns, c.name);
       idx.containerHost.set(c.name, c.host);
+      if (!c.local) idx.remote.add(c.name);
       // before: the addresses the kernel has say whose they are (an address may move to another container)
       if (side === 'before' && c.local) continue;
       for (const a of c.attachments) {
@@ -117,7 +121,7 @@ export function ownerIndex(topo: Topology | undefined, resources: Iterable<Resou
 }
 
 /** The container whose namespace `ns` is (its own name when nothing declares it: namespaces are named after containers). */
-function nsOwner(idx: OwnerIndex, ns: string): string {
+export function nsOwner(idx: OwnerIndex, ns: string): string {
   return idx.nsContainer.get(ns) ?? idx.netnsContainer.get(ns) ?? ns;
 }
 
@@ -144,6 +148,20 @@ function dnatOwners(idx: OwnerIndex, rules: string[]): Owner[] {
   return [...names].map(container);
 }
 
+/** The containers whose addresses lines of a hosts file (`address<TAB>names`) are for (a peer host's: that host). */
+function entryOwners(idx: OwnerIndex, lines: string[]): Owner[] {
+  const out = new Map<string, Owner>();
+  for (const line of lines) {
+    const ip = line.trim().split(/\s/)[0];
+    const name = ip ? idx.ipContainer.get(normalizeIP(ip) ?? ip) : undefined;
+    if (!name) continue;
+    const host = idx.remote.has(name) ? idx.containerHost.get(name) : undefined;
+    const o: Owner = host ? { kind: 'host', name: host } : container(name);
+    out.set(`${o.kind}:${o.name}`, o);
+  }
+  return [...out.values()];
+}
+
 /** A container's host side (veth end in the host namespace): `nk:veth:NS/IF`. */
 function hostVethOwner(idx: OwnerIndex, alias: string | undefined, peerNs: string | undefined): Owner | undefined {
   const m = aliasMark(alias);
@@ -154,7 +172,8 @@ function hostVethOwner(idx: OwnerIndex, alias: string | undefined, peerNs: strin
 /**
  * The declared objects behind one resource. Usually one; a published-port chain
  * names every container whose rules `changed` (the rules added or removed; none
- * when given and empty).
+ * when given and empty), a shared hosts file every container whose entries
+ * `changed` (its lines added or removed).
  */
 export function ownersOf(r: Resource, idx: OwnerIndex, changed?: string[]): Owner[] {
   const inNs = (): Owner => container(nsOwner(idx, r.ns));
@@ -183,8 +202,11 @@ export function ownersOf(r: Resource, idx: OwnerIndex, changed?: string[]): Owne
     case 'route':
       return [linkOf(r.ns, r.dev) ?? (r.ns !== HOST_NS ? inNs() : (hostIf(r.dev) ?? SETTINGS))];
     case 'file': {
-      // a shared hosts file is the hosts file of each container linked to it
+      // a shared hosts file is the hosts file of each container linked to it; what
+      // changes in it is about the containers whose entries `changed` (its lines added
+      // or removed): adding one container is not an update of every peer
       const users = r.ns === HOST_NS ? idx.sharedHostsUsers.get(r.path) : undefined;
+      if (changed && r.ns === HOST_NS && isSharedHostsPath(r.path)) return entryOwners(idx, changed);
       if (users?.size) return [...users].map(container);
       return [r.ns !== HOST_NS ? inNs() : SETTINGS];
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Address4 } from 'ip-address';
 import {
   canonicalIP,
   cidrContains,
@@ -196,5 +197,43 @@ describe('CIDRs', () => {
     expect(nthSubnet(pool, 24, 65536n)).toBeUndefined();
     expect(nthSubnet(pool, 7, 0n)).toBeUndefined();
     expect(formatNetwork(nthSubnet(parseCidr('fd00::/48')!, 64, 3n)!)).toBe('fd00:0:0:3::/64');
+  });
+});
+
+describe('the IPv4 fast path (issue 16: a plan at 1000 containers normalises tens of thousands of addresses)', () => {
+  it('reads and writes dotted quads exactly as the library does', () => {
+    let x = 0x9e3779b9;
+    const texts = ['0.0.0.0', '255.255.255.255', '1.2.3.4', '10.0.0.1', '192.168.0.255', '100.64.0.1'];
+    for (let i = 0; i < 2000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      texts.push([x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.'));
+    }
+    for (const t of texts) {
+      const lib = new Address4(t);
+      const value = lib.toArray().reduce((v, o) => (v << 8n) | BigInt(o), 0n);
+      expect(parseIP(t), t).toEqual({ family: 4, value });
+      expect(normalizeIP(t), t).toBe(lib.correctForm());
+      expect(formatIP(4, value), t).toBe(lib.correctForm());
+      for (const p of [0, 8, 24, 31, 32]) {
+        const c = parseCidr(`${t}/${p}`)!;
+        expect(c.prefix).toBe(new Address4(`${t}/${p}`).subnetMask);
+        expect(formatAddrPrefix(c)).toBe(`${t}/${p}`);
+      }
+    }
+  });
+
+  it('still refuses what the strict parser refuses', () => {
+    for (const bad of ['256.0.0.1', '1.2.3.4/33', '1.2.3.4/024', '01.2.3.4', '1.2.3.4/', '1.2.3.4/a', '1.2.3.4%eth0', '-1.2.3.4']) {
+      expect(parseCidrOrHost(bad), bad).toBeUndefined();
+      expect(normalizeIP(bad), bad).toBeUndefined();
+    }
+    // mixed notation stays IPv6 (the fast path is for dotted quads only)
+    expect(normalizeIP('::ffff:10.0.0.1')).toBe('::ffff:10.0.0.1');
+    expect(normalizeIP('::FFFF:0A00:0001')).toBe('::ffff:10.0.0.1');
+    // the memo answers the same twice
+    expect(normalizeIP('FD00::0001')).toBe('fd00::1');
+    expect(normalizeIP('FD00::0001')).toBe('fd00::1');
+    expect(normalizeIP('fd00::zz')).toBeUndefined();
+    expect(normalizeIP('fd00::zz')).toBeUndefined();
   });
 });
