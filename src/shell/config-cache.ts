@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseConfig, type SourceFile } from '../config/index.js';
 import { jsonSafe, type CachedChunk, type ChunkStats, type ChunkStore } from '../config/doc-cache.js';
@@ -31,9 +32,9 @@ export interface CacheStats extends ChunkStats {
 let identityMemo: string | undefined;
 
 /**
- * This build's loader: the format, and a hash of the code that turns text into a
- * Config (src/config and src/model as built), so that a cache another build wrote is
- * never believed, whatever its version says.
+ * This build's loader: the format, a hash of the code that turns text into a Config
+ * (src/config and src/model as built) and the versions of the YAML parser and ajv's
+ * runtime, so that a cache another build wrote is never believed, whatever its version says.
  */
 export function loaderIdentity(): string {
   if (identityMemo) return identityMemo;
@@ -50,6 +51,14 @@ export function loaderIdentity(): string {
     for (const n of names) {
       const text = readFileSync(join(dir, n));
       h.update(`${sub}/${n} ${text.length}\0`).update(text);
+    }
+  }
+  const require = createRequire(import.meta.url);
+  for (const pkg of ['yaml', 'ajv']) {
+    try {
+      h.update(`${pkg} `).update(readFileSync(require.resolve(`${pkg}/package.json`)));
+    } catch {
+      h.update(`${pkg} ?`);
     }
   }
   identityMemo = h.digest('hex');
