@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 
 const N = Number(process.argv[2] ?? 1000);
 const R = Number(process.argv[3] ?? 5);
-const DIST = resolve('dist');
+const DIST = resolve(import.meta.dirname, '../dist');
 
 if (process.argv[2] === 'child') {
   const [, , , mode, file, run] = process.argv;

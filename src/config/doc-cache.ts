@@ -97,11 +97,21 @@ export function jsonSafe(v: unknown): boolean {
       return Number.isFinite(v) && !Object.is(v, -0);
     case 'object': {
       if (v === null) return true;
-      if (Array.isArray(v)) return v.every((x, i) => i in v && jsonSafe(x));
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!(i in v) || !jsonSafe(v[i])) return false;
+        return true;
+      }
       const proto = Object.getPrototypeOf(v) as unknown;
       if (proto !== Object.prototype && proto !== null) return false;
       const o = v as Record<string, unknown>;
-      return Object.getOwnPropertyNames(o).every((k) => Object.prototype.propertyIsEnumerable.call(o, k) && jsonSafe(o[k])) && Object.getOwnPropertySymbols(o).length === 0;
+      const names = Object.getOwnPropertyNames(o);
+      let n = 0;
+      for (const k in o) {
+        if (!jsonSafe(o[k])) return false;
+        n++;
+      }
+      // a non-enumerable or symbol key would not survive JSON
+      return n === names.length && Object.getOwnPropertySymbols(o).length === 0;
     }
     default:
       return false;

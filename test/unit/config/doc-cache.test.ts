@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/index.js';
 import { posAt, readDocuments, type Path, type RawDoc, type ReadStep, type SourceFile } from '../../../src/config/documents.js';
-import { MemoryChunkStore, readDocumentsCached, splitChunks, type ChunkStats } from '../../../src/config/doc-cache.js';
+import { jsonSafe, MemoryChunkStore, readDocumentsCached, splitChunks, type ChunkStats } from '../../../src/config/doc-cache.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 
@@ -116,6 +116,15 @@ describe('splitChunks', () => {
   });
   it('refuses what may tie documents together or move columns', () => {
     for (const t of ['%YAML 1.2\n---\na: 1\n', 'a: 1\n...\n---\nb: 2\n', 'a: 1\r\n---\r\n', '\uFEFFa: 1\n']) expect(splitChunks(t)).toBeUndefined();
+  });
+});
+
+describe('jsonSafe', () => {
+  it('takes only what JSON gives back as it was', () => {
+    expect(jsonSafe({ a: [1, 'x', null, true, { b: 2 }] })).toBe(true);
+    expect(jsonSafe(Object.create(null))).toBe(true);
+    for (const v of [{ a: undefined }, [1, , 2], { a: -0 }, NaN, Infinity, new Map(), new Date(0), 1n, Object.defineProperty({}, 'x', { value: 1 }), { [Symbol()]: 1 }])
+      expect(jsonSafe(v)).toBe(false);
   });
 });
 
