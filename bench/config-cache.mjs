@@ -68,9 +68,23 @@ try {
   }
   for (const [mode, xs] of Object.entries(out))
     console.log(
-      JSON.stringify({ containers: N, mode, ms: Math.round(median(xs.map((x) => x.ms))), cpuMs: Math.round(median(xs.map((x) => x.cpuMs))), config: xs[0].stats?.config, parsed: xs[0].stats?.parsed, hits: xs[0].stats?.hits }),
+      JSON.stringify({
+        containers: N,
+        mode,
+        ms: Math.round(median(xs.map((x) => x.ms))),
+        cpuMs: Math.round(median(xs.map((x) => x.cpuMs))),
+        config: xs[0].stats?.config,
+        parsed: xs[0].stats?.parsed,
+        hits: xs[0].stats?.hits,
+      }),
     );
-  console.log(JSON.stringify({ load: loadavg().map((l) => l.toFixed(1)).join(' ') }));
+  console.log(
+    JSON.stringify({
+      load: loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' '),
+    }),
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

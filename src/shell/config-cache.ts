@@ -44,7 +44,9 @@ export function loaderIdentity(): string {
     const dir = join(here, '..', sub);
     let names: string[] = [];
     try {
-      names = readdirSync(dir).filter((n) => /\.(js|ts)$/.test(n)).sort();
+      names = readdirSync(dir)
+        .filter((n) => /\.(js|ts)$/.test(n))
+        .sort();
     } catch {
       names = [];
     }

@@ -74,10 +74,57 @@ function rng(seed: number): () => number {
 }
 
 const SNIPPETS = [
-  '---\n', '\n---\n', '--- ', '---', '...\n', '%YAML 1.2\n', '\n', ' ', '  ', '\t', ':', ': ', '- ', '-', '"', "'", '#', '# c\n',
-  '&a ', '*a', '<<: *a\n', '|', '|+\n', '>-\n', '{', '}', '[', ']', ',', '?', '!', '!!str ', '!foo ', '~', 'null', '-0', '.nan', '.inf',
-  '0x1F', '1e3', '\r\n', '\uFEFF', 'é', 'kind: Container\n', 'name: x\n', 'kind: Network\nname: n2\n', 'ip: 10.0.0.300\n', 'ports:\n  - "80:80"\n',
-  '__proto__: 1\n', 'a: 1\na: 2\n', '"1": a\n1: b\n',
+  '---\n',
+  '\n---\n',
+  '--- ',
+  '---',
+  '...\n',
+  '%YAML 1.2\n',
+  '\n',
+  ' ',
+  '  ',
+  '\t',
+  ':',
+  ': ',
+  '- ',
+  '-',
+  '"',
+  "'",
+  '#',
+  '# c\n',
+  '&a ',
+  '*a',
+  '<<: *a\n',
+  '|',
+  '|+\n',
+  '>-\n',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '?',
+  '!',
+  '!!str ',
+  '!foo ',
+  '~',
+  'null',
+  '-0',
+  '.nan',
+  '.inf',
+  '0x1F',
+  '1e3',
+  '\r\n',
+  '\uFEFF',
+  'é',
+  'kind: Container\n',
+  'name: x\n',
+  'kind: Network\nname: n2\n',
+  'ip: 10.0.0.300\n',
+  'ports:\n  - "80:80"\n',
+  '__proto__: 1\n',
+  'a: 1\na: 2\n',
+  '"1": a\n1: b\n',
 ];
 
 function edit(text: string, r: () => number): string {
@@ -123,7 +170,18 @@ describe('jsonSafe', () => {
   it('takes only what JSON gives back as it was', () => {
     expect(jsonSafe({ a: [1, 'x', null, true, { b: 2 }] })).toBe(true);
     expect(jsonSafe(Object.create(null))).toBe(true);
-    for (const v of [{ a: undefined }, [1, , 2], { a: -0 }, NaN, Infinity, new Map(), new Date(0), 1n, Object.defineProperty({}, 'x', { value: 1 }), { [Symbol()]: 1 }])
+    for (const v of [
+      { a: undefined },
+      new Array(3), // holes
+      { a: -0 },
+      NaN,
+      Infinity,
+      new Map(),
+      new Date(0),
+      1n,
+      Object.defineProperty({}, 'x', { value: 1 }),
+      { [Symbol()]: 1 },
+    ])
       expect(jsonSafe(v)).toBe(false);
   });
 });

@@ -13,7 +13,8 @@ import { configCache, keepConfigCacheOnDisk, loadConfig } from '../../../src/she
 
 function fleet(n: number): string {
   const docs = ['kind: Network\nname: a\ninterface: br-a\nsubnets:\n  - subnet: 10.88.0.0/16\n    gateway: 10.88.0.1\n'];
-  for (let i = 0; i < n; i++) docs.push(`kind: Container\nname: c${i}\nnetworks:\n  - network: a\n    ip: 10.88.${i >> 8}.${(i & 255) + 2}\nports:\n  - "${20000 + i}:80"\n`);
+  for (let i = 0; i < n; i++)
+    docs.push(`kind: Container\nname: c${i}\nnetworks:\n  - network: a\n    ip: 10.88.${i >> 8}.${(i & 255) + 2}\nports:\n  - "${20000 + i}:80"\n`);
   // a warning, so that warnings are shown to come back too
   docs.push('kind: Network\nname: b\ninterface: br-b\nsubnets:\n  - subnet: 10.89.0.0/16\n');
   docs.push('kind: Container\nname: w\nnetworks:\n  - network: b\n    ip: 10.89.0.9\nlinks:\n  - c0\n');
