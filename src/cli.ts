@@ -135,6 +135,8 @@ async function main(argv: string[]): Promise<number> {
     ...(v.from !== undefined ? { from: v.from as 'kernel' | 'docker' } : {}),
     args,
   };
+  // a short-lived command keeps the parsed files under the run dir for the next one; the watcher keeps them in memory
+  if (KERNEL_COMMANDS.has(command) && !(command === 'reconcile' && !opts.once)) (await import('./shell/load.js')).keepConfigCacheOnDisk();
   const [{ createLogger }, { createRunner }] = await Promise.all([import('./shell/log.js'), import('./shell/runner.js')]);
   const log = createLogger(opts.logLevel);
   const ctx: Context = {

@@ -56,6 +56,10 @@ const ENVIRONMENT: [string, string][] = [
 const FILES: [string, string][] = [
   ['/run/netkeeper/lock', 'The lock every writer (reconcile, apply, destroy, a watcher pass) holds; its text names the holder.'],
   ['/run/netkeeper/watcher.json', "The watcher's last pass; status shows it."],
+  [
+    '/run/netkeeper/cache/',
+    'The parsed files, by content (config.json, documents.json): short-lived commands skip parsing unchanged files. Always safe to delete.',
+  ],
   // (text for the reader, not a path netkeeper builds: model/netns-path.ts does that)
   ['/run/' + 'netns/NAME', 'The network namespace of container NAME (ip netns exec NAME ...).'],
   ['/etc/netns/NAME/', 'resolv.conf, hosts and hostname of container NAME (ip netns exec bind-mounts them over /etc).'],

@@ -10,10 +10,34 @@ export type Path = (string | number)[];
 /** One non-empty YAML document of one file. */
 export interface RawDoc {
   file: string;
-  doc: Document.Parsed;
-  lc: LineCounter;
   /** the document as plain data */
   value: unknown;
+  /** where its nodes were written: the YAML AST, or a table of positions taken from it (doc-cache.ts) */
+  where: { doc: Document.Parsed; lc: LineCounter } | PosTable;
+}
+
+/**
+ * A document's node positions without its AST (what the content cache keeps): the
+ * tree posAt walks, with each node's line and column as its chunk of text had them;
+ * `lineBase` is added to each line (the lines of the file before the chunk).
+ */
+export interface PosTable {
+  root: PosNode;
+  lineBase: number;
+}
+
+/** [line, col] within the chunk, or 0 where the AST node had no range. */
+export type LineCol = [number, number] | 0;
+
+/**
+ * A node: its position, and for a mapping its pairs with scalar keys (the first of
+ * each key as text) as [key, key position, value is null, value], for a sequence
+ * its items. JSON, so that the cache can keep it on disk.
+ */
+export interface PosNode {
+  p: LineCol;
+  m?: [string, LineCol, boolean, PosNode | 0][];
+  s?: PosNode[];
 }
 
 export interface SourceFile {
@@ -48,7 +72,7 @@ export function* readDocuments(files: SourceFile[]): Generator<ReadStep> {
         try {
           const value = doc.toJS({ maxAliasCount: 1000 });
           // an empty document (only comments, or a stray ---) is no object
-          if (value !== null && value !== undefined) step.doc = { file: f.path, doc, lc, value };
+          if (value !== null && value !== undefined) step.doc = { file: f.path, value, where: { doc, lc } };
         } catch (err) {
           const pos = doc.contents?.range ? at(doc.contents.range[0]) : { file: f.path, line: 1, col: 1 };
           step.errors.push({ code: 'yaml', message: `YAML: ${(err as Error).message}`, pos });
@@ -76,13 +100,13 @@ export function loadDocuments(files: SourceFile[]): { docs: RawDoc[]; errors: Di
   return { docs, errors, warnings };
 }
 
-function resolve(d: RawDoc, n: unknown): unknown {
-  return isAlias(n) ? n.resolve(d.doc) : n;
+function resolve(doc: Document.Parsed, n: unknown): unknown {
+  return isAlias(n) ? n.resolve(doc) : n;
 }
 
-function posOfNode(d: RawDoc, n: Node | null | undefined): SourcePos | undefined {
+function posOfNode(file: string, lc: LineCounter, n: Node | null | undefined): SourcePos | undefined {
   if (!n || !n.range) return undefined;
-  return { file: d.file, ...d.lc.linePos(n.range[0]) };
+  return { file, ...lc.linePos(n.range[0]) };
 }
 
 /**
@@ -92,29 +116,104 @@ function posOfNode(d: RawDoc, n: Node | null | undefined): SourcePos | undefined
  * is missing).
  */
 export function posAt(d: RawDoc, path: Path, key = false): SourcePos {
-  let node: unknown = d.doc.contents;
-  let best: SourcePos = posOfNode(d, node as Node) ?? { file: d.file, line: 1, col: 1 };
+  if (!('doc' in d.where)) return posInTable(d.file, d.where, path, key);
+  const { doc, lc } = d.where;
+  let node: unknown = doc.contents;
+  let best: SourcePos = posOfNode(d.file, lc, node as Node) ?? { file: d.file, line: 1, col: 1 };
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
-    node = resolve(d, node);
+    node = resolve(doc, node);
     const last = i === path.length - 1;
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) return best;
-      const keyPos = posOfNode(d, pair.key as Node);
+      const keyPos = posOfNode(d.file, lc, pair.key as Node);
       const written = pair.value as Node | null;
-      const isNull = !written || (isScalar(written) && written.value === null && !written.source);
-      if ((last && key) || isNull) return keyPos ?? best;
+      if ((last && key) || isNullValue(written)) return keyPos ?? best;
       node = written;
-      best = posOfNode(d, written) ?? keyPos ?? best;
+      best = posOfNode(d.file, lc, written) ?? keyPos ?? best;
     } else if (isSeq(node)) {
       const item = node.items[Number(seg)];
       if (item === undefined) return best;
       node = item;
-      best = posOfNode(d, item as Node) ?? best;
+      best = posOfNode(d.file, lc, item as Node) ?? best;
     } else {
       return best;
     }
   }
   return best;
 }
+
+function isNullValue(written: Node | null): boolean {
+  return !written || (isScalar(written) && written.value === null && !written.source);
+}
+
+/** posAt over a PosTable: the same walk, the same answers. */
+function posInTable(file: string, t: PosTable, path: Path, key: boolean): SourcePos {
+  const at = (lc: LineCol): SourcePos | undefined => (lc === 0 ? undefined : { file, line: lc[0] + t.lineBase, col: lc[1] });
+  let node: PosNode = t.root;
+  let best: SourcePos = at(node.p) ?? { file, line: 1, col: 1 };
+  for (let i = 0; i < path.length; i++) {
+    const seg = String(path[i]);
+    const last = i === path.length - 1;
+    if (node.m) {
+      const pair = node.m.find((p) => p[0] === seg);
+      if (!pair) return best;
+      const keyPos = at(pair[1]);
+      if ((last && key) || pair[2] || pair[3] === 0) return keyPos ?? best;
+      node = pair[3];
+      best = at(node.p) ?? keyPos ?? best;
+    } else if (node.s) {
+      const item = node.s[Number(path[i])];
+      if (item === undefined) return best;
+      node = item;
+      best = at(item.p) ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+/**
+ * The table of a document's positions (lines as `lc` counts them), or undefined
+ * when it holds an alias (a node reached by two paths: left to the AST).
+ */
+export function posTableOf(doc: Document.Parsed, lc: LineCounter): PosNode | undefined {
+  const lineCol = (n: unknown): LineCol => {
+    const r = (n as Node | null)?.range;
+    if (!r) return 0;
+    const p = lc.linePos(r[0]);
+    return [p.line, p.col];
+  };
+  const walk = (n: unknown): PosNode => {
+    if (isAlias(n)) throw ALIAS;
+    const out: PosNode = { p: lineCol(n) };
+    if (isMap(n)) {
+      const m: NonNullable<PosNode['m']> = [];
+      const seen = new Set<string>();
+      for (const p of n.items) {
+        if (isAlias(p.key) || isAlias(p.value)) throw ALIAS;
+        if (!isPair(p) || !isScalar(p.key)) continue;
+        const k = String(p.key.value);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const written = p.value as Node | null;
+        const isNull = isNullValue(written);
+        m.push([k, lineCol(p.key), isNull, isNull ? 0 : walk(written)]);
+      }
+      out.m = m;
+    } else if (isSeq(n)) {
+      out.s = n.items.map(walk);
+    }
+    return out;
+  };
+  try {
+    return walk(doc.contents);
+  } catch (e) {
+    if (e === ALIAS) return undefined;
+    throw e;
+  }
+}
+
+const ALIAS = new Error('alias');

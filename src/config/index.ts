@@ -7,6 +7,7 @@ import type { Diagnostic, Result } from '../model/diagnostic.js';
 import { DEFAULT_SETTINGS } from '../model/defaults.js';
 import { Builder } from './build.js';
 import { readDocuments, type SourceFile } from './documents.js';
+import { readDocumentsCached, type ChunkStats, type ChunkStore } from './doc-cache.js';
 import { boundDiagnostics, MAX_DIAGNOSTICS } from '../model/diagnostic-bounds.js';
 import { Locator } from './locator.js';
 import { RuleCtx } from './rules-context.js';
@@ -20,10 +21,15 @@ import { checkExpects } from './rules-expect.js';
 import { checkFabric } from './rules-fabric.js';
 
 export type { SourceFile } from './documents.js';
+export type { ChunkStats, ChunkStore } from './doc-cache.js';
 export { AUTO_SUBNET_MESSAGE } from './rules-containers.js';
 export { SCHEMAS, SCHEMA_FILES, KINDS } from './schemas.js';
 
-export function parseConfig(files: SourceFile[]): Result<Config> {
+/**
+ * `cache`: a store of chunks already read (doc-cache.ts), so that unchanged text is
+ * not parsed again; the answer is the same with or without it.
+ */
+export function parseConfig(files: SourceFile[], cache?: { store: ChunkStore; stats?: ChunkStats }): Result<Config> {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // Read and schema-check document by document; stop reading once MAX_DIAGNOSTICS
   // errors are in hand (the rest of a huge bad directory is not worth the time).
@@ -34,7 +40,7 @@ export function parseConfig(files: SourceFile[]): Result<Config> {
   let stopped = false;
   let uncounted = 0;
   let warningsDropped = 0;
-  for (const step of readDocuments(sorted)) {
+  for (const step of cache ? readDocumentsCached(sorted, cache.store, cache.stats) : readDocuments(sorted)) {
     early.push(...step.errors);
     if (warnings.length <= MAX_DIAGNOSTICS) warnings.push(...step.warnings);
     else warningsDropped += step.warnings.length;

@@ -3,6 +3,8 @@
 
 import { missingDirReason, readConfigDir } from './read-config.js';
 import { parseConfig } from '../config/index.js';
+import { ConfigCache } from './config-cache.js';
+import { runDir } from './lock.js';
 import type { Config } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 
@@ -18,11 +20,24 @@ export const EMPTY_CONFIG: Config = (() => {
   return r.value;
 })();
 
+/** What a load reuses of the loads before it (config-cache.ts): in memory for the process, unless told to keep it on disk too. */
+let cache = new ConfigCache();
+
+/** Short-lived commands (--once, plan, status, ...): keep the parsed files under the run dir for the next one. */
+export function keepConfigCacheOnDisk(dir: string = runDir()): void {
+  cache = new ConfigCache(dir);
+}
+
+/** The cache loadConfig uses (tests read its counts). */
+export function configCache(): ConfigCache {
+  return cache;
+}
+
 export async function loadConfig(dir: string, allowEmpty: boolean): Promise<Loaded> {
   const read = await readConfigDir(dir);
   if (read.problems.length) return { ok: false, outcome: { status: 'invalid', errors: read.problems } };
   if (!read.exists) return { ok: false, outcome: { status: 'refused', reason: missingDirReason(dir) } };
-  const parsed = parseConfig(read.files);
+  const parsed = await cache.parse(read.files);
   if (!parsed.ok) return { ok: false, outcome: { status: 'invalid', errors: parsed.errors } };
   if (parsed.value.documentCount === 0 && !allowEmpty) {
     return {
