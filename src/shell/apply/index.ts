@@ -14,6 +14,7 @@ import { nsJobsToRun, runHostBatch, runNsJobs, type ApplyProgress, type BatchJob
 import { removeDir, removeFile, sysctlPath, writeAtomic } from './files.js';
 import { applyIptables, flushConntrack } from './iptables.js';
 import { failureOf, type ApplyFailure } from './failure.js';
+import { netlinkWriter } from './nl-writer.js';
 
 export { batchErrors, type ApplyProgress } from './batches.js';
 export { sweepTrash, sysctlPath, TRASH_PREFIX } from './files.js';
@@ -77,8 +78,11 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   const fdb = nsJobs(nsFdb, 'bridge');
   const total = [pre, later, fdb].reduce((n, j) => n + nsJobsToRun(j).length, 0);
   const progress = deps.onProgress && { done: 0, total, fn: deps.onProgress };
+  // the namespaces' ip lines through the netlink writer, started now: python loads while the host batch runs
+  const writer = netlinkWriter(runner);
+  writer?.warm(Math.max(nsJobsToRun(pre).length, nsJobsToRun(later).length));
 
-  await runNsJobs(runner, pre, prog.nsPaths, conc, out, progress);
+  await runNsJobs(runner, pre, prog.nsPaths, conc, out, progress, writer);
   note(prog.host);
   await runHostBatch(runner, { tool: 'ip', ns: HOST_NS, lines: prog.host, readBack: false }, out);
 
@@ -113,7 +117,7 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     }
   }
 
-  await runNsJobs(runner, later, prog.nsPaths, conc, out, progress);
+  await runNsJobs(runner, later, prog.nsPaths, conc, out, progress, writer);
   const hostFdb = prog.bridge.get(HOST_NS) ?? [];
   note(hostFdb);
   await runHostBatch(runner, { tool: 'bridge', ns: HOST_NS, lines: hostFdb, readBack: false }, out);
