@@ -137,7 +137,11 @@ describe('the netlink writer', () => {
     ];
     const ipStop = fresh();
     await runNsJobs(sb.runner, [{ tool: 'ip', ns: 'vi', lines: stop, readBack: false }], { vi: '/run/netns/vi' }, 2, ipStop);
-    expect(ipStop.failed.map((f) => f.error)).toEqual(['RTNETLINK answers: No such file or directory', 'RTNETLINK answers: No such file or directory', 'RTNETLINK answers: No such file or directory']);
+    expect(ipStop.failed.map((f) => f.error)).toEqual([
+      'RTNETLINK answers: No such file or directory',
+      'RTNETLINK answers: No such file or directory',
+      'RTNETLINK answers: No such file or directory',
+    ]);
     const nlStop = fresh();
     await runNsJobs(sb.runner, [{ tool: 'ip', ns: 'vn', lines: stop, readBack: false }], { vn: '/run/netns/vn' }, 2, nlStop, undefined, writer);
     expect(nlStop.failed.map((f) => [f.key, f.error])).toEqual([

@@ -114,15 +114,34 @@ export async function runNsJobs(
   }
 }
 
-async function runNsSlice(runner: Runner, all: BatchJob[], nsPaths: Record<string, string>, workers: number, out: BatchOutcome, writer?: WriterPool): Promise<void> {
+async function runNsSlice(
+  runner: Runner,
+  all: BatchJob[],
+  nsPaths: Record<string, string>,
+  workers: number,
+  out: BatchOutcome,
+  writer?: WriterPool,
+): Promise<void> {
   if (all.length === 0) return;
   const allPaths = all.map((j) => netnsPath(j.ns, nsPaths)!);
   const { mine, rest } = splitForWriter(writer, all);
   const [left] = await Promise.all([
     writer ? writeNsJobs(writer, mine, all, allPaths, out) : Promise.resolve([]),
-    runIpSlice(runner, rest.map((i) => all[i]), rest.map((i) => allPaths[i]), workers, out),
+    runIpSlice(
+      runner,
+      rest.map((i) => all[i]),
+      rest.map((i) => allPaths[i]),
+      workers,
+      out,
+    ),
   ]);
-  await runIpSlice(runner, left.map((i) => all[i]), left.map((i) => allPaths[i]), workers, out);
+  await runIpSlice(
+    runner,
+    left.map((i) => all[i]),
+    left.map((i) => allPaths[i]),
+    workers,
+    out,
+  );
 }
 
 async function runIpSlice(runner: Runner, todo: BatchJob[], paths: string[], workers: number, out: BatchOutcome): Promise<void> {
