@@ -93,8 +93,9 @@ export const nsJobsToRun = (jobs: BatchJob[]): BatchJob[] => jobs.filter((j) => 
 
 /**
  * Namespace batches: the netlink writer's (when given) for those whose lines it knows,
- * a few shell workers for the rest, each entering its namespaces in turn; with
- * progress, in slices.
+ * all sent at once (progress as each namespace is answered); a few shell workers for
+ * the rest, each entering its namespaces in turn, at the same time (with progress: in
+ * slices).
  */
 export async function runNsJobs(
   runner: Runner,
@@ -106,42 +107,39 @@ export async function runNsJobs(
   writer?: WriterPool,
 ): Promise<void> {
   const all = nsJobsToRun(jobs);
-  const size = progress ? PROGRESS_SLICE : all.length;
-  for (let i = 0; i < all.length; i += size) {
-    const slice = all.slice(i, i + size);
-    await runNsSlice(runner, slice, nsPaths, workers, out, writer);
-    if (progress) progress.fn((progress.done += slice.length), progress.total);
-  }
-}
-
-async function runNsSlice(
-  runner: Runner,
-  all: BatchJob[],
-  nsPaths: Record<string, string>,
-  workers: number,
-  out: BatchOutcome,
-  writer?: WriterPool,
-): Promise<void> {
   if (all.length === 0) return;
-  const allPaths = all.map((j) => netnsPath(j.ns, nsPaths)!);
+  const paths = all.map((j) => netnsPath(j.ns, nsPaths)!);
+  const tick = progress && ((n: number) => progress.fn((progress.done += n), progress.total));
   const { mine, rest } = splitForWriter(writer, all);
   const [left] = await Promise.all([
-    writer ? writeNsJobs(writer, mine, all, allPaths, out) : Promise.resolve([]),
-    runIpSlice(
+    writer ? writeNsJobs(writer, mine, all, paths, out, tick) : Promise.resolve([]),
+    runIpSlices(runner, rest, all, paths, workers, out, tick),
+  ]);
+  // those whose writer never started (nothing was done there)
+  await runIpSlices(runner, left, all, paths, workers, out, tick);
+}
+
+async function runIpSlices(
+  runner: Runner,
+  idx: number[],
+  all: BatchJob[],
+  paths: string[],
+  workers: number,
+  out: BatchOutcome,
+  tick?: (n: number) => void,
+): Promise<void> {
+  const size = tick ? PROGRESS_SLICE : idx.length;
+  for (let i = 0; i < idx.length; i += size) {
+    const slice = idx.slice(i, i + size);
+    await runIpSlice(
       runner,
-      rest.map((i) => all[i]),
-      rest.map((i) => allPaths[i]),
+      slice.map((k) => all[k]),
+      slice.map((k) => paths[k]),
       workers,
       out,
-    ),
-  ]);
-  await runIpSlice(
-    runner,
-    left.map((i) => all[i]),
-    left.map((i) => allPaths[i]),
-    workers,
-    out,
-  );
+    );
+    tick?.(slice.length);
+  }
 }
 
 async function runIpSlice(runner: Runner, todo: BatchJob[], paths: string[], workers: number, out: BatchOutcome): Promise<void> {

@@ -44,16 +44,21 @@ export function splitForWriter(pool: WriterPool | undefined, jobs: readonly Batc
   return { mine, rest };
 }
 
-/** Run the writer's jobs; returns the indexes of those it did not run (its writer never started: for ip). */
+/** Run the writer's jobs (all at once); returns the indexes of those it did not run (its writer never started: for ip). */
 export async function writeNsJobs(
   pool: WriterPool,
   mine: { i: number; ops: NlOp[] }[],
   jobs: readonly BatchJob[],
   paths: readonly string[],
   out: BatchOutcome,
+  /** called as namespaces are answered (n of them) */
+  tick?: (n: number) => void,
 ): Promise<number[]> {
   if (mine.length === 0) return [];
-  const got = await pool.write(mine.map(({ i, ops }) => ({ path: paths[i], ops, read: jobs[i].readBack })));
+  const got = await pool.write(
+    mine.map(({ i, ops }) => ({ path: paths[i], ops, read: jobs[i].readBack })),
+    tick,
+  );
   out.processes += pool.takeStarted();
   const left: number[] = [];
   mine.forEach(({ i }, k) => {

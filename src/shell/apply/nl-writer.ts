@@ -98,13 +98,21 @@ class NetlinkWriter {
   }
 
   /** Write every namespace given, in order; undefined when the writer never started (the caller uses ip). */
-  async write(items: readonly NsWrite[]): Promise<NsWritten[] | undefined> {
+  async write(items: readonly NsWrite[], tick?: (n: number) => void): Promise<NsWritten[] | undefined> {
     if (!(await this.ready)) return undefined;
     if (items.length === 0) return [];
     this.busy++;
     this.active();
     try {
-      const answers = items.map(() => new Promise<string | undefined>((resolve) => this.queue.push(resolve)));
+      const answers = items.map(
+        () =>
+          new Promise<string | undefined>((resolve) =>
+            this.queue.push((line) => {
+              if (line !== undefined) tick?.(1);
+              resolve(line);
+            }),
+          ),
+      );
       if (this.dead) for (const p of this.queue.splice(0)) p(undefined);
       else this.child.stdin.write(items.map((w) => `${JSON.stringify(w)}\n`).join(''));
       const got = await Promise.all(answers);
@@ -161,11 +169,18 @@ class WriterPool {
   }
 
   /** Write every namespace (shared among the writers); undefined for those whose writer never started (nothing done there: use ip). */
-  async write(items: readonly NsWrite[]): Promise<(NsWritten | undefined)[]> {
+  async write(items: readonly NsWrite[], tick?: (n: number) => void): Promise<(NsWritten | undefined)[]> {
     this.warm(items.length);
     const shares: number[][] = this.writers.map(() => []);
     items.forEach((_, i) => shares[i % shares.length].push(i));
-    const got = await Promise.all(this.writers.map((w, k) => w.write(shares[k].map((i) => items[i]))));
+    const got = await Promise.all(
+      this.writers.map((w, k) =>
+        w.write(
+          shares[k].map((i) => items[i]),
+          tick,
+        ),
+      ),
+    );
     const out = new Array<NsWritten | undefined>(items.length);
     got.forEach((g, k) => shares[k].forEach((i, j) => (out[i] = g?.[j])));
     return out;
