@@ -104,8 +104,12 @@ describe('the netlink writer', () => {
     expect(errorsOf(byNl)).toContainEqual([CANNOT, `k${CANNOT}`, 'Cannot find device "eth9"']);
     expect(byNl.failed.find((f) => f.key === `k${CANNOT}:vn`)?.command).toBe('[vn] ip addr replace 10.88.0.11/16 dev eth9');
 
-    // the namespaces are alike afterwards
-    const [si, sn] = [await state('vi'), await state('vn')];
+    // the namespaces are alike afterwards (once the kernel's link watch has settled carrier and operstate: up to ~1 s)
+    let [si, sn] = [await state('vi'), await state('vn')];
+    for (const end = Date.now() + 10_000; sn !== si && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      [si, sn] = [await state('vi'), await state('vn')];
+    }
     expect(si).toContain('"10.2.0.0/16"'); // (the lines did something)
     expect(sn).toBe(si);
 
