@@ -1,6 +1,7 @@
 // Rollback (issue 13): fault injection that fails real steps mid-pass — a wrapper
 // earlier on PATH makes `iptables-restore` fail once the host batch has run, or one
-// namespace's batch fail — and a full snapshot of the sandbox (links, addresses,
+// namespace's batch fail (entering it fails: in the netlink writer, by a python
+// sitecustomize; in `nsenter` with NETKEEPER_WRITER=ip) — and a full snapshot of the sandbox (links, addresses,
 // routes of every namespace, iptables-save of every table, /etc/netns, /run/netns,
 // sysctls) before and after: equal, byte for byte. Then reconcile --once --confirm:
 // not confirmed → reverted (exit 6); confirmed → kept; killed while waiting →
@@ -19,7 +20,9 @@ let bin: string;
 let A: string;
 let B: string;
 const env = (extra: Record<string, string> = {}) => ({ NETKEEPER_RUN_DIR: runDir, ...extra });
-const faulty = () => env({ PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` });
+// (NETKEEPER_PYTHON: the netlink writer, which enters namespaces without nsenter, fails there too)
+const faulty = (extra: Record<string, string> = {}) =>
+  env({ PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, NETKEEPER_PYTHON: join(bin, 'python3'), ...extra });
 
 const NET = `kind: Network\nname: front\ninterface: br-front\nsubnets:\n  - subnet: 10.93.0.0/24\n`;
 const ctr = (name: string, ip: string, port?: string) =>
@@ -120,8 +123,17 @@ beforeAll(async () => {
     join(bin, 'nsenter'),
     `#!/bin/sh\nif [ -e ${bin}/arm-nsenter ] && [ "$1" = "--net=/run/netns/api" ]; then rm -f ${bin}/arm-nsenter; cat >/dev/null; echo "RTNETLINK answers: injected fault" >&2; echo "Command failed -:1" >&2; exit 1; fi\nexec /usr/bin/nsenter "$@"\n`,
   );
+  // the netlink writer enters a namespace itself (setns): when armed, opening api's namespace fails
+  // in the writer as nsenter's would (the first to try it disarms: the writer, or nsenter with NETKEEPER_WRITER=ip)
+  await mkdir(join(bin, 'py'));
+  await writeFile(
+    join(bin, 'py', 'sitecustomize.py'),
+    `import os\n_open = os.open\ndef _faulty(path, flags, *a, **k):\n    if path == '/run/netns/api' and os.path.exists('${bin}/arm-nsenter'):\n        os.remove('${bin}/arm-nsenter')\n        raise OSError(5, 'injected fault')\n    return _open(path, flags, *a, **k)\nos.open = _faulty\n`,
+  );
+  await writeFile(join(bin, 'python3'), `#!/bin/sh\nPYTHONPATH=${bin}/py exec /usr/bin/python3 "$@"\n`);
   await chmod(join(bin, 'iptables-restore'), 0o755);
   await chmod(join(bin, 'nsenter'), 0o755);
+  await chmod(join(bin, 'python3'), 0o755);
   A = await config('a', NET + ctr('web', '10.93.0.10', '8080:80') + ctr('db', '10.93.0.20'));
   // web's port moves, db goes, api comes
   B = await config('b', NET + ctr('web', '10.93.0.10', '9090:80') + ctr('api', '10.93.0.30', '8081:80'));
@@ -151,7 +163,14 @@ describe('rollback in a sandbox', () => {
     const r2 = await sb.netkeeper(['reconcile', '--once', '--dir', B], { env: faulty() });
     if (process.env.NK_SHOW) console.log(`reconcile, api's batch failing:\n${show(r2)}`);
     expect(r2.exitCode, show(r2)).toBe(6);
-    expect(r2.stderr).toMatch(/^failed: .*api.*injected fault/m);
+    expect(r2.stderr).toMatch(/^failed: .*api.*: nsenter: cannot open \/run\/netns\/api: injected fault$/m); // (the netlink writer's)
+    expect(await snapshot()).toBe(s0);
+    expect(await recordState()).toBeUndefined();
+    // the same through `nsenter ip -batch` (NETKEEPER_WRITER=ip)
+    await writeFile(join(bin, 'arm-nsenter'), '');
+    const r2ip = await sb.netkeeper(['reconcile', '--once', '--dir', B], { env: faulty({ NETKEEPER_WRITER: 'ip' }) });
+    expect(r2ip.exitCode, show(r2ip)).toBe(6);
+    expect(r2ip.stderr).toMatch(/^failed: .*api.*: RTNETLINK answers: injected fault$/m);
     expect(await snapshot()).toBe(s0);
     expect(await recordState()).toBeUndefined();
 

@@ -9,6 +9,8 @@ import { NS_BATCH } from '../../observe/batch.js';
 import { runNsBatches } from '../ns-batches.js';
 import { netnsPath } from '../../model/netns-path.js';
 import type { ApplyFailure } from './failure.js';
+import { splitForWriter, writeNsJobs } from './nl-batches.js';
+import type { WriterPool } from './nl-writer.js';
 
 /** Parse `ip -force -batch` stderr: the error text before each "Command failed -:N" belongs to line N. */
 export function batchErrors(stderr: string): Map<number, string> {
@@ -89,7 +91,12 @@ const PROGRESS_SLICE = 24;
 /** The namespace jobs that start a process: something to change or to read back. */
 export const nsJobsToRun = (jobs: BatchJob[]): BatchJob[] => jobs.filter((j) => j.lines.length > 0 || j.readBack);
 
-/** Namespace batches: a few shell workers, each entering its namespaces in turn; with progress, in slices. */
+/**
+ * Namespace batches: the netlink writer's (when given) for those whose lines it knows,
+ * all sent at once (progress as each namespace is answered); a few shell workers for
+ * the rest, each entering its namespaces in turn, at the same time (with progress: in
+ * slices).
+ */
 export async function runNsJobs(
   runner: Runner,
   jobs: BatchJob[],
@@ -97,19 +104,46 @@ export async function runNsJobs(
   workers: number,
   out: BatchOutcome,
   progress?: { done: number; total: number; fn: ApplyProgress },
+  writer?: WriterPool,
 ): Promise<void> {
   const all = nsJobsToRun(jobs);
-  const size = progress ? PROGRESS_SLICE : all.length;
-  for (let i = 0; i < all.length; i += size) {
-    const slice = all.slice(i, i + size);
-    await runNsSlice(runner, slice, nsPaths, workers, out);
-    if (progress) progress.fn((progress.done += slice.length), progress.total);
+  if (all.length === 0) return;
+  const paths = all.map((j) => netnsPath(j.ns, nsPaths)!);
+  const tick = progress && ((n: number) => progress.fn((progress.done += n), progress.total));
+  const { mine, rest } = splitForWriter(writer, all);
+  const [left] = await Promise.all([
+    writer ? writeNsJobs(writer, mine, all, paths, out, tick) : Promise.resolve([]),
+    runIpSlices(runner, rest, all, paths, workers, out, tick),
+  ]);
+  // those whose writer never started (nothing was done there)
+  await runIpSlices(runner, left, all, paths, workers, out, tick);
+}
+
+async function runIpSlices(
+  runner: Runner,
+  idx: number[],
+  all: BatchJob[],
+  paths: string[],
+  workers: number,
+  out: BatchOutcome,
+  tick?: (n: number) => void,
+): Promise<void> {
+  const size = tick ? PROGRESS_SLICE : idx.length;
+  for (let i = 0; i < idx.length; i += size) {
+    const slice = idx.slice(i, i + size);
+    await runIpSlice(
+      runner,
+      slice.map((k) => all[k]),
+      slice.map((k) => paths[k]),
+      workers,
+      out,
+    );
+    tick?.(slice.length);
   }
 }
 
-async function runNsSlice(runner: Runner, todo: BatchJob[], nsPaths: Record<string, string>, workers: number, out: BatchOutcome): Promise<void> {
+async function runIpSlice(runner: Runner, todo: BatchJob[], paths: string[], workers: number, out: BatchOutcome): Promise<void> {
   if (todo.length === 0) return;
-  const paths = todo.map((j) => netnsPath(j.ns, nsPaths)!);
   const results = await runNsBatches(
     runner,
     todo.map((j, i) => ({ path: paths[i], input: jobInput(j), flags: jobFlags(j), tool: j.tool })),

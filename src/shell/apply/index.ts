@@ -14,6 +14,12 @@ import { nsJobsToRun, runHostBatch, runNsJobs, type ApplyProgress, type BatchJob
 import { removeDir, removeFile, sysctlPath, writeAtomic } from './files.js';
 import { applyIptables, flushConntrack } from './iptables.js';
 import { failureOf, type ApplyFailure } from './failure.js';
+import { netlinkWriter } from './nl-writer.js';
+import { eachLimited, FILE_CONCURRENCY, fileSteps } from './files-order.js';
+import { ETC_NETNS_DIR } from '../../plan/desired-files.js';
+import { SHARED_HOSTS_DIRNAME } from '../../model/shared-hosts-path.js';
+
+const SHARED_HOSTS_DIR = `${ETC_NETNS_DIR}/${SHARED_HOSTS_DIRNAME}`;
 
 export { batchErrors, type ApplyProgress } from './batches.js';
 export { sweepTrash, sysctlPath, TRASH_PREFIX } from './files.js';
@@ -77,8 +83,11 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
   const fdb = nsJobs(nsFdb, 'bridge');
   const total = [pre, later, fdb].reduce((n, j) => n + nsJobsToRun(j).length, 0);
   const progress = deps.onProgress && { done: 0, total, fn: deps.onProgress };
+  // the namespaces' ip lines through the netlink writer, started now: python loads while the host batch runs
+  const writer = netlinkWriter(runner);
+  writer?.warm(Math.max(nsJobsToRun(pre).length, nsJobsToRun(later).length));
 
-  await runNsJobs(runner, pre, prog.nsPaths, conc, out, progress);
+  await runNsJobs(runner, pre, prog.nsPaths, conc, out, progress, writer);
   note(prog.host);
   await runHostBatch(runner, { tool: 'ip', ns: HOST_NS, lines: prog.host, readBack: false }, out);
 
@@ -113,28 +122,33 @@ export async function applyProgram(prog: Program, deps: ApplyDeps): Promise<Appl
     }
   }
 
-  await runNsJobs(runner, later, prog.nsPaths, conc, out, progress);
+  await runNsJobs(runner, later, prog.nsPaths, conc, out, progress, writer);
   const hostFdb = prog.bridge.get(HOST_NS) ?? [];
   note(hostFdb);
   await runHostBatch(runner, { tool: 'bridge', ns: HOST_NS, lines: hostFdb, readBack: false }, out);
   await runNsJobs(runner, fdb, prog.nsPaths, conc, out, progress);
 
-  for (const d of prog.dirs) {
+  // containers' directories side by side (files-order.ts keeps what their order guarantees)
+  await eachLimited(prog.dirs, FILE_CONCURRENCY, async (d) => {
     for (const k of d.keys) allKeys.add(k);
     try {
       await removeDir(fs, root + d.path);
     } catch (e) {
       fail(failureOf(d.keys[0], `remove ${d.path}`, e, d.path), d.keys);
     }
-  }
-  for (const f of prog.files) {
-    allKeys.add(f.key);
-    try {
-      if (f.content === null) await removeFile(fs, root + f.path);
-      else await writeAtomic(fs, root + f.path, f.content, f.link);
-    } catch (e) {
-      fail(failureOf(f.key, `write ${f.path}`, e, f.path));
-    }
+  });
+  for (const step of fileSteps(prog.files, SHARED_HOSTS_DIR)) {
+    await eachLimited(step, FILE_CONCURRENCY, async (group) => {
+      for (const f of group) {
+        allKeys.add(f.key);
+        try {
+          if (f.content === null) await removeFile(fs, root + f.path);
+          else await writeAtomic(fs, root + f.path, f.content, f.link);
+        } catch (e) {
+          fail(failureOf(f.key, `write ${f.path}`, e, f.path));
+        }
+      }
+    });
   }
 
   // the firewall: one iptables-restore per table, then conntrack entries of UDP ports that moved
