@@ -15,6 +15,11 @@
 // next pass comes at the usual resync (it notices when the object is gone). An
 // adopted namespace that is gone is a warning: logged once, kept in the summary.
 //
+// A pass for kernel events alone does not load the files again (nothing but a file
+// change, which has its own trigger, can change them; the resync loads them anyway),
+// and the parse of a namespace read seen before is kept (src/observe/ns-batch-cache.ts):
+// what an event pass costs is the namespaces the events named, not the host's size.
+//
 // Dependencies come in as parameters so that a unit test can drive this with
 // fakes; the kernel tests run it for real through `netkeeper reconcile`.
 
@@ -33,6 +38,7 @@ import type { ReadScope } from './read-scope.js';
 import type { PlanSides } from '../view/group.js';
 import type { ExpectOutcome } from '../expect/result.js';
 import { healingsOf, keepHealings } from '../status/healing.js';
+import { NsBatchCache } from '../observe/ns-batch-cache.js';
 
 export interface WatchPassDeps {
   dir: string;
@@ -70,6 +76,13 @@ export interface WatchPassDeps {
  * find; drift in them is found by the next other pass (resync, file change).
  */
 const CARRY: ReadonlySet<Trigger> = new Set(['store', 'event']);
+
+/**
+ * Triggers that cannot have changed the files: a pass for kernel events alone takes
+ * the files as the last pass loaded them (a file change has its own trigger, which
+ * loads them again; the periodic resync loads them anyway).
+ */
+const SAME_FILES: ReadonlySet<Trigger> = new Set(['event']);
 
 /** Triggers that read every namespace, whatever events said. */
 const FULL_READ: ReadonlySet<Trigger> = new Set(['start', 'signal', 'retry']);
@@ -109,6 +122,10 @@ export function changedKeys(changes: Change[]): string[] {
 
 export class WatchPass {
   private passId = 0;
+  /** the parsed namespace reads, by text: a reused read is not parsed again (with deps.scope) */
+  private readonly nsBatches = new NsBatchCache();
+  /** what the last pass loaded (see SAME_FILES) */
+  private lastLoad: Loaded | undefined;
   /** this pass's namespace reads to reuse (see deps.scope) */
   private reuse: Map<string, string> | undefined;
   private lastGood: { config: Config; fingerprint: string; at: string } | undefined;
@@ -164,6 +181,7 @@ export class WatchPass {
       verdict = await this.reconcile(log, summary, triggers);
     } catch (e) {
       this.d.scope?.reads.forget();
+      this.lastLoad = undefined;
       if (e instanceof LockAbortedError) throw e; // stopping: no summary, no retry
       summary.result = 'error';
       summary.errors = [(e as Error).message];
@@ -193,14 +211,17 @@ export class WatchPass {
     if (sc) {
       const full = [...triggers].some((t) => FULL_READ.has(t));
       const ps = sc.reads.begin(full, triggers.has('resync') ? sc.audit() : 0);
+      this.nsBatches.settle();
       this.reuse = ps.reuse;
       log.debug({ full: ps.reuse === undefined, dirty: ps.dirty.length, audited: ps.audited.length, reused: ps.reuse?.size ?? 0 }, 'namespaces to read');
     }
     this.carried = triggers.has('store') && [...triggers].every((t) => CARRY.has(t)) ? this.lastHost : undefined;
     this.lastHost = this.thisHost = undefined;
     const tl = performance.now();
-    const loaded = await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
-    log.debug({ ms: Math.round(performance.now() - tl) }, 'files loaded');
+    const sameLoad = this.lastLoad !== undefined && [...triggers].every((t) => SAME_FILES.has(t));
+    const loaded = sameLoad ? this.lastLoad! : await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
+    this.lastLoad = loaded;
+    log.debug({ ms: Math.round(performance.now() - tl), ...(sameLoad ? { kept: true } : {}) }, 'files loaded');
     let problem: Problem | undefined;
     let outcome: PassOutcome;
     let fingerprint: string | undefined;
@@ -368,7 +389,7 @@ export class WatchPass {
       log,
       config,
       ...(sc && this.reuse ? { reuse: this.reuse } : {}),
-      ...(sc ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r) } : {}),
+      ...(sc ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r), nsBatches: this.nsBatches } : {}),
       ...(this.carried ? { carry: this.carried } : {}),
       // the first observation, then the verify's (it has no listeners: the first's stay)
       onObserved: (h) => {

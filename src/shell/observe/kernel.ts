@@ -15,6 +15,7 @@ import { runNsBatches } from '../ns-batches.js';
 import { nodeHostFs, type ObserveFs } from '../host-fs.js';
 import { NETNS_DIR } from '../../model/netns-path.js';
 import { netlinkReader, type NsRead, type ReaderKind } from './nl-reader.js';
+import type { NsBatchParser } from '../../observe/ns-batch-cache.js';
 
 export interface ObserveOptions {
   /** named namespaces (default /run/netns) */
@@ -45,6 +46,8 @@ export interface ObserveOptions {
    * `nsenter … ip -j -batch` per namespace, run by shell workers)
    */
   reader?: ReaderKind;
+  /** parses the namespaces' reads (the watcher's NsBatchCache: a read seen before is not parsed again) */
+  nsBatches?: NsBatchParser;
 }
 
 /** nsenter could not enter the file (stale entry, not a namespace): not an ip failure. */
@@ -160,5 +163,6 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     resolvConf: resolvConf ?? '',
     hostname: opts.hostname ?? osHostname(),
     ...(sockets ? { sockets } : {}),
+    ...(opts.nsBatches ? { nsBatches: opts.nsBatches } : {}),
   });
 }
