@@ -36,7 +36,7 @@ import { HOST_NS } from '../model/resources.js';
 import { beforeImage, imageEntries } from '../plan/reverse.js';
 import { fileRollbackStore, type RollbackStore } from './rollback-record.js';
 import { completePending, rollBack, type PendingDone, type RollbackDeps, type RollbackResult } from './rollback.js';
-import type { NsBatchParser } from '../observe/ns-batch-cache.js';
+import type { ObserveKept } from './observe-kept.js';
 
 export { loadConfig, EMPTY_CONFIG, type Loaded };
 export { observeOptionsFor };
@@ -75,8 +75,8 @@ export interface PassOptions {
    * of namespaces no kernel event has named since (see read-scope.ts)
    */
   reuse?: Map<string, string>;
-  /** parses the namespaces' reads: the watcher keeps the parse of a read it sees again (src/observe/ns-batch-cache.ts) */
-  nsBatches?: NsBatchParser;
+  /** what the watcher keeps between passes to observe less (observe-kept.ts) */
+  kept?: ObserveKept;
   /** told the pass's last read of every namespace (by path), once it has them */
   onReads?: (reads: ReadonlyMap<string, string>) => void;
   /**
@@ -147,7 +147,7 @@ function imageRouters(image: Iterable<[string, { kind: string; ns: string } | nu
 
 /** Observe, then adopt what the crash journal and the files record say is netkeeper's. */
 async function observeForPass(opts: Opts, what: HostObserveOptions, reads: ObserveReads): Promise<ObservedHost> {
-  const host = await observeHost(opts.runner, opts.fs, what, opts.nsBatches ? { ...reads, nsBatches: opts.nsBatches } : reads);
+  const host = await observeHost(opts.runner, opts.fs, what, opts.kept ? { ...reads, kept: opts.kept } : reads);
   await opts.intent.adopt(host.observed);
   await opts.files.adopt(host.observed);
   return host;

@@ -39,6 +39,7 @@ import type { PlanSides } from '../view/group.js';
 import type { ExpectOutcome } from '../expect/result.js';
 import { healingsOf, keepHealings } from '../status/healing.js';
 import { NsBatchCache } from '../observe/ns-batch-cache.js';
+import type { EtcNetnsCache } from './etc-netns-cache.js';
 
 export interface WatchPassDeps {
   dir: string;
@@ -62,7 +63,7 @@ export interface WatchPassDeps {
    * last pass are not read again, except by the rolling audit on resync (`audit`
    * namespaces per resync) and by full passes (start, SIGHUP, retry)
    */
-  scope?: { reads: ReadScope; audit: () => number };
+  scope?: { reads: ReadScope; audit: () => number; files?: EtcNetnsCache };
   /** told the /run/netns names of the namespaces the files want, after each pass that got that far */
   onOwned?: (names: string[]) => void;
   /** probe the configuration's expectations (kind Expect) after an applied pass; `previous`: the last results */
@@ -210,7 +211,9 @@ export class WatchPass {
     const sc = this.d.scope;
     if (sc) {
       const full = [...triggers].some((t) => FULL_READ.has(t));
-      const ps = sc.reads.begin(full, triggers.has('resync') ? sc.audit() : 0);
+      const audit = triggers.has('resync') ? sc.audit() : 0;
+      const ps = sc.reads.begin(full, audit);
+      sc.files?.begin(full, audit);
       this.nsBatches.settle();
       this.reuse = ps.reuse;
       log.debug({ full: ps.reuse === undefined, dirty: ps.dirty.length, audited: ps.audited.length, reused: ps.reuse?.size ?? 0 }, 'namespaces to read');
@@ -237,6 +240,7 @@ export class WatchPass {
       sameFiles = this.lastGood?.fingerprint === fingerprint;
       applied = config;
       outcome = await this.d.runPass(this.passOptions(log, config));
+      if (sc) this.logKept(log, sc);
       if (isProblem(outcome)) problem = outcome;
       else if (this.lastGood?.fingerprint !== fingerprint) this.lastGood = { config, fingerprint, at: summary.startedAt };
       else this.lastGood.config = config;
@@ -307,6 +311,12 @@ export class WatchPass {
       return 'retry';
     }
     return problem ? 'wait' : 'ok';
+  }
+
+  /** What the pass took from what the watcher keeps: parsed namespace reads, the copy of /etc/netns. */
+  private logKept(log: Logger, sc: NonNullable<WatchPassDeps['scope']>): void {
+    const { hits, misses } = this.nsBatches;
+    log.debug({ parsed: { kept: hits, parsed: misses }, ...(sc.files ? { etcNetns: { ...sc.files.last } } : {}) }, 'reads kept');
   }
 
   /** Drift this pass put back (the files were those of the last good pass): kept in the state file, newest first. */
@@ -389,7 +399,9 @@ export class WatchPass {
       log,
       config,
       ...(sc && this.reuse ? { reuse: this.reuse } : {}),
-      ...(sc ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r), nsBatches: this.nsBatches } : {}),
+      ...(sc
+        ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r), kept: { nsBatches: this.nsBatches, ...(sc.files ? { etcNetns: sc.files } : {}) } }
+        : {}),
       ...(this.carried ? { carry: this.carried } : {}),
       // the first observation, then the verify's (it has no listeners: the first's stay)
       onObserved: (h) => {

@@ -8,6 +8,7 @@ import { ReadScope } from '../../../src/shell/read-scope.js';
 import { EMPTY_CONFIG, type Loaded, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Trigger } from '../../../src/shell/loop.js';
 import type { Config } from '../../../src/model/config.js';
+import type { EtcNetnsCache } from '../../../src/shell/etc-netns-cache.js';
 
 const applied = (): PassOutcome => ({
   status: 'applied',
@@ -21,6 +22,9 @@ function setup() {
   let next: Loaded = { ok: true, config: { ...EMPTY_CONFIG, documentCount: 1 } };
   const configs: Config[] = [];
   const parsers: unknown[] = [];
+  const etc: unknown[] = [];
+  const begun: [boolean, number][] = [];
+  const files = { begin: (full: boolean, audit: number) => void begun.push([full, audit]), read: async () => [] } as unknown as EtcNetnsCache;
   let throwNext = false;
   const wp = new WatchPass(
     {
@@ -39,13 +43,14 @@ function setup() {
           throw new Error('boom');
         }
         configs.push(o.config!);
-        parsers.push(o.nsBatches);
+        parsers.push(o.kept?.nsBatches);
+        etc.push(o.kept?.etcNetns);
         return applied();
       },
       acquireLock: async () => ({ path: 'x', waitedMs: 0, release: async () => {} }),
       saveState: async () => {},
       now: () => new Date('2025-01-01T00:00:00Z'),
-      scope: { reads: new ReadScope(), audit: () => 1 },
+      scope: { reads: new ReadScope(), audit: () => 1, files },
     },
     { pid: 1, pidStart: '1', startedAt: 'start', dir: 'networks.d', intervalS: 30 },
   );
@@ -55,6 +60,9 @@ function setup() {
     loads: () => loads,
     configs,
     parsers,
+    etc,
+    files,
+    begun,
     setNext: (l: Loaded) => (next = l),
     throwNext: () => (throwNext = true),
   };
@@ -81,7 +89,7 @@ describe('watcher pass: what it keeps between passes', () => {
     const t = setup();
     await t.run('start');
     const good = t.configs.at(-1);
-    t.setNext({ ok: false, outcome: { status: 'invalid', errors: [{ code: 'x', object: 'o', message: 'bad' }] } });
+    t.setNext({ ok: false, outcome: { status: 'invalid', errors: [{ code: 'yaml', object: 'o', message: 'bad' }] } });
     await t.run('change');
     expect(t.configs.at(-1)).toBe(good);
     const loads = t.loads();
@@ -107,5 +115,22 @@ describe('watcher pass: what it keeps between passes', () => {
     await t.run('resync');
     expect(t.parsers[0]).toBeDefined();
     expect(new Set(t.parsers).size).toBe(1);
+  });
+
+  it('the copy of /etc/netns is passed to every pass; full passes read it all, a resync an audit slice', async () => {
+    const t = setup();
+    await t.run('start');
+    await t.run('event');
+    await t.run('resync');
+    await t.run('change');
+    await t.run('signal');
+    expect(t.begun).toEqual([
+      [true, 0],
+      [false, 0],
+      [false, 1],
+      [false, 0],
+      [true, 0],
+    ]);
+    expect(t.etc.every((e) => e === t.files)).toBe(true);
   });
 });
