@@ -125,6 +125,8 @@ export class WatchPass {
   private passId = 0;
   /** the parsed namespace reads, by text: a reused read is not parsed again (with deps.scope) */
   private readonly nsBatches = new NsBatchCache();
+  /** the owned namespaces last told to deps.onOwned, one per line */
+  private lastOwned: string | undefined;
   /** what the last pass loaded (see SAME_FILES) */
   private lastLoad: Loaded | undefined;
   /** this pass's namespace reads to reuse (see deps.scope) */
@@ -287,7 +289,13 @@ export class WatchPass {
     }
     if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);
     const { plan, report, remaining } = outcome;
-    if (outcome.sides && this.d.onOwned) this.d.onOwned(outcome.sides.desired.flatMap((r) => (r.kind === 'netns' && r.origin !== 'adopted' ? [r.name] : [])));
+    if (outcome.sides && this.d.onOwned) {
+      // told again only when they may have changed: other names, or a pass that changed something (a namespace made again needs an id again)
+      const owned = outcome.sides.desired.flatMap((r) => (r.kind === 'netns' && r.origin !== 'adopted' ? [r.name] : []));
+      const key = owned.join('\n');
+      if (key !== this.lastOwned || plan.changes.length > 0) this.d.onOwned(owned);
+      this.lastOwned = key;
+    }
     // what it leaves alone (keyless warnings); what warnings hold back is noted by noteHeld
     const warnings = (plan.warnings ?? []).filter((w) => !w.keys).map(formatDiagnostic);
     if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, "left alone: not netkeeper's");

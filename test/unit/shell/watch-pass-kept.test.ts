@@ -134,3 +134,45 @@ describe('watcher pass: what it keeps between passes', () => {
     expect(t.etc.every((e) => e === t.files)).toBe(true);
   });
 });
+
+describe('watcher pass: the owned namespaces told to the event source', () => {
+  it('only when they may have changed: other names, or a pass that changed something', async () => {
+    let names = ['a', 'b'];
+    let changes: { action: 'create'; key: string }[] = [];
+    const told: string[][] = [];
+    const wp = new WatchPass(
+      {
+        dir: 'networks.d',
+        allowEmpty: false,
+        lockTimeoutMs: 1000,
+        log: pino({ level: 'silent' }),
+        runner: { run: async () => ({ stdout: '', stderr: '', exitCode: 0 }) },
+        loadConfig: async () => ({ ok: true, config: { ...EMPTY_CONFIG, documentCount: 1 } }),
+        runPass: async (): Promise<PassOutcome> =>
+          ({
+            ...applied(),
+            plan: { changes, conflicts: [] },
+            sides: { topo: {} as never, desired: names.map((n) => ({ kind: 'netns', key: `netns:${n}`, ns: n, owned: true, name: n, path: `/run/netns/${n}`, origin: 'named' })), observed: [] },
+          }) as unknown as PassOutcome,
+        acquireLock: async () => ({ path: 'x', waitedMs: 0, release: async () => {} }),
+        saveState: async () => {},
+        now: () => new Date('2025-01-01T00:00:00Z'),
+        onOwned: (n) => void told.push(n),
+      },
+      { pid: 1, pidStart: '1', startedAt: 'start', dir: 'networks.d', intervalS: 30 },
+    );
+    await wp.run('start');
+    expect(told).toEqual([['a', 'b']]);
+    await wp.run('resync');
+    await wp.run('event');
+    expect(told.length).toBe(1);
+    changes = [{ action: 'create', key: 'netns:b' }]; // b made again: it needs an id again
+    await wp.run('event');
+    expect(told.length).toBe(2);
+    changes = [];
+    names = ['a', 'b', 'c'];
+    await wp.run('change');
+    expect(told.at(-1)).toEqual(['a', 'b', 'c']);
+    expect(told.length).toBe(3);
+  });
+});
