@@ -94,7 +94,21 @@ function startWatcher(sb, dir, runDir, audit) {
   const w = { passes, applied };
   w.p = bg(
     sb,
-    ['env', `NETKEEPER_RUN_DIR=${runDir}`, process.execPath, CLI, 'reconcile', '--dir', dir, '--interval', '3', '--audit', String(audit), '--log-level', 'debug'],
+    [
+      'env',
+      `NETKEEPER_RUN_DIR=${runDir}`,
+      process.execPath,
+      CLI,
+      'reconcile',
+      '--dir',
+      dir,
+      '--interval',
+      '3',
+      '--audit',
+      String(audit),
+      '--log-level',
+      'debug',
+    ],
     (l, t) => {
       if (!l.startsWith('{')) return;
       const j = JSON.parse(l);
@@ -118,7 +132,7 @@ async function resyncs(w) {
   const done = () =>
     w.passes
       .slice(from)
-      .map((p, i, a) => ({ ...p, cpuUsed: p.cpu - (i > 0 ? a[i - 1].cpu : w.passes[from - 1]?.cpu ?? NaN) }))
+      .map((p, i, a) => ({ ...p, cpuUsed: p.cpu - (i > 0 ? a[i - 1].cpu : (w.passes[from - 1]?.cpu ?? NaN)) }))
       .filter((p) => p.trigger === 'resync' && p.result === 'in-sync');
   await waitFor(() => done().length >= RESYNCS, 'resyncs');
   return done().slice(0, RESYNCS);
@@ -193,7 +207,9 @@ async function runSize(n) {
     const t0 = performance.now();
     const w = startWatcher(sb, dir, join(work, 'run'), 300);
     await waitFor(() => w.passes.length >= 1, 'the first pass');
-    console.log(`\n${N} containers over two networks: first pass ${w.passes[0].result} in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${loadavg()[0].toFixed(1)})`);
+    console.log(
+      `\n${N} containers over two networks: first pass ${w.passes[0].result} in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${loadavg()[0].toFixed(1)})`,
+    );
     console.log(`hosts files on disk: ${await hostsBytes(sb)} bytes`);
     const ev = await resyncs(w);
     const healed = await heals(sb);
@@ -252,9 +268,13 @@ const load0 = loadavg();
 const rows = [];
 for (const n of SIZES) rows.push(await runSize(n));
 const load1 = loadavg();
-console.log(`\nload average: ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${load1.map((x) => x.toFixed(1)).join(' ')} at the end (2 cores: above 2, the milliseconds are a loaded machine's)`);
+console.log(
+  `\nload average: ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${load1.map((x) => x.toFixed(1)).join(' ')} at the end (2 cores: above 2, the milliseconds are a loaded machine's)`,
+);
 console.log(`medians: ${RESYNCS} resyncs, ${HEALS} heals (alternately a flushed address and a deleted veth), ${CHANGES} round(s) of changes`);
-console.log('| containers | no-change resync: events + audit / every namespace (CPU) | drift → healed: flushed address, deleted veth | file → kernel: add one, remove one, move one port | watcher peak RSS |');
+console.log(
+  '| containers | no-change resync: events + audit / every namespace (CPU) | drift → healed: flushed address, deleted veth | file → kernel: add one, remove one, move one port | watcher peak RSS |',
+);
 console.log('|---|---|---|---|---|');
 for (const r of rows)
   console.log(

@@ -72,7 +72,13 @@ afterAll(async () => {
 describe('watch mode: the copy of /etc/netns', () => {
   it('a no-change resync reads the files of no more namespaces than the audit slice', async () => {
     const from = logLines().length;
-    await until('two resyncs in sync', async () => logLines().slice(from).filter((l) => l.msg === 'pass done' && l.trigger === 'resync' && l.result === 'in-sync').length >= 2);
+    await until(
+      'two resyncs in sync',
+      async () =>
+        logLines()
+          .slice(from)
+          .filter((l) => l.msg === 'pass done' && l.trigger === 'resync' && l.result === 'in-sync').length >= 2,
+    );
     const resyncs = new Set(
       logLines()
         .slice(from)
@@ -91,7 +97,11 @@ describe('watch mode: the copy of /etc/netns', () => {
   it('a file edited, replaced by rename or removed behind netkeeper’s back is put back by the next resync', async () => {
     for (const [what, breakIt, path] of [
       ['an edited hostname', 'echo intruder > /etc/netns/b/hostname', '/etc/netns/b/hostname'],
-      ['a resolv.conf replaced by rename', 'echo "nameserver 192.0.2.99" > /etc/netns/d/.x && mv /etc/netns/d/.x /etc/netns/d/resolv.conf', '/etc/netns/d/resolv.conf'],
+      [
+        'a resolv.conf replaced by rename',
+        'echo "nameserver 192.0.2.99" > /etc/netns/d/.x && mv /etc/netns/d/.x /etc/netns/d/resolv.conf',
+        '/etc/netns/d/resolv.conf',
+      ],
       ['a removed hostname', 'rm /etc/netns/e/hostname', '/etc/netns/e/hostname'],
     ]) {
       const passes = await healed(what, breakIt, path);

@@ -84,7 +84,12 @@ describe('EtcNetnsCache', () => {
       f.cache.begin(false, 2);
       slices.push((await f.read(['a', 'b', 'c', 'd'])).read);
     }
-    expect(slices).toEqual([['a', 'b'], ['c', 'd'], ['a', 'b'], ['c', 'd']]);
+    expect(slices).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
     f.cache.begin(false, 0);
     expect((await f.read(['a', 'b', 'd'])).read).toEqual([]);
     expect(f.watches.has(`${DIR}/c`)).toBe(false);

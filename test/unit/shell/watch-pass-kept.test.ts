@@ -78,7 +78,16 @@ describe('watcher pass: what it keeps between passes', () => {
     await t.run('event');
     expect(t.loads()).toBe(2);
     expect(t.configs.at(-1)).toBe(t.configs.at(-2)); // the very configuration of the pass before
-    for (const trig of [['change'], ['event', 'change'], ['resync'], ['event', 'resync'], ['store'], ['event', 'store'], ['signal'], ['retry']] as Trigger[][]) {
+    for (const trig of [
+      ['change'],
+      ['event', 'change'],
+      ['resync'],
+      ['event', 'resync'],
+      ['store'],
+      ['event', 'store'],
+      ['signal'],
+      ['retry'],
+    ] as Trigger[][]) {
       const before = t.loads();
       await t.run(...trig);
       expect(t.loads(), trig.join('+')).toBe(before + 1);
@@ -152,7 +161,11 @@ describe('watcher pass: the owned namespaces told to the event source', () => {
           ({
             ...applied(),
             plan: { changes, conflicts: [] },
-            sides: { topo: {} as never, desired: names.map((n) => ({ kind: 'netns', key: `netns:${n}`, ns: n, owned: true, name: n, path: `/run/netns/${n}`, origin: 'named' })), observed: [] },
+            sides: {
+              topo: {} as never,
+              desired: names.map((n) => ({ kind: 'netns', key: `netns:${n}`, ns: n, owned: true, name: n, path: `/run/netns/${n}`, origin: 'named' })),
+              observed: [],
+            },
           }) as unknown as PassOutcome,
         acquireLock: async () => ({ path: 'x', waitedMs: 0, release: async () => {} }),
         saveState: async () => {},
