@@ -15,9 +15,10 @@
 //  4. the watcher's peak RSS (VmHWM, the converge included) and its RSS at the end.
 // Prints a table (medians) at the end, with the load average before and after.
 // Usage: npm run build && node bench/events.mjs [sizes=200 (e.g. 200,1000,2000)] [resyncs=5] [heals=5] [changes=1]
+// (NK_BENCH_CLI=other/dist/cli.js: another build; NK_BENCH_LOG=FILE: the watchers' debug logs appended to FILE)
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -111,6 +112,7 @@ function startWatcher(sb, dir, runDir, audit) {
     ],
     (l, t) => {
       if (!l.startsWith('{')) return;
+      if (process.env.NK_BENCH_LOG) appendFileSync(process.env.NK_BENCH_LOG, `${l}\n`); // the watcher's debug log (stage timings)
       const j = JSON.parse(l);
       // the watcher's CPU at the end of each pass: the difference between two passes is the later pass's (the watcher is idle between)
       if (j.msg === 'pass done') passes.push({ ...j, at: t, cpu: cpuSync(w.p.pid) });
