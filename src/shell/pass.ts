@@ -127,7 +127,8 @@ function rollbackDeps(opts: Opts, what: HostObserveOptions, routers: string[] | 
     runner: opts.runner,
     fs: opts.fs,
     log: opts.log,
-    observe: () => observeForPass(opts, { ...what, ...fw }, {}),
+    // after a failed apply: the watcher's copy of /etc/netns may not know yet what the apply wrote
+    observe: () => observeForPass(opts.kept?.etcNetns ? { ...opts, kept: { ...opts.kept, etcNetns: undefined } } : opts, { ...what, ...fw }, {}),
     noteFiles: (changes, done, now) => opts.files.note(changes, done, now.observed),
   };
 }
