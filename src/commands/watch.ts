@@ -19,6 +19,7 @@ import { EXIT, type Context } from './common.js';
 import { createNotifier, systemdNotify } from '../shell/notify.js';
 import { ReadScope, auditCount } from '../shell/read-scope.js';
 import { startNetnsEvents } from '../shell/netns-events.js';
+import { EtcNetnsCache } from '../shell/etc-netns-cache.js';
 
 export async function watchCommand(ctx: Context): Promise<number> {
   const { opts, log } = ctx;
@@ -26,6 +27,8 @@ export async function watchCommand(ctx: Context): Promise<number> {
   const stopping = new AbortController();
   // kernel events: a pass reads again only the namespaces they name (plus the audit's slice)
   const reads = new ReadScope();
+  // the files under /etc/netns: read again only where inotify saw a change (plus the audit's slice)
+  const files = new EtcNetnsCache();
   const auditMs = (opts.audit ?? 300) * 1000;
   let loop: Loop | undefined;
   const events = startNetnsEvents({
@@ -57,7 +60,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
       saveState: (s) => writeState(run, s),
       now: () => new Date(),
       signal: stopping.signal,
-      scope: { reads, audit: () => auditCount(reads.size, opts.interval * 1000, auditMs) },
+      scope: { reads, files, audit: () => auditCount(reads.size, opts.interval * 1000, auditMs) },
       onOwned: (names) => void events.setOwned(names).catch((e: unknown) => log.warn({ err: e }, 'cannot give the namespaces host ids')),
       probe: (config, sides, plog, previous) =>
         sides.topo
@@ -127,6 +130,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
       await loop.stop();
       await watcher.close();
       events.close();
+      files.close();
       await fleet.close();
       process.off('SIGHUP', onHup);
       process.off('SIGTERM', onTerm);

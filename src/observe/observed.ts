@@ -104,6 +104,8 @@ export interface ObserveCapture {
   hostname: string;
   /** /proc/net/{tcp,tcp6} and {udp,udp6} texts of the host namespace, when read */
   sockets?: SocketTables;
+  /** parses the namespaces' batches (a watcher's NsBatchCache: the same text is parsed once) */
+  nsBatches?: { parse(text: string, what: string): NsBatch };
 }
 
 export function assembleObserved(c: ObserveCapture): Observed {
@@ -115,7 +117,8 @@ export function assembleObserved(c: ObserveCapture): Observed {
   const nsOwnedByName = new Map<string, boolean>();
   for (const n of c.namespaces) {
     if (n.origin === 'shared' || n.batch === undefined) continue;
-    const b = parseNsBatch(n.batch, false, `ip -batch in ${n.name}`);
+    const what = `ip -batch in ${n.name}`;
+    const b = c.nsBatches ? c.nsBatches.parse(n.batch, what) : parseNsBatch(n.batch, false, what);
     const o = observeNs(n.name, b, { netkeeperNs: n.origin === 'named' });
     nsOwnedByName.set(n.name, o.loMarked);
     all.push(o);

@@ -36,6 +36,7 @@ import { HOST_NS } from '../model/resources.js';
 import { beforeImage, imageEntries } from '../plan/reverse.js';
 import { fileRollbackStore, type RollbackStore } from './rollback-record.js';
 import { completePending, rollBack, type PendingDone, type RollbackDeps, type RollbackResult } from './rollback.js';
+import type { ObserveKept } from './observe-kept.js';
 
 export { loadConfig, EMPTY_CONFIG, type Loaded };
 export { observeOptionsFor };
@@ -74,6 +75,8 @@ export interface PassOptions {
    * of namespaces no kernel event has named since (see read-scope.ts)
    */
   reuse?: Map<string, string>;
+  /** what the watcher keeps between passes to observe less (observe-kept.ts) */
+  kept?: ObserveKept;
   /** told the pass's last read of every namespace (by path), once it has them */
   onReads?: (reads: ReadonlyMap<string, string>) => void;
   /**
@@ -124,7 +127,8 @@ function rollbackDeps(opts: Opts, what: HostObserveOptions, routers: string[] | 
     runner: opts.runner,
     fs: opts.fs,
     log: opts.log,
-    observe: () => observeForPass(opts, { ...what, ...fw }, {}),
+    // after a failed apply: the watcher's copy of /etc/netns may not know yet what the apply wrote
+    observe: () => observeForPass(opts.kept?.etcNetns ? { ...opts, kept: { ...opts.kept, etcNetns: undefined } } : opts, { ...what, ...fw }, {}),
     noteFiles: (changes, done, now) => opts.files.note(changes, done, now.observed),
   };
 }
@@ -144,7 +148,7 @@ function imageRouters(image: Iterable<[string, { kind: string; ns: string } | nu
 
 /** Observe, then adopt what the crash journal and the files record say is netkeeper's. */
 async function observeForPass(opts: Opts, what: HostObserveOptions, reads: ObserveReads): Promise<ObservedHost> {
-  const host = await observeHost(opts.runner, opts.fs, what, reads);
+  const host = await observeHost(opts.runner, opts.fs, what, opts.kept ? { ...reads, kept: opts.kept } : reads);
   await opts.intent.adopt(host.observed);
   await opts.files.adopt(host.observed);
   return host;

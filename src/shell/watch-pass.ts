@@ -15,6 +15,11 @@
 // next pass comes at the usual resync (it notices when the object is gone). An
 // adopted namespace that is gone is a warning: logged once, kept in the summary.
 //
+// A pass for kernel events alone does not load the files again (nothing but a file
+// change, which has its own trigger, can change them; the resync loads them anyway),
+// and the parse of a namespace read seen before is kept (src/observe/ns-batch-cache.ts):
+// what an event pass costs is the namespaces the events named, not the host's size.
+//
 // Dependencies come in as parameters so that a unit test can drive this with
 // fakes; the kernel tests run it for real through `netkeeper reconcile`.
 
@@ -33,6 +38,8 @@ import type { ReadScope } from './read-scope.js';
 import type { PlanSides } from '../view/group.js';
 import type { ExpectOutcome } from '../expect/result.js';
 import { healingsOf, keepHealings } from '../status/healing.js';
+import { NsBatchCache } from '../observe/ns-batch-cache.js';
+import type { EtcNetnsCache } from './etc-netns-cache.js';
 
 export interface WatchPassDeps {
   dir: string;
@@ -56,7 +63,7 @@ export interface WatchPassDeps {
    * last pass are not read again, except by the rolling audit on resync (`audit`
    * namespaces per resync) and by full passes (start, SIGHUP, retry)
    */
-  scope?: { reads: ReadScope; audit: () => number };
+  scope?: { reads: ReadScope; audit: () => number; files?: EtcNetnsCache };
   /** told the /run/netns names of the namespaces the files want, after each pass that got that far */
   onOwned?: (names: string[]) => void;
   /** probe the configuration's expectations (kind Expect) after an applied pass; `previous`: the last results */
@@ -70,6 +77,13 @@ export interface WatchPassDeps {
  * find; drift in them is found by the next other pass (resync, file change).
  */
 const CARRY: ReadonlySet<Trigger> = new Set(['store', 'event']);
+
+/**
+ * Triggers that cannot have changed the files: a pass for kernel events alone takes
+ * the files as the last pass loaded them (a file change has its own trigger, which
+ * loads them again; the periodic resync loads them anyway).
+ */
+const SAME_FILES: ReadonlySet<Trigger> = new Set(['event']);
 
 /** Triggers that read every namespace, whatever events said. */
 const FULL_READ: ReadonlySet<Trigger> = new Set(['start', 'signal', 'retry']);
@@ -109,6 +123,12 @@ export function changedKeys(changes: Change[]): string[] {
 
 export class WatchPass {
   private passId = 0;
+  /** the parsed namespace reads, by text: a reused read is not parsed again (with deps.scope) */
+  private readonly nsBatches = new NsBatchCache();
+  /** the owned namespaces last told to deps.onOwned, one per line */
+  private lastOwned: string | undefined;
+  /** what the last pass loaded (see SAME_FILES) */
+  private lastLoad: Loaded | undefined;
   /** this pass's namespace reads to reuse (see deps.scope) */
   private reuse: Map<string, string> | undefined;
   private lastGood: { config: Config; fingerprint: string; at: string } | undefined;
@@ -164,6 +184,7 @@ export class WatchPass {
       verdict = await this.reconcile(log, summary, triggers);
     } catch (e) {
       this.d.scope?.reads.forget();
+      this.lastLoad = undefined;
       if (e instanceof LockAbortedError) throw e; // stopping: no summary, no retry
       summary.result = 'error';
       summary.errors = [(e as Error).message];
@@ -192,15 +213,20 @@ export class WatchPass {
     const sc = this.d.scope;
     if (sc) {
       const full = [...triggers].some((t) => FULL_READ.has(t));
-      const ps = sc.reads.begin(full, triggers.has('resync') ? sc.audit() : 0);
+      const audit = triggers.has('resync') ? sc.audit() : 0;
+      const ps = sc.reads.begin(full, audit);
+      sc.files?.begin(full, audit);
+      this.nsBatches.settle();
       this.reuse = ps.reuse;
       log.debug({ full: ps.reuse === undefined, dirty: ps.dirty.length, audited: ps.audited.length, reused: ps.reuse?.size ?? 0 }, 'namespaces to read');
     }
     this.carried = triggers.has('store') && [...triggers].every((t) => CARRY.has(t)) ? this.lastHost : undefined;
     this.lastHost = this.thisHost = undefined;
     const tl = performance.now();
-    const loaded = await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
-    log.debug({ ms: Math.round(performance.now() - tl) }, 'files loaded');
+    const sameLoad = this.lastLoad !== undefined && [...triggers].every((t) => SAME_FILES.has(t));
+    const loaded = sameLoad ? this.lastLoad! : await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
+    this.lastLoad = loaded;
+    log.debug({ ms: Math.round(performance.now() - tl), ...(sameLoad ? { kept: true } : {}) }, 'files loaded');
     let problem: Problem | undefined;
     let outcome: PassOutcome;
     let fingerprint: string | undefined;
@@ -216,6 +242,7 @@ export class WatchPass {
       sameFiles = this.lastGood?.fingerprint === fingerprint;
       applied = config;
       outcome = await this.d.runPass(this.passOptions(log, config));
+      if (sc) this.logKept(log, sc);
       if (isProblem(outcome)) problem = outcome;
       else if (this.lastGood?.fingerprint !== fingerprint) this.lastGood = { config, fingerprint, at: summary.startedAt };
       else this.lastGood.config = config;
@@ -262,7 +289,13 @@ export class WatchPass {
     }
     if (outcome.status !== 'applied') throw new Error(`unexpected pass outcome ${outcome.status}`);
     const { plan, report, remaining } = outcome;
-    if (outcome.sides && this.d.onOwned) this.d.onOwned(outcome.sides.desired.flatMap((r) => (r.kind === 'netns' && r.origin !== 'adopted' ? [r.name] : [])));
+    if (outcome.sides && this.d.onOwned) {
+      // told again only when they may have changed: other names, or a pass that changed something (a namespace made again needs an id again)
+      const owned = outcome.sides.desired.flatMap((r) => (r.kind === 'netns' && r.origin !== 'adopted' ? [r.name] : []));
+      const key = owned.join('\n');
+      if (key !== this.lastOwned || plan.changes.length > 0) this.d.onOwned(owned);
+      this.lastOwned = key;
+    }
     // what it leaves alone (keyless warnings); what warnings hold back is noted by noteHeld
     const warnings = (plan.warnings ?? []).filter((w) => !w.keys).map(formatDiagnostic);
     if (JSON.stringify(warnings) !== this.lastWarnings && warnings.length > 0) log.warn({ warnings }, "left alone: not netkeeper's");
@@ -286,6 +319,12 @@ export class WatchPass {
       return 'retry';
     }
     return problem ? 'wait' : 'ok';
+  }
+
+  /** What the pass took from what the watcher keeps: parsed namespace reads, the copy of /etc/netns. */
+  private logKept(log: Logger, sc: NonNullable<WatchPassDeps['scope']>): void {
+    const { hits, misses } = this.nsBatches;
+    log.debug({ parsed: { kept: hits, parsed: misses }, ...(sc.files ? { etcNetns: { ...sc.files.last } } : {}) }, 'reads kept');
   }
 
   /** Drift this pass put back (the files were those of the last good pass): kept in the state file, newest first. */
@@ -368,7 +407,9 @@ export class WatchPass {
       log,
       config,
       ...(sc && this.reuse ? { reuse: this.reuse } : {}),
-      ...(sc ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r) } : {}),
+      ...(sc
+        ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r), kept: { nsBatches: this.nsBatches, ...(sc.files ? { etcNetns: sc.files } : {}) } }
+        : {}),
       ...(this.carried ? { carry: this.carried } : {}),
       // the first observation, then the verify's (it has no listeners: the first's stay)
       onObserved: (h) => {

@@ -23,6 +23,7 @@ import { readListeners } from './listeners.js';
 import { readRaFacts } from './ra.js';
 import { readerFromEnv } from './nl-reader.js';
 import type { HostObserveOptions } from './options.js';
+import type { ObserveKept } from '../observe-kept.js';
 
 export { observeOptionsFor, type HostObserveOptions } from './options.js';
 export type { ObservedHost } from '../../model/observed-host.js';
@@ -38,6 +39,8 @@ export interface ObserveReads {
   verify?: boolean;
   /** the host's listening sockets as an earlier pass read them: ss is not run again */
   listenersFrom?: HostListener[];
+  /** what the watcher keeps between passes (../observe-kept.ts) */
+  kept?: ObserveKept;
 }
 
 export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveOptions, reads: ObserveReads = {}): Promise<ObservedHost> {
@@ -56,6 +59,8 @@ export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveO
     reader: opts.reader ?? readerFromEnv(),
     ...(reads.reuse ? { reuse: reads.reuse } : {}),
     ...(reads.record ? { record: reads.record } : {}),
+    ...(reads.kept?.nsBatches ? { nsBatches: reads.kept.nsBatches } : {}),
+    ...(reads.kept?.etcNetns && !reads.verify ? { etcNetns: reads.kept.etcNetns } : {}),
   });
   if (opts.firewall) {
     if (reads.firewallFrom) reuseFirewall(observed, reads.firewallFrom);

@@ -15,6 +15,8 @@ import { runNsBatches } from '../ns-batches.js';
 import { nodeHostFs, type ObserveFs } from '../host-fs.js';
 import { NETNS_DIR } from '../../model/netns-path.js';
 import { netlinkReader, type NsRead, type ReaderKind } from './nl-reader.js';
+import type { NsBatchParser } from '../../observe/ns-batch-cache.js';
+import type { EtcNetnsFiles } from '../etc-netns-cache.js';
 
 export interface ObserveOptions {
   /** named namespaces (default /run/netns) */
@@ -45,6 +47,10 @@ export interface ObserveOptions {
    * `nsenter … ip -j -batch` per namespace, run by shell workers)
    */
   reader?: ReaderKind;
+  /** parses the namespaces' reads (the watcher's NsBatchCache: a read seen before is not parsed again) */
+  nsBatches?: NsBatchParser;
+  /** reads the namespace directories' files (the watcher's EtcNetnsCache: only those changed since) */
+  etcNetns?: EtcNetnsFiles;
 }
 
 /** nsenter could not enter the file (stale entry, not a namespace): not an ip failure. */
@@ -112,20 +118,28 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     const out: EtcNetnsFile[] = [];
     // the hosts files shared by the containers of a set of networks (plan/shared-hosts.ts)
     const shared = (await fs.readdir(`${etcNetnsDir}/${SHARED_HOSTS_DIRNAME}`)).filter((f) => !f.includes(TMP_MARK));
-    await Promise.all([
-      ...dirs.flatMap((ns) =>
+    const readNs = async (ns: string): Promise<EtcNetnsFile[]> => {
+      const got: EtcNetnsFile[] = [];
+      await Promise.all(
         NETNS_FILES.map(async (name) => {
           const path = `${etcNetnsDir}/${ns}/${name}`;
           // a hosts file may be a link to a shared one: what it points to is what counts
           const link = name === 'hosts' ? await fs.readlink?.(path) : undefined;
           if (link !== undefined) {
-            out.push({ ns, name, path, content: '', link });
+            got.push({ ns, name, path, content: '', link });
             return;
           }
           const content = await fs.readFile(path);
-          if (content !== undefined) out.push({ ns, name, path, content });
+          if (content !== undefined) got.push({ ns, name, path, content });
         }),
-      ),
+      );
+      return got;
+    };
+    await Promise.all([
+      // the watcher's copy (etc-netns-cache.ts) reads only the directories that changed
+      (opts.etcNetns ? opts.etcNetns.read(etcNetnsDir, dirs, readNs) : Promise.all(dirs.map(readNs))).then((per) => {
+        for (const files of per) out.push(...files);
+      }),
       ...shared.map(async (name) => {
         const path = `${etcNetnsDir}/${SHARED_HOSTS_DIRNAME}/${name}`;
         const content = await fs.readFile(path);
@@ -160,5 +174,6 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     resolvConf: resolvConf ?? '',
     hostname: opts.hostname ?? osHostname(),
     ...(sockets ? { sockets } : {}),
+    ...(opts.nsBatches ? { nsBatches: opts.nsBatches } : {}),
   });
 }
