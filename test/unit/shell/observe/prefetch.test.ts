@@ -32,6 +32,11 @@ kind: Container
 name: sidecar
 mode: container:web
 `;
+const ADDED = `${TWO}---
+kind: Container
+name: api
+networks: [{network: frontend, ip: 172.18.0.40}]
+`;
 const ADOPTING = `${TWO}---
 kind: Container
 name: app
@@ -94,6 +99,28 @@ describe('prefetch: the kernel is read while the files load', () => {
     expect(r.reads.sort()).toEqual(['/run/netns/db', '/run/netns/sidecar']);
     expect(r.calls.filter(isHostBatch)).toHaveLength(1);
     expect(r.calls.filter((c) => c[0] === 'iptables-save')).toHaveLength(1);
+  });
+
+  it("the caller's prefetch (reconcile --once starts it before loading the files) is taken, unless an unfinished pass was rolled back first", async () => {
+    const k = baseHost(new FakeKernel());
+    await convergeOnFake(k, config(TWO));
+    const r = watched(k);
+    const pass = (prefetch: ReturnType<typeof prefetchHost>) =>
+      runPass({ dir, config: config(TWO), prefetch, host: FAKE_HOSTNAME, runner: r, fs: observeFs(k), log: silentLog });
+    const o = await pass(prefetchHost(r, observeFs(k)));
+    expect(o.status === 'applied' && o.plan.changes).toEqual([]);
+    expect(r.reads.sort()).toEqual(['/run/netns/db', '/run/netns/sidecar']);
+    // a run killed while adding api leaves api's namespace and the rollback record
+    k.faults.killIn({ ns: 'host', tool: 'ip', match: 'netns add api', afterLines: 1 });
+    await expect(runPass({ dir, config: config(ADDED), host: FAKE_HOSTNAME, runner: k, fs: observeFs(k), log: silentLog })).rejects.toThrow(/killed/);
+    expect(k.fs.readdir('/run/netns')).toContain('api');
+    // reads started before the next run rolls that back are not this pass's view of the kernel: it reads again
+    const early = prefetchHost(r, observeFs(k));
+    await early.kernel.netns;
+    const next = await pass(early);
+    expect(next.status === 'applied' && next.pending?.result?.left).toEqual([]);
+    expect(next.status === 'applied' && next.plan.changes).toEqual([]);
+    expect(k.fs.readdir('/run/netns')).not.toContain('api');
   });
 
   it('reads the namespaces the files add (an adopted one not in /run/netns), and observes what a pass without prefetch observes', async () => {
