@@ -3,7 +3,7 @@
 import { parseAdoptFlag } from './plan/adopt.js';
 import type { AdoptOptions } from './plan/adopt.js';
 import { CommanderError, type Command } from 'commander';
-// The commands and what they need (pino, execa, ...) are imported only when one
+// The commands and what they need (pino, yaml, ...) are imported only when one
 // runs: --help, --version and usage errors answer at once.
 import { EXIT, type CommonOptions, type Context } from './commands/common.js';
 import { buildProgram, KERNEL_COMMANDS } from './cli/program.js';
