@@ -25,7 +25,12 @@ export async function listNetns(fs: ObserveFs, netnsDir: string): Promise<NetnsF
  * each path, as the ip workers give it (a netlink read that could not enter the
  * namespace comes back as exit code 1 with its error).
  */
-export async function readNsBatches(runner: Runner, paths: readonly string[], reader: ReaderKind | undefined, concurrency: number): Promise<Map<string, NsBatchResult>> {
+export async function readNsBatches(
+  runner: Runner,
+  paths: readonly string[],
+  reader: ReaderKind | undefined,
+  concurrency: number,
+): Promise<Map<string, NsBatchResult>> {
   const nl = reader === 'netlink' && paths.length ? await netlinkReader(runner)?.read(paths) : undefined;
   // what the netlink reader did not answer (not available, or a read that failed) goes to the ip workers
   const viaIp = paths.filter((p) => !nl || 'fail' in nl.get(p)!);

@@ -157,7 +157,11 @@ describe('prefetch: the kernel is read while the files load', () => {
     k.faults.commands = [];
     expect(seen(await observeHost(k, observeFs(k), what, { prefetch: early }))).toEqual(seen(plain));
     // a host batch that keeps failing: the same error as without a prefetch
-    const errorOf = (p: Promise<unknown>) => p.then(() => 'no error', (e: Error) => e.message);
+    const errorOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
     k.faults.failCommand({ match: /^ip -j -d -N -batch/, stderr: 'RTNETLINK answers: gone', times: 1 });
     const without = await errorOf(observeHost(k, observeFs(k), what));
     k.faults.failCommand({ match: /^ip -j -d -N -batch/, stderr: 'RTNETLINK answers: gone', times: 2 });
