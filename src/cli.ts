@@ -3,7 +3,7 @@
 import { parseAdoptFlag } from './plan/adopt.js';
 import type { AdoptOptions } from './plan/adopt.js';
 import { CommanderError, type Command } from 'commander';
-// The commands and what they need (pino, execa, ...) are imported only when one
+// The commands and what they need (pino, yaml, ...) are imported only when one
 // runs: --help, --version and usage errors answer at once.
 import { EXIT, type CommonOptions, type Context } from './commands/common.js';
 import { buildProgram, KERNEL_COMMANDS } from './cli/program.js';
@@ -90,6 +90,9 @@ async function ask(question: string): Promise<string> {
   }
 }
 
+/** Commands that read every namespace (observe) soon after they start. */
+const OBSERVING = new Set(['plan', 'apply', 'reconcile', 'status', 'destroy', 'check']);
+
 async function main(argv: string[]): Promise<number> {
   const parsed = parse(argv);
   if (typeof parsed === 'number') return parsed;
@@ -139,9 +142,16 @@ async function main(argv: string[]): Promise<number> {
   if (KERNEL_COMMANDS.has(command) && !(command === 'reconcile' && !opts.once)) (await import('./shell/load.js')).keepConfigCacheOnDisk();
   const [{ createLogger }, { createRunner }] = await Promise.all([import('./shell/log.js'), import('./shell/runner.js')]);
   const log = createLogger(opts.logLevel);
+  const runner = createRunner({ onCommand: (a, ms) => log.trace({ argv: a, ms }, 'exec') });
+  // the namespace readers start while the command's modules load (they read nothing until a pass asks)
+  if (OBSERVING.has(command))
+    void import('./shell/observe/nl-reader.js').then(
+      (m) => m.startReaders(runner),
+      () => undefined,
+    );
   const ctx: Context = {
     opts,
-    runner: createRunner({ onCommand: (a, ms) => log.trace({ argv: a, ms }, 'exec') }),
+    runner,
     log,
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

@@ -3,11 +3,9 @@
 
 import type { Config } from '../model/config.js';
 import { endpointText, type ExpectSpec } from '../model/expect.js';
-import { explain, formatExplanation, parseQuery, type World } from '../explain/index.js';
-import { observeWorld } from '../shell/explain-reads.js';
+import type { World } from '../explain/index.js';
 import { nodeHostFs } from '../shell/host-fs.js';
 import { formatOutcomes, summarizeOutcomes, type ExpectOutcome } from '../expect/result.js';
-import { checkExpectations } from '../shell/probe/index.js';
 import type { PlanSides } from '../view/group.js';
 import type { Context } from './common.js';
 
@@ -19,6 +17,11 @@ import type { Context } from './common.js';
 export function explainWhy(ctx: Context): (x: ExpectSpec, r: ExpectOutcome) => Promise<string | undefined> {
   let world: Promise<World> | undefined;
   return async (x) => {
+    // the explain and probe code (25 modules) is loaded only when there are expectations: a pass without starts faster
+    const [{ explain, formatExplanation, parseQuery }, { observeWorld }] = await Promise.all([
+      import('../explain/index.js'),
+      import('../shell/explain-reads.js'),
+    ]);
     const to = `${endpointText(x.to)}${x.port !== undefined ? `:${x.port}` : ''}/${x.protocol}`;
     const q = parseQuery(endpointText(x.from), to);
     if (!q.ok) return undefined;
@@ -35,6 +38,7 @@ export function explainWhy(ctx: Context): (x: ExpectSpec, r: ExpectOutcome) => P
 /** Probes the expectations of the pass's configuration (none declared: nothing, no file written). */
 export async function afterPassProbes(ctx: Context, config: Config | undefined, sides: PlanSides | undefined, by: string): Promise<ExpectOutcome[]> {
   if (!config?.expects?.length || !sides?.topo) return [];
+  const { checkExpectations } = await import('../shell/probe/index.js');
   return checkExpectations({ config, topo: sides.topo, resources: sides.observed, runner: ctx.runner, log: ctx.log, by, why: explainWhy(ctx) });
 }
 

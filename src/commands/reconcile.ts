@@ -2,6 +2,8 @@ import { runPass, type PassOptions, type PassOutcome } from '../shell/pass.js';
 import { EXIT, type Context } from './common.js';
 import { reportApplied, reportProblem } from './report.js';
 import { fleetLoader } from '../shell/store/loader.js';
+import { prefetchHost } from '../shell/observe/prefetch.js';
+import { nodeHostFs } from '../shell/host-fs.js';
 import { underLock } from '../shell/lock.js';
 import { logPassDone } from '../shell/pass-done.js';
 import { changedKeys, countChanges } from '../shell/watch-pass.js';
@@ -31,10 +33,12 @@ export async function reconcileOnce(ctx: Context): Promise<number> {
   return locked(ctx, what, async () => {
     // with a fleet store (Settings.store, --store) the files are merged with its membership first
     const fleet = fleetLoader(ctx.opts, ctx.log);
+    // the kernel is read while the files load (src/shell/observe/prefetch.ts)
+    const prefetch = prefetchHost(ctx.runner, nodeHostFs);
     try {
       const loaded = await fleet.load(ctx.opts.dir, ctx.opts.allowEmpty);
-      if (!loaded.ok) return fleet.configured ? reportProblem(ctx, loaded.outcome)! : await applyAndReport(ctx, 'once', extra, then); // (the pass reports it, --json too)
-      return await applyAndReport(ctx, 'once', { ...extra, config: loaded.config }, then);
+      if (!loaded.ok) return fleet.configured ? reportProblem(ctx, loaded.outcome)! : await applyAndReport(ctx, 'once', { ...extra, prefetch }, then); // (the pass reports it, --json too)
+      return await applyAndReport(ctx, 'once', { ...extra, config: loaded.config, prefetch }, then);
     } finally {
       await fleet.close();
     }

@@ -2,7 +2,7 @@
 // I/O of status — read the files, observe the kernel, read the watcher's state —
 // and print what src/status/ makes of it.
 import { withHostSysctls } from '../plan/index.js';
-import { observeHost, observeOptionsFor } from '../shell/observe/index.js';
+import { observeHost, observeOptionsFor, prefetchHost, type HostPrefetch } from '../shell/observe/index.js';
 import { EMPTY_CONFIG, loadConfig } from '../shell/load.js';
 import { readFleetMembership } from '../shell/store/loader.js';
 import { nodeHostFs } from '../shell/host-fs.js';
@@ -45,8 +45,8 @@ async function readFiles(dir: string): Promise<{ config: Config; problem: string
 }
 
 /** The kernel as netkeeper sees it: the same observe stage as a pass (interfaces, addresses, routes, files, firewall, host sysctls). */
-async function observeAll(ctx: Context, config: Config): Promise<ObservedHost> {
-  return observeHost(ctx.runner, nodeHostFs, observeOptionsFor(config));
+async function observeAll(ctx: Context, config: Config, prefetch: HostPrefetch): Promise<ObservedHost> {
+  return observeHost(ctx.runner, nodeHostFs, observeOptionsFor(config), { prefetch });
 }
 
 export async function statusCommand(ctx: Context): Promise<number> {
@@ -56,6 +56,8 @@ export async function statusCommand(ctx: Context): Promise<number> {
     return EXIT.failed;
   }
   const dir = ctx.opts.dir;
+  // the kernel is read while the files load (src/shell/observe/prefetch.ts)
+  const prefetch = prefetchHost(ctx.runner, nodeHostFs);
   const files = await readFiles(dir);
   if ('error' in files) {
     ctx.err(`error: ${files.error}\n`);
@@ -65,7 +67,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
   const fleet = await readFleetMembership(files.config, ctx.opts, ctx.log);
   if (fleet.note) ctx.err(`${fleet.note}\n`);
   const config = fleet.config;
-  const { observed, hostSysctls } = await observeAll(ctx, config);
+  const { observed, hostSysctls } = await observeAll(ctx, config, prefetch);
   const self = ctx.opts.host ?? observed.facts.hostname;
   const owned = [...observed.resources.values()].filter((r) => r.owned);
   // a running watcher's last pass (state file beside the lock; ignored once its pid is gone)

@@ -1,6 +1,6 @@
 // Many namespaces, few Node processes: one `sh` per worker runs `nsenter --net=PATH
 // ip … -batch -` for each of its namespaces in turn, each batch fed by a here-document.
-// Starting a process from Node (execa) costs several times what it costs from a
+// Starting a process from Node costs several times what it costs from a
 // shell loop, so with hundreds of namespaces this is the difference between reading
 // them in about the time of a hand-written loop and twice that.
 

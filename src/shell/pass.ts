@@ -12,7 +12,7 @@ import type { AdoptOptions } from '../plan/adopt.js';
 import type { Runner } from './runner.js';
 import type { Logger } from './log.js';
 import { loadConfig, EMPTY_CONFIG, type Loaded } from './load.js';
-import { observeHost, observeOptionsFor, type HostObserveOptions, type ObserveReads } from './observe/index.js';
+import { observeHost, observeOptionsFor, prefetchHost, type HostObserveOptions, type HostPrefetch, type ObserveReads } from './observe/index.js';
 import { applyProgram, sweepTrash, type ApplyProgress, type ApplyReport } from './apply/index.js';
 import { filesFingerprint, kernelFingerprint, staleReason, type PlanFingerprints } from './fingerprint.js';
 import { nodeHostFs, type HostFs } from './host-fs.js';
@@ -77,6 +77,12 @@ export interface PassOptions {
   reuse?: Map<string, string>;
   /** what the watcher keeps between passes to observe less (observe-kept.ts) */
   kept?: ObserveKept;
+  /**
+   * the kernel reads the caller started, under the lock, before it loaded the files this
+   * pass is given (prefetchHost, see observe/prefetch.ts): the first observe takes them.
+   * Without it, a pass that loads the files itself starts them before loading.
+   */
+  prefetch?: HostPrefetch;
   /** told the pass's last read of every namespace (by path), once it has them */
   onReads?: (reads: ReadonlyMap<string, string>) => void;
   /**
@@ -199,6 +205,10 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   // a pass that did not finish (killed applying, rolling back, or waiting for a confirmation): roll it back first
   const store = opts.rollbackStore ?? fileRollbackStore(undefined, fs);
   const pending = opts.dryRun ? undefined : await finishUnfinished({ runner, log, fs }, store);
+  // read the kernel while the files load: the caller's early reads (it loaded the files), or
+  // started now when this pass loads them — none when an unfinished pass was just completed
+  // (rolling it back changed the kernel since they were started)
+  const early = pending ? undefined : (opts.prefetch ?? (opts.destroy || opts.config ? undefined : prefetchHost(runner, fs)));
 
   // load
   const t0 = performance.now();
@@ -216,7 +226,12 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const carried = opts.carry
     ? { ...(opts.carry.firewall ? { firewallFrom: opts.carry.firewall } : {}), ...(opts.carry.listeners ? { listenersFrom: opts.carry.listeners } : {}) }
     : {};
-  const host = await observeForPass(opts, what, { record: firstReads, ...(opts.reuse ? { reuse: opts.reuse } : {}), ...carried });
+  const host = await observeForPass(opts, what, {
+    record: firstReads,
+    ...(opts.reuse ? { reuse: opts.reuse } : {}),
+    ...carried,
+    ...(early ? { prefetch: early } : {}),
+  });
   opts.onReads?.(firstReads);
   opts.onObserved?.(host);
 

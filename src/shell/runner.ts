@@ -1,8 +1,11 @@
-// The one way netkeeper starts processes: execa without a shell, argv in, text out.
-// A failing command becomes a CommandError carrying argv, exit code, stderr and the
-// underlying error as `cause` (unless the caller passes allowFail).
+// The one way netkeeper starts processes: node:child_process without a shell, argv in,
+// text out. A failing command becomes a CommandError carrying argv, exit code, stderr
+// and the underlying error as `cause` (unless the caller passes allowFail).
+//
+// Not execa (which it used until issue 16): loading execa's ~100 modules cost more
+// CPU at every start than all else this file does (figures in the README's Speed
+// section), for the few of its features used here.
 
-import { execa } from 'execa';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -118,6 +121,48 @@ export function formatArgv(argv: readonly string[]): string {
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
 
+interface Spawned {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** the process could not be started */
+  error?: Error;
+}
+
+/** Run one process to its end: its output as text, how it ended. Never rejects. */
+function spawnText(file: string, args: string[], opts: RunOptions): Promise<Spawned> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let error: Error | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const child = spawn(file, args, {
+      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      // tools (and what nsenter or sh start) are found on PATH, then in /usr/sbin and /sbin
+      env: { ...process.env, PATH: toolPath(process.env.PATH) },
+    });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (e) => (error ??= e));
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ stdout, stderr, exitCode: code, signal, timedOut, ...(error ? { error } : {}) });
+    });
+    if (opts.timeoutMs)
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, opts.timeoutMs);
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // a command that exits without reading its input
+      child.stdin.end(opts.input);
+    }
+  });
+}
+
 export function createRunner(options: CreateRunnerOptions = {}): Runner {
   const prefix = options.prefix ?? [];
   return {
@@ -125,36 +170,24 @@ export function createRunner(options: CreateRunnerOptions = {}): Runner {
       const argv = [...prefix, cmd, ...args];
       const [file, ...rest] = argv;
       const started = performance.now();
-      const r = await execa(file, rest, {
-        reject: false,
-        shell: false,
-        stripFinalNewline: false,
-        maxBuffer: 1024 * 1024 * 1024,
-        encoding: 'utf8',
-        // tools (and what nsenter or sh start) are found on PATH, then in /usr/sbin and /sbin
-        env: { PATH: toolPath(process.env.PATH) },
-        ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
-        ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
-      });
+      const r = await spawnText(file, rest, opts);
       options.onCommand?.(argv, performance.now() - started);
-
-      const stdout = typeof r.stdout === 'string' ? r.stdout : '';
-      const stderr = typeof r.stderr === 'string' ? r.stderr : '';
-      if (!r.failed) return { stdout, stderr, exitCode: 0 };
+      const { stdout, stderr } = r;
+      if (r.exitCode === 0 && !r.timedOut && !r.error) return { stdout, stderr, exitCode: 0 };
 
       let exitCode: number;
       let message: string | undefined;
       if (r.timedOut) exitCode = 124;
-      else if (typeof r.exitCode === 'number') exitCode = r.exitCode;
-      else if (r.signal) exitCode = 128 + (SIGNALS[r.signal] ?? 0);
-      else {
+      else if (r.error) {
         // could not start (ENOENT, EACCES, ...)
         exitCode = 127;
-        message = r.originalMessage || r.shortMessage;
-      }
+        message = r.error.message;
+      } else if (r.exitCode !== null) exitCode = r.exitCode;
+      else exitCode = 128 + (SIGNALS[r.signal ?? ''] ?? 0);
       const errText = stderr || (message ?? '');
       if (opts.allowFail) return { stdout, stderr: errText, exitCode };
-      throw new CommandError({ argv, exitCode, stdout, stderr: errText, timedOut: r.timedOut, cause: r, message });
+      const cause = r.error ?? new Error(r.timedOut ? `timed out after ${opts.timeoutMs} ms` : `exit code ${r.exitCode ?? r.signal}`);
+      throw new CommandError({ argv, exitCode, stdout, stderr: errText, timedOut: r.timedOut, cause, message });
     },
     spawnLong(cmd: string, args: string[]): ChildProcessWithoutNullStreams {
       const [file, ...rest] = [...prefix, cmd, ...args];

@@ -24,8 +24,10 @@ import { readRaFacts } from './ra.js';
 import { readerFromEnv } from './nl-reader.js';
 import type { HostObserveOptions } from './options.js';
 import type { ObserveKept } from '../observe-kept.js';
+import type { HostPrefetch } from './prefetch.js';
 
 export { observeOptionsFor, type HostObserveOptions } from './options.js';
+export { prefetchHost, type HostPrefetch } from './prefetch.js';
 export type { ObservedHost } from '../../model/observed-host.js';
 
 export interface ObserveReads {
@@ -41,15 +43,24 @@ export interface ObserveReads {
   listenersFrom?: HostListener[];
   /** what the watcher keeps between passes (../observe-kept.ts) */
   kept?: ObserveKept;
+  /** the reads this pass started before its files were loaded (prefetch.ts): taken instead of reading again */
+  prefetch?: HostPrefetch;
 }
 
 export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveOptions, reads: ObserveReads = {}): Promise<ObservedHost> {
   const identityP = readNetnsIdentity(opts.identity, fs);
   // ss needs nothing the kernel read finds: it runs beside it
+  const early = reads.prefetch;
   const listenersP =
-    opts.listeners && !reads.verify ? (reads.listenersFrom ? Promise.resolve(reads.listenersFrom) : readListeners(runner)) : Promise.resolve(undefined);
+    opts.listeners && !reads.verify
+      ? reads.listenersFrom
+        ? Promise.resolve(reads.listenersFrom)
+        : early
+          ? early.listeners.then((l) => (l ? l.listeners : readListeners(runner)))
+          : readListeners(runner)
+      : Promise.resolve(undefined);
   // so does the host's iptables-save (the router namespaces' wait: the kernel read says which there are)
-  const hostFw = opts.firewall && !reads.firewallFrom ? hostSaves(runner) : undefined;
+  const hostFw = opts.firewall && !reads.firewallFrom ? (early ? early.hostSaves.then((t) => t ?? hostSaves(runner)) : hostSaves(runner)) : undefined;
   hostFw?.catch(() => undefined); // a failure is reported where it is awaited
   const observed = await observe(runner, {
     fs,
@@ -61,6 +72,7 @@ export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveO
     ...(reads.record ? { record: reads.record } : {}),
     ...(reads.kept?.nsBatches ? { nsBatches: reads.kept.nsBatches } : {}),
     ...(reads.kept?.etcNetns && !reads.verify ? { etcNetns: reads.kept.etcNetns } : {}),
+    ...(early ? { early: early.kernel } : {}),
   });
   if (opts.firewall) {
     if (reads.firewallFrom) reuseFirewall(observed, reads.firewallFrom);

@@ -4,19 +4,18 @@
 
 import { availableParallelism, hostname as osHostname } from 'node:os';
 import type { Observed } from '../../model/plan.js';
-import { HOST_BATCH, IP_BATCH_ARGS, NS_BATCH, batchInput, fdbBatchInput } from '../../observe/batch.js';
-import { NETNS_FILES, type EtcNetnsFile } from '../../observe/files.js';
-import { SHARED_HOSTS_DIRNAME } from '../../model/shared-hosts-path.js';
-import { TMP_MARK } from '../apply/files.js';
-import { groupNetns, type NetnsFile } from '../../observe/netns.js';
+import { HOST_BATCH, IP_BATCH_ARGS, batchInput, fdbBatchInput } from '../../observe/batch.js';
+import { groupNetns } from '../../observe/netns.js';
 import { assembleObserved, ownedVxlanDevs, parseNsBatch, type NsCapture } from '../../observe/observed.js';
 import { CommandError, type Runner } from '../runner.js';
-import { runNsBatches } from '../ns-batches.js';
 import { nodeHostFs, type ObserveFs } from '../host-fs.js';
 import { NETNS_DIR } from '../../model/netns-path.js';
-import { netlinkReader, type NsRead, type ReaderKind } from './nl-reader.js';
+import type { ReaderKind } from './nl-reader.js';
 import type { NsBatchParser } from '../../observe/ns-batch-cache.js';
 import type { EtcNetnsFiles } from '../etc-netns-cache.js';
+import { listNetns, readNsBatches } from './ns-reads.js';
+import { readEtcNetns } from './etc-netns.js';
+import type { KernelPrefetch } from './prefetch.js';
 
 export interface ObserveOptions {
   /** named namespaces (default /run/netns) */
@@ -51,6 +50,8 @@ export interface ObserveOptions {
   nsBatches?: NsBatchParser;
   /** reads the namespace directories' files (the watcher's EtcNetnsCache: only those changed since) */
   etcNetns?: EtcNetnsFiles;
+  /** the reads this pass started before its files were loaded (prefetch.ts): used instead of reading again */
+  early?: KernelPrefetch;
 }
 
 /** nsenter could not enter the file (stale entry, not a namespace): not an ip failure. */
@@ -63,14 +64,14 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
   const netnsDir = opts.netnsDir ?? NETNS_DIR;
   const etcNetnsDir = opts.etcNetnsDir ?? '/etc/netns';
 
-  const hostPromise = runner.run('ip', IP_BATCH_ARGS, { input: batchInput(HOST_BATCH) });
+  // what the pass read at its start (prefetch.ts), when it is of these directories; a failed early read is made again here
+  const early = opts.early && opts.early.netnsDir === netnsDir && opts.early.etcNetnsDir === etcNetnsDir ? opts.early : undefined;
+  const readHost = () => runner.run('ip', IP_BATCH_ARGS, { input: batchInput(HOST_BATCH) });
+  const hostPromise = early ? early.host.then((r) => r ?? readHost()) : readHost();
 
   const namespacesPromise = (async (): Promise<NsCapture[]> => {
-    const names = (await fs.readdir(netnsDir)).sort();
-    const stats = await Promise.all(names.map(async (name) => ({ name, st: await fs.stat(`${netnsDir}/${name}`) })));
-    const files: NetnsFile[] = [];
-    for (const { name, st } of stats) if (st) files.push({ name, dev: st.dev, ino: st.ino });
-    const groups = groupNetns(files, new Set(opts.preferPrimary ?? []));
+    const pre = await early?.netns;
+    const groups = groupNetns(pre?.files ?? (await listNetns(fs, netnsDir)), new Set(opts.preferPrimary ?? []));
     const toRead: { name: string; path: string; origin: 'named' | 'adopted' }[] = [
       ...groups.map((g) => ({ name: g.primary, path: `${netnsDir}/${g.primary}`, origin: 'named' as const })),
       ...(opts.extraNamespaces ?? []).map((e) => ({ ...e, origin: 'adopted' as const })),
@@ -78,23 +79,17 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     // an adopted path that does not exist is reported absent (the diff names it)
     const present = await Promise.all(toRead.map(async (n) => n.origin !== 'adopted' || (await fs.stat(n.path)) !== undefined));
     const live = toRead.filter((_, i) => present[i]);
-    const fetch = live.filter((n) => !opts.reuse?.has(n.path));
-    const nl = opts.reader === 'netlink' && fetch.length ? await netlinkReader(runner)?.read(fetch.map((n) => n.path)) : undefined;
-    // what the netlink reader did not answer (not available, or a read that failed) goes to the ip workers
-    const viaIp = fetch.filter((n) => !nl || 'fail' in nl.get(n.path)!);
-    const results = await runNsBatches(
+    const known = (path: string): string | undefined => opts.reuse?.get(path) ?? pre?.reads.get(path);
+    const fetch = live.filter((n) => known(n.path) === undefined);
+    const fetched = await readNsBatches(
       runner,
-      viaIp.map((n) => ({ path: n.path, input: batchInput(NS_BATCH), flags: IP_BATCH_ARGS.slice(0, -2) })),
+      fetch.map((n) => n.path),
+      opts.reader,
       opts.concurrency ?? Math.min(4, Math.max(1, availableParallelism())),
     );
-    const fetched = new Map<string, { exitCode: number; stdout: string; stderr: string }>(viaIp.map((n, i) => [n.path, results[i]]));
-    for (const [path, r] of nl ?? new Map<string, NsRead>()) {
-      if ('batch' in r) fetched.set(path, { exitCode: 0, stdout: r.batch, stderr: '' });
-      else if ('error' in r) fetched.set(path, { exitCode: 1, stdout: '', stderr: r.error });
-    }
     const read = live.map((n) => {
       const cap: NsCapture = { name: n.name, path: n.path, origin: n.origin };
-      const reused = opts.reuse?.get(n.path);
+      const reused = known(n.path);
       if (reused !== undefined) cap.batch = reused;
       else {
         const r = fetched.get(n.path)!;
@@ -112,42 +107,9 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     return caps;
   })();
 
-  const filesPromise = (async (): Promise<EtcNetnsFile[]> => {
-    // a dot-directory is no namespace's (`ip netns` names never start with a dot): e.g. one a killed run renamed away
-    const dirs = (await fs.readdir(etcNetnsDir)).filter((d) => !d.startsWith('.'));
-    const out: EtcNetnsFile[] = [];
-    // the hosts files shared by the containers of a set of networks (plan/shared-hosts.ts)
-    const shared = (await fs.readdir(`${etcNetnsDir}/${SHARED_HOSTS_DIRNAME}`)).filter((f) => !f.includes(TMP_MARK));
-    const readNs = async (ns: string): Promise<EtcNetnsFile[]> => {
-      const got: EtcNetnsFile[] = [];
-      await Promise.all(
-        NETNS_FILES.map(async (name) => {
-          const path = `${etcNetnsDir}/${ns}/${name}`;
-          // a hosts file may be a link to a shared one: what it points to is what counts
-          const link = name === 'hosts' ? await fs.readlink?.(path) : undefined;
-          if (link !== undefined) {
-            got.push({ ns, name, path, content: '', link });
-            return;
-          }
-          const content = await fs.readFile(path);
-          if (content !== undefined) got.push({ ns, name, path, content });
-        }),
-      );
-      return got;
-    };
-    await Promise.all([
-      // the watcher's copy (etc-netns-cache.ts) reads only the directories that changed
-      (opts.etcNetns ? opts.etcNetns.read(etcNetnsDir, dirs, readNs) : Promise.all(dirs.map(readNs))).then((per) => {
-        for (const files of per) out.push(...files);
-      }),
-      ...shared.map(async (name) => {
-        const path = `${etcNetnsDir}/${SHARED_HOSTS_DIRNAME}/${name}`;
-        const content = await fs.readFile(path);
-        if (content !== undefined) out.push({ ns: SHARED_HOSTS_DIRNAME, name, path, content });
-      }),
-    ]);
-    return out.sort((a, b) => (a.path < b.path ? -1 : 1));
-  })();
+  // the watcher's copy (etc-netns-cache.ts) reads only the directories that changed
+  const readFiles = () => readEtcNetns(fs, etcNetnsDir, opts.etcNetns);
+  const filesPromise = early ? early.etcFiles.then((f) => f ?? readFiles()) : readFiles();
 
   const resolvPromise = fs.readFile(opts.resolvConfPath ?? '/etc/resolv.conf');
   // this process's /proc/net is the host namespace's (observe runs there)

@@ -10,9 +10,10 @@
 // the `nsenter … ip -batch` workers instead.
 
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MARK } from '../../model/marks.js';
+import { NETNS_DIR } from '../../model/netns-path.js';
 import type { Runner } from '../runner.js';
 import { NL_READER_PY } from './nl-reader-py.js';
 
@@ -152,6 +153,11 @@ class ReaderPool {
     this.readers = [start()];
   }
 
+  /** Start the readers a read of this many namespaces will use, before it is asked. */
+  grow(namespaces: number): void {
+    while (namespaces >= SECOND_READER_AT && this.readers.length < this.max) this.readers.push(this.start());
+  }
+
   /** pids of the reader processes (for tests) */
   pids(): number[] {
     return this.readers.map((r) => r.pid).filter((p): p is number => p !== undefined);
@@ -164,7 +170,7 @@ class ReaderPool {
 
   /** Read every path; undefined when no reader is available. A share whose reader died comes back as `fail` (read with ip). */
   async read(paths: readonly string[]): Promise<Map<string, NsRead> | undefined> {
-    while (paths.length >= SECOND_READER_AT && this.readers.length < this.max) this.readers.push(this.start());
+    this.grow(paths.length);
     const shares: string[][] = this.readers.map(() => []);
     paths.forEach((p, i) => shares[i % shares.length].push(p));
     const got = await Promise.all(this.readers.map((r, i) => (shares[i].length ? r.read(shares[i]) : Promise.resolve(new Map<string, NsRead>()))));
@@ -196,6 +202,22 @@ export function netlinkReader(runner: Runner, env: NodeJS.ProcessEnv = process.e
     pools.set(spawnLong, pool);
   }
   return pool;
+}
+
+/**
+ * Start this runner's readers now (cli.ts, for the commands that observe): their
+ * start-up (python3 + pyroute2, ~0.2 s of CPU each) overlaps Node loading the
+ * command. Only processes are started; nothing is read until a pass asks.
+ */
+export function startReaders(runner: Runner, env: NodeJS.ProcessEnv = process.env): void {
+  if (readerFromEnv(env) !== 'netlink') return;
+  let namespaces = 0;
+  try {
+    namespaces = readdirSync(NETNS_DIR).length;
+  } catch {
+    // no /run/netns: one reader
+  }
+  netlinkReader(runner, env)?.grow(namespaces);
 }
 
 export type { NetlinkReader, ReaderPool };
