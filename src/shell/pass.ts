@@ -83,6 +83,13 @@ export interface PassOptions {
    * Without it, a pass that loads the files itself starts them before loading.
    */
   prefetch?: HostPrefetch;
+  /**
+   * the paths of `reuse` that kernel events have named since the pass took it (the
+   * watcher's ReadScope): asked once the pass has a plan that changes something, and
+   * read again, with the plan made again, before anything is applied — a reused read
+   * an event made stale must not decide what is deleted or made
+   */
+  staleReuse?: () => string[];
   /** told the pass's last read of every namespace (by path), once it has them */
   onReads?: (reads: ReadonlyMap<string, string>) => void;
   /**
@@ -226,22 +233,30 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   const carried = opts.carry
     ? { ...(opts.carry.firewall ? { firewallFrom: opts.carry.firewall } : {}), ...(opts.carry.listeners ? { listenersFrom: opts.carry.listeners } : {}) }
     : {};
-  const host = await observeForPass(opts, what, {
-    record: firstReads,
-    ...(opts.reuse ? { reuse: opts.reuse } : {}),
-    ...carried,
-    ...(early ? { prefetch: early } : {}),
-  });
-  opts.onReads?.(firstReads);
-  opts.onObserved?.(host);
+  const observeFirst = (reuse: Map<string, string> | undefined, prefetch: HostPrefetch | undefined) =>
+    observeForPass(opts, what, { record: firstReads, ...(reuse ? { reuse } : {}), ...carried, ...(prefetch ? { prefetch } : {}) });
+  let host = await observeFirst(opts.reuse, early);
 
   // plan
-  const t2 = performance.now();
-  const planned = planPass(config, host, {
-    ...(opts.host ? { host: opts.host } : {}),
-    ...(opts.destroy ? { destroy: true } : {}),
-    ...(opts.adopt ? { adopt: opts.adopt } : {}),
-  });
+  let t2 = performance.now();
+  const planFor = (h: ObservedHost) =>
+    planPass(config, h, {
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.destroy ? { destroy: true } : {}),
+      ...(opts.adopt ? { adopt: opts.adopt } : {}),
+    });
+  let planned = planFor(host);
+  // reused reads that an event named while this pass ran: read them again, plan again
+  const named = planned.ok && planned.plan.changes.length > 0 && opts.reuse && !opts.dryRun ? opts.staleReuse?.().filter((p) => opts.reuse!.has(p)) : undefined;
+  if (named?.length) {
+    log.debug({ namespaces: named.length }, 'reused reads named by events during the pass: read again');
+    firstReads.clear();
+    host = await observeFirst(new Map([...opts.reuse!].filter(([p]) => !named.includes(p))), undefined);
+    t2 = performance.now();
+    planned = planFor(host);
+  }
+  opts.onReads?.(firstReads);
+  opts.onObserved?.(host);
   if (!planned.ok) return { status: 'invalid', errors: planned.errors };
   const { plan, observed, topo, desired } = planned;
   log.debug({ observeMs: Math.round(t2 - t1), planMs: ms(t2), resources: desired.resources.size }, 'observed and planned');

@@ -39,6 +39,11 @@ export class ReadScope {
     this.dirty.add(`${this.netnsDir}/${name}`);
   }
 
+  /** The namespaces (paths) events named since the last `begin`: reads a running pass reuses may be stale. */
+  namedSinceBegin(): string[] {
+    return [...this.dirty];
+  }
+
   /** Events may have been lost: the next pass reads everything. */
   lost(): void {
     this.lostEvents = true;

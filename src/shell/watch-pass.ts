@@ -406,7 +406,7 @@ export class WatchPass {
       runner: this.d.runner,
       log,
       config,
-      ...(sc && this.reuse ? { reuse: this.reuse } : {}),
+      ...(sc && this.reuse ? { reuse: this.reuse, staleReuse: () => sc.reads.namedSinceBegin() } : {}),
       ...(sc
         ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r), kept: { nsBatches: this.nsBatches, ...(sc.files ? { etcNetns: sc.files } : {}) } }
         : {}),

@@ -77,6 +77,18 @@ describe('ReadScope: which namespaces a watcher pass reads again', () => {
     expect([...s.begin(false).reuse!.keys()]).toEqual(['/run/netns/a']);
   });
 
+  it('namedSinceBegin: the namespaces events named after the pass began (what its reuse may have made stale)', () => {
+    const s = new ReadScope();
+    s.begin(true);
+    s.end(reads(['a', 'b']));
+    s.changed('a');
+    s.begin(false); // a is read again by this pass; nothing named since
+    expect(s.namedSinceBegin()).toEqual([]);
+    s.changed('b');
+    expect(s.namedSinceBegin()).toEqual(['/run/netns/b']);
+    expect(s.begin(false).dirty).toEqual(['/run/netns/b']); // and the next pass reads it again
+  });
+
   it('auditCount: everything when the window is not longer than the interval', () => {
     expect(auditCount(1000, 30_000, 300_000)).toBe(100);
     expect(auditCount(1000, 30_000, 30_000)).toBe(1000);
