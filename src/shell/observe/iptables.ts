@@ -37,9 +37,7 @@ export async function readIptables(
   const path = ns.name === HOST_NS ? undefined : (ns.path ?? netnsPath(ns.name));
   // the families are read at once (two processes side by side), taken in order
   const texts = await (started ??
-    Promise.all(
-      families.map((family) => (path ? runner.run('nsenter', [`--net=${path}`, SAVE[family]]) : runner.run(SAVE[family], [])).then((r) => r.stdout)),
-    ));
+    allInOrder(families.map((family) => (path ? runner.run('nsenter', [`--net=${path}`, SAVE[family]]) : runner.run(SAVE[family], [])).then((r) => r.stdout))));
   families.forEach((family, i) => {
     out.push(...parseIptablesSave(texts[i], family, ns.name, bridges));
     onText?.(family, texts[i]);
@@ -62,7 +60,19 @@ const HOST_FAMILIES: IptFamily[] = ['ipv4', 'ipv6'];
 
 /** Start reading the host's iptables (both families) before the kernel read is done: it needs nothing from it. */
 export function hostSaves(runner: Runner): Promise<string[]> {
-  return Promise.all(HOST_FAMILIES.map((f) => runner.run(SAVE[f], []).then((r) => r.stdout)));
+  return allInOrder(HOST_FAMILIES.map((f) => runner.run(SAVE[f], []).then((r) => r.stdout)));
+}
+
+/**
+ * Like Promise.all, but when several fail the error is the first family's, not whichever
+ * failed first: a missing iptables names `iptables-save` every time, not now and then
+ * `ip6tables-save`.
+ */
+async function allInOrder<T>(runs: Promise<T>[]): Promise<T[]> {
+  const done = await Promise.allSettled(runs);
+  const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+  if (failed) throw failed.reason;
+  return done.map((d) => (d as PromiseFulfilledResult<T>).value);
 }
 
 /** Add netkeeper's chains and hooks of the host and the router namespaces to `observed`. `host`: hostSaves(), started earlier. */
