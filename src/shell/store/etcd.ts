@@ -55,6 +55,8 @@ export class EtcdStore {
   private lease: Lease | undefined;
   private leaseId: string | undefined;
   private watcher: Watcher | undefined;
+  /** the store's revision at the last read (the watch starts just after it) */
+  private readRevision: string | undefined;
   private hostWritten = '';
   /** set when the lease was lost or never granted: the next sync re-registers everything */
   leaseIsNew = false;
@@ -109,6 +111,7 @@ export class EtcdStore {
   /** Everything under the prefix. */
   async read(): Promise<StoreKv[]> {
     const res = await within(this.client.getAll().prefix(`${this.prefix}/`).exec(), 'read');
+    this.readRevision = res.header?.revision;
     return (res.kvs ?? []).map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), lease: String(kv.lease ?? '0') }));
   }
 
@@ -179,7 +182,11 @@ export class EtcdStore {
   /** Call `onChange(key, value|undefined)` on every change under the prefix. */
   async watch(onChange: (key: string, value: string | undefined) => void): Promise<void> {
     await this.unwatch();
-    const w = await within(this.client.watch().prefix(`${this.prefix}/`).create(), 'watch');
+    // from just after the last read, not from now: a change another host made between
+    // that read and this watch would otherwise reach this host only at the next resync
+    const b = this.client.watch().prefix(`${this.prefix}/`);
+    if (this.readRevision !== undefined) b.startRevision(String(BigInt(this.readRevision) + 1n));
+    const w = await within(b.create(), 'watch');
     w.on('put', (kv) => onChange(kv.key.toString(), kv.value.toString()));
     w.on('delete', (kv) => onChange(kv.key.toString(), undefined));
     w.on('disconnected', (err) => this.log.warn({ err: err.message }, 'store: watch disconnected'));
