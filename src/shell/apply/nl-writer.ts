@@ -7,12 +7,12 @@
 // NETKEEPER_WRITER=ip forces the `nsenter ip -batch` workers; a runner that cannot keep
 // a process (fake kernels) or a python3 without pyroute2 uses them too.
 
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { MARK } from '../../model/marks.js';
 import type { Runner } from '../runner.js';
 import { pythonFor } from '../observe/nl-reader.js';
 import { NL_WRITER_PY } from './nl-writer-py.js';
+import { LineChild } from '../line-child.js';
 import type { NlOp } from './nl-ops.js';
 
 export type WriterKind = 'netlink' | 'ip';
@@ -35,100 +35,24 @@ export interface NsWrite {
  */
 export type NsWritten = { errors: [number, string][]; batch?: string } | { error: string } | { fail: string };
 
-class NetlinkWriter {
-  private buf = '';
-  private queue: ((line: string | undefined) => void)[] = [];
-  private busy = 0;
-  dead = false;
-  started = false;
-  why = '';
-  readonly ready: Promise<boolean>;
-
-  constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 4000) stderr += d.toString();
-    });
-    child.stdin.on('error', () => undefined);
-    let readyResolve!: (ok: boolean) => void;
-    this.ready = new Promise((r) => (readyResolve = r));
-    let first = true;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      this.buf += d;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        if (!first) {
-          this.queue.shift()?.(line);
-          continue;
-        }
-        first = false;
-        try {
-          const v = JSON.parse(line) as { ready?: boolean; error?: string };
-          this.started = v.ready === true;
-          if (!this.started) this.why = v.error ?? 'not ready';
-        } catch {
-          this.why = `unexpected first line: ${line.slice(0, 200)}`;
-        }
-        readyResolve(this.started);
-        this.idle();
-      }
-    });
-    const gone = (what: string) => {
-      if (this.dead) return;
-      this.dead = true;
-      if (!this.why) this.why = `${what}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`;
-      readyResolve(false);
-      for (const p of this.queue.splice(0)) p(undefined);
-    };
-    child.on('error', (e) => gone(`cannot start: ${e.message}`));
-    child.on('exit', (code, sig) => gone(`exited (${sig ?? code})`));
-  }
-
-  /** Nothing pending: let Node exit without waiting for the child (it exits when its stdin closes). */
-  private idle(): void {
-    if (this.busy > 0) return;
-    for (const h of [this.child, this.child.stdout, this.child.stderr, this.child.stdin] as unknown as { unref?: () => void }[]) h.unref?.();
-  }
-
-  private active(): void {
-    for (const h of [this.child, this.child.stdout, this.child.stdin] as unknown as { ref?: () => void }[]) h.ref?.();
-  }
-
-  /** Write every namespace given, in order; undefined when the writer never started (the caller uses ip). */
+/** One writer process: a namespace's operations in, its failed lines and read-back out. */
+class NetlinkWriter extends LineChild {
+  /** Write every namespace given, in order; undefined when the writer is not available (nothing sent: the caller uses ip). */
   async write(items: readonly NsWrite[], tick?: (n: number) => void): Promise<NsWritten[] | undefined> {
-    if (!(await this.ready)) return undefined;
-    if (items.length === 0) return [];
-    this.busy++;
-    this.active();
-    try {
-      const answers = items.map(
-        () =>
-          new Promise<string | undefined>((resolve) =>
-            this.queue.push((line) => {
-              if (line !== undefined) tick?.(1);
-              resolve(line);
-            }),
-          ),
-      );
-      if (this.dead) for (const p of this.queue.splice(0)) p(undefined);
-      else this.child.stdin.write(items.map((w) => `${JSON.stringify(w)}\n`).join(''));
-      const got = await Promise.all(answers);
-      return items.map((w, i): NsWritten => {
-        const line = got[i];
-        if (line === undefined) return { fail: `netlink writer ${this.why || 'gone'}` };
-        const v = JSON.parse(line) as { path?: string; errors?: [number, string][]; batch?: string; error?: string; fail?: string };
-        if (v.path !== w.path) throw new Error(`netlink writer: answer for ${v.path} where ${w.path} was asked`);
-        if (v.error !== undefined) return { error: v.error };
-        if (v.errors === undefined) return { fail: v.fail ?? 'no answer' };
-        return v.batch !== undefined ? { errors: v.errors, batch: v.batch } : { errors: v.errors };
-      });
-    } finally {
-      this.busy--;
-      this.idle();
-    }
+    const got = await this.ask(
+      items.map((w) => JSON.stringify(w)),
+      () => tick?.(1),
+    );
+    if (!got) return undefined;
+    return items.map((w, i): NsWritten => {
+      const line = got[i];
+      if (line === undefined) return { fail: `netlink writer ${this.why || 'gone'}` };
+      const v = JSON.parse(line) as { path?: string; errors?: [number, string][]; batch?: string; error?: string; fail?: string };
+      if (v.path !== w.path) throw new Error(`netlink writer: answer for ${v.path} where ${w.path} was asked`);
+      if (v.error !== undefined) return { error: v.error };
+      if (v.errors === undefined) return { fail: v.fail ?? 'no answer' };
+      return v.batch !== undefined ? { errors: v.errors, batch: v.batch } : { errors: v.errors };
+    });
   }
 }
 

@@ -9,13 +9,13 @@
 // pyroute2 is missing, or the child dies, reads return undefined and the caller uses
 // the `nsenter … ip -batch` workers instead.
 
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MARK } from '../../model/marks.js';
 import { NETNS_DIR } from '../../model/netns-path.js';
 import type { Runner } from '../runner.js';
 import { NL_READER_PY } from './nl-reader-py.js';
+import { LineChild } from '../line-child.js';
 
 export type ReaderKind = 'netlink' | 'ip';
 
@@ -33,108 +33,21 @@ export function pythonFor(env: NodeJS.ProcessEnv = process.env): string {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
-interface Pending {
-  resolve: (line: string | undefined) => void;
-}
-
-class NetlinkReader {
-  private buf = '';
-  private queue: Pending[] = [];
-  dead = false;
-  private busy = 0;
-  readonly ready: Promise<boolean>;
-  /** it said it was ready (python3 and pyroute2 are there) */
-  started = false;
-  /** why it is not available (python3 or pyroute2 missing, died) */
-  why = '';
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 4000) stderr += d.toString();
-    });
-    child.stdin.on('error', () => undefined);
-    let readyResolve!: (ok: boolean) => void;
-    this.ready = new Promise((r) => (readyResolve = r));
-    let first = true;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      this.buf += d;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        if (first) {
-          first = false;
-          let ok = false;
-          try {
-            const v = JSON.parse(line) as { ready?: boolean; error?: string };
-            ok = v.ready === true;
-            if (!ok) this.why = v.error ?? 'not ready';
-          } catch {
-            this.why = `unexpected first line: ${line.slice(0, 200)}`;
-          }
-          this.started = ok;
-          readyResolve(ok);
-          this.idle();
-          continue;
-        }
-        this.queue.shift()?.resolve(line);
-      }
-    });
-    const gone = (what: string) => {
-      if (this.dead) return;
-      this.dead = true;
-      if (!this.why) this.why = `${what}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`;
-      readyResolve(false);
-      for (const p of this.queue.splice(0)) p.resolve(undefined);
-    };
-    child.on('error', (e) => gone(`cannot start: ${e.message}`));
-    child.on('exit', (code, sig) => gone(`exited (${sig ?? code})`));
-  }
-
-  /** Nothing pending: let Node exit without waiting for the child (it exits when its stdin closes). */
-  private idle(): void {
-    if (this.busy > 0) return;
-    this.child.unref();
-    (this.child.stdout as unknown as { unref?: () => void }).unref?.();
-    (this.child.stderr as unknown as { unref?: () => void }).unref?.();
-    (this.child.stdin as unknown as { unref?: () => void }).unref?.();
-  }
-
-  private active(): void {
-    this.child.ref();
-    (this.child.stdout as unknown as { ref?: () => void }).ref?.();
-    (this.child.stdin as unknown as { ref?: () => void }).ref?.();
-  }
-
+/** One reader process: namespace paths in, one JSON answer per path out. */
+class NetlinkReader extends LineChild {
   /** Read every path; undefined when the reader is not (or no longer) available. */
   async read(paths: readonly string[]): Promise<Map<string, NsRead> | undefined> {
-    if (!(await this.ready) || this.dead) return undefined;
-    if (paths.length === 0) return new Map();
-    this.busy++;
-    this.active();
-    try {
-      const lines = paths.map(() => new Promise<string | undefined>((resolve) => this.queue.push({ resolve })));
-      this.child.stdin.write(paths.map((p) => `${p}\n`).join(''));
-      const got = await Promise.all(lines);
-      const out = new Map<string, NsRead>();
-      for (let i = 0; i < paths.length; i++) {
-        const line = got[i];
-        if (line === undefined) return undefined;
-        const v = JSON.parse(line) as { path?: string; batch?: string; error?: string; fail?: string };
-        if (v.path !== paths[i]) throw new Error(`netlink reader: answer for ${v.path} where ${paths[i]} was asked`);
-        out.set(paths[i], v.batch !== undefined ? { batch: v.batch } : v.error !== undefined ? { error: v.error } : { fail: v.fail ?? 'no answer' });
-      }
-      return out;
-    } finally {
-      this.busy--;
-      this.idle();
+    const got = await this.ask(paths);
+    if (!got) return undefined;
+    const out = new Map<string, NsRead>();
+    for (let i = 0; i < paths.length; i++) {
+      const line = got[i];
+      if (line === undefined) return undefined;
+      const v = JSON.parse(line) as { path?: string; batch?: string; error?: string; fail?: string };
+      if (v.path !== paths[i]) throw new Error(`netlink reader: answer for ${v.path} where ${paths[i]} was asked`);
+      out.set(paths[i], v.batch !== undefined ? { batch: v.batch } : v.error !== undefined ? { error: v.error } : { fail: v.fail ?? 'no answer' });
     }
+    return out;
   }
 }
 
