@@ -2,11 +2,11 @@
 // iptables and listening sockets from the last pass that ended in sync instead of
 // reading them again; every other pass reads them.
 import { describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { WatchPass } from '../../../src/shell/watch-pass.js';
 import { EMPTY_CONFIG, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Trigger } from '../../../src/shell/loop.js';
 import type { ObservedHost } from '../../../src/model/observed-host.js';
+import { WATCH_DEPS } from '../../helpers/watch-pass.js';
 
 function setup() {
   const carried: (PassOptions['carry'] | undefined)[] = [];
@@ -14,11 +14,7 @@ function setup() {
   let fail = false;
   const wp = new WatchPass(
     {
-      dir: 'networks.d',
-      allowEmpty: false,
-      lockTimeoutMs: 1000,
-      log: pino({ level: 'silent' }),
-      runner: { run: async () => ({ stdout: '', stderr: '', exitCode: 0 }) },
+      ...WATCH_DEPS,
       loadConfig: async () => ({ ok: true, config: { ...EMPTY_CONFIG, documentCount: 1 } }),
       runPass: async (o: PassOptions): Promise<PassOutcome> => {
         carried.push(o.carry);

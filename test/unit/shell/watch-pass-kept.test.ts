@@ -2,13 +2,13 @@
 // takes the files as the last pass loaded them (any other trigger loads them again),
 // and every pass parses namespace reads through one cache kept across passes.
 import { describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { WatchPass } from '../../../src/shell/watch-pass.js';
 import { ReadScope } from '../../../src/shell/read-scope.js';
 import { EMPTY_CONFIG, type Loaded, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Trigger } from '../../../src/shell/loop.js';
 import type { Config } from '../../../src/model/config.js';
 import type { EtcNetnsCache } from '../../../src/shell/etc-netns-cache.js';
+import { WATCH_DEPS } from '../../helpers/watch-pass.js';
 
 const applied = (): PassOutcome => ({
   status: 'applied',
@@ -28,11 +28,7 @@ function setup() {
   let throwNext = false;
   const wp = new WatchPass(
     {
-      dir: 'networks.d',
-      allowEmpty: false,
-      lockTimeoutMs: 1000,
-      log: pino({ level: 'silent' }),
-      runner: { run: async () => ({ stdout: '', stderr: '', exitCode: 0 }) },
+      ...WATCH_DEPS,
       loadConfig: async () => {
         loads++;
         return next;
@@ -151,11 +147,7 @@ describe('watcher pass: the owned namespaces told to the event source', () => {
     const told: string[][] = [];
     const wp = new WatchPass(
       {
-        dir: 'networks.d',
-        allowEmpty: false,
-        lockTimeoutMs: 1000,
-        log: pino({ level: 'silent' }),
-        runner: { run: async () => ({ stdout: '', stderr: '', exitCode: 0 }) },
+        ...WATCH_DEPS,
         loadConfig: async () => ({ ok: true, config: { ...EMPTY_CONFIG, documentCount: 1 } }),
         runPass: async (): Promise<PassOutcome> =>
           ({

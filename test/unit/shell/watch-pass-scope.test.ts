@@ -1,12 +1,12 @@
 // The watcher pass with kernel events (read-scope.ts): which namespace reads each
 // kind of pass reuses, and what it tells the event source it owns.
 import { describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { WatchPass } from '../../../src/shell/watch-pass.js';
 import { ReadScope } from '../../../src/shell/read-scope.js';
 import { EMPTY_CONFIG, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Trigger } from '../../../src/shell/loop.js';
 import type { Resource } from '../../../src/model/resources.js';
+import { WATCH_DEPS } from '../../helpers/watch-pass.js';
 
 const NAMES = ['a', 'b', 'c', 'd'];
 const netns = (name: string): Resource => ({ kind: 'netns', key: `netns:${name}`, ns: name, owned: true, name, path: `/run/netns/${name}`, origin: 'named' });
@@ -17,11 +17,7 @@ function setup() {
   const owned: string[][] = [];
   const wp = new WatchPass(
     {
-      dir: 'networks.d',
-      allowEmpty: false,
-      lockTimeoutMs: 1000,
-      log: pino({ level: 'silent' }),
-      runner: { run: async () => ({ stdout: '', stderr: '', exitCode: 0 }) },
+      ...WATCH_DEPS,
       loadConfig: async () => ({ ok: true, config: { ...EMPTY_CONFIG, documentCount: 1 } }),
       runPass: async (o: PassOptions): Promise<PassOutcome> => {
         // what this pass would read from the kernel: every namespace it may not reuse
