@@ -1,8 +1,9 @@
 // What the fleet kernel tests (fleet, fleet-routed, fleet-tls) share: polling for a
-// condition, tests that skip when etcd could not be started, a container's address.
+// condition, tests that skip when etcd could not be started, a container's address,
+// the machines on one LAN.
 
 import { it } from 'vitest';
-import type { Machine } from './sandbox.js';
+import type { Machine, Sandbox } from './sandbox.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,4 +36,13 @@ export async function addressOf(host: Machine, name: string): Promise<string | u
   const r = await host.exec('ip', ['-n', name, '-j', '-4', 'addr', 'show', 'eth0']);
   if (r.exitCode !== 0) return undefined;
   return (JSON.parse(r.stdout || '[]')[0]?.addr_info ?? []).map((a: { local: string }) => a.local)[0];
+}
+
+/** One machine per name (a host in the sandbox), all on one LAN `ul` at their /24 addresses, the sandbox itself at `sandboxIp`. */
+export async function machinesOnLan<K extends string>(sb: Sandbox, ips: Record<K, string>, sandboxIp: string): Promise<Record<K, Machine>> {
+  const m = {} as Record<K, Machine>;
+  const entries = Object.entries(ips) as [K, string][];
+  for (const [n] of entries) m[n] = await sb.addHost(n);
+  await sb.lan('ul', [...entries.map(([n, ip]) => ({ machine: m[n], ifname: 'eth0', ip: `${ip}/24` })), { machine: sb, ip: `${sandboxIp}/24` }]);
+  return m;
 }

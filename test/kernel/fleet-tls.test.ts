@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor, skippableIt } from '../helpers/fleet.js';
+import { machinesOnLan, waitFor, skippableIt } from '../helpers/fleet.js';
 import { createSandbox, type Background, type Machine, type Sandbox } from '../helpers/sandbox.js';
 
 const NODES = { 'node-a': '192.168.61.1', 'node-b': '192.168.61.2', 'node-c': '192.168.61.3' } as const;
@@ -115,12 +115,7 @@ beforeAll(async () => {
   pki = join(root, 'pki');
   mkdirSync(pki);
   sb = await createSandbox();
-  for (const n of [...Object.keys(NODES), 'etcd'] as (Node | 'etcd')[]) H[n] = await sb.addHost(n);
-  await sb.lan('ul', [
-    ...Object.entries(NODES).map(([n, ip]) => ({ machine: H[n as Node], ifname: 'eth0', ip: `${ip}/24` })),
-    { machine: H.etcd, ifname: 'eth0', ip: `${ETCD_IP}/24` },
-    { machine: sb, ip: '192.168.61.254/24' },
-  ]);
+  Object.assign(H, await machinesOnLan(sb, { ...NODES, etcd: ETCD_IP }, '192.168.61.254'));
   const which = await sb.exec('sh', ['-c', 'command -v etcd && command -v etcdctl && command -v openssl']);
   if (which.exitCode !== 0) {
     skipReason = 'etcd, etcdctl or openssl not installed (scripts/setup.sh --tests installs them)';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor, skippableIt, addressOf as helperAddressOf } from '../helpers/fleet.js';
+import { machinesOnLan, waitFor, skippableIt, addressOf as helperAddressOf } from '../helpers/fleet.js';
 import { createSandbox, REPO_ROOT, CLI_PATH, type Background, type Machine, type Sandbox } from '../helpers/sandbox.js';
 
 const NODES = { 'node-a': '192.168.60.1', 'node-b': '192.168.60.2', 'node-c': '192.168.60.3' } as const;
@@ -115,11 +115,7 @@ async function fdbDsts(n: Node): Promise<string[]> {
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'nk-fleet-'));
   sb = await createSandbox();
-  for (const n of [...Object.keys(NODES), ...Object.keys(ETCD)] as (Node | Member)[]) H[n] = await sb.addHost(n);
-  await sb.lan('ul', [
-    ...Object.entries({ ...NODES, ...ETCD }).map(([n, ip]) => ({ machine: H[n as Node], ifname: 'eth0', ip: `${ip}/24` })),
-    { machine: sb, ip: '192.168.60.254/24' },
-  ]);
+  Object.assign(H, await machinesOnLan(sb, { ...NODES, ...ETCD }, '192.168.60.254'));
   const which = await sb.exec('sh', ['-c', 'command -v etcd && command -v etcdctl']);
   if (which.exitCode !== 0) {
     skipReason = 'etcd/etcdctl not installed (apt-get install etcd-server etcd-client; scripts/setup.sh does)';
