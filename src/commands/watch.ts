@@ -20,6 +20,8 @@ import { createNotifier, systemdNotify } from '../shell/notify.js';
 import { ReadScope, auditCount } from '../shell/read-scope.js';
 import { startNetnsEvents } from '../shell/netns-events.js';
 import { EtcNetnsCache } from '../shell/etc-netns-cache.js';
+import { prefetchHost } from '../shell/observe/index.js';
+import { nodeHostFs } from '../shell/host-fs.js';
 
 export async function watchCommand(ctx: Context): Promise<number> {
   const { opts, log } = ctx;
@@ -61,6 +63,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
       now: () => new Date(),
       signal: stopping.signal,
       scope: { reads, files, audit: () => auditCount(reads.size, opts.interval * 1000, auditMs) },
+      prefetch: (what) => prefetchHost(ctx.runner, nodeHostFs, { namespaces: false, ...what }),
       onOwned: (names) => void events.setOwned(names).catch((e: unknown) => log.warn({ err: e }, 'cannot give the namespaces host ids')),
       probe: (config, sides, plog, previous) =>
         sides.topo

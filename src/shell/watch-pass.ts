@@ -40,6 +40,7 @@ import type { ExpectOutcome } from '../expect/result.js';
 import { healingsOf, keepHealings } from '../status/healing.js';
 import { NsBatchCache } from '../observe/ns-batch-cache.js';
 import type { EtcNetnsCache } from './etc-netns-cache.js';
+import type { HostPrefetch } from './observe/prefetch.js';
 
 export interface WatchPassDeps {
   dir: string;
@@ -66,6 +67,11 @@ export interface WatchPassDeps {
   scope?: { reads: ReadScope; audit: () => number; files?: EtcNetnsCache };
   /** told the /run/netns names of the namespaces the files want, after each pass that got that far */
   onOwned?: (names: string[]) => void;
+  /**
+   * start the host-wide kernel reads of a pass that loads the files (observe/prefetch.ts with
+   * `namespaces: false`), so they run while the files load; what the pass carries is not read
+   */
+  prefetch?: (what: { firewall: boolean; listeners: boolean }) => HostPrefetch;
   /** probe the configuration's expectations (kind Expect) after an applied pass; `previous`: the last results */
   probe?: (config: Config, sides: PlanSides, log: Logger, previous: ExpectOutcome[] | undefined) => Promise<ExpectOutcome[]>;
 }
@@ -224,6 +230,8 @@ export class WatchPass {
     this.lastHost = this.thisHost = undefined;
     const tl = performance.now();
     const sameLoad = this.lastLoad !== undefined && [...triggers].every((t) => SAME_FILES.has(t));
+    // the host's reads run while the files load (under the lock: no other pass changes the host meanwhile)
+    const early = sameLoad ? undefined : this.d.prefetch?.({ firewall: !this.carried?.firewall, listeners: !this.carried?.listeners });
     const loaded = sameLoad ? this.lastLoad! : await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
     this.lastLoad = loaded;
     log.debug({ ms: Math.round(performance.now() - tl), ...(sameLoad ? { kept: true } : {}) }, 'files loaded');
@@ -238,10 +246,11 @@ export class WatchPass {
       outcome = loaded.outcome;
     } else {
       const config = loaded.config;
-      fingerprint = JSON.stringify(config);
+      // the cache (config-cache.ts) gives the very same object for byte-identical files
+      fingerprint = this.lastGood?.config === config ? this.lastGood.fingerprint : JSON.stringify(config);
       sameFiles = this.lastGood?.fingerprint === fingerprint;
       applied = config;
-      outcome = await this.d.runPass(this.passOptions(log, config));
+      outcome = await this.d.runPass({ ...this.passOptions(log, config), ...(early ? { prefetch: early } : {}) });
       if (sc) this.logKept(log, sc);
       if (isProblem(outcome)) problem = outcome;
       else if (this.lastGood?.fingerprint !== fingerprint) this.lastGood = { config, fingerprint, at: summary.startedAt };

@@ -52,6 +52,15 @@ export interface PrefetchOptions {
   reader?: ReaderKind;
   /** shell workers for namespaces the netlink reader does not read (as observe's) */
   concurrency?: number;
+  /**
+   * false: only the host-wide reads (the host's `ip`, iptables-save, ss); observe reads the
+   * namespaces and /etc/netns itself (the watcher, which reads only those events named)
+   */
+  namespaces?: boolean;
+  /** false: no iptables-save (the pass takes an earlier pass's, see PassOptions.carry) */
+  firewall?: boolean;
+  /** false: no ss (the pass takes an earlier pass's) */
+  listeners?: boolean;
 }
 
 /** undefined instead of a failure (so an unused prefetch never surfaces as an unhandled rejection). */
@@ -87,12 +96,14 @@ export function prefetchKernel(runner: Runner, fs: ObserveFs, opts: PrefetchOpti
   const netnsDir = opts.netnsDir ?? NETNS_DIR;
   const etcNetnsDir = opts.etcNetnsDir ?? '/etc/netns';
   const concurrency = opts.concurrency ?? Math.min(4, Math.max(1, availableParallelism()));
+  const all = opts.namespaces !== false;
   return {
     netnsDir,
     etcNetnsDir,
     host: settled(runner.run('ip', IP_BATCH_ARGS, { input: batchInput(HOST_BATCH) })),
-    netns: settled(readAllNetns(runner, fs, netnsDir, opts.reader ?? readerFromEnv(), concurrency)),
-    etcFiles: settled(readEtcNetns(fs, etcNetnsDir)),
+    // undefined: observe reads them itself, as after a failed early read
+    netns: all ? settled(readAllNetns(runner, fs, netnsDir, opts.reader ?? readerFromEnv(), concurrency)) : Promise.resolve(undefined),
+    etcFiles: all ? settled(readEtcNetns(fs, etcNetnsDir)) : Promise.resolve(undefined),
   };
 }
 
@@ -100,7 +111,7 @@ export function prefetchKernel(runner: Runner, fs: ObserveFs, opts: PrefetchOpti
 export function prefetchHost(runner: Runner, fs: ObserveFs, opts: PrefetchOptions = {}): HostPrefetch {
   return {
     kernel: prefetchKernel(runner, fs, opts),
-    hostSaves: settled(hostSaves(runner)),
-    listeners: settled(readListeners(runner).then((listeners) => ({ listeners }))),
+    hostSaves: opts.firewall === false ? Promise.resolve(undefined) : settled(hostSaves(runner)),
+    listeners: opts.listeners === false ? Promise.resolve(undefined) : settled(readListeners(runner).then((listeners) => ({ listeners }))),
   };
 }
