@@ -83,13 +83,17 @@ export function startNetnsEvents(o: NetnsEventsOptions): NetnsEvents {
         if (ev.announce.name) byId.set(ev.announce.nsid, [ev.announce.name]);
         return;
       }
+      log.trace({ line }, 'host event');
       o.onChange({ host: true });
       return;
     }
     const names = byId.get(ev.nsid);
     if (!names) return lookUp(ev.nsid);
     const mine = names.filter((n) => owned.has(n));
-    if (mine.length) o.onChange({ names: mine });
+    if (mine.length) {
+      log.trace({ line, names: mine }, 'namespace event');
+      o.onChange({ names: mine });
+    }
   };
 
   const start = () => {
