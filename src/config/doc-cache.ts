@@ -118,9 +118,27 @@ export function jsonSafe(v: unknown): boolean {
   }
 }
 
-/** A fresh copy of a cached value (callers may keep or change what they are given). */
-function copy(v: unknown): unknown {
-  return structuredClone(v);
+/**
+ * A fresh copy of a cached value (callers may keep or change what they are given).
+ * Values are plain JSON data (jsonSafe, or JSON.parse's from the disk): copied by hand,
+ * ~3× faster than structuredClone on a thousand small documents (issue 16). A key
+ * `__proto__` is defined as an own property, as JSON.parse and structuredClone make it;
+ * like structuredClone, every object comes out with Object.prototype.
+ */
+export function copy(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copy(v[i]);
+    return out;
+  }
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copy(o[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = copy(o[k]);
+  }
+  return out;
 }
 
 /**
