@@ -7,6 +7,7 @@
 // The store (in memory, or on disk under the run dir) is the shell's (src/shell/config-cache.ts).
 
 import { Composer, LineCounter, Parser } from 'yaml';
+import { fastChunk } from './fast-yaml.js';
 import { posTableOf, readDocuments, type PosNode, type RawDoc, type ReadStep, type SourceFile } from './documents.js';
 
 /** What one chunk of text held: its non-empty documents, or `false` when it must be read with its file. */
@@ -60,8 +61,16 @@ export function splitChunks(text: string): Chunk[] | undefined {
   return chunks;
 }
 
-/** A chunk read alone: its documents, or false when it is not one the cache may answer for. */
+/**
+ * A chunk read alone: its documents, or false when it is not one the cache may answer for.
+ * The plainest text is read by fast-yaml.ts (the same answer, ~50× sooner); the rest by `yaml`.
+ */
 export function readChunk(text: string): CachedChunk {
+  return fastChunk(text) ?? readChunkWithYaml(text);
+}
+
+/** readChunk through the `yaml` package alone (what fastChunk must equal). */
+export function readChunkWithYaml(text: string): CachedChunk {
   const lc = new LineCounter();
   const composer = new Composer({ prettyErrors: false });
   const out: { value: unknown; pos: PosNode }[] = [];

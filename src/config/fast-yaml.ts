@@ -1,0 +1,175 @@
+// A fast reader for the plainest YAML (pure, issue 16): block mappings and
+// sequences of plain keys and one-line scalars, what networks.d files mostly are.
+// It answers a chunk of text exactly as the `yaml` package would through readChunk
+// (doc-cache.ts): the same value and the same position table. Anything outside its
+// small subset — flow collections, anchors, tags, block or multi-line scalars,
+// escapes, trailing comments, tabs, non-ASCII, null words, floats, a duplicate key,
+// an odd indentation — makes it answer undefined, and the chunk is read by `yaml`,
+// so diagnostics and positions stay the parser's. Parsing 1000 container documents
+// with `yaml` took ~0.5 s of a cold converge; this takes a few ms.
+
+import type { LineCol, PosNode } from './documents.js';
+
+interface Line {
+  /** 1-based line number in the chunk */
+  no: number;
+  /** 0-based column of `text` */
+  col: number;
+  text: string;
+}
+
+type Parsed = { value: unknown; pos: PosNode };
+
+class Bail extends Error {}
+const BAIL = new Bail('outside the fast subset');
+
+/** A plain key: a name-like word that YAML's core schema reads as a string. */
+const KEY = /^[A-Za-z_][A-Za-z0-9_./-]*/;
+/** A plain scalar value in the subset: no indicator first, none of `#'"[]{}&*!|>?\`` or tab anywhere. */
+const PLAIN = /^[A-Za-z0-9_/][A-Za-z0-9_/.:+=,()@% -]*$/;
+/** Plain scalars the core schema reads as something other than a string or a decimal integer (null, floats, hex, octal...). */
+const NOT_STRING = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^[-+]?[0-9]+$/, // an integer too long for INT
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
+  /^0o[0-7]+$/,
+  /^0x[0-9a-fA-F]+$/,
+];
+const INT = /^[0-9]{1,15}$/;
+const TRUE = /^(?:[Tt]rue|TRUE)$/;
+const FALSE = /^(?:[Ff]alse|FALSE)$/;
+const SPECIAL_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|__proto__)$/;
+
+/** The chunk's one document, as readChunk gives it; undefined when the text is outside the subset. */
+export function fastChunk(text: string): { value: unknown; pos: PosNode }[] | undefined {
+  if (text.length > 1_000_000 || /[^\x20-\x7e\n]/.test(text)) return undefined;
+  const lines: Line[] = [];
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const l = raw[i];
+    let col = 0;
+    while (col < l.length && l.charCodeAt(col) === 32) col++;
+    if (col === l.length || l.charCodeAt(col) === 35 /* # */) continue; // blank, or a whole-line comment
+    if (l.length > 1000) return undefined; // YAML limits implicit keys to 1024 characters
+    if (col === 0 && (l.startsWith('---') || l.startsWith('...') || l.startsWith('%'))) return undefined;
+    lines.push({ no: i + 1, col, text: l.slice(col).trimEnd() });
+  }
+  if (lines.length === 0 || lines[0].col !== 0) return undefined;
+  try {
+    const r = new Reader(lines);
+    const doc = r.block(0, 0);
+    if (r.i !== lines.length) return undefined;
+    return [doc];
+  } catch (e) {
+    if (e === BAIL) return undefined;
+    throw e;
+  }
+}
+
+class Reader {
+  i = 0;
+  constructor(private readonly lines: Line[]) {}
+
+  /** The block starting at line `i`, indented `n`. */
+  block(i: number, n: number): Parsed {
+    const l = this.lines[i];
+    if (l.col !== n) throw BAIL;
+    return isItem(l.text) ? this.seq(n) : this.map(n);
+  }
+
+  map(n: number): Parsed {
+    const value: Record<string, unknown> = {};
+    const m: NonNullable<PosNode['m']> = [];
+    const first = this.lines[this.i];
+    const out: PosNode = { p: [first.no, first.col + 1], m };
+    while (this.i < this.lines.length) {
+      const l = this.lines[this.i];
+      if (l.col < n) break;
+      if (l.col > n || isItem(l.text)) throw BAIL;
+      const k = KEY.exec(l.text);
+      if (!k) throw BAIL;
+      const key = k[0];
+      const after = l.text.slice(key.length);
+      if (SPECIAL_KEY.test(key) || Object.prototype.hasOwnProperty.call(value, key)) throw BAIL;
+      const keyPos: LineCol = [l.no, l.col + 1];
+      if (after === ':') {
+        this.i++;
+        const next = this.lines[this.i];
+        if (next && (next.col > n || (next.col === n && isItem(next.text)))) {
+          const child = next.col > n ? this.block(this.i, next.col) : this.seq(n);
+          value[key] = child.value;
+          m.push([key, keyPos, false, child.pos]);
+        } else {
+          value[key] = null;
+          m.push([key, keyPos, true, 0]);
+        }
+        continue;
+      }
+      if (!after.startsWith(': ')) throw BAIL;
+      let at = key.length + 1;
+      while (l.text.charCodeAt(at) === 32) at++;
+      const s = scalar(l.text.slice(at), l.no, l.col + at + 1);
+      value[key] = s.value;
+      m.push([key, keyPos, false, s.pos]);
+      this.i++;
+      const next = this.lines[this.i];
+      if (next && next.col > n) throw BAIL; // a continuation line, or a nested block after a value
+    }
+    return { value, pos: out };
+  }
+
+  seq(n: number): Parsed {
+    const value: unknown[] = [];
+    const s: PosNode[] = [];
+    const first = this.lines[this.i];
+    const out: PosNode = { p: [first.no, first.col + 1], s };
+    while (this.i < this.lines.length) {
+      const l = this.lines[this.i];
+      if (l.col < n || (l.col === n && !isItem(l.text))) break;
+      if (l.col > n) throw BAIL;
+      let at = 1;
+      while (l.text.charCodeAt(at) === 32) at++;
+      const rest = l.text.slice(at);
+      if (rest === '' || isItem(rest)) throw BAIL;
+      const k = KEY.exec(rest);
+      if (k && (rest.length === k[0].length + 1 || rest.charCodeAt(k[0].length + 1) === 32) && rest.charCodeAt(k[0].length) === 58 /* : */) {
+        // `- key: ...`: a mapping indented at its first key
+        this.lines[this.i] = { no: l.no, col: l.col + at, text: rest };
+        const item = this.map(l.col + at);
+        value.push(item.value);
+        s.push(item.pos);
+        continue;
+      }
+      const v = scalar(rest, l.no, l.col + at + 1);
+      value.push(v.value);
+      s.push(v.pos);
+      this.i++;
+      const next = this.lines[this.i];
+      if (next && next.col > n) throw BAIL;
+    }
+    return { value, pos: out };
+  }
+}
+
+function isItem(text: string): boolean {
+  return text === '-' || text.startsWith('- ');
+}
+
+/** A one-line scalar at line `no`, column `col` (1-based). */
+function scalar(t: string, no: number, col: number): Parsed {
+  const pos: PosNode = { p: [no, col] };
+  const q = t.charCodeAt(0);
+  if (q === 34 /* " */ || q === 39 /* ' */) {
+    const body = t.slice(1, -1);
+    if (t.length < 2 || t.charCodeAt(t.length - 1) !== q || body.includes(String.fromCharCode(q)) || body.includes('\\')) throw BAIL;
+    return { value: body, pos };
+  }
+  if (!PLAIN.test(t) || t.endsWith(':') || t.includes(': ')) throw BAIL;
+  if (INT.test(t)) return { value: parseInt(t, 10), pos };
+  if (TRUE.test(t)) return { value: true, pos };
+  if (FALSE.test(t)) return { value: false, pos };
+  for (const re of NOT_STRING) if (re.test(t)) throw BAIL;
+  return { value: t, pos };
+}
