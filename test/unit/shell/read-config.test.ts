@@ -140,3 +140,17 @@ describe('readConfigDir does not queue behind the thread pool (issue 16)', () =>
     expect(doneWhenRead).toBe(0);
   });
 });
+
+describe('readConfigDir reads each file whole, as readFileSync does', () => {
+  test('large files (past the read buffer), multi-byte characters, a byte-order mark, an empty file', async () => {
+    const { readFileSync } = await import('node:fs');
+    const big = `# ${'é€😀x'.repeat(60_000)}\nkind: Container\nname: big\n`;
+    const dir = await tree('whole', { 'a.yaml': big, 'b.yaml': '\uFEFFkind: Network\nname: n\n', 'c.yaml': '', 'd.yaml': 'x'.repeat(65536) });
+    const r = await readConfigDir(dir);
+    expect(r.files.map((f) => f.text)).toEqual(['a.yaml', 'b.yaml', 'c.yaml', 'd.yaml'].map((n) => readFileSync(join(dir, n), 'utf8')));
+    expect(r.files[0].text).toBe(big);
+    // and again, after the big file: the buffer is reused, nothing of an earlier file leaks into a later one
+    const again = await readConfigDir(dir);
+    expect(again.files).toEqual(r.files);
+  });
+});
