@@ -92,7 +92,7 @@ class Reader {
       if (!k) throw BAIL;
       const key = k[0];
       const after = l.text.slice(key.length);
-      if (SPECIAL_KEY.test(key) || Object.prototype.hasOwnProperty.call(value, key)) throw BAIL;
+      if (SPECIAL_KEY.test(key) || Object.hasOwn(value, key)) throw BAIL;
       const keyPos: LineCol = [l.no, l.col + 1];
       if (after === ':') {
         this.i++;

@@ -127,7 +127,12 @@ function checkInterfaces(ctx: RuleCtx): void {
     if (!m) names.set(ns, (m = new Map([['lo', 'the loopback interface']])));
     const prev = m.get(ifname);
     if (prev)
-      ctx.error('duplicate-ifname', owner, at(), `interface ${ifname} is already used in ${ns === 'host' ? 'the host namespace' : `Container ${ns}`} by ${prev}`);
+      ctx.error(
+        'duplicate-ifname',
+        owner,
+        at(),
+        `interface ${ifname} is already used in ${ns === 'host' ? 'the host namespace' : `Container ${ns}`} by ${prev}`,
+      );
     else m.set(ifname, what);
   };
   for (const c of ctx.containerList) {

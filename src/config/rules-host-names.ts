@@ -61,7 +61,13 @@ function claims(ctx: RuleCtx): Claim[] {
     out.push({ name: br, what, owner: n, at, written: written ? 'interface' : false });
     if (n.driver === 'overlay') {
       const vx = vxlanName(n.name);
-      out.push({ name: vx, what: `the VXLAN device netkeeper derives for Network ${n.name} (vx-<name>)`, owner: n, at: () => ctx.pos(n, 'name'), written: false });
+      out.push({
+        name: vx,
+        what: `the VXLAN device netkeeper derives for Network ${n.name} (vx-<name>)`,
+        owner: n,
+        at: () => ctx.pos(n, 'name'),
+        written: false,
+      });
     }
   }
   for (const c of ctx.containerList) {
@@ -85,7 +91,14 @@ function claims(ctx: RuleCtx): Claim[] {
     const other = l.endpoints.map((e) => ctx.containers.get(e.container)).find((c): c is ContainerSpec => c !== undefined);
     for (const e of l.endpoints) {
       if (e.container !== 'host') continue;
-      out.push({ name: e.ifname, what: `Link ${l.name}'s end in the host namespace`, owner: l, at: () => ctx.pos(e, 'ifname'), written: 'link', host: other?.host });
+      out.push({
+        name: e.ifname,
+        what: `Link ${l.name}'s end in the host namespace`,
+        owner: l,
+        at: () => ctx.pos(e, 'ifname'),
+        written: 'link',
+        host: other?.host,
+      });
     }
   }
   return out;

@@ -3,7 +3,7 @@
 // leftovers (*~, *.swp, .#*) are skipped. Paths keep the directory as given
 // (e.g. "networks.d/web.yaml"), so diagnostics read the way the user typed it.
 
-import { closeSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, type Dirent, openSync, readdirSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 
@@ -109,7 +109,7 @@ export function readConfigDirSync(dir: string): ConfigFiles {
   const problems: Diagnostic[] = [];
   const visited = new Set<string>();
   function walk(d: string): void {
-    let entries;
+    let entries: Dirent[];
     try {
       const real = realpathSync(d);
       if (visited.has(real)) return; // a folder reached twice (a symlink back up the tree): its files are read once
