@@ -16,8 +16,9 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { parseConfig, type SourceFile } from '../config/index.js';
-import { jsonSafe, type CachedChunk, type ChunkStats, type ChunkStore } from '../config/doc-cache.js';
+import type { SourceFile } from '../config/index.js';
+import type { CachedChunk, ChunkStats, ChunkStore } from '../config/doc-cache.js';
+import { jsonSafe } from '../config/json-data.js';
 import type { Config } from '../model/config.js';
 import type { Result } from '../model/diagnostic.js';
 
@@ -126,6 +127,9 @@ export class ConfigCache {
       }
     }
     this.chunks.used = new Map();
+    // the loader (the YAML parser, the schema validators, the rules) is loaded only when files must be parsed:
+    // a command whose files are all in the cache never loads it (issue 16: start-up)
+    const { parseConfig } = await import('../config/index.js');
     const r = parseConfig(sorted, { store: this.chunks, stats });
     // keep what these files hold, not every chunk ever read (a watcher runs for months)
     this.chunks.map = this.chunks.used;
