@@ -10,6 +10,7 @@
 // a valid load only, ignored whenever unreadable, corrupt or another build's). Deleting
 // them is always safe: the next load parses everything again.
 
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -68,8 +69,11 @@ export function loaderIdentity(): string {
   return identityMemo;
 }
 
+// crypto.hash (Node >= 20.12): one call per chunk instead of a Hash object (1000 chunks a load)
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
 }
 
 /** The key of a whole directory: every file's path and bytes, in order. */
