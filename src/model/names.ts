@@ -103,6 +103,8 @@ export function ipv4OfDefaultMacs(macs: (string | undefined)[]): string[] {
  * config rules and topology both use it.
  */
 export function attachmentIfnames(atts: { ifname?: string }[]): string[] {
+  // none written (most containers): eth<i> by position, without the set (issue 16: called per container by several rules)
+  if (atts.every((a) => !a.ifname)) return atts.map((_, i) => `eth${i}`);
   const used = new Set(atts.flatMap((a) => (a.ifname ? [a.ifname] : [])));
   return atts.map((a, i) => {
     if (a.ifname) return a.ifname;
