@@ -2,9 +2,10 @@
 // sequences of plain keys and one-line scalars, what networks.d files mostly are.
 // It answers a chunk of text exactly as the `yaml` package would through readChunk
 // (doc-cache.ts): the same value and the same position table. Anything outside its
-// small subset — flow collections, anchors, tags, block or multi-line scalars,
-// escapes, trailing comments, tabs, non-ASCII, null words, floats, a duplicate key,
-// an odd indentation — makes it answer undefined, and the chunk is read by `yaml`,
+// small subset (plus one-line flow sequences of scalars and comments after a value) —
+// flow mappings, nested flow, anchors, tags, block or multi-line scalars, escapes,
+// tabs, non-ASCII, null words, floats, a duplicate key, an odd indentation — makes it
+// answer undefined, and the chunk is read by `yaml`,
 // so diagnostics and positions stay the parser's. Parsing 1000 container documents
 // with `yaml` took ~0.5 s of a cold converge; this takes a few ms.
 
@@ -37,6 +38,10 @@ const NOT_STRING = [
   /^0o[0-7]+$/,
   /^0x[0-9a-fA-F]+$/,
 ];
+/** Outside comments, printable ASCII only; */
+const ASCII = /^[\x20-\x7e]*$/;
+/** and nowhere a control character (but newline), a carriage return, NEL, a line or paragraph separator, a byte-order mark. */
+const NEVER = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 const INT = /^[0-9]{1,15}$/;
 const TRUE = /^(?:[Tt]rue|TRUE)$/;
 const FALSE = /^(?:[Ff]alse|FALSE)$/;
@@ -44,14 +49,15 @@ const SPECIAL_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|__proto__)$/;
 
 /** The chunk's one document, as readChunk gives it; undefined when the text is outside the subset. */
 export function fastChunk(text: string): { value: unknown; pos: PosNode }[] | undefined {
-  if (text.length > 1_000_000 || /[^\x20-\x7e\n]/.test(text)) return undefined;
+  if (text.length > 1_000_000 || NEVER.test(text)) return undefined;
   const lines: Line[] = [];
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
     const l = raw[i];
     let col = 0;
     while (col < l.length && l.charCodeAt(col) === 32) col++;
-    if (col === l.length || l.charCodeAt(col) === 35 /* # */) continue; // blank, or a whole-line comment
+    if (col === l.length || l.charCodeAt(col) === 35 /* # */) continue; // blank, or a whole-line comment (any text but NEVER's)
+    if (!ASCII.test(l)) return undefined;
     if (l.length > 1000) return undefined; // YAML limits implicit keys to 1024 characters
     if (col === 0 && (l.startsWith('---') || l.startsWith('...') || l.startsWith('%'))) return undefined;
     lines.push({ no: i + 1, col, text: l.slice(col).trimEnd() });
@@ -94,7 +100,11 @@ class Reader {
       const after = l.text.slice(key.length);
       if (SPECIAL_KEY.test(key) || Object.hasOwn(value, key)) throw BAIL;
       const keyPos: LineCol = [l.no, l.col + 1];
-      if (after === ':') {
+      if (after !== ':' && !after.startsWith(': ')) throw BAIL;
+      let at = key.length + 1;
+      while (l.text.charCodeAt(at) === 32) at++;
+      if (at === l.text.length || l.text.charCodeAt(at) === 35 /* # */) {
+        // `key:` (a comment may follow): null, or the block on the next lines
         this.i++;
         const next = this.lines[this.i];
         if (next && (next.col > n || (next.col === n && isItem(next.text)))) {
@@ -107,10 +117,7 @@ class Reader {
         }
         continue;
       }
-      if (!after.startsWith(': ')) throw BAIL;
-      let at = key.length + 1;
-      while (l.text.charCodeAt(at) === 32) at++;
-      const s = scalar(l.text.slice(at), l.no, l.col + at + 1);
+      const s = oneLine(l.text.slice(at), l.no, l.col + at + 1);
       value[key] = s.value;
       m.push([key, keyPos, false, s.pos]);
       this.i++;
@@ -132,7 +139,7 @@ class Reader {
       let at = 1;
       while (l.text.charCodeAt(at) === 32) at++;
       const rest = l.text.slice(at);
-      if (rest === '' || isItem(rest)) throw BAIL;
+      if (rest === '' || isItem(rest) || rest.charCodeAt(0) === 35 /* # */) throw BAIL;
       const k = KEY.exec(rest);
       if (k && (rest.length === k[0].length + 1 || rest.charCodeAt(k[0].length + 1) === 32) && rest.charCodeAt(k[0].length) === 58 /* : */) {
         // `- key: ...`: a mapping indented at its first key
@@ -142,7 +149,7 @@ class Reader {
         s.push(item.pos);
         continue;
       }
-      const v = scalar(rest, l.no, l.col + at + 1);
+      const v = oneLine(rest, l.no, l.col + at + 1);
       value.push(v.value);
       s.push(v.pos);
       this.i++;
@@ -155,6 +162,70 @@ class Reader {
 
 function isItem(text: string): boolean {
   return text === '-' || text.startsWith('- ');
+}
+
+/** A value written on one line (a scalar or a flow sequence of scalars), a comment after it, at line `no`, column `col` (1-based). */
+function oneLine(t: string, no: number, col: number): Parsed {
+  const q = t.charCodeAt(0);
+  if (q === 91 /* [ */) return flowSeq(t, no, col);
+  if (q === 34 /* " */ || q === 39 /* ' */) {
+    const close = t.indexOf(t[0], 1);
+    if (close < 0) throw BAIL;
+    comment(t.slice(close + 1));
+    return scalar(t.slice(0, close + 1), no, col);
+  }
+  const hash = t.indexOf(' #');
+  return scalar(hash < 0 ? t : t.slice(0, hash).trimEnd(), no, col);
+}
+
+/** What may follow a value on its line: nothing, or spaces and a comment. */
+function comment(tail: string): void {
+  if (tail !== '' && !/^ +#/.test(tail)) throw BAIL;
+}
+
+/** `[a, "b", 3]`: a flow sequence of scalars on one line (no nesting, no trailing comma). */
+function flowSeq(t: string, no: number, col: number): Parsed {
+  const items: unknown[] = [];
+  const s: PosNode[] = [];
+  let i = 1;
+  const skip = () => {
+    while (t.charCodeAt(i) === 32) i++;
+  };
+  skip();
+  if (t[i] === ']') i++;
+  else
+    for (;;) {
+      skip();
+      const c = t[i];
+      let item: Parsed;
+      if (c === '"' || c === "'") {
+        const close = t.indexOf(c, i + 1);
+        if (close < 0) throw BAIL;
+        item = scalar(t.slice(i, close + 1), no, col + i);
+        i = close + 1;
+      } else {
+        let j = i;
+        while (j < t.length && t[j] !== ',' && t[j] !== ']') j++;
+        const raw = t.slice(i, j).trimEnd();
+        if (raw === '' || raw.includes(':')) throw BAIL; // `a: b` is a mapping inside the sequence; keep to the plainest
+        item = scalar(raw, no, col + i);
+        i = j;
+      }
+      items.push(item.value);
+      s.push(item.pos);
+      skip();
+      if (t[i] === ',') {
+        i++;
+        skip();
+        if (t[i] === ']') throw BAIL; // a trailing comma
+        continue;
+      }
+      if (t[i] !== ']') throw BAIL;
+      i++;
+      break;
+    }
+  comment(t.slice(i));
+  return { value: items, pos: { p: [no, col], s } };
 }
 
 /** A one-line scalar at line `no`, column `col` (1-based). */
