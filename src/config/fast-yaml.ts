@@ -41,6 +41,7 @@ const NOT_STRING = [
 /** Outside comments, printable ASCII only; */
 const ASCII = /^[\x20-\x7e]*$/;
 /** and nowhere a control character (but newline), a carriage return, NEL, a line or paragraph separator, a byte-order mark. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const NEVER = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 const INT = /^[0-9]{1,15}$/;
 const TRUE = /^(?:[Tt]rue|TRUE)$/;
