@@ -2,8 +2,8 @@
 // sequences of plain keys and one-line scalars, what networks.d files mostly are.
 // It answers a chunk of text exactly as the `yaml` package would through readChunk
 // (doc-cache.ts): the same value and the same position table. Anything outside its
-// small subset (plus one-line flow sequences of scalars and comments after a value) —
-// flow mappings, nested flow, anchors, tags, block or multi-line scalars, escapes,
+// small subset (plus one-line flow collections and comments after a value) —
+// multi-line flow, anchors, tags, block or multi-line scalars, escapes,
 // tabs, non-ASCII, null words, floats, a duplicate key, an odd indentation — makes it
 // answer undefined, and the chunk is read by `yaml`,
 // so diagnostics and positions stay the parser's. Parsing 1000 container documents
@@ -165,10 +165,10 @@ function isItem(text: string): boolean {
   return text === '-' || text.startsWith('- ');
 }
 
-/** A value written on one line (a scalar or a flow sequence of scalars), a comment after it, at line `no`, column `col` (1-based). */
+/** A value written on one line (a scalar or a flow collection), a comment after it, at line `no`, column `col` (1-based). */
 function oneLine(t: string, no: number, col: number): Parsed {
   const q = t.charCodeAt(0);
-  if (q === 91 /* [ */) return flowSeq(t, no, col);
+  if (q === 91 /* [ */ || q === 123 /* { */) return flow(t, no, col);
   if (q === 34 /* " */ || q === 39 /* ' */) {
     const close = t.indexOf(t[0], 1);
     if (close < 0) throw BAIL;
@@ -184,49 +184,97 @@ function comment(tail: string): void {
   if (tail !== '' && !/^ +#/.test(tail)) throw BAIL;
 }
 
-/** `[a, "b", 3]`: a flow sequence of scalars on one line (no nesting, no trailing comma). */
-function flowSeq(t: string, no: number, col: number): Parsed {
-  const items: unknown[] = [];
-  const s: PosNode[] = [];
-  let i = 1;
-  const skip = () => {
-    while (t.charCodeAt(i) === 32) i++;
-  };
-  skip();
-  if (t[i] === ']') i++;
-  else
+/**
+ * A flow collection written on one line — `[a, "b", 3]`, `{network: apps, ip: 10.0.0.2}`,
+ * nested — of plain or simply quoted scalars; no trailing comma, no empty or
+ * implicit values, no `:` inside a plain scalar.
+ */
+function flow(t: string, no: number, col: number): Parsed {
+  const r = new FlowReader(t, no, col);
+  const node = r.node();
+  comment(t.slice(r.i));
+  return node;
+}
+
+class FlowReader {
+  i = 0;
+  constructor(
+    private readonly t: string,
+    private readonly no: number,
+    private readonly col: number,
+  ) {}
+
+  private skip(): void {
+    while (this.t.charCodeAt(this.i) === 32) this.i++;
+  }
+
+  node(): Parsed {
+    const t = this.t;
+    const c = t[this.i];
+    const at = this.col + this.i;
+    if (c === '[' || c === '{') return this.collection(c === '{');
+    if (c === '"' || c === "'") {
+      const close = t.indexOf(c, this.i + 1);
+      if (close < 0) throw BAIL;
+      const v = scalar(t.slice(this.i, close + 1), this.no, at);
+      this.i = close + 1;
+      return v;
+    }
+    let j = this.i;
+    while (j < t.length && !',[]{}'.includes(t[j])) j++;
+    const raw = t.slice(this.i, j).trimEnd();
+    // `a: b` would be a mapping, `a:b` a key in a flow mapping: keep to the plainest
+    if (raw === '' || raw.includes(':')) throw BAIL;
+    const v = scalar(raw, this.no, at);
+    this.i = j;
+    return v;
+  }
+
+  private collection(isMap: boolean): Parsed {
+    const t = this.t;
+    const p: LineCol = [this.no, this.col + this.i];
+    const end = isMap ? '}' : ']';
+    const items: unknown[] = [];
+    const s: PosNode[] = [];
+    const value: Record<string, unknown> = {};
+    const m: NonNullable<PosNode['m']> = [];
+    this.i++;
+    this.skip();
+    if (t[this.i] === end) {
+      this.i++;
+      return isMap ? { value, pos: { p, m } } : { value: items, pos: { p, s } };
+    }
     for (;;) {
-      skip();
-      const c = t[i];
-      let item: Parsed;
-      if (c === '"' || c === "'") {
-        const close = t.indexOf(c, i + 1);
-        if (close < 0) throw BAIL;
-        item = scalar(t.slice(i, close + 1), no, col + i);
-        i = close + 1;
+      this.skip();
+      if (isMap) {
+        const k = KEY.exec(t.slice(this.i));
+        if (!k || t[this.i + k[0].length] !== ':' || t[this.i + k[0].length + 1] !== ' ') throw BAIL;
+        const key = k[0];
+        if (SPECIAL_KEY.test(key) || Object.hasOwn(value, key)) throw BAIL;
+        const keyPos: LineCol = [this.no, this.col + this.i];
+        this.i += key.length + 1;
+        this.skip();
+        if (t[this.i] === ',' || t[this.i] === end) throw BAIL; // an empty value
+        const v = this.node();
+        value[key] = v.value;
+        m.push([key, keyPos, false, v.pos]);
       } else {
-        let j = i;
-        while (j < t.length && t[j] !== ',' && t[j] !== ']') j++;
-        const raw = t.slice(i, j).trimEnd();
-        if (raw === '' || raw.includes(':')) throw BAIL; // `a: b` is a mapping inside the sequence; keep to the plainest
-        item = scalar(raw, no, col + i);
-        i = j;
+        const v = this.node();
+        items.push(v.value);
+        s.push(v.pos);
       }
-      items.push(item.value);
-      s.push(item.pos);
-      skip();
-      if (t[i] === ',') {
-        i++;
-        skip();
-        if (t[i] === ']') throw BAIL; // a trailing comma
+      this.skip();
+      if (t[this.i] === ',') {
+        this.i++;
+        this.skip();
+        if (t[this.i] === end) throw BAIL; // a trailing comma
         continue;
       }
-      if (t[i] !== ']') throw BAIL;
-      i++;
-      break;
+      if (t[this.i] !== end) throw BAIL;
+      this.i++;
+      return isMap ? { value, pos: { p, m } } : { value: items, pos: { p, s } };
     }
-  comment(t.slice(i));
-  return { value: items, pos: { p: [no, col], s } };
+  }
 }
 
 /** A one-line scalar at line `no`, column `col` (1-based). */

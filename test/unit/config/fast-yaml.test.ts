@@ -64,6 +64,8 @@ describe('fastChunk', () => {
       'a: x:y\nb: /p/q\nc: a=b,c (d) @e %f +g\n',
       'a: 1 # comment\nb: "x" # c\nc: # c\n  - y # c\n  - [p, "8080:80", 3] # c\nd: []\ne: [ x ]\n',
       '# a comment with → and é in it\nkind: Expect\n',
+      'a: [1, [2, [x]], {b: [c]}]\n',
+      'networks: [{network: apps, ip: 10.30.0.10}, {network: db}]\ndns: {servers: [10.0.0.2], search: [example.com], options: ["ndots:2"]}\nx: {}\n',
     ];
     for (const t of plain) expect(same(t), t).toBe(true);
   });
@@ -74,11 +76,19 @@ describe('fastChunk', () => {
       '# only a comment\n',
       '  a: 1\n',
       'a: b#c\n',
-      'a: [1, [2]]\n',
       'a: [1, ]\n',
       'a: [a: b]\n',
       'a: [x, y: z]\n',
-      'a: {x: 1}\n',
+      'a: {x}\n',
+      'a: {x: }\n',
+      'a: {x:1}\n',
+      'a: {x: 1,}\n',
+      'a: {"x": 1}\n',
+      'a: {x: 1, x: 2}\n',
+      'a: {x: 1\n',
+      'a: {x: 1} y\n',
+      'a: {true: 1}\n',
+      'a: [{x: 1}, {y: z: w}]\n',
       'a: "x" y\n',
       'a: [1, 2] z\n',
       'a: [1,\n  2]\n',
@@ -87,7 +97,6 @@ describe('fastChunk', () => {
       '# \u0085\na: 1\n',
       'a: &x 1\nb: *x\n',
       'a: !!str 1\n',
-      'a: {}\n',
       'a: |\n  x\n',
       'a: b\n  c\n',
       'a: 1.5\n',
@@ -194,6 +203,18 @@ describe('fastChunk', () => {
       '#c',
       '# c',
       'x # é',
+      '{a: 1}',
+      '{network: x, ip: 10.0.0.1}',
+      '[{a: b}, {c: "d"}]',
+      '{a: [1, 2]}',
+      '{a}',
+      '{a: }',
+      '{a:b}',
+      '{a: 1,}',
+      '{ }',
+      '{true: 1}',
+      '{a: b: c}',
+      '{a: 1} # c',
     ];
     const indents = ['', ' ', '  ', '   ', '    ', '\t'];
     let answered = 0;
@@ -258,6 +279,10 @@ describe('fastChunk', () => {
       '"q" # note',
       '[a] # note',
       '# note',
+      '{network: x, ip: 10.0.0.1}',
+      '[{a: b}, {c: [1, "d"]}]',
+      '{}',
+      '{ a: x y }',
     ];
     let answered = 0;
     for (let n = 0; n < N; n++) {
