@@ -1,6 +1,7 @@
 import { JSON_FORMAT_VERSION } from './plan-json.js';
 import { missingDirReason, readConfigDir } from '../shell/read-config.js';
 import { parseConfig } from '../config/index.js';
+import { MemoryChunkStore } from '../config/doc-cache.js';
 import { formatDiagnostic } from '../model/diagnostic.js';
 import { EXIT, type Context } from './common.js';
 import { selfHostErrors } from '../config/self-host.js';
@@ -12,7 +13,8 @@ export async function validateCommand(ctx: Context): Promise<number> {
     ctx.err(`error: ${missingDirReason(ctx.opts.dir)}\n`);
     return EXIT.failed;
   }
-  const parsed = read.problems.length ? { ok: false as const, errors: read.problems } : parseConfig(read.files);
+  // through a (throw-away) chunk store: plain documents are read by fast-yaml.ts, the same answer sooner (issue 16)
+  const parsed = read.problems.length ? { ok: false as const, errors: read.problems } : parseConfig(read.files, { store: new MemoryChunkStore() });
   // with Host documents, this machine must be one of them (--host, or its hostname)
   const errors = parsed.ok ? selfHostErrors(parsed.value.hosts, ctx.opts.host ?? hostname()) : parsed.errors;
   if (errors.length) {

@@ -120,13 +120,19 @@ function checkMode(ctx: RuleCtx, c: ContainerSpec): void {
 /** Interface names per namespace: attachments, Link endpoints, lo; route dev and masquerade must name one. */
 function checkInterfaces(ctx: RuleCtx): void {
   const names = new Map<string, Map<string, string>>(); // namespace owner → ifname → what uses it
-  const take = (ns: string, ifname: string, what: string, owner: { kind: string; name?: string }, at: SourcePos | undefined) => {
+  // `at` is asked only for a report: positions are the costly part at 1000 containers (issue 16)
+  const take = (ns: string, ifname: string, what: string, owner: { kind: string; name?: string }, at: () => SourcePos | undefined) => {
     if (RESERVED_IFNAMES.has(ifname)) return; // reserved-ifname
     let m = names.get(ns);
     if (!m) names.set(ns, (m = new Map([['lo', 'the loopback interface']])));
     const prev = m.get(ifname);
     if (prev)
-      ctx.error('duplicate-ifname', owner, at, `interface ${ifname} is already used in ${ns === 'host' ? 'the host namespace' : `Container ${ns}`} by ${prev}`);
+      ctx.error(
+        'duplicate-ifname',
+        owner,
+        at(),
+        `interface ${ifname} is already used in ${ns === 'host' ? 'the host namespace' : `Container ${ns}`} by ${prev}`,
+      );
     else m.set(ifname, what);
   };
   for (const c of ctx.containerList) {
@@ -134,17 +140,17 @@ function checkInterfaces(ctx: RuleCtx): void {
     if (!names.has(c.name)) names.set(c.name, new Map([['lo', 'the loopback interface']]));
     if (c.mode.type !== 'bridge') continue;
     if (!c.networksDeclared) {
-      take(c.name, 'eth0', 'its attachment to bridge (the default network)', c, c.pos);
+      take(c.name, 'eth0', 'its attachment to bridge (the default network)', c, () => c.pos);
       continue;
     }
     const ifnames = attachmentIfnames(c.networks);
-    c.networks.forEach((a, i) => take(c.name, ifnames[i], `its attachment to ${a.network}`, c, ctx.pos(a, 'ifname')));
+    c.networks.forEach((a, i) => take(c.name, ifnames[i], `its attachment to ${a.network}`, c, () => ctx.pos(a, 'ifname')));
   }
   for (const l of ctx.linkList) {
     for (const e of l.endpoints) {
       const c = ctx.containers.get(e.container);
       if (e.container !== 'host' && (!c || (c.mode.type !== 'bridge' && c.mode.type !== 'none'))) continue;
-      take(e.container, e.ifname, `Link ${l.name}`, l, ctx.pos(e, 'ifname'));
+      take(e.container, e.ifname, `Link ${l.name}`, l, () => ctx.pos(e, 'ifname'));
     }
   }
   for (const c of ctx.containerList) {

@@ -14,17 +14,18 @@ export const RESERVED_IFNAMES: ReadonlySet<string> = new Set(['all', 'default', 
 
 /** Every interface name the files write: reserved ones are refused where they are written. */
 export function checkReservedIfnames(ctx: RuleCtx): void {
-  const refuse = (name: string | undefined, owner: { kind: string; name?: string }, at: SourcePos | undefined) => {
+  // `at` is asked only for a report: positions are the costly part at 1000 containers (issue 16)
+  const refuse = (name: string | undefined, owner: { kind: string; name?: string }, at: () => SourcePos | undefined) => {
     if (name === undefined || !RESERVED_IFNAMES.has(name)) return;
-    ctx.error('reserved-ifname', owner, at, `interface name "${name}" is reserved by the kernel (all, default and lo are); choose another`);
+    ctx.error('reserved-ifname', owner, at(), `interface name "${name}" is reserved by the kernel (all, default and lo are); choose another`);
   };
-  for (const n of ctx.networkList) refuse(n.interface, n, ctx.pos(n, 'interface'));
+  for (const n of ctx.networkList) refuse(n.interface, n, () => ctx.pos(n, 'interface'));
   for (const c of ctx.containerList)
     for (const a of c.networks) {
-      refuse(a.ifname, c, ctx.pos(a, 'ifname'));
-      refuse(a.hostIfname, c, ctx.pos(a, 'hostIfname'));
+      refuse(a.ifname, c, () => ctx.pos(a, 'ifname'));
+      refuse(a.hostIfname, c, () => ctx.pos(a, 'hostIfname'));
     }
-  for (const l of ctx.linkList) for (const e of l.endpoints) refuse(e.ifname, l, ctx.pos(e, 'ifname'));
+  for (const l of ctx.linkList) for (const e of l.endpoints) refuse(e.ifname, l, () => ctx.pos(e, 'ifname'));
 }
 
 interface Claim {
@@ -32,7 +33,8 @@ interface Claim {
   /** who uses the name, for people: "Network web's bridge (br-web, derived from its name)" */
   what: string;
   owner: { kind: string; name?: string };
-  at: SourcePos | undefined;
+  /** where it is written, asked only for a report (positions are the costly part at 1000 containers) */
+  at: () => SourcePos | undefined;
   /** written in a file (an `interface` or a Link end), as opposed to derived */
   written: 'interface' | 'link' | 'hostIfname' | false;
   /** the Host whose namespace holds it; undefined: every host */
@@ -50,7 +52,7 @@ function claims(ctx: RuleCtx): Claim[] {
     if (n.driver === 'macvlan') continue;
     const br = networkBridgeName(n);
     const written = n.interface !== undefined && !n.implicit;
-    const at = n.implicit ? undefined : ctx.pos(n, written ? 'interface' : 'name');
+    const at = () => (n.implicit ? undefined : ctx.pos(n, written ? 'interface' : 'name'));
     const what = written
       ? `Network ${n.name}'s interface`
       : n.name === DEFAULT_NETWORK
@@ -59,7 +61,13 @@ function claims(ctx: RuleCtx): Claim[] {
     out.push({ name: br, what, owner: n, at, written: written ? 'interface' : false });
     if (n.driver === 'overlay') {
       const vx = vxlanName(n.name);
-      out.push({ name: vx, what: `the VXLAN device netkeeper derives for Network ${n.name} (vx-<name>)`, owner: n, at: ctx.pos(n, 'name'), written: false });
+      out.push({
+        name: vx,
+        what: `the VXLAN device netkeeper derives for Network ${n.name} (vx-<name>)`,
+        owner: n,
+        at: () => ctx.pos(n, 'name'),
+        written: false,
+      });
     }
   }
   for (const c of ctx.containerList) {
@@ -74,7 +82,8 @@ function claims(ctx: RuleCtx): Claim[] {
       seen.add(ifnames[i]);
       const given = atts[i]?.hostIfname;
       const v = given ?? vethHostName(c.name, ifnames[i]);
-      const at = atts[i] ? ctx.pos(atts[i], given ? 'hostIfname' : 'network') : ctx.pos(c, 'name');
+      const att = atts[i];
+      const at = () => (att ? ctx.pos(att, given ? 'hostIfname' : 'network') : ctx.pos(c, 'name'));
       out.push({ name: v, what: `the host end of Container ${c.name}'s ${ifnames[i]}`, owner: c, at, written: given ? 'hostIfname' : false, host: c.host });
     });
   }
@@ -82,7 +91,14 @@ function claims(ctx: RuleCtx): Claim[] {
     const other = l.endpoints.map((e) => ctx.containers.get(e.container)).find((c): c is ContainerSpec => c !== undefined);
     for (const e of l.endpoints) {
       if (e.container !== 'host') continue;
-      out.push({ name: e.ifname, what: `Link ${l.name}'s end in the host namespace`, owner: l, at: ctx.pos(e, 'ifname'), written: 'link', host: other?.host });
+      out.push({
+        name: e.ifname,
+        what: `Link ${l.name}'s end in the host namespace`,
+        owner: l,
+        at: () => ctx.pos(e, 'ifname'),
+        written: 'link',
+        host: other?.host,
+      });
     }
   }
   return out;
@@ -105,8 +121,9 @@ export function checkHostNameClashes(ctx: RuleCtx): void {
       const a = list.slice(0, j).find((x) => sameHost(x, b) && !(x.written && x.written === b.written && x.written !== 'hostIfname'));
       if (!a) continue;
       const [at, other] = b.written || !a.written ? [b, a] : [a, b];
-      const place = other.at ? ` (${where(other.at)})` : '';
-      ctx.error('name-clash', at.owner, at.at, `interface name ${at.name} is ${at.what} and also ${other.what}${place}; rename one`);
+      const otherAt = other.at();
+      const place = otherAt ? ` (${where(otherAt)})` : '';
+      ctx.error('name-clash', at.owner, at.at(), `interface name ${at.name} is ${at.what} and also ${other.what}${place}; rename one`);
       break; // one report per name
     }
   }

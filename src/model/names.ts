@@ -2,15 +2,19 @@
 // the same input gives the same name on every run and every host, so a later
 // run finds what an earlier one made. node:crypto is used only for SHA-1.
 
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { DEFAULT_BRIDGE_IFNAME, DEFAULT_NETWORK } from './defaults.js';
 import { parseIP } from './ip.js';
 
 /** Linux interface names are at most 15 bytes (IFNAMSIZ - 1). */
 export const IFNAMSIZ = 15;
 
+// crypto.hash (Node >= 20.12): one call instead of a Hash object, ~3x faster for the
+// short names of 1000 containers (issue 16); the same digest
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function sha1hex(s: string): string {
-  return createHash('sha1').update(s).digest('hex');
+  return oneShot ? oneShot('sha1', s, 'hex') : crypto.createHash('sha1').update(s).digest('hex');
 }
 
 export function byteLength(s: string): number {
@@ -99,6 +103,8 @@ export function ipv4OfDefaultMacs(macs: (string | undefined)[]): string[] {
  * config rules and topology both use it.
  */
 export function attachmentIfnames(atts: { ifname?: string }[]): string[] {
+  // none written (most containers): eth<i> by position, without the set (issue 16: called per container by several rules)
+  if (atts.every((a) => !a.ifname)) return atts.map((_, i) => `eth${i}`);
   const used = new Set(atts.flatMap((a) => (a.ifname ? [a.ifname] : [])));
   return atts.map((a, i) => {
     if (a.ifname) return a.ifname;

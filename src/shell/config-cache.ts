@@ -10,14 +10,16 @@
 // a valid load only, ignored whenever unreadable, corrupt or another build's). Deleting
 // them is always safe: the next load parses everything again.
 
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { parseConfig, type SourceFile } from '../config/index.js';
-import { jsonSafe, type CachedChunk, type ChunkStats, type ChunkStore } from '../config/doc-cache.js';
+import type { SourceFile } from '../config/index.js';
+import type { CachedChunk, ChunkStats, ChunkStore } from '../config/doc-cache.js';
+import { jsonSafe } from '../config/json-data.js';
 import type { Config } from '../model/config.js';
 import type { Result } from '../model/diagnostic.js';
 
@@ -67,8 +69,11 @@ export function loaderIdentity(): string {
   return identityMemo;
 }
 
+// crypto.hash (Node >= 20.12): one call per chunk instead of a Hash object (1000 chunks a load)
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
 }
 
 /** The key of a whole directory: every file's path and bytes, in order. */
@@ -126,6 +131,9 @@ export class ConfigCache {
       }
     }
     this.chunks.used = new Map();
+    // the loader (the YAML parser, the schema validators, the rules) is loaded only when files must be parsed:
+    // a command whose files are all in the cache never loads it (issue 16: start-up)
+    const { parseConfig } = await import('../config/index.js');
     const r = parseConfig(sorted, { store: this.chunks, stats });
     // keep what these files hold, not every chunk ever read (a watcher runs for months)
     this.chunks.map = this.chunks.used;

@@ -2,8 +2,8 @@
 // there is nothing to plan from.
 
 import { missingDirReason, readConfigDir } from './read-config.js';
-import { parseConfig } from '../config/index.js';
 import { ConfigCache } from './config-cache.js';
+import { DEFAULT_SETTINGS } from '../model/defaults.js';
 import { runDir } from './lock.js';
 import type { Config } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -13,12 +13,13 @@ export type LoadProblem = { status: 'invalid'; errors: Diagnostic[] } | { status
 
 export type Loaded = { ok: true; config: Config } | { ok: false; outcome: LoadProblem };
 
-/** What no files at all mean: the loader's own answer (default Settings, no objects). */
-export const EMPTY_CONFIG: Config = (() => {
-  const r = parseConfig([]);
-  if (!r.ok) throw new Error('an empty directory does not parse');
-  return r.value;
-})();
+/**
+ * What no files at all mean: the loader's own answer to no files, parseConfig([])
+ * (default Settings, no objects; test/unit/shell/load.test.ts keeps them equal), written
+ * out so that loading this module does not load the loader (config-cache.ts loads it
+ * only when files must be parsed).
+ */
+export const EMPTY_CONFIG: Config = { networks: [], containers: [], links: [], hosts: [], settings: { ...DEFAULT_SETTINGS }, documentCount: 0 };
 
 /** What a load reuses of the loads before it (config-cache.ts): in memory for the process, unless told to keep it on disk too. */
 let cache = new ConfigCache();

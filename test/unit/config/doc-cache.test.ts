@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/index.js';
 import { posAt, readDocuments, type Path, type RawDoc, type ReadStep, type SourceFile } from '../../../src/config/documents.js';
-import { jsonSafe, MemoryChunkStore, readDocumentsCached, splitChunks, type ChunkStats } from '../../../src/config/doc-cache.js';
+import { copy, jsonSafe, MemoryChunkStore, readDocumentsCached, splitChunks, type ChunkStats } from '../../../src/config/doc-cache.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 
@@ -183,6 +183,34 @@ describe('jsonSafe', () => {
       { [Symbol()]: 1 },
     ])
       expect(jsonSafe(v)).toBe(false);
+  });
+});
+
+describe('copy', () => {
+  it('gives what structuredClone gives for plain JSON data, as a fresh copy (own __proto__ keys included)', () => {
+    const values: unknown[] = [
+      null,
+      'x',
+      0,
+      1.5,
+      true,
+      [],
+      {},
+      [1, [2, { a: [3] }], 'b'],
+      { kind: 'Container', name: 'c', networks: [{ network: 'n', ip: '10.0.0.2' }], ports: ['80:80'], labels: { a: null } },
+      JSON.parse('{"__proto__": {"polluted": true}, "constructor": 1, "toString": [2]}'),
+      JSON.parse('[{"__proto__": [1]}]'),
+    ];
+    for (const v of values) {
+      const c = copy(v);
+      expect(isDeepStrictEqual(c, structuredClone(v))).toBe(true);
+      expect(JSON.stringify(c)).toBe(JSON.stringify(v));
+      if (v && typeof v === 'object') expect(c).not.toBe(v);
+    }
+    const o = copy(JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+    expect(Object.keys(o)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 

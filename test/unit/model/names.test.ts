@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeName, defaultVni, macFromIPv4, macFromName, overlayGatewayMac, vethHostName, vxlanName } from '../../../src/model/names.js';
+import { attachmentIfnames, bridgeName, defaultVni, macFromIPv4, macFromName, overlayGatewayMac, vethHostName, vxlanName } from '../../../src/model/names.js';
 
 describe('derived names', () => {
   it('bridge names: interface, br-<name>, or a hashed short form', () => {
@@ -77,5 +77,16 @@ describe('names as Docker allows them (either case)', () => {
       expect(macFromName(a, 'eth0')).not.toBe(macFromName(b, 'eth0'));
       expect(overlayGatewayMac(a)).not.toBe(overlayGatewayMac(b));
     }
+  });
+});
+
+describe('attachmentIfnames', () => {
+  it('eth<i> by position, skipping names written elsewhere in the list', () => {
+    expect(attachmentIfnames([])).toEqual([]);
+    expect(attachmentIfnames([{}, {}, {}])).toEqual(['eth0', 'eth1', 'eth2']);
+    expect(attachmentIfnames([{ ifname: '' }, {}])).toEqual(['eth0', 'eth1']);
+    expect(attachmentIfnames([{}, { ifname: 'eth0' }, {}])).toEqual(['eth1', 'eth0', 'eth2']);
+    expect(attachmentIfnames([{ ifname: 'eth1' }, {}, {}])).toEqual(['eth1', 'eth2', 'eth3']);
+    expect(attachmentIfnames([{}, { ifname: 'uplink' }, {}])).toEqual(['eth0', 'uplink', 'eth2']);
   });
 });

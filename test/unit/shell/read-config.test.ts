@@ -121,3 +121,36 @@ test('isConfigFileName', () => {
   expect(['a.yaml', 'a.yml', 'a.b.yaml'].map(isConfigFileName)).toEqual([true, true, true]);
   expect(['.a.yaml', 'a.yaml~', 'a.yaml.swp', '.#a.yaml', 'a.json', 'yaml'].map(isConfigFileName)).toEqual([false, false, false, false, false, false]);
 });
+
+describe('readConfigDir does not queue behind the thread pool (issue 16)', () => {
+  test('a directory is read while every libuv worker is busy (a watcher resync on a busy host)', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) files[`c${i}.yaml`] = `kind: Container\nname: c${i}\n`;
+    const dir = await tree('busy-pool', files);
+    const { pbkdf2 } = await import('node:crypto');
+    const { promisify } = await import('node:util');
+    const size = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    let busyDone = 0;
+    // each worker busy for a while (hundreds of ms)
+    const busy = Array.from({ length: size }, () => promisify(pbkdf2)('x', 'y', 300_000, 32, 'sha256').then(() => busyDone++));
+    const r = await readConfigDir(dir);
+    const doneWhenRead = busyDone;
+    await Promise.all(busy);
+    expect(r.files).toHaveLength(50);
+    expect(doneWhenRead).toBe(0);
+  });
+});
+
+describe('readConfigDir reads each file whole, as readFileSync does', () => {
+  test('large files (past the read buffer), multi-byte characters, a byte-order mark, an empty file', async () => {
+    const { readFileSync } = await import('node:fs');
+    const big = `# ${'é€😀x'.repeat(60_000)}\nkind: Container\nname: big\n`;
+    const dir = await tree('whole', { 'a.yaml': big, 'b.yaml': '\uFEFFkind: Network\nname: n\n', 'c.yaml': '', 'd.yaml': 'x'.repeat(65536) });
+    const r = await readConfigDir(dir);
+    expect(r.files.map((f) => f.text)).toEqual(['a.yaml', 'b.yaml', 'c.yaml', 'd.yaml'].map((n) => readFileSync(join(dir, n), 'utf8')));
+    expect(r.files[0].text).toBe(big);
+    // and again, after the big file: the buffer is reused, nothing of an earlier file leaks into a later one
+    const again = await readConfigDir(dir);
+    expect(again.files).toEqual(r.files);
+  });
+});
