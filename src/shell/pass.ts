@@ -19,7 +19,7 @@ import { nodeHostFs, type HostFs } from './host-fs.js';
 import { fileIntent, type Intent } from './intent.js';
 import { fileRecord, type FileRecord } from './file-record.js';
 import { rememberHostSysctls } from './host-sysctls.js';
-import { planPass } from '../plan/index.js';
+import { planPass, type PlanOptions } from '../plan/index.js';
 import { touchedNamespaces } from '../plan/touched-namespaces.js';
 import { blocksAll } from '../plan/hold-back.js';
 import { ETC_NETNS_DIR } from '../plan/desired-files.js';
@@ -98,6 +98,8 @@ export interface PassOptions {
    * which cannot change either; see watch-pass.ts)
    */
   carry?: { firewall?: ObservedHost['observed']; listeners?: ObservedHost['listeners'] };
+  /** the watcher's memo of the desired side, with the key of `config` (src/plan/desired-inputs.ts) */
+  memo?: PlanOptions['memo'];
   /** told the pass's first observation of the host (the watcher keeps it for `carry`) */
   onObserved?: (host: ObservedHost) => void;
   /** namespaces done of total, while applying */
@@ -244,6 +246,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
       ...(opts.host ? { host: opts.host } : {}),
       ...(opts.destroy ? { destroy: true } : {}),
       ...(opts.adopt ? { adopt: opts.adopt } : {}),
+      ...(opts.memo && !opts.destroy ? { memo: opts.memo } : {}),
     });
   let planned = planFor(host);
   // reused reads that an event named while this pass ran: read them again, plan again
