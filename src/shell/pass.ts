@@ -320,13 +320,24 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
 
   // verify: namespaces the apply touched were read back by the process that changed
   // them (or are read now); the others, and the iptables when no change could have
-  // changed them, were read by this pass a moment ago
+  // changed them, were read by this pass a moment ago — as was everything but the
+  // iptables when the plan changed only the firewall
   const stale = new Set([...touched].map((ns) => netnsPath(ns, program.nsPaths)!));
   const reuse = new Map([...firstReads].filter(([path]) => !stale.has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
   const firewallUnchanged = !plan.changes.some(affectsFirewallRead);
+  // a plan that changed only the firewall (one iptables-restore per table) changed nothing
+  // the rest of the first read found: only the iptables are read again
+  const onlyFirewall = what.firewall !== undefined && plan.changes.every(isFirewallChange);
   const lastReads = new Map<string, string>();
-  const after = await observeForPass(opts, what, { reuse, record: lastReads, verify: true, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
+  if (onlyFirewall) for (const [path, out] of reuse) lastReads.set(path, out);
+  const after = await observeForPass(opts, what, {
+    reuse,
+    record: lastReads,
+    verify: true,
+    ...(firewallUnchanged ? { firewallFrom: observed } : {}),
+    ...(onlyFirewall ? { kernelFrom: host.observed } : {}),
+  });
   opts.onReads?.(lastReads);
   opts.onObserved?.(after);
   const verified = planPass(config, after, { target: { topo, desired }, ...(opts.destroy ? { destroy: true } : {}) });

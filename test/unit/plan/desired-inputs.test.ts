@@ -90,7 +90,7 @@ describe('DesiredMemo (the desired side kept between a watcher passes)', () => {
       const gone = live.find((r) =>
         r.kind === 'chain'
           ? kind === 'chain' && !r.chain.startsWith('NK-PORTS-')
-          : r.kind === kind && r.ns !== 'host' && (kind !== 'link' || r.ifname !== 'lo'),
+          : r.kind === kind && r.ns !== 'host' && !(r.kind === 'link' && r.ifname === 'lo'),
       );
       if (!gone) continue;
       tried.push(kind);
