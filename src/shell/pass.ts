@@ -266,12 +266,13 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   if (blocksAll(plan)) return { status: 'conflict', plan };
 
   // render
-  const program = render(plan.changes, [...observed.resources.values(), ...desired.resources.values()]);
+  // (not for a plan that changes nothing and is not shown: it would index ~10k resources for nothing)
+  const program = plan.changes.length > 0 || opts.dryRun ? render(plan.changes, [...observed.resources.values(), ...desired.resources.values()]) : undefined;
   // what the plan view reads (both sides), and what a saved plan is checked against
   const sides: PlanSides = { topo, desired: [...desired.resources.values()], observed: [...observed.resources.values()] };
   const fingerprints =
     opts.dryRun || opts.expect ? { files: filesFingerprint(config), kernel: kernelFingerprint(observed, desired.resources.values()) } : undefined;
-  if (opts.dryRun) return { status: 'planned', plan, program, topo, sides, fingerprints: fingerprints! };
+  if (opts.dryRun) return { status: 'planned', plan, program: program!, topo, sides, fingerprints: fingerprints! };
   const outdated = opts.expect && staleReason(opts.expect, fingerprints!, plan.changes);
   if (outdated) return { status: 'refused', reason: outdated };
   opts.onPlanned?.(plan, sides);
@@ -304,7 +305,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   log.debug({ ms: ms(t3), keys: image?.size ?? 0 }, 'rollback recorded');
   await rememberHostSysctls(plan.changes, undefined, fs); // destroy gives them back
   const touched = touchedNamespaces(plan);
-  const report = await applyProgram(program, { runner, fs, readBack: touched, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const report = await applyProgram(program!, { runner, fs, readBack: touched, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   log.debug({ ms: ms(t3), processes: report.processes }, 'applied');
   await opts.files.note(plan.changes, new Set(report.done), observed);
   if (image && report.failed.length) {
@@ -322,7 +323,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   // them (or are read now); the others, and the iptables when no change could have
   // changed them, were read by this pass a moment ago — as was everything but the
   // iptables when the plan changed only the firewall
-  const stale = new Set([...touched].map((ns) => netnsPath(ns, program.nsPaths)!));
+  const stale = new Set([...touched].map((ns) => netnsPath(ns, program!.nsPaths)!));
   const reuse = new Map([...firstReads].filter(([path]) => !stale.has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
   const firewallUnchanged = !plan.changes.some(affectsFirewallRead);
