@@ -55,23 +55,12 @@ export interface ObserveReads {
 }
 
 export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveOptions, reads: ObserveReads = {}): Promise<ObservedHost> {
-  const identityP = readNetnsIdentity(opts.identity, fs);
-  // ss needs nothing the kernel read finds: it runs beside it
   const early = reads.prefetch;
-  const listenersP =
-    opts.listeners && !reads.verify
-      ? reads.listenersFrom
-        ? Promise.resolve(reads.listenersFrom)
-        : early
-          ? early.listeners.then((l) => (l ? l.listeners : readListeners(runner)))
-          : readListeners(runner)
-      : Promise.resolve(undefined);
-  // so does the host's iptables-save (the router namespaces' wait: the kernel read says which there are)
-  const hostFw = opts.firewall && !reads.firewallFrom ? (early ? early.hostSaves.then((t) => t ?? hostSaves(runner)) : hostSaves(runner)) : undefined;
-  hostFw?.catch(() => undefined); // a failure is reported where it is awaited
-  const observed = reads.kernelFrom
-    ? withoutFirewall(reads.kernelFrom)
-    : await observe(runner, {
+  // the kernel read first: the host's `ip` batch is the longest of the reads, and each
+  // process started before it (ss, iptables-save) would delay it by its start
+  const observedP = reads.kernelFrom
+    ? Promise.resolve(withoutFirewall(reads.kernelFrom))
+    : observe(runner, {
         fs,
         extraNamespaces: opts.extraNamespaces,
         preferPrimary: opts.preferPrimary,
@@ -83,6 +72,20 @@ export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveO
         ...(reads.kept?.etcNetns && !reads.verify ? { etcNetns: reads.kept.etcNetns } : {}),
         ...(early ? { early: early.kernel } : {}),
       });
+  const identityP = readNetnsIdentity(opts.identity, fs);
+  // ss needs nothing the kernel read finds: it runs beside it
+  const listenersP =
+    opts.listeners && !reads.verify
+      ? reads.listenersFrom
+        ? Promise.resolve(reads.listenersFrom)
+        : early
+          ? early.listeners.then((l) => (l ? l.listeners : readListeners(runner)))
+          : readListeners(runner)
+      : Promise.resolve(undefined);
+  // so does the host's iptables-save (the router namespaces' wait: the kernel read says which there are)
+  const hostFw = opts.firewall && !reads.firewallFrom ? (early ? early.hostSaves.then((t) => t ?? hostSaves(runner)) : hostSaves(runner)) : undefined;
+  hostFw?.catch(() => undefined); // a failure is reported where it is awaited
+  const observed = await observedP;
   if (opts.firewall) {
     if (reads.firewallFrom) reuseFirewall(observed, reads.firewallFrom);
     else await observeFirewall(runner, observed, opts.firewall.routers, hostFw);
