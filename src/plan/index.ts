@@ -29,6 +29,7 @@ import { foreignChainWarnings } from './firewall-foreign.js';
 import { redundantForeignRules } from './redundant-rules.js';
 import { adoptScope, type AdoptOptions } from './adopt.js';
 import { raConflicts, turnsOnIpv6Forwarding } from './ra-guard.js';
+import { desiredInputs, desiredKey, type DesiredMemo, type DesiredOutcome } from './desired-inputs.js';
 
 export interface PlanOptions {
   /** this reconciler's Host name (default: the hostname observed) */
@@ -39,6 +40,12 @@ export interface PlanOptions {
   adopt?: AdoptOptions;
   /** verify: the topology and desired state the pass set out to make */
   target?: { topo: Topology; desired: Desired };
+  /**
+   * the watcher's memo of the desired side (desired-inputs.ts), with the key of the
+   * files (`configKey`: the Config's JSON): the same files and the same inputs read
+   * from the host give the topology and desired state of the pass before
+   */
+  memo?: { desired: DesiredMemo; configKey: string };
 }
 
 export type PlanResult =
@@ -65,25 +72,29 @@ export function withHostSysctls(desired: Desired, observed: Observed, values: Re
   return resources === observed.resources ? observed : { ...observed, resources };
 }
 
-/** The topology and desired state of the files on this host, or why there are none. */
-function desiredOf(
-  config: Config,
-  host: ObservedHost,
-  opts: PlanOptions,
-): { ok: true; topo: Topology; desired: Desired } | { ok: false; errors: Diagnostic[] } {
-  const { observed } = host;
-  const self = opts.host ?? observed.facts.hostname;
-  const hostErrors = selfHostErrors(config.hosts, self);
-  if (hostErrors.length) return { ok: false, errors: hostErrors };
-  const topoRes = buildTopology(config, observed, self);
-  if (!topoRes.ok) return { ok: false, errors: boundDiagnostics(topoRes.errors) };
-  const topo = topoRes.value;
-  const unreachable = opts.destroy ? [] : routeProblems(config, topo);
-  if (unreachable.length > 0) return { ok: false, errors: boundDiagnostics(unreachable) };
-  const nsErrors = adoptedNetnsErrors(topo, config, host.identity, observed);
-  if (nsErrors.length) return { ok: false, errors: boundDiagnostics(nsErrors) };
-  const desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, { firewall: true, overlay: true });
-  return { ok: true, topo, desired };
+/**
+ * The topology and desired state of the files on this host, or why there are none.
+ * It reads of the observed host only `desiredInputs` (desired-inputs.ts).
+ */
+function desiredOf(config: Config, host: ObservedHost, opts: PlanOptions): DesiredOutcome {
+  const observed = desiredInputs(host.observed);
+  const compute = (): DesiredOutcome => {
+    const self = opts.host ?? observed.facts.hostname;
+    const hostErrors = selfHostErrors(config.hosts, self);
+    if (hostErrors.length) return { ok: false, errors: hostErrors };
+    const topoRes = buildTopology(config, observed, self);
+    if (!topoRes.ok) return { ok: false, errors: boundDiagnostics(topoRes.errors) };
+    const topo = topoRes.value;
+    const unreachable = opts.destroy ? [] : routeProblems(config, topo);
+    if (unreachable.length > 0) return { ok: false, errors: boundDiagnostics(unreachable) };
+    const nsErrors = adoptedNetnsErrors(topo, config, host.identity, observed);
+    if (nsErrors.length) return { ok: false, errors: boundDiagnostics(nsErrors) };
+    const desired = opts.destroy ? { resources: toMap([]) } : buildDesired(topo, observed.facts.resolvConf, { firewall: true, overlay: true });
+    return { ok: true, topo, desired };
+  };
+  if (!opts.memo) return compute();
+  const key = desiredKey({ configKey: opts.memo.configKey, host: opts.host, destroy: !!opts.destroy, inputs: observed, identity: host.identity });
+  return opts.memo.desired.get(key, compute);
 }
 
 export function planPass(config: Config, host: ObservedHost, opts: PlanOptions = {}): PlanResult {

@@ -19,7 +19,7 @@ import { nodeHostFs, type HostFs } from './host-fs.js';
 import { fileIntent, type Intent } from './intent.js';
 import { fileRecord, type FileRecord } from './file-record.js';
 import { rememberHostSysctls } from './host-sysctls.js';
-import { planPass } from '../plan/index.js';
+import { planPass, type PlanOptions } from '../plan/index.js';
 import { touchedNamespaces } from '../plan/touched-namespaces.js';
 import { blocksAll } from '../plan/hold-back.js';
 import { ETC_NETNS_DIR } from '../plan/desired-files.js';
@@ -98,6 +98,8 @@ export interface PassOptions {
    * which cannot change either; see watch-pass.ts)
    */
   carry?: { firewall?: ObservedHost['observed']; listeners?: ObservedHost['listeners'] };
+  /** the watcher's memo of the desired side, with the key of `config` (src/plan/desired-inputs.ts) */
+  memo?: PlanOptions['memo'];
   /** told the pass's first observation of the host (the watcher keeps it for `carry`) */
   onObserved?: (host: ObservedHost) => void;
   /** namespaces done of total, while applying */
@@ -244,6 +246,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
       ...(opts.host ? { host: opts.host } : {}),
       ...(opts.destroy ? { destroy: true } : {}),
       ...(opts.adopt ? { adopt: opts.adopt } : {}),
+      ...(opts.memo && !opts.destroy ? { memo: opts.memo } : {}),
     });
   let planned = planFor(host);
   // reused reads that an event named while this pass ran: read them again, plan again
@@ -263,12 +266,13 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   if (blocksAll(plan)) return { status: 'conflict', plan };
 
   // render
-  const program = render(plan.changes, [...observed.resources.values(), ...desired.resources.values()]);
+  // (not for a plan that changes nothing and is not shown: it would index ~10k resources for nothing)
+  const program = plan.changes.length > 0 || opts.dryRun ? render(plan.changes, [...observed.resources.values(), ...desired.resources.values()]) : undefined;
   // what the plan view reads (both sides), and what a saved plan is checked against
   const sides: PlanSides = { topo, desired: [...desired.resources.values()], observed: [...observed.resources.values()] };
   const fingerprints =
     opts.dryRun || opts.expect ? { files: filesFingerprint(config), kernel: kernelFingerprint(observed, desired.resources.values()) } : undefined;
-  if (opts.dryRun) return { status: 'planned', plan, program, topo, sides, fingerprints: fingerprints! };
+  if (opts.dryRun) return { status: 'planned', plan, program: program!, topo, sides, fingerprints: fingerprints! };
   const outdated = opts.expect && staleReason(opts.expect, fingerprints!, plan.changes);
   if (outdated) return { status: 'refused', reason: outdated };
   opts.onPlanned?.(plan, sides);
@@ -301,7 +305,7 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   log.debug({ ms: ms(t3), keys: image?.size ?? 0 }, 'rollback recorded');
   await rememberHostSysctls(plan.changes, undefined, fs); // destroy gives them back
   const touched = touchedNamespaces(plan);
-  const report = await applyProgram(program, { runner, fs, readBack: touched, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const report = await applyProgram(program!, { runner, fs, readBack: touched, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   log.debug({ ms: ms(t3), processes: report.processes }, 'applied');
   await opts.files.note(plan.changes, new Set(report.done), observed);
   if (image && report.failed.length) {
@@ -317,13 +321,24 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
 
   // verify: namespaces the apply touched were read back by the process that changed
   // them (or are read now); the others, and the iptables when no change could have
-  // changed them, were read by this pass a moment ago
-  const stale = new Set([...touched].map((ns) => netnsPath(ns, program.nsPaths)!));
+  // changed them, were read by this pass a moment ago — as was everything but the
+  // iptables when the plan changed only the firewall
+  const stale = new Set([...touched].map((ns) => netnsPath(ns, program!.nsPaths)!));
   const reuse = new Map([...firstReads].filter(([path]) => !stale.has(path)));
   for (const [path, out] of report.readBack) reuse.set(path, out);
   const firewallUnchanged = !plan.changes.some(affectsFirewallRead);
+  // a plan that changed only the firewall (one iptables-restore per table) changed nothing
+  // the rest of the first read found: only the iptables are read again
+  const onlyFirewall = what.firewall !== undefined && plan.changes.every(isFirewallChange);
   const lastReads = new Map<string, string>();
-  const after = await observeForPass(opts, what, { reuse, record: lastReads, verify: true, ...(firewallUnchanged ? { firewallFrom: observed } : {}) });
+  if (onlyFirewall) for (const [path, out] of reuse) lastReads.set(path, out);
+  const after = await observeForPass(opts, what, {
+    reuse,
+    record: lastReads,
+    verify: true,
+    ...(firewallUnchanged ? { firewallFrom: observed } : {}),
+    ...(onlyFirewall ? { kernelFrom: host.observed } : {}),
+  });
   opts.onReads?.(lastReads);
   opts.onObserved?.(after);
   const verified = planPass(config, after, { target: { topo, desired }, ...(opts.destroy ? { destroy: true } : {}) });

@@ -39,6 +39,7 @@ import type { PlanSides } from '../view/group.js';
 import type { ExpectOutcome } from '../expect/result.js';
 import { healingsOf, keepHealings } from '../status/healing.js';
 import { NsBatchCache } from '../observe/ns-batch-cache.js';
+import { DesiredMemo } from '../plan/desired-inputs.js';
 import type { EtcNetnsCache } from './etc-netns-cache.js';
 import type { HostPrefetch } from './observe/prefetch.js';
 
@@ -131,6 +132,8 @@ export class WatchPass {
   private passId = 0;
   /** the parsed namespace reads, by text: a reused read is not parsed again (with deps.scope) */
   private readonly nsBatches = new NsBatchCache();
+  /** the desired side of the last plan, by the files and what of the host it read (src/plan/desired-inputs.ts) */
+  private readonly desiredMemo = new DesiredMemo();
   /** the owned namespaces last told to deps.onOwned, one per line */
   private lastOwned: string | undefined;
   /** what the last pass loaded (see SAME_FILES) */
@@ -250,7 +253,7 @@ export class WatchPass {
       fingerprint = this.lastGood?.config === config ? this.lastGood.fingerprint : JSON.stringify(config);
       sameFiles = this.lastGood?.fingerprint === fingerprint;
       applied = config;
-      outcome = await this.d.runPass({ ...this.passOptions(log, config), ...(early ? { prefetch: early } : {}) });
+      outcome = await this.d.runPass({ ...this.passOptions(log, config, fingerprint), ...(early ? { prefetch: early } : {}) });
       if (sc) this.logKept(log, sc);
       if (isProblem(outcome)) problem = outcome;
       else if (this.lastGood?.fingerprint !== fingerprint) this.lastGood = { config, fingerprint, at: summary.startedAt };
@@ -264,7 +267,7 @@ export class WatchPass {
         summary.usedLastGood = true;
         if (sc) this.reuse = sc.reads.current();
         applied = this.lastGood.config;
-        outcome = await this.d.runPass(this.passOptions(log, this.lastGood.config));
+        outcome = await this.d.runPass(this.passOptions(log, this.lastGood.config, this.lastGood.fingerprint));
         if (isProblem(outcome)) {
           // the last good state itself is blocked now (e.g. an unowned object in its way)
           summary.errors.push(...truncate(problemLines(outcome), MAX_ERRORS).map((l) => `last good state: ${l}`));
@@ -333,7 +336,10 @@ export class WatchPass {
   /** What the pass took from what the watcher keeps: parsed namespace reads, the copy of /etc/netns. */
   private logKept(log: Logger, sc: NonNullable<WatchPassDeps['scope']>): void {
     const { hits, misses } = this.nsBatches;
-    log.debug({ parsed: { kept: hits, parsed: misses }, ...(sc.files ? { etcNetns: { ...sc.files.last } } : {}) }, 'reads kept');
+    log.debug(
+      { parsed: { kept: hits, parsed: misses }, desiredKept: this.desiredMemo.kept, ...(sc.files ? { etcNetns: { ...sc.files.last } } : {}) },
+      'reads kept',
+    );
   }
 
   /** Drift this pass put back (the files were those of the last good pass): kept in the state file, newest first. */
@@ -405,7 +411,8 @@ export class WatchPass {
     this.state.brokenSince ??= summary.startedAt;
   }
 
-  private passOptions(log: Logger, config: Config): PassOptions {
+  /** `configKey`: the JSON of `config` */
+  private passOptions(log: Logger, config: Config, configKey: string): PassOptions {
     const sc = this.d.scope;
     return {
       dir: this.d.dir,
@@ -415,6 +422,7 @@ export class WatchPass {
       runner: this.d.runner,
       log,
       config,
+      memo: { desired: this.desiredMemo, configKey },
       ...(sc && this.reuse ? { reuse: this.reuse, staleReuse: () => sc.reads.namedSinceBegin() } : {}),
       ...(sc
         ? { onReads: (r: ReadonlyMap<string, string>) => sc.reads.end(r), kept: { nsBatches: this.nsBatches, ...(sc.files ? { etcNetns: sc.files } : {}) } }

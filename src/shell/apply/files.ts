@@ -39,13 +39,13 @@ export async function removeDir(fs: HostFs, path: string): Promise<void> {
  * then no other writer's temporary file can be there.
  */
 export async function sweepTrash(dir: string, fs: HostFs = nodeHostFs): Promise<void> {
-  for (const f of await fs.readdir(dir)) {
-    if (f.startsWith(TRASH_PREFIX)) {
-      await fs.rm(`${dir}/${f}`);
-      continue;
-    }
-    for (const g of await fs.readdir(`${dir}/${f}`)) if (g.includes(TMP_MARK)) await fs.rm(`${dir}/${f}/${g}`);
-  }
+  // the directories side by side: one after the other, 1000 of them kept every pass waiting ~0.1 s
+  await Promise.all(
+    (await fs.readdir(dir)).map(async (f) => {
+      if (f.startsWith(TRASH_PREFIX)) return fs.rm(`${dir}/${f}`);
+      for (const g of await fs.readdir(`${dir}/${f}`)) if (g.includes(TMP_MARK)) await fs.rm(`${dir}/${f}/${g}`);
+    }),
+  );
 }
 
 export async function removeFile(fs: HostFs, path: string): Promise<void> {

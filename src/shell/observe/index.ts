@@ -8,7 +8,8 @@
 // A pass observes twice: before planning, and to verify. The verify reuses what
 // apply could not have changed: each namespace's batch output unless apply touched
 // it (`reads.reuse`), and the iptables unless a firewall change or a namespace
-// change was applied (`reads.firewallFrom`) — that is what keeps passes fast.
+// change was applied (`reads.firewallFrom`); when the plan changed only the firewall,
+// everything but the iptables (`reads.kernelFrom`) — that is what keeps passes fast.
 
 import type { Runner } from '../runner.js';
 import type { HostFs } from '../host-fs.js';
@@ -16,7 +17,7 @@ import type { HostListener, ObservedHost, RaFacts } from '../../model/observed-h
 import { HOST_NS, key } from '../../model/resources.js';
 import type { Observed } from '../../model/plan.js';
 import { observe } from './kernel.js';
-import { hostSaves, observeFirewall, reuseFirewall } from './iptables.js';
+import { hostSaves, observeFirewall, reuseFirewall, withoutFirewall } from './iptables.js';
 import { managedHostSysctls, readHostSysctls } from './sysctls.js';
 import { readNetnsIdentity } from './netns-identity.js';
 import { readListeners } from './listeners.js';
@@ -37,6 +38,12 @@ export interface ObserveReads {
   record?: Map<string, string>;
   /** an earlier observation of this pass whose firewall resources nothing applied since could change */
   firewallFrom?: Observed;
+  /**
+   * an earlier observation of this pass whose every other resource (links, addresses,
+   * routes, neighbours, FDB, sysctls, files) and facts nothing applied since could
+   * change — the pass changed only the firewall: only the firewall is read again
+   */
+  kernelFrom?: Observed;
   /** the verify read after apply: what only the plan's checks of the live host need is not read again */
   verify?: boolean;
   /** the host's listening sockets as an earlier pass read them: ss is not run again */
@@ -48,9 +55,25 @@ export interface ObserveReads {
 }
 
 export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveOptions, reads: ObserveReads = {}): Promise<ObservedHost> {
+  const early = reads.prefetch;
+  // the kernel read first: the host's `ip` batch is the longest of the reads, and each
+  // process started before it (ss, iptables-save) would delay it by its start
+  const observedP = reads.kernelFrom
+    ? Promise.resolve(withoutFirewall(reads.kernelFrom))
+    : observe(runner, {
+        fs,
+        extraNamespaces: opts.extraNamespaces,
+        preferPrimary: opts.preferPrimary,
+        boundPorts: opts.boundPorts,
+        reader: opts.reader ?? readerFromEnv(),
+        ...(reads.reuse ? { reuse: reads.reuse } : {}),
+        ...(reads.record ? { record: reads.record } : {}),
+        ...(reads.kept?.nsBatches ? { nsBatches: reads.kept.nsBatches } : {}),
+        ...(reads.kept?.etcNetns && !reads.verify ? { etcNetns: reads.kept.etcNetns } : {}),
+        ...(early ? { early: early.kernel } : {}),
+      });
   const identityP = readNetnsIdentity(opts.identity, fs);
   // ss needs nothing the kernel read finds: it runs beside it
-  const early = reads.prefetch;
   const listenersP =
     opts.listeners && !reads.verify
       ? reads.listenersFrom
@@ -62,18 +85,7 @@ export async function observeHost(runner: Runner, fs: HostFs, opts: HostObserveO
   // so does the host's iptables-save (the router namespaces' wait: the kernel read says which there are)
   const hostFw = opts.firewall && !reads.firewallFrom ? (early ? early.hostSaves.then((t) => t ?? hostSaves(runner)) : hostSaves(runner)) : undefined;
   hostFw?.catch(() => undefined); // a failure is reported where it is awaited
-  const observed = await observe(runner, {
-    fs,
-    extraNamespaces: opts.extraNamespaces,
-    preferPrimary: opts.preferPrimary,
-    boundPorts: opts.boundPorts,
-    reader: opts.reader ?? readerFromEnv(),
-    ...(reads.reuse ? { reuse: reads.reuse } : {}),
-    ...(reads.record ? { record: reads.record } : {}),
-    ...(reads.kept?.nsBatches ? { nsBatches: reads.kept.nsBatches } : {}),
-    ...(reads.kept?.etcNetns && !reads.verify ? { etcNetns: reads.kept.etcNetns } : {}),
-    ...(early ? { early: early.kernel } : {}),
-  });
+  const observed = await observedP;
   if (opts.firewall) {
     if (reads.firewallFrom) reuseFirewall(observed, reads.firewallFrom);
     else await observeFirewall(runner, observed, opts.firewall.routers, hostFw);

@@ -109,3 +109,11 @@ export function reuseFirewall(observed: Observed, earlier: Observed): void {
   for (const r of earlier.resources.values()) if (FIREWALL_KINDS.has(r.kind)) observed.resources.set(r.key, r);
   if (earlier.facts.foreignDnat) observed.facts.foreignDnat = earlier.facts.foreignDnat;
 }
+
+/** A copy of an earlier observation of this pass without its firewall resources (read again by observeFirewall). */
+export function withoutFirewall(earlier: Observed): Observed {
+  const resources: Observed['resources'] = new Map();
+  for (const [k, r] of earlier.resources) if (!FIREWALL_KINDS.has(r.kind)) resources.set(k, r);
+  const { foreignDnat: _, ...facts } = earlier.facts;
+  return { resources, facts };
+}
