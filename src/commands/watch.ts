@@ -38,6 +38,7 @@ export async function watchCommand(ctx: Context): Promise<number> {
     log,
     onChange: (what) => {
       if ('names' in what) for (const n of what.names) reads.changed(n);
+      else reads.changedHost();
       loop?.kernelChanged();
     },
     onLost: () => {

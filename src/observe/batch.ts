@@ -17,6 +17,14 @@ export const NS_BATCH = ['link show', 'addr show', `route show table all proto $
 /** The host namespace also reads its main table (IPv4) for HostFacts.foreignRoutes. */
 export const HOST_BATCH = [...NS_BATCH, 'route show table main'] as const;
 
+/**
+ * The key of the host's own read (its HOST_BATCH output) among the namespace reads a
+ * pass records and may reuse (by /run/netns path): the watcher keeps it like theirs,
+ * read again after a host event, by the rolling audit, and after an apply that
+ * changed the host.
+ */
+export const HOST_READ = '(host)';
+
 /** argv (after `ip`) of the batch reader; stdin is the batch text. */
 export const IP_BATCH_ARGS = ['-j', '-d', '-N', '-batch', '-'];
 

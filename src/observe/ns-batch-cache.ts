@@ -12,6 +12,8 @@ import { parseNsBatch, type NsBatch } from './observed.js';
 export interface NsBatchParser {
   /** the parsed NS_BATCH output `text` of namespace `what` (parseNsBatch) */
   parse(text: string, what: string): NsBatch;
+  /** the parsed HOST_BATCH output `text` of the host (parseNsBatch(text, true)) */
+  parseHost?(text: string): NsBatch;
 }
 
 export class NsBatchCache implements NsBatchParser {
@@ -31,6 +33,19 @@ export class NsBatchCache implements NsBatchParser {
     }
     this.current.set(text, b);
     return b;
+  }
+
+  /** the host's last read and its parse (one host: one entry) */
+  private host: { text: string; batch: NsBatch } | undefined;
+
+  parseHost(text: string): NsBatch {
+    if (this.host?.text === text) {
+      this.hits++;
+      return this.host.batch;
+    }
+    this.misses++;
+    this.host = { text, batch: parseNsBatch(text, true, 'host ip -batch') };
+    return this.host.batch;
   }
 
   /** A new pass begins: what the last two passes did not parse or reuse is dropped. */

@@ -32,6 +32,7 @@ import type { Topology } from '../model/topology.js';
 import type { PlanSides } from '../view/group.js';
 import { netlinkReader, readerFromEnv } from './observe/nl-reader.js';
 import { netnsPath } from '../model/netns-path.js';
+import { HOST_READ } from '../observe/batch.js';
 import { HOST_NS } from '../model/resources.js';
 import { beforeImage, imageEntries } from '../plan/reverse.js';
 import { fileRollbackStore, type RollbackStore } from './rollback-record.js';
@@ -330,6 +331,8 @@ export async function runPass(passOpts: PassOptions): Promise<PassOutcome> {
   // a plan that changed only the firewall (one iptables-restore per table) changed nothing
   // the rest of the first read found: only the iptables are read again
   const onlyFirewall = what.firewall !== undefined && plan.changes.every(isFirewallChange);
+  // the host's own read: again after any change but the firewall's (those take kernelFrom)
+  if (!onlyFirewall) reuse.delete(HOST_READ);
   const lastReads = new Map<string, string>();
   if (onlyFirewall) for (const [path, out] of reuse) lastReads.set(path, out);
   const after = await observeForPass(opts, what, {

@@ -12,9 +12,13 @@
 //     namespace is read in full at least once per audit window even if an event
 //     was missed.
 // Only reads of named namespaces (/run/netns/NAME) are kept: those are the ones
-// events name. Adopted namespaces are read on every pass.
+// events name. Adopted namespaces are read on every pass. The host's own read
+// (HOST_READ) is kept the same way: a host event (a link, address, route,
+// permanent neighbour or netconf of the host changed) dirties it, and the audit
+// takes it in its turn like a namespace.
 
 import { NETNS_DIR } from '../model/netns-path.js';
+import { HOST_READ } from '../observe/batch.js';
 
 export interface PassScope {
   /** reads to use instead of reading again (undefined: read everything) */
@@ -39,7 +43,12 @@ export class ReadScope {
     this.dirty.add(`${this.netnsDir}/${name}`);
   }
 
-  /** The namespaces (paths) events named since the last `begin`: reads a running pass reuses may be stale. */
+  /** Something changed in the host namespace itself. */
+  changedHost(): void {
+    this.dirty.add(HOST_READ);
+  }
+
+  /** The namespaces (paths, and HOST_READ) events named since the last `begin`: reads a running pass reuses may be stale. */
   namedSinceBegin(): string[] {
     return [...this.dirty];
   }
@@ -74,7 +83,7 @@ export class ReadScope {
 
   /** The reads a pass ended with (its last observation of every namespace). */
   end(reads: ReadonlyMap<string, string>): void {
-    this.cache = new Map([...reads].filter(([p]) => p.startsWith(`${this.netnsDir}/`)));
+    this.cache = new Map([...reads].filter(([p]) => p === HOST_READ || p.startsWith(`${this.netnsDir}/`)));
   }
 
   /** The reads kept now (a second run in the same pass: the last good configuration). */

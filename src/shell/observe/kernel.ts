@@ -4,10 +4,10 @@
 
 import { availableParallelism, hostname as osHostname } from 'node:os';
 import type { Observed } from '../../model/plan.js';
-import { HOST_BATCH, IP_BATCH_ARGS, batchInput, fdbBatchInput } from '../../observe/batch.js';
+import { HOST_BATCH, HOST_READ, IP_BATCH_ARGS, batchInput, fdbBatchInput } from '../../observe/batch.js';
 import { groupNetns } from '../../observe/netns.js';
 import { assembleObserved, ownedVxlanDevs, parseNsBatch, type NsCapture } from '../../observe/observed.js';
-import { CommandError, type Runner } from '../runner.js';
+import { CommandError, type RunResult, type Runner } from '../runner.js';
 import { nodeHostFs, type ObserveFs } from '../host-fs.js';
 import { NETNS_DIR } from '../../model/netns-path.js';
 import type { ReaderKind } from './nl-reader.js';
@@ -67,7 +67,10 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
   // what the pass read at its start (prefetch.ts), when it is of these directories; a failed early read is made again here
   const early = opts.early && opts.early.netnsDir === netnsDir && opts.early.etcNetnsDir === etcNetnsDir ? opts.early : undefined;
   const readHost = () => runner.run('ip', IP_BATCH_ARGS, { input: batchInput(HOST_BATCH) });
-  const hostPromise = early ? early.host.then((r) => r ?? readHost()) : readHost();
+  // the watcher's read of the host, when no host event has named it since (read-scope.ts)
+  const hostKept = opts.reuse?.get(HOST_READ);
+  const hostPromise: Promise<RunResult> =
+    hostKept !== undefined ? Promise.resolve({ stdout: hostKept, stderr: '', exitCode: 0 }) : early ? early.host.then((r) => r ?? readHost()) : readHost();
 
   const namespacesPromise = (async (): Promise<NsCapture[]> => {
     const pre = await early?.netns;
@@ -121,7 +124,8 @@ export async function observe(runner: Runner, opts: ObserveOptions = {}): Promis
     : Promise.resolve(undefined);
 
   const host = await hostPromise;
-  const hostBatch = parseNsBatch(host.stdout, true, 'host ip -batch');
+  opts.record?.set(HOST_READ, host.stdout);
+  const hostBatch = opts.nsBatches?.parseHost ? opts.nsBatches.parseHost(host.stdout) : parseNsBatch(host.stdout, true, 'host ip -batch');
   const devs = ownedVxlanDevs(hostBatch);
   const fdbPromise = devs.length
     ? runner.run('bridge', ['-j', '-batch', '-'], { input: fdbBatchInput(devs) }).then((r) => ({ devs, stdout: r.stdout }))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReadScope, auditCount } from '../../../src/shell/read-scope.js';
+import { HOST_READ } from '../../../src/observe/batch.js';
 
 const reads = (names: string[]) => new Map(names.map((n) => [`/run/netns/${n}`, `batch of ${n}`]));
 const names = (paths: Iterable<string>) => [...paths].map((p) => p.slice('/run/netns/'.length)).sort();
@@ -94,5 +95,38 @@ describe('ReadScope: which namespaces a watcher pass reads again', () => {
     expect(auditCount(1000, 30_000, 30_000)).toBe(1000);
     expect(auditCount(0, 30_000, 300_000)).toBe(0);
     expect(auditCount(7, 30_000, 300_000)).toBe(1);
+  });
+});
+
+describe("ReadScope: the host's own read", () => {
+  const withHost = (ns: string[]) => new Map([...reads(ns), [HOST_READ, 'host batch']]);
+
+  it('is kept like a namespace’s, and read again after a host event', () => {
+    const s = new ReadScope();
+    s.begin(true);
+    s.end(withHost(all));
+    expect(s.begin(false).reuse!.get(HOST_READ)).toBe('host batch');
+    s.end(withHost(all));
+    s.changedHost();
+    expect(s.namedSinceBegin()).toEqual([HOST_READ]);
+    const p = s.begin(false);
+    expect(p.reuse!.has(HOST_READ)).toBe(false);
+    expect(p.dirty).toEqual([HOST_READ]);
+    expect(p.reuse!.size).toBe(10);
+  });
+
+  it('is read again in its turn by the audit, and after lost events', () => {
+    const s = new ReadScope();
+    s.begin(true);
+    s.end(withHost(all));
+    let audited = 0;
+    for (let i = 0; i < 11; i++) {
+      const p = s.begin(false, 1);
+      if (p.audited.includes(HOST_READ)) audited++;
+      s.end(withHost(all));
+    }
+    expect(audited).toBe(1); // 11 reads kept, one per resync: each once in 11
+    s.lost();
+    expect(s.begin(false).reuse).toBeUndefined();
   });
 });
