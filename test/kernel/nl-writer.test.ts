@@ -3,10 +3,15 @@
 // alike leave them alike, fail on the same lines with the same error text, go on after
 // a failed line, and both give a read-back; a namespace that cannot be entered fails
 // every line the same way; a line the writer does not know sends its namespace to ip.
+// And apply's host batch in chunks, the namespaces written as their lines come in
+// (src/shell/apply/host-waves.ts): real ip's failures reported as the one batch's.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Line } from '../../src/render/index.js';
 import { runNsJobs, type BatchOutcome } from '../../src/shell/apply/batches.js';
+import { applyProgram, type ApplyReport } from '../../src/shell/apply/index.js';
+import { render } from '../../src/render/index.js';
+import { memoryFs } from '../helpers/memory-fs.js';
 import { netlinkWriter } from '../../src/shell/apply/nl-writer.js';
 import { parseNsBatch } from '../../src/observe/observed.js';
 import { countingRunner } from '../../src/shell/runner.js';
@@ -173,5 +178,40 @@ describe('the netlink writer', () => {
     expect(counting.calls[0].join(' ')).not.toContain('/run/netns/vi');
     expect([...mixed.readBack.keys()].sort()).toEqual(['/run/netns/vi', '/run/netns/vn']);
     expect(await state('vi')).toMatch(/"ifname":"eth1".*?"mtu":1300/);
+  }, 60_000);
+
+  it('apply: a host batch in chunks, each namespace written once its lines are in, reports what the one batch reports', async () => {
+    // four namespaces and their veths; the third's veth fails (its host name is taken), so its eth0 never comes
+    const converge = async (p: string, waves: { chunks: number; minWave: number }) => {
+      const prog = render([], []);
+      const names = [1, 2, 3, 4].map((i) => `${p}${i}`);
+      for (const n of names) prog.host.push({ text: `netns add ${n}`, key: `netns:${n}` });
+      names.forEach((n, i) => {
+        const key = `link:host/${p}v${i + 1}`;
+        prog.host.push({ text: `link add name ${p}v${i === 2 ? 1 : i + 1} type veth peer name eth0 netns /run/netns/${n}`, key });
+        prog.host.push({ text: `link set dev ${p}v${i + 1} up`, key });
+        prog.nsPost.set(n, [
+          { text: 'link set dev lo up', key: `link:${n}/lo` },
+          { text: 'link set dev eth0 up', key: `link:${n}/eth0` },
+          { text: `addr replace 10.9.${i}.1/24 dev eth0`, key: `addr:${n}/eth0` },
+        ]);
+      });
+      const runner = countingRunner(sb.runner);
+      const r = await applyProgram(prog, { runner, fs: memoryFs(), readBack: new Set(names), waves });
+      return { r, hostBatches: runner.calls.filter((c) => c[0] === 'ip').length };
+    };
+    const same = (r: ApplyReport) =>
+      JSON.parse(JSON.stringify({ done: r.done, failed: r.failed, read: [...r.readBack.keys()].sort() }).replace(/w[ab](?=v?\d)/g, 'w'));
+    const chunked = await converge('wa', { chunks: 2, minWave: 1 });
+    const whole = await converge('wb', { chunks: 1, minWave: 1 });
+    expect([chunked.hostBatches, whole.hostBatches]).toEqual([2, 1]);
+    expect(chunked.r.failed.map((f) => [f.key, f.error, f.kind === 'batch' ? f.line : 0])).toEqual([
+      ['link:host/wav3', 'RTNETLINK answers: File exists', 9],
+      ['link:host/wav3', 'Cannot find device "wav3"', 10],
+      ['link:wa3/eth0', 'Cannot find device "eth0"', 2],
+      ['addr:wa3/eth0', 'Cannot find device "eth0"', 3],
+    ]);
+    expect(same(chunked.r)).toEqual(same(whole.r));
+    expect(chunked.r.readBack.size).toBe(4);
   }, 60_000);
 });

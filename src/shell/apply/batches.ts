@@ -43,16 +43,16 @@ export interface BatchOutcome {
   readBack: Map<string, string>;
 }
 
-function jobInput(job: BatchJob): string {
+export function jobInput(job: BatchJob): string {
   return [...job.lines.map((l) => l.text), ...(job.readBack ? NS_BATCH : [])].join('\n') + '\n';
 }
 
-function jobFlags(job: BatchJob): string[] {
+export function jobFlags(job: BatchJob): string[] {
   return job.readBack ? ['-j', '-d', '-N', '-force'] : ['-force'];
 }
 
 /** Record what a batch did: its failed lines by change key, and a read-back when it is complete. */
-function settle(job: BatchJob, path: string, argv: string[], res: { stdout: string; stderr: string; exitCode: number }, out: BatchOutcome): void {
+export function settle(job: BatchJob, path: string, argv: string[], res: { stdout: string; stderr: string; exitCode: number }, out: BatchOutcome): void {
   const errs = batchErrors(res.stderr);
   const entered = !/^nsenter: /m.test(res.stderr) && res.exitCode !== -1;
   if (job.readBack && entered && ![...errs.keys()].some((n) => n > job.lines.length)) out.readBack.set(path, res.stdout);

@@ -11,9 +11,12 @@ export const TRASH_PREFIX = '.nk-gone-';
 /** Infix of a file being written (renamed over the real one when complete). */
 export const TMP_MARK = '.nk-tmp-';
 
-/** Write a file whole, or (with `link`) make it a symbolic link: made beside it, then renamed over it. */
-export async function writeAtomic(fs: HostFs, path: string, content: string, link?: string): Promise<void> {
-  await fs.mkdir(dirname(path));
+/**
+ * Write a file whole, or (with `link`) make it a symbolic link: made beside it, then
+ * renamed over it. `dirMade`: its directory is known to exist (a file was just written there).
+ */
+export async function writeAtomic(fs: HostFs, path: string, content: string, link?: string, dirMade = false): Promise<void> {
+  if (!dirMade) await fs.mkdir(dirname(path));
   const tmp = `${path}${TMP_MARK}${process.pid}`;
   if (link !== undefined) {
     await fs.rm(tmp); // a link cannot be made over what a killed run left
