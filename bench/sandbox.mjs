@@ -2,6 +2,7 @@
 // in plain JS so the benchmark runs with node alone). Everything it makes dies with it.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
 
 export async function startSandbox() {
   const holder = spawn(
@@ -62,4 +63,30 @@ export async function timed(fn) {
   const t0 = performance.now();
   const r = await fn();
   return { ms: performance.now() - t0, r };
+}
+
+/**
+ * Wait until the kernel has finished tearing down the namespaces of stopped sandboxes:
+ * their cleanup runs in a kworker (its name shows "+netns" while it works) that holds the
+ * RTNL lock, so a measurement started meanwhile pays for the previous one's 1000
+ * namespaces (1-2 minutes at 1000). Quiet for `quietMs` (default 1 s), at most `maxMs`.
+ */
+export async function settleKernel({ quietMs = 1000, maxMs = 300_000 } = {}) {
+  const t0 = Date.now();
+  let quietSince = Date.now();
+  while (Date.now() - t0 < maxMs) {
+    if (await netnsCleanupRunning()) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietMs) return Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - t0;
+}
+
+async function netnsCleanupRunning() {
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+    if (comm.startsWith('kworker') && comm.includes('+netns')) return true;
+  }
+  return false;
 }

@@ -17,7 +17,11 @@
 // their parent is (nsenter's ip, a shell worker's children, the netlink reader), and
 // counts neither threads nor forks that do not exec. The count includes the command itself.
 // Peak RSS: GNU time's %M (ru_maxrss of the largest single process of the tree).
-// Watcher resync and drift-to-healed latency: see bench/watch.mjs (issue 16 items 1/3).
+// Watcher resync and drift-to-healed latency: see bench/events.mjs (issue 16 items 1/3).
+// Each sandbox starts once the kernel has finished tearing down the last one's namespaces
+// (settleKernel in sandbox.mjs): at 1000 that takes 1-2 minutes of a kworker holding the
+// RTNL lock, and the step measured next (netkeeper's converge, right after the floor's
+// sandbox) paid for it.
 //
 // Usage: npm run build && node bench/scale.mjs [sizes=200,1000,2000] [rounds=3]
 //   NK_BENCH_SKIP_IP_CONVERGE=1 skips the converge with the ip reader (a third sandbox per round).
@@ -25,7 +29,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startSandbox } from './sandbox.mjs';
+import { settleKernel, startSandbox } from './sandbox.mjs';
 
 const SIZES = (process.argv[2] ?? '200,1000,2000').split(',').map(Number);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -211,12 +215,15 @@ try {
     const samples = { floor: [], ours: [], convergeIp: [] };
     for (let r = 0; r < ROUNDS; r++) {
       const dir = await mkdtemp(join(work, 'd-'));
+      // each measurement starts on a kernel that is not still tearing down the last one's namespaces
+      const settled = [await settleKernel()];
       let sb = await startSandbox();
       try {
         samples.floor.push(await floors(sb, n));
       } finally {
         await sb.stop();
       }
+      settled.push(await settleKernel());
       sb = await startSandbox();
       try {
         samples.ours.push(await ours(sb, dir, n));
@@ -224,6 +231,7 @@ try {
         await sb.stop();
       }
       if (!process.env.NK_BENCH_SKIP_IP_CONVERGE) {
+        settled.push(await settleKernel());
         sb = await startSandbox();
         try {
           await writeConfig(dir, n);
@@ -232,7 +240,9 @@ try {
           await sb.stop();
         }
       }
-      process.stderr.write(`scale: ${n} containers, round ${r + 1}/${ROUNDS} done\n`);
+      process.stderr.write(
+        `scale: ${n} containers, round ${r + 1}/${ROUNDS} done (waited ${settled.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s for namespace teardown)\n`,
+      );
     }
     const row = { containers: n, rounds: ROUNDS };
     for (const what of ['converge', 'noop', 'noopIp', 'add', 'remove', 'move']) {
