@@ -10,7 +10,8 @@ import { runPass, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Loaded } from '../../../src/shell/load.js';
 import type { Topology } from '../../../src/model/topology.js';
 import { FakeKernel, fakeHostFs } from '../../helpers/fake-kernel/index.js';
-import { baseHost, FAKE_HOSTNAME, silentLog } from '../../helpers/fake-kernel/converge.js';
+import { baseHost, FAKE_HOSTNAME } from '../../helpers/fake-kernel/converge.js';
+import { WATCH_DEPS } from '../../helpers/watch-pass.js';
 import { parseFiles } from '../../helpers/golden/stages.js';
 
 const text = (port: number) =>
@@ -22,11 +23,8 @@ function setup() {
   const topos: (Topology | undefined)[] = [];
   const wp = new WatchPass(
     {
-      dir: 'networks.d',
+      ...WATCH_DEPS,
       host: FAKE_HOSTNAME,
-      allowEmpty: false,
-      lockTimeoutMs: 1000,
-      log: silentLog,
       runner: k,
       loadConfig: async () => files,
       runPass: async (o) => {
