@@ -69,10 +69,14 @@ export interface DesiredKeyParts {
 
 const entries = <K, V>(m: ReadonlyMap<K, V>): [K, V | null][] => [...m].map(([k, v]) => [k, v === undefined ? null : v]);
 
-/** One string naming every input of the desired side: equal strings, equal results. */
-export function desiredKey(p: DesiredKeyParts): string {
+/**
+ * One string naming every input of the desired side but the files (configKey, compared
+ * on its own: the watcher's is the same string object from pass to pass, so comparing it
+ * costs nothing, where copying it into this key cost a JSON escape of the whole Config):
+ * with equal configKeys, equal strings give equal results.
+ */
+export function desiredKey(p: Omit<DesiredKeyParts, 'configKey'>): string {
   return JSON.stringify([
-    p.configKey,
     p.host ?? null,
     p.destroy,
     p.identity.host ?? null,
@@ -89,15 +93,15 @@ export function desiredKey(p: DesiredKeyParts): string {
  * (nothing does; a unit test plans against frozen ones).
  */
 export class DesiredMemo {
-  private last: { key: string; value: DesiredOutcome } | undefined;
+  private last: { configKey: string; key: string; value: DesiredOutcome } | undefined;
   /** whether the last get() handed back the kept result */
   kept = false;
 
-  get(key: string, compute: () => DesiredOutcome): DesiredOutcome {
-    this.kept = this.last?.key === key;
-    if (this.last?.key === key) return this.last.value;
+  get(configKey: string, key: string, compute: () => DesiredOutcome): DesiredOutcome {
+    this.kept = this.last?.configKey === configKey && this.last.key === key;
+    if (this.kept) return this.last!.value;
     const value = compute();
-    this.last = { key, value };
+    this.last = { configKey, key, value };
     return value;
   }
 }

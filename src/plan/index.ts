@@ -93,8 +93,8 @@ function desiredOf(config: Config, host: ObservedHost, opts: PlanOptions): Desir
     return { ok: true, topo, desired };
   };
   if (!opts.memo) return compute();
-  const key = desiredKey({ configKey: opts.memo.configKey, host: opts.host, destroy: !!opts.destroy, inputs: observed, identity: host.identity });
-  return opts.memo.desired.get(key, compute);
+  const key = desiredKey({ host: opts.host, destroy: !!opts.destroy, inputs: observed, identity: host.identity });
+  return opts.memo.desired.get(opts.memo.configKey, key, compute);
 }
 
 export function planPass(config: Config, host: ObservedHost, opts: PlanOptions = {}): PlanResult {
