@@ -15,7 +15,9 @@ export async function readEtcNetns(fs: ObserveFs, etcNetnsDir: string, kept?: Et
   const out: EtcNetnsFile[] = [];
   // the hosts files shared by the containers of a set of networks (plan/shared-hosts.ts)
   const shared = (await fs.readdir(`${etcNetnsDir}/${SHARED_HOSTS_DIRNAME}`)).filter((f) => !f.includes(TMP_MARK));
+  const { readFileNow, readlinkNow } = fs;
   const readNs = async (ns: string): Promise<EtcNetnsFile[]> => {
+    if (readFileNow && readlinkNow) return readNsNow(ns, readFileNow, readlinkNow);
     const got: EtcNetnsFile[] = [];
     await Promise.all(
       NETNS_FILES.map(async (name) => {
@@ -30,6 +32,20 @@ export async function readEtcNetns(fs: ObserveFs, etcNetnsDir: string, kept?: Et
         if (content !== undefined) got.push({ ns, name, path, content });
       }),
     );
+    return got;
+  };
+  /** the same as readNs, without a thread-pool round trip per system call */
+  const readNsNow = (ns: string, readFile: (p: string) => string | undefined, readlink: (p: string) => string | undefined): EtcNetnsFile[] => {
+    const got: EtcNetnsFile[] = [];
+    for (const name of NETNS_FILES) {
+      const path = `${etcNetnsDir}/${ns}/${name}`;
+      const link = name === 'hosts' ? readlink(path) : undefined;
+      if (link !== undefined) got.push({ ns, name, path, content: '', link });
+      else {
+        const content = readFile(path);
+        if (content !== undefined) got.push({ ns, name, path, content });
+      }
+    }
     return got;
   };
   await Promise.all([
