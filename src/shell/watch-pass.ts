@@ -42,6 +42,7 @@ import { NsBatchCache } from '../observe/ns-batch-cache.js';
 import { DesiredMemo } from '../plan/desired-inputs.js';
 import type { EtcNetnsCache } from './etc-netns-cache.js';
 import type { HostPrefetch } from './observe/prefetch.js';
+import { HOST_READ } from '../observe/batch.js';
 
 export interface WatchPassDeps {
   dir: string;
@@ -72,7 +73,7 @@ export interface WatchPassDeps {
    * start the host-wide kernel reads of a pass that loads the files (observe/prefetch.ts with
    * `namespaces: false`), so they run while the files load; what the pass carries is not read
    */
-  prefetch?: (what: { firewall: boolean; listeners: boolean }) => HostPrefetch;
+  prefetch?: (what: { host: boolean; firewall: boolean; listeners: boolean }) => HostPrefetch;
   /** probe the configuration's expectations (kind Expect) after an applied pass; `previous`: the last results */
   probe?: (config: Config, sides: PlanSides, log: Logger, previous: ExpectOutcome[] | undefined) => Promise<ExpectOutcome[]>;
 }
@@ -234,7 +235,9 @@ export class WatchPass {
     const tl = performance.now();
     const sameLoad = this.lastLoad !== undefined && [...triggers].every((t) => SAME_FILES.has(t));
     // the host's reads run while the files load (under the lock: no other pass changes the host meanwhile)
-    const early = sameLoad ? undefined : this.d.prefetch?.({ firewall: !this.carried?.firewall, listeners: !this.carried?.listeners });
+    const early = sameLoad
+      ? undefined
+      : this.d.prefetch?.({ host: !this.reuse?.has(HOST_READ), firewall: !this.carried?.firewall, listeners: !this.carried?.listeners });
     const loaded = sameLoad ? this.lastLoad! : await this.d.loadConfig(this.d.dir, this.d.allowEmpty);
     this.lastLoad = loaded;
     log.debug({ ms: Math.round(performance.now() - tl), ...(sameLoad ? { kept: true } : {}) }, 'files loaded');

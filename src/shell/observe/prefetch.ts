@@ -57,6 +57,8 @@ export interface PrefetchOptions {
    * namespaces and /etc/netns itself (the watcher, which reads only those events named)
    */
   namespaces?: boolean;
+  /** false: not the host's `ip` read (the watcher's kept read of the host is used, read-scope.ts) */
+  host?: boolean;
   /** false: no iptables-save (the pass takes an earlier pass's, see PassOptions.carry) */
   firewall?: boolean;
   /** false: no ss (the pass takes an earlier pass's) */
@@ -100,7 +102,7 @@ export function prefetchKernel(runner: Runner, fs: ObserveFs, opts: PrefetchOpti
   return {
     netnsDir,
     etcNetnsDir,
-    host: settled(runner.run('ip', IP_BATCH_ARGS, { input: batchInput(HOST_BATCH) })),
+    host: opts.host === false ? Promise.resolve(undefined) : settled(runner.run('ip', IP_BATCH_ARGS, { input: batchInput(HOST_BATCH) })),
     // undefined: observe reads them itself, as after a failed early read
     netns: all ? settled(readAllNetns(runner, fs, netnsDir, opts.reader ?? readerFromEnv(), concurrency)) : Promise.resolve(undefined),
     etcFiles: all ? settled(readEtcNetns(fs, etcNetnsDir)) : Promise.resolve(undefined),

@@ -3,21 +3,24 @@
 // PassOptions.prefetch. A pass for kernel events alone loads nothing and starts nothing
 // early; a fleet store pass does not read again what it carries from the last pass.
 import { describe, expect, it } from 'vitest';
-import { WatchPass } from '../../../src/shell/watch-pass.js';
+import { WatchPass, type WatchPassDeps } from '../../../src/shell/watch-pass.js';
 import { EMPTY_CONFIG, type PassOptions, type PassOutcome } from '../../../src/shell/pass.js';
 import type { Trigger } from '../../../src/shell/loop.js';
 import type { ObservedHost } from '../../../src/model/observed-host.js';
 import type { HostPrefetch } from '../../../src/shell/observe/prefetch.js';
 import { WATCH_DEPS } from '../../helpers/watch-pass.js';
+import { ReadScope } from '../../../src/shell/read-scope.js';
+import { HOST_READ } from '../../../src/observe/batch.js';
 
-function setup() {
+function setup(scope?: WatchPassDeps['scope']) {
   const events: string[] = [];
   const given: (HostPrefetch | undefined)[] = [];
-  const asked: { firewall: boolean; listeners: boolean }[] = [];
+  const asked: { host: boolean; firewall: boolean; listeners: boolean }[] = [];
   let n = 0;
   const wp = new WatchPass(
     {
       ...WATCH_DEPS,
+      ...(scope ? { scope } : {}),
       loadConfig: async () => {
         events.push('load');
         return { ok: true, config: { ...EMPTY_CONFIG, documentCount: 1 } };
@@ -57,7 +60,7 @@ describe('watcher pass: host reads start while the files load', () => {
     await run('start');
     expect(events).toEqual(['lock', 'prefetch', 'load', 'pass']);
     expect(given.at(-1)).toEqual({ tag: 1 });
-    expect(asked.at(-1)).toEqual({ firewall: true, listeners: true });
+    expect(asked.at(-1)).toEqual({ host: true, firewall: true, listeners: true });
     for (const t of ['change', 'resync', 'signal', 'retry'] as const) {
       events.length = 0;
       await run(t);
@@ -74,6 +77,18 @@ describe('watcher pass: host reads start while the files load', () => {
     expect(events).toEqual(['lock', 'pass']);
     expect(given.at(-1)).toBeUndefined();
     await run('store');
-    expect(asked.at(-1)).toEqual({ firewall: false, listeners: false });
+    expect(asked.at(-1)).toEqual({ host: true, firewall: false, listeners: false });
+  });
+
+  it("does not read the host early when the pass reuses the watcher's kept read of it", async () => {
+    const reads = new ReadScope();
+    reads.begin(true);
+    reads.end(new Map([[HOST_READ, 'host batch']]));
+    const { asked, run } = setup({ reads, audit: () => 0 });
+    await run('change');
+    expect(asked.at(-1)?.host).toBe(false);
+    reads.changedHost();
+    await run('change');
+    expect(asked.at(-1)?.host).toBe(true);
   });
 });
