@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../helpers/rng.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { posAt, readDocuments, type Path, type RawDoc, type ReadStep, type SourceFile } from '../../../src/config/documents.js';
 import { copy, jsonSafe, MemoryChunkStore, readDocumentsCached, splitChunks, type ChunkStats } from '../../../src/config/doc-cache.js';
@@ -61,16 +62,6 @@ function compareResults(files: SourceFile[], store: MemoryChunkStore): void {
     expect(b).toEqual(a); // toEqual shows the difference
     expect.unreachable('the results differ in a way toEqual does not show (undefined fields, -0, prototypes)');
   }
-}
-
-/** A small seeded generator (mulberry32): the same edits every run. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SNIPPETS = [

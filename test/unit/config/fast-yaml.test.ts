@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../helpers/rng.js';
 import { fastChunk } from '../../../src/config/fast-yaml.js';
 import { readChunk, readChunkWithYaml, splitChunks } from '../../../src/config/doc-cache.js';
 
@@ -24,15 +25,6 @@ function same(text: string): boolean {
   const slow = readChunkWithYaml(text);
   if (!isDeepStrictEqual(fast, slow)) expect({ text, fast }).toEqual({ text, fast: slow });
   return true;
-}
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('fastChunk', () => {
